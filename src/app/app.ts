@@ -1,0 +1,109 @@
+/**
+ * The app factory: one hono app for every runtime (Node, Workers). Everything runtime-specific comes in
+ * through `deps`; nothing here is a module-level singleton.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ZodError } from 'zod';
+import { ElicenceError } from '../core/errors.js';
+import { LicenceTypeRegistry } from '../services/licence-types.js';
+import type { AppDeps } from './deps.js';
+import type { AppEnv, Services } from './env.js';
+import { errorResponse } from './errors.js';
+import { escapeHtml, htmlPage } from './html.js';
+import { limitBody, requireJsonBody, requireToken } from './middleware.js';
+import { adminRoutes } from './routes/admin.js';
+import { registerDocs } from './routes/docs.js';
+import { licenceRoutes } from './routes/licences.js';
+import { vcApiRoutes } from './routes/vc-api.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+
+/** Turns a zod failure into the typed error of the first issue, naming its field. */
+export function validationError(error: ZodError, target: string): ElicenceError {
+  const issue = error.issues[0];
+  const path = issue?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') ?? '';
+  if (issue?.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const field = path ? `${path}.${key}` : key;
+    return new ElicenceError('ERR_UNKNOWN_FIELD', `unknown field "${key}"`, { field: target === 'header' ? key : field });
+  }
+  if (target === 'json' && issue?.code === 'invalid_type' && path === '') {
+    return new ElicenceError('ERR_VALIDATION', 'request body must be a JSON object', { field: 'body' });
+  }
+  return new ElicenceError('ERR_VALIDATION', issue?.message ?? 'invalid request', { field: path || target });
+}
+
+export function createApp(deps: AppDeps) {
+  const services: Services = { ...deps, registry: new LicenceTypeRegistry(deps) };
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error as ZodError, result.target);
+    },
+  });
+
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) => errorResponse(c, new ElicenceError('ERR_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)));
+  app.use('*', async (c, next) => {
+    c.set('services', services);
+    await next();
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'"],
+        mediaSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      crossOriginResourcePolicy: 'cross-origin',
+    }),
+  );
+  app.use('*', limitBody(deps.config.bodyLimitBytes));
+  app.use('*', requireJsonBody);
+  app.use('/v1/*', requireToken);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Agency API token' });
+
+  app.route('/', licenceRoutes());
+  app.route('/', adminRoutes());
+  app.route('/', wellKnownRoutes());
+  app.route('/', vcApiRoutes());
+
+  const openApiConfig = {
+    openapi: '3.1.0',
+    info: {
+      title: 'e-licence issuing and verification service',
+      version: '1.0.0',
+      description: 'Issues W3C VC 2.0 licences as vc+jwt, publishes Bitstring Status Lists, and serves what offline verifiers need.',
+    },
+    servers: [{ url: deps.config.publicUrl }],
+  };
+  app.doc31('/openapi.json', openApiConfig);
+  registerDocs(app, () => app.getOpenAPI31Document(openApiConfig) as never);
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/', (c) => {
+    const base = escapeHtml(deps.config.publicUrl);
+    return c.html(
+      htmlPage(
+        '电子证照 e-licence',
+        `<h1>电子证照 e-licence</h1><p>Issuing and verification service for electronic licences (W3C Verifiable Credentials 2.0).</p><ul>
+<li><a href="/docs">API documentation</a> · <a href="/openapi.json">OpenAPI 3.1</a></li>
+<li><a href="/verify">Verifier for inspectors</a></li>
+<li><a href="/.well-known/jwks.json">Issuer keys (JWKS)</a> · <a href="/.well-known/did.json">did:web document</a></li>
+</ul><p><small>${base}</small></p>`,
+      ),
+    );
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

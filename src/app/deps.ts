@@ -1,0 +1,50 @@
+/** What the app factory needs from its runtime: storage, keys, time and settings. */
+import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
+import type { JWK } from 'jose';
+import type { Store } from '../db/store.js';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Where private keys live. The database only ever sees public halves. */
+export interface KeyStore {
+  /** Generates a key pair, keeps the private half, returns the public JWK and its thumbprint. */
+  generate(alg: SigningAlgorithm): Promise<{ kid: string; publicJwk: JWK }>;
+  /** A signer for a key this store holds; throws ERR_NO_ACTIVE_KEY when it has no such private key. */
+  signer(kid: string): Promise<JwsSigner>;
+}
+
+export interface AppConfig {
+  /** Base URL for did:web and every URL put in a credential, without a trailing slash. */
+  publicUrl: string;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+  /** Entries per status list (the spec minimum is 131,072). */
+  statusListSize: number;
+  /** How long a published status list stays valid, in milliseconds (its `ttl`). */
+  statusListTtlMs: number;
+  /** Default validity of a licence issued without validUntil, in days. */
+  defaultValidityDays: number;
+  /** Largest batch accepted by POST /v1/licences/batch. */
+  maxBatchSize: number;
+}
+
+export const defaultConfig = (publicUrl: string): AppConfig => ({
+  publicUrl: publicUrl.replace(/\/+$/, ''),
+  bodyLimitBytes: 1024 * 1024,
+  statusListSize: 131_072,
+  statusListTtlMs: 5 * 60 * 1000,
+  defaultValidityDays: 5 * 365,
+  maxBatchSize: 1000,
+});
+
+export interface AppDeps {
+  store: Store;
+  keys: KeyStore;
+  clock: Clock;
+  config: AppConfig;
+}

@@ -1,0 +1,57 @@
+/** Request guards shared by every route: JSON bodies, body size, bearer-token authentication. */
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ElicenceError } from '../core/errors.js';
+import type { AppEnv } from './env.js';
+import { authenticate, requireAction, type Action } from '../services/tokens.js';
+
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
+
+export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ElicenceError('ERR_BODY_TOO_LARGE', `request body must be at most ${maxSize} bytes`);
+    },
+  });
+}
+
+/**
+ * Bodies of POST/PUT/PATCH must be JSON: a wrong content type is 415, unparsable JSON is 400. The
+ * parsed body is cached on the request, so the route's validator reads it without parsing twice.
+ * An empty body is allowed through (routes that need one say so).
+ */
+export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method;
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return next();
+  const contentType = c.req.header('content-type');
+  const length = c.req.header('content-length');
+  if (!contentType && (length === undefined || length === '0')) return next();
+  if (!contentType || !JSON_TYPE.test(contentType)) {
+    throw new ElicenceError('ERR_UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json', { field: 'Content-Type' });
+  }
+  try {
+    await c.req.json();
+  } catch (cause) {
+    if (cause instanceof ElicenceError) throw cause;
+    throw new ElicenceError('ERR_BAD_JSON', 'request body is not valid JSON', { cause });
+  }
+  return next();
+};
+
+/** Resolves `Authorization: Bearer <token>` to a principal; 401 when missing or unknown. */
+export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header('authorization');
+  const match = header && /^Bearer\s+([A-Za-z0-9._~+/=-]{1,512})\s*$/i.exec(header);
+  if (!match) throw new ElicenceError('ERR_UNAUTHENTICATED', 'an agency bearer token is required (Authorization: Bearer <token>)');
+  const principal = await authenticate(c.var.services.store.db, match[1]!);
+  if (!principal) throw new ElicenceError('ERR_UNAUTHENTICATED', 'the bearer token is unknown or revoked');
+  c.set('principal', principal);
+  return next();
+};
+
+/** Route guard: the token must carry `action`. */
+export const requireScope = (action: Action): MiddlewareHandler<AppEnv> => async (c, next) => {
+  requireAction(c.var.principal, action);
+  return next();
+};

@@ -1,0 +1,243 @@
+/** Agency administration: licence types, signing keys and API tokens of the caller's authority. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { desc, eq } from 'drizzle-orm';
+import { ElicenceError } from '../../core/errors.js';
+import { apiTokens } from '../../db/schema.js';
+import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
+import { ACTIONS, createToken, requireAction, revokeToken } from '../../services/tokens.js';
+import type { AppEnv } from '../env.js';
+import { errorResponses, LicenceTypeSchema } from '../schemas.js';
+
+const security = [{ bearer: [] }];
+
+const RegisterTypeSchema = z
+  .object({
+    code: z.string().min(3).max(64).openapi({ example: 'TaxiOperatorLicence' }),
+    name: z.object({ zh: z.string().min(1).max(100), en: z.string().min(1).max(100) }).strict(),
+    schemaVersion: z.string().min(1).max(20),
+    schema: z.record(z.string(), z.unknown()).openapi({ description: 'JSON Schema (2020-12) of the subject; must require creditCode and set additionalProperties: false' }),
+  })
+  .strict()
+  .openapi('RegisterLicenceType');
+
+const KeySchema = z
+  .object({
+    kid: z.string(),
+    alg: z.enum(['EdDSA', 'ES256']),
+    status: z.enum(['active', 'published']),
+    publicJwk: z.record(z.string(), z.unknown()),
+    validFrom: z.string(),
+    validUntil: z.string().nullable(),
+  })
+  .openapi('SigningKey');
+
+const TokenSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    authorityId: z.string(),
+    actions: z.array(z.enum(ACTIONS)),
+    licenceTypes: z.array(z.string()).nullable(),
+    createdAt: z.string().optional(),
+    revokedAt: z.string().nullable().optional(),
+    token: z.string().optional().openapi({ description: 'Shown once, on creation only' }),
+  })
+  .openapi('ApiToken');
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function adminRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/licence-types',
+      tags: ['Licence types'],
+      summary: 'List licence types',
+      security,
+      responses: { 200: { description: 'All types', content: { 'application/json': { schema: z.object({ items: z.array(LicenceTypeSchema) }) } } }, ...errorResponses(401) },
+    }),
+    async (c) => c.json({ items: await c.var.services.registry.list() }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/licence-types/{code}',
+      tags: ['Licence types'],
+      summary: 'Get a licence type and its subject schema',
+      security,
+      request: { params: z.object({ code: z.string().max(64) }) },
+      responses: { 200: { description: 'The type', content: { 'application/json': { schema: LicenceTypeSchema } } }, ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const type = await c.var.services.registry.find(c.req.valid('param').code);
+      if (!type) throw new ElicenceError('ERR_NOT_FOUND', 'no such licence type', { field: 'code' });
+      return c.json(type, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/licence-types',
+      tags: ['Licence types'],
+      summary: 'Register a licence type (admin)',
+      security,
+      request: { body: { required: true, content: { 'application/json': { schema: RegisterTypeSchema } } } },
+      responses: { 201: { description: 'Registered', content: { 'application/json': { schema: LicenceTypeSchema } } }, ...errorResponses(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'admin');
+      const body = c.req.valid('json');
+      const stored = await c.var.services.registry.register(body as Parameters<typeof c.var.services.registry.register>[0], principal.authorityId, principal.tokenId);
+      return c.json(stored, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/keys',
+      tags: ['Keys'],
+      summary: "The authority's published signing keys",
+      security,
+      responses: { 200: { description: 'Keys', content: { 'application/json': { schema: z.object({ items: z.array(KeySchema) }) } } }, ...errorResponses(401, 403) },
+    }),
+    async (c) => {
+      requireAction(c.var.principal, 'read');
+      const keys = await publishedKeys(c.var.services.store.db, { kind: 'authority', id: c.var.principal.authorityId });
+      return c.json({ items: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, publicJwk: { ...k.publicJwk }, validFrom: iso(k.validFrom)!, validUntil: iso(k.validUntil) })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/keys/rotate',
+      tags: ['Keys'],
+      summary: 'Rotate: a new key signs from now on; the old one stays published for verification (admin)',
+      security,
+      request: { body: { required: false, content: { 'application/json': { schema: z.object({ alg: z.enum(['EdDSA', 'ES256']).default('EdDSA') }).strict() } } } },
+      responses: { 201: { description: 'The new active key', content: { 'application/json': { schema: KeySchema } } }, ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'admin');
+      const alg = (c.req.valid('json') as { alg?: 'EdDSA' | 'ES256' } | undefined)?.alg ?? 'EdDSA';
+      const key = await createActiveKey(c.var.services, { kind: 'authority', id: principal.authorityId }, alg, principal.tokenId);
+      return c.json({ kid: key.kid, alg: key.alg, status: key.status, publicJwk: { ...key.publicJwk }, validFrom: iso(key.validFrom)!, validUntil: null }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/keys/{kid}/retire',
+      tags: ['Keys'],
+      summary: 'Stop publishing a rotated-out key (admin)',
+      security,
+      request: { params: z.object({ kid: z.string().max(64) }) },
+      responses: { 204: { description: 'Retired' }, ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'admin');
+      await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal.tokenId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/tokens',
+      tags: ['Tokens'],
+      summary: "The authority's API tokens (never their secrets) (admin)",
+      security,
+      responses: { 200: { description: 'Tokens', content: { 'application/json': { schema: z.object({ items: z.array(TokenSchema) }) } } }, ...errorResponses(401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'admin');
+      const rows = await c.var.services.store.db.select().from(apiTokens).where(eq(apiTokens.authorityId, principal.authorityId)).orderBy(desc(apiTokens.createdAt));
+      return c.json(
+        {
+          items: rows.map((r) => ({
+            id: r.id,
+            name: r.name,
+            authorityId: r.authorityId,
+            actions: JSON.parse(r.actions) as (typeof ACTIONS)[number][],
+            licenceTypes: r.licenceTypes === null ? null : (JSON.parse(r.licenceTypes) as string[]),
+            createdAt: iso(r.createdAt)!,
+            revokedAt: iso(r.revokedAt),
+          })),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/tokens',
+      tags: ['Tokens'],
+      summary: 'Create an API token for this authority; the token is shown once (admin)',
+      security,
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  name: z.string().min(1).max(100),
+                  actions: z.array(z.enum(ACTIONS)).min(1),
+                  licenceTypes: z.array(z.string().min(1).max(64)).min(1).nullable().optional(),
+                })
+                .strict(),
+            },
+          },
+        },
+      },
+      responses: { 201: { description: 'Created', content: { 'application/json': { schema: TokenSchema } } }, ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'admin');
+      const body = c.req.valid('json');
+      for (const [i, code] of (body.licenceTypes ?? []).entries()) {
+        if (!(await c.var.services.registry.find(code))) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}"`, { field: `licenceTypes[${i}]` });
+      }
+      const created = await createToken(
+        c.var.services,
+        { authorityId: principal.authorityId, name: body.name, actions: [...new Set(body.actions)], licenceTypes: body.licenceTypes ?? null },
+        principal.tokenId,
+      );
+      return c.json(created, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/tokens/{id}',
+      tags: ['Tokens'],
+      summary: 'Revoke an API token (admin)',
+      security,
+      request: { params: z.object({ id: z.string().max(64) }) },
+      responses: { 204: { description: 'Revoked' }, ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'admin');
+      await revokeToken(c.var.services, principal.authorityId, c.req.valid('param').id, principal.tokenId);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

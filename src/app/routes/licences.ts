@@ -1,0 +1,167 @@
+/** Agency API: issue (single and batch, idempotent), read and list licences. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { canonicalJson } from '../../core/canonical-json.js';
+import { utf8 } from '../../core/encoding.js';
+import { ElicenceError } from '../../core/errors.js';
+import { issueLicences } from '../../services/issuance.js';
+import { listLicences, requireLicence } from '../../services/licences.js';
+import { parseDateTime } from '../../services/dates.js';
+import { requireAction, requireLicenceType } from '../../services/tokens.js';
+import type { AppEnv } from '../env.js';
+import { licenceResponse } from '../licence-response.js';
+import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
+
+const security = [{ bearer: [] }];
+const requestHash = (path: string, body: unknown) => bytesToHex(sha256(utf8(canonicalJson({ path, body }))));
+
+const issueRoute = createRoute({
+  method: 'post',
+  path: '/v1/licences',
+  tags: ['Licences'],
+  summary: 'Issue a licence',
+  security,
+  request: {
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: { 'application/json': { schema: IssueRequestSchema } } },
+  },
+  responses: {
+    201: { description: 'Issued (or replayed for the same Idempotency-Key and body)', content: { 'application/json': { schema: LicenceSchema } } },
+    ...errorResponses(400, 401, 403, 409, 413, 415),
+  },
+});
+
+const batchRoute = createRoute({
+  method: 'post',
+  path: '/v1/licences/batch',
+  tags: ['Licences'],
+  summary: 'Issue many licences, all or nothing',
+  description: 'Every item is validated first; if any is invalid nothing is issued and error.details lists each bad item.',
+  security,
+  request: {
+    headers: IdempotencyKeyHeader,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ items: z.array(IssueRequestSchema).min(1) }).strict().openapi('BatchIssueRequest') } },
+    },
+  },
+  responses: {
+    201: { description: 'All issued', content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema) }) } } },
+    ...errorResponses(400, 401, 403, 409, 413, 415),
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/licences/{id}',
+  tags: ['Licences'],
+  summary: 'Get a licence',
+  security,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: { description: 'The licence', content: { 'application/json': { schema: LicenceSchema } } },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/licences',
+  tags: ['Licences'],
+  summary: 'List and search licences (newest first)',
+  security,
+  request: {
+    query: z
+      .object({
+        type: z.string().max(64).optional(),
+        holder: z.string().max(18).optional().openapi({ description: 'Unified social credit code of the holder' }),
+        status: z.enum(['active', 'suspended', 'revoked', 'expired']).optional(),
+        issuedFrom: DateTimeQuery('issuedFrom'),
+        issuedTo: DateTimeQuery('issuedTo'),
+        cursor: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      })
+      .strict(),
+  },
+  responses: {
+    200: {
+      description: 'One page',
+      content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema), nextCursor: z.string().optional() }) } },
+    },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+function DateTimeQuery(name: string) {
+  return z.string().max(40).optional().openapi({ format: 'date-time', description: `RFC 3339 date-time (${name})` });
+}
+
+export function licenceRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(issueRoute, async (c) => {
+    const principal = c.var.principal;
+    requireAction(principal, 'issue');
+    const body = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const services = c.var.services;
+    const result = await issueLicences(services, services.registry, principal, [body], {
+      ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences', body) } } : {}),
+    });
+    if (result.replayed) c.header('Idempotency-Replayed', 'true');
+    return c.json(await licenceResponse(services, result.licences[0]!), 201);
+  });
+
+  app.openapi(batchRoute, async (c) => {
+    const principal = c.var.principal;
+    requireAction(principal, 'issue');
+    const body = c.req.valid('json');
+    const services = c.var.services;
+    if (body.items.length > services.config.maxBatchSize) {
+      throw new ElicenceError('ERR_VALIDATION', `a batch holds at most ${services.config.maxBatchSize} items`, { field: 'items' });
+    }
+    const key = c.req.valid('header')['idempotency-key'];
+    const result = await issueLicences(services, services.registry, principal, body.items, {
+      batch: true,
+      ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
+    });
+    if (result.replayed) c.header('Idempotency-Replayed', 'true');
+    return c.json({ items: await Promise.all(result.licences.map((row) => licenceResponse(services, row))) }, 201);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const principal = c.var.principal;
+    requireAction(principal, 'read');
+    const services = c.var.services;
+    const row = await requireLicence(services.store.db, principal.authorityId, c.req.valid('param').id);
+    requireLicenceType(principal, row.type);
+    return c.json(await licenceResponse(services, row), 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const principal = c.var.principal;
+    requireAction(principal, 'read');
+    const query = c.req.valid('query');
+    const services = c.var.services;
+    const page = await listLicences(
+      services.store.db,
+      principal.authorityId,
+      {
+        type: query.type,
+        holder: query.holder,
+        status: query.status,
+        issuedFrom: query.issuedFrom === undefined ? undefined : parseDateTime(query.issuedFrom, 'issuedFrom'),
+        issuedTo: query.issuedTo === undefined ? undefined : parseDateTime(query.issuedTo, 'issuedTo'),
+        cursor: query.cursor,
+        limit: query.limit,
+        allowedTypes: principal.licenceTypes,
+      },
+      services.clock.now(),
+    );
+    const items = await Promise.all(page.items.map((row) => licenceResponse(services, row)));
+    return c.json({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * Builds the licence credential (W3C VC 2.0) in the fixed member order of docs/credential-format.md,
+ * and signs it as `vc+jwt`. Member order matters: it makes the JWS reproducible byte for byte.
+ */
+import { signCompact, type JwsSigner } from './jws-sign.js';
+
+export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
+export const VC_JWT_TYP = 'vc+jwt';
+export const VC_JWT_CTY = 'vc';
+
+export type StatusPurpose = 'revocation' | 'suspension';
+export const STATUS_PURPOSES: readonly StatusPurpose[] = ['revocation', 'suspension'];
+
+export interface StatusSlot {
+  listUrl: string;
+  index: number;
+}
+
+export interface LicenceCredentialInput {
+  /** UUIDv7 of the licence. */
+  id: string;
+  type: string;
+  issuer: { id: string; name: string };
+  validFrom: Date;
+  validUntil: Date;
+  /** The submitted subject: `creditCode` becomes `id: urn:uscc:<code>`, the rest is copied in order. */
+  subject: Record<string, unknown>;
+  status: Record<StatusPurpose, StatusSlot>;
+  /** When signed (becomes `iat`). */
+  issuedAt: Date;
+  /** Licence id this one supersedes (amendment). */
+  supersedes?: string;
+}
+
+export interface BitstringStatusListEntry {
+  type: 'BitstringStatusListEntry';
+  statusPurpose: StatusPurpose;
+  statusListIndex: string;
+  statusListCredential: string;
+}
+
+export interface LicenceCredential {
+  '@context': string[];
+  id: string;
+  type: [string, string];
+  issuer: { id: string; name: string };
+  validFrom: string;
+  validUntil: string;
+  credentialSubject: { id: string } & Record<string, unknown>;
+  credentialStatus: BitstringStatusListEntry[];
+  supersedes?: string;
+  iat: number;
+}
+
+export const credentialIdOf = (licenceId: string): string => `urn:uuid:${licenceId}`;
+export const subjectIdOf = (creditCode: string): string => `urn:uscc:${creditCode}`;
+
+/** XML Schema dateTime in UTC, whole seconds: 2026-01-01T00:00:00Z. */
+export function toDateTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function buildLicenceCredential(input: LicenceCredentialInput): LicenceCredential {
+  const { creditCode, ...fields } = input.subject;
+  const credential: LicenceCredential = {
+    '@context': [VC_CONTEXT_V2],
+    id: credentialIdOf(input.id),
+    type: ['VerifiableCredential', input.type],
+    issuer: { id: input.issuer.id, name: input.issuer.name },
+    validFrom: toDateTime(input.validFrom),
+    validUntil: toDateTime(input.validUntil),
+    credentialSubject: { id: subjectIdOf(String(creditCode)), ...fields },
+    credentialStatus: (['revocation', 'suspension'] as const).map((purpose) => ({
+      type: 'BitstringStatusListEntry' as const,
+      statusPurpose: purpose,
+      statusListIndex: String(input.status[purpose].index),
+      statusListCredential: input.status[purpose].listUrl,
+    })),
+    iat: Math.floor(input.issuedAt.getTime() / 1000),
+  };
+  if (input.supersedes !== undefined) {
+    // Keep `iat` last so the member order stays as documented.
+    const { iat, ...rest } = credential;
+    return { ...rest, supersedes: credentialIdOf(input.supersedes), iat };
+  }
+  return credential;
+}
+
+export function signLicenceCredential(signer: JwsSigner, credential: LicenceCredential): Promise<string> {
+  return signCompact(signer, credential, VC_JWT_TYP, VC_JWT_CTY);
+}

@@ -1,0 +1,197 @@
+/**
+ * Licence types are data: a code, bilingual names, a schema version and a JSON Schema for the subject
+ * an agency submits. Every type's subject carries `creditCode` (the holder's unified social credit code),
+ * which becomes `credentialSubject.id` as `urn:uscc:<code>`; every other field is copied as is.
+ * Properties carry bilingual labels (`title` in Chinese, `x-title-en` in English) for display and print.
+ */
+import { Validator, type Schema } from '@cfworker/json-schema';
+import { creditCodeProblem } from './credit-code.js';
+import { ElicenceError } from './errors.js';
+
+export interface LicenceTypeDefinition {
+  code: string;
+  name: { zh: string; en: string };
+  schemaVersion: string;
+  schema: JsonObjectSchema;
+}
+
+export interface JsonObjectSchema {
+  type: 'object';
+  properties: Record<string, PropertySchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  [keyword: string]: unknown;
+}
+
+export interface PropertySchema {
+  title?: string;
+  'x-title-en'?: string;
+  [keyword: string]: unknown;
+}
+
+const text = (zh: string, en: string, maxLength: number) => ({
+  type: 'string',
+  title: zh,
+  'x-title-en': en,
+  minLength: 1,
+  maxLength,
+});
+
+const creditCodeProperty = {
+  type: 'string',
+  title: '统一社会信用代码',
+  'x-title-en': 'Unified social credit code',
+  format: 'uscc',
+  minLength: 18,
+  maxLength: 18,
+};
+
+export const BUSINESS_LICENCE: LicenceTypeDefinition = {
+  code: 'BusinessLicence',
+  name: { zh: '营业执照', en: 'Business licence' },
+  schemaVersion: '1.0',
+  schema: {
+    type: 'object',
+    properties: {
+      creditCode: creditCodeProperty,
+      name: text('名称', 'Name', 200),
+      entityType: text('类型', 'Entity type', 100),
+      legalRepresentative: text('法定代表人', 'Legal representative', 100),
+      registeredCapital: text('注册资本', 'Registered capital', 100),
+      establishedOn: { type: 'string', title: '成立日期', 'x-title-en': 'Date established', format: 'date' },
+      address: text('住所', 'Address', 300),
+      businessScope: text('经营范围', 'Business scope', 2000),
+    },
+    required: ['creditCode', 'name', 'entityType', 'legalRepresentative', 'registeredCapital', 'establishedOn', 'address', 'businessScope'],
+    additionalProperties: false,
+  },
+};
+
+export const FOOD_BUSINESS_LICENCE: LicenceTypeDefinition = {
+  code: 'FoodBusinessLicence',
+  name: { zh: '食品经营许可证', en: 'Food business licence' },
+  schemaVersion: '1.0',
+  schema: {
+    type: 'object',
+    properties: {
+      licenceNumber: { type: 'string', title: '许可证编号', 'x-title-en': 'Licence number', pattern: '^JY[0-9]{14}$' },
+      operatorName: text('经营者名称', 'Operator name', 200),
+      creditCode: creditCodeProperty,
+      legalRepresentative: text('法定代表人（负责人）', 'Legal representative', 100),
+      premisesAddress: text('经营场所', 'Premises address', 300),
+      mainBusinessFormat: text('主体业态', 'Main business format', 100),
+      businessItems: {
+        type: 'array',
+        title: '经营项目',
+        'x-title-en': 'Business items',
+        items: { type: 'string', minLength: 1, maxLength: 200 },
+        minItems: 1,
+        maxItems: 50,
+      },
+    },
+    required: ['licenceNumber', 'operatorName', 'creditCode', 'legalRepresentative', 'premisesAddress', 'mainBusinessFormat', 'businessItems'],
+    additionalProperties: false,
+  },
+};
+
+export const BUILT_IN_LICENCE_TYPES: readonly LicenceTypeDefinition[] = [BUSINESS_LICENCE, FOOD_BUSINESS_LICENCE];
+
+const TYPE_CODE = /^[A-Z][A-Za-z0-9]{2,63}$/;
+const MAX_SCHEMA_BYTES = 64 * 1024;
+
+/**
+ * Checks an agency-submitted type definition before it is stored: a usable object schema that
+ * requires `creditCode` and refuses unknown fields.
+ */
+export function assertValidTypeDefinition(definition: LicenceTypeDefinition): void {
+  if (!TYPE_CODE.test(definition.code)) {
+    throw new ElicenceError('ERR_VALIDATION', 'type code must be PascalCase letters and digits, 3-64 long', { field: 'code' });
+  }
+  const schema = definition.schema as unknown;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must be a JSON Schema object', { field: 'schema' });
+  }
+  if (JSON.stringify(schema).length > MAX_SCHEMA_BYTES) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', `schema must be at most ${MAX_SCHEMA_BYTES} bytes`, { field: 'schema' });
+  }
+  const s = schema as Partial<JsonObjectSchema>;
+  if (s.type !== 'object' || typeof s.properties !== 'object' || s.properties === null) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must have type "object" and properties', { field: 'schema' });
+  }
+  if (s.additionalProperties !== false) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must set additionalProperties to false', { field: 'schema.additionalProperties' });
+  }
+  const creditCode = s.properties['creditCode'];
+  if (!creditCode || creditCode['type'] !== 'string' || !s.required?.includes('creditCode')) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must require a string property "creditCode"', { field: 'schema.properties.creditCode' });
+  }
+  if ('$ref' in s || JSON.stringify(schema).includes('"$ref":"http')) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', 'remote references are not allowed', { field: 'schema' });
+  }
+  try {
+    new Validator(schema as Schema, '2020-12').validate({});
+  } catch (cause) {
+    throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema cannot be compiled', { field: 'schema', cause });
+  }
+}
+
+/** Compiled validators per type definition; build once per process or per request scope. */
+export class SubjectValidator {
+  readonly #validator: Validator;
+  readonly #creditCodeFields: string[];
+
+  constructor(readonly definition: LicenceTypeDefinition) {
+    this.#validator = new Validator(definition.schema as Schema, '2020-12', false);
+    this.#creditCodeFields = Object.entries(definition.schema.properties)
+      .filter(([, property]) => property['format'] === 'uscc')
+      .map(([name]) => name);
+    if (!this.#creditCodeFields.includes('creditCode')) this.#creditCodeFields.push('creditCode');
+  }
+
+  /** Throws ElicenceError naming the first field at fault (as `subject.<path>`). */
+  assertValid(subject: unknown): asserts subject is Record<string, unknown> {
+    if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
+      throw new ElicenceError('ERR_VALIDATION', 'subject must be an object', { field: 'subject' });
+    }
+    const result = this.#validator.validate(subject);
+    if (!result.valid) {
+      const unknown = result.errors.find((e) => e.keyword === 'additionalProperties' || e.keyword === 'false');
+      if (unknown) {
+        const name = Object.keys(subject).find((key) => !(key in this.definition.schema.properties));
+        throw new ElicenceError('ERR_UNKNOWN_FIELD', `unknown field "${name ?? '?'}" for ${this.definition.code}`, {
+          field: `subject.${name ?? ''}`,
+        });
+      }
+      // The deepest error names the field best; cfworker lists outer (properties) errors first.
+      const leaf = [...result.errors].reverse().find((e) => e.keyword !== 'properties' && e.keyword !== 'items') ?? result.errors[0]!;
+      const missing = leaf.keyword === 'required' ? /"([^"]+)"/.exec(leaf.error)?.[1] : undefined;
+      const path = pointerToPath(leaf.instanceLocation) + (missing ? `.${missing}` : '');
+      throw new ElicenceError('ERR_VALIDATION', leaf.error, { field: `subject${path}` });
+    }
+    for (const field of this.#creditCodeFields) {
+      const value = (subject as Record<string, unknown>)[field];
+      if (typeof value !== 'string') continue;
+      const problem = creditCodeProblem(value);
+      if (problem) {
+        const why = problem === 'check' ? 'check character does not match (GB 32100-2015)' : problem === 'length' ? 'must be 18 characters' : 'contains characters outside the GB 32100-2015 alphabet';
+        throw new ElicenceError('ERR_CREDIT_CODE', `unified social credit code ${why}`, { field: `subject.${field}` });
+      }
+    }
+  }
+}
+
+function pointerToPath(pointer: string): string {
+  // "#/businessItems/0" -> ".businessItems[0]"
+  return pointer
+    .replace(/^#/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('');
+}
+
+/** Bilingual label for a subject field of a type, falling back to the field name. */
+export function fieldLabel(definition: LicenceTypeDefinition | undefined, field: string): { zh: string; en: string } {
+  const property = definition?.schema.properties[field];
+  return { zh: property?.title ?? field, en: property?.['x-title-en'] ?? field };
+}

@@ -1,0 +1,181 @@
+/**
+ * The one database schema, shared by better-sqlite3 (Node) and D1 (Workers). Migrations in
+ * `migrations/` are generated from this file by drizzle-kit. Times are integer milliseconds (UTC).
+ */
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** Issuing authorities hosted by this deployment (a city bureau each). */
+export const authorities = sqliteTable('authorities', {
+  id: text('id').primaryKey(), // slug, e.g. "hangzhou-amr"
+  did: text('did').notNull().unique(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  jurisdiction: text('jurisdiction').notNull(), // GB/T 2260 code, e.g. "330100"
+  status: text('status', { enum: ['active', 'suspended', 'withdrawn'] }).notNull().default('active'),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * Public halves of signing keys (authority keys and trust-anchor keys). Private keys are never stored
+ * here: they live in the key store (files under KEYS_DIR, or Worker secrets) keyed by `kid`.
+ * status: `active` signs; `published` only verifies (rotated out); `retired` is no longer published.
+ */
+export const signingKeys = sqliteTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    ownerKind: text('owner_kind', { enum: ['authority', 'anchor'] }).notNull(),
+    ownerId: text('owner_id').notNull(),
+    alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull(),
+    publicJwk: text('public_jwk').notNull(),
+    status: text('status', { enum: ['active', 'published', 'retired'] }).notNull(),
+    validFrom: integer('valid_from').notNull(),
+    validUntil: integer('valid_until'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('signing_keys_owner').on(t.ownerKind, t.ownerId, t.status)],
+);
+
+export const licenceTypes = sqliteTable('licence_types', {
+  code: text('code').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  schemaVersion: text('schema_version').notNull(),
+  schemaJson: text('schema_json').notNull(),
+  builtIn: integer('built_in', { mode: 'boolean' }).notNull(),
+  registeredBy: text('registered_by'), // authority id, null for built-in types
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Agency API tokens: only the SHA-256 of the token is stored. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    authorityId: text('authority_id').notNull(),
+    name: text('name').notNull(),
+    actions: text('actions').notNull(), // JSON array of 'issue' | 'status' | 'read' | 'admin'
+    licenceTypes: text('licence_types'), // JSON array, null = every type
+    createdAt: integer('created_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('api_tokens_authority').on(t.authorityId)],
+);
+
+/**
+ * One bitstring status list per (authority, purpose, seq). `allocated` counts indices handed out;
+ * the CHECK makes an over-full list fail the whole issuing transaction. `version` grows on every
+ * status change that touches the list, so the published credential is rebuilt only when it changed.
+ */
+export const statusLists = sqliteTable(
+  'status_lists',
+  {
+    id: text('id').primaryKey(), // "<authority>/<purpose>/<seq>", also the URL path under /status/
+    authorityId: text('authority_id').notNull(),
+    purpose: text('purpose', { enum: ['revocation', 'suspension'] }).notNull(),
+    seq: integer('seq').notNull(),
+    size: integer('size').notNull(),
+    allocated: integer('allocated').notNull().default(0),
+    version: integer('version').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    publishedVersion: integer('published_version'),
+    publishedJws: text('published_jws'),
+    publishedJson: text('published_json'),
+    publishedAt: integer('published_at'),
+    publishedValidUntil: integer('published_valid_until'),
+  },
+  (t) => [
+    uniqueIndex('status_lists_seq').on(t.authorityId, t.purpose, t.seq),
+    check('status_lists_capacity', sql`${t.allocated} <= ${t.size}`),
+  ],
+);
+
+export const licences = sqliteTable(
+  'licences',
+  {
+    id: text('id').primaryKey(), // UUIDv7; the credential id is urn:uuid:<id>
+    authorityId: text('authority_id').notNull(),
+    type: text('type').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    holderName: text('holder_name'),
+    status: text('status', { enum: ['active', 'suspended', 'revoked'] }).notNull(),
+    statusReason: text('status_reason'),
+    validFrom: integer('valid_from').notNull(),
+    validUntil: integer('valid_until').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    kid: text('kid').notNull(),
+    jws: text('jws').notNull(),
+    revocationListId: text('revocation_list_id').notNull(),
+    revocationIndex: integer('revocation_index').notNull(),
+    suspensionListId: text('suspension_list_id').notNull(),
+    suspensionIndex: integer('suspension_index').notNull(),
+    supersedes: text('supersedes'),
+    supersededBy: text('superseded_by'),
+  },
+  (t) => [
+    // An index is never handed out twice, whatever the concurrency: the database refuses it.
+    uniqueIndex('licences_revocation_slot').on(t.revocationListId, t.revocationIndex),
+    uniqueIndex('licences_suspension_slot').on(t.suspensionListId, t.suspensionIndex),
+    index('licences_authority_issued').on(t.authorityId, t.issuedAt, t.id),
+    index('licences_authority_holder').on(t.authorityId, t.holderCreditCode),
+    index('licences_authority_type').on(t.authorityId, t.type),
+    index('licences_authority_status').on(t.authorityId, t.status),
+  ],
+);
+
+/** Idempotency-Key records: the same key and body give the same answer, another body a 409. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    authorityId: text('authority_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    resultJson: text('result_json').notNull(), // e.g. {"licenceIds":[...]}
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorityId, t.key] })],
+);
+
+/**
+ * Append-only, hash-chained audit log. `seq` is dense (previous + 1) and unique, so two writers
+ * racing for the same head cannot both commit. hash = SHA-256(prevHash || canonical content).
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    seq: integer('seq').primaryKey(),
+    at: integer('at').notNull(),
+    authorityId: text('authority_id'),
+    actor: text('actor').notNull(), // token id, "system" or "cli"
+    action: text('action').notNull(),
+    subjectId: text('subject_id'),
+    contentJson: text('content_json').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_log_subject').on(t.subjectId, t.seq)],
+);
+
+/** Trust-anchor role: the register of issuing authorities a province vouches for. */
+export const trustRegistry = sqliteTable('trust_registry', {
+  id: text('id').primaryKey(), // the authority's did:web
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  jurisdiction: text('jurisdiction').notNull(),
+  status: text('status', { enum: ['active', 'suspended', 'withdrawn'] }).notNull(),
+  licenceTypes: text('licence_types').notNull(), // JSON array of type codes
+  keysJson: text('keys_json').notNull(), // JSON array of { jwk, validFrom, validUntil?, status }
+  source: text('source'), // JWKS URL or file it was imported from
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Every trust list this deployment has signed as an anchor; seq only grows. */
+export const trustLists = sqliteTable('trust_lists', {
+  seq: integer('seq').primaryKey(),
+  jws: text('jws').notNull(),
+  issuedAt: integer('issued_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});

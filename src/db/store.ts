@@ -1,0 +1,56 @@
+/**
+ * The database handed to the app: a drizzle SQLite database (better-sqlite3 or D1) plus the two things
+ * that differ between them: how a set of writes commits atomically, and how a constraint failure looks.
+ */
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type * as schema from './schema.js';
+
+export type Db = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
+
+/** A drizzle insert/update/delete builder, not yet executed. */
+export type Statement = { run(): unknown };
+
+export interface Store {
+  readonly db: Db;
+  /** Commits every statement or none (a transaction on better-sqlite3, a batch on D1). */
+  commit(statements: readonly Statement[]): Promise<void>;
+  /**
+   * Runs `fn` exclusively within this process, so a read-then-commit section (the audit chain head,
+   * status list capacity) does not interleave with another request's. Across processes the unique
+   * constraints still decide, and callers retry on ConstraintViolation.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export class ConstraintViolation extends Error {
+  override readonly name = 'ConstraintViolation';
+  constructor(
+    readonly kind: 'unique' | 'check' | 'other',
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`constraint failed: ${detail}`, options);
+  }
+}
+
+/** Normalises the drivers' constraint errors (better-sqlite3 and D1 word them the same way). */
+export function asConstraintViolation(error: unknown): ConstraintViolation | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const match = /(UNIQUE|PRIMARY KEY|CHECK|FOREIGN KEY|NOT NULL) constraint failed: ?([^\n]*)/.exec(e.message);
+    if (match) {
+      const kind = match[1] === 'UNIQUE' || match[1] === 'PRIMARY KEY' ? 'unique' : match[1] === 'CHECK' ? 'check' : 'other';
+      return new ConstraintViolation(kind, match[2]!.trim(), { cause: error });
+    }
+  }
+  return undefined;
+}
+
+/** A promise-chain mutex: one per store instance, never a module singleton. */
+export function createExclusiveRunner(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}

@@ -1,0 +1,45 @@
+/** Node environment, parsed once at the entry point. */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { defaultConfig, type AppConfig } from '../app/deps.js';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  KEYS_DIR: z.string().min(1).default('./keys'),
+  PUBLIC_URL: z.string().url().optional(),
+  ELICENCE_DEV_TOKEN: z.string().min(16).max(512).regex(/^[A-Za-z0-9._~+/=-]+$/).optional(),
+  STATUS_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(300),
+});
+
+export interface NodeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  keysDir: string;
+  databaseFile: string;
+  devToken: string | undefined;
+  app: AppConfig;
+}
+
+export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const app = defaultConfig(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
+  app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    keysDir: resolve(e.KEYS_DIR),
+    databaseFile: resolve(dataDir, 'elicence.db'),
+    devToken: e.ELICENCE_DEV_TOKEN,
+    app,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Private keys as JWK files under KEYS_DIR (`<kid>.private.jwk`, mode 0600). The directory is
+ * gitignored; the database never sees these files' contents.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import type { KeyStore } from '../app/deps.js';
+import { ElicenceError } from '../core/errors.js';
+import { generateSigningJwk, signerFromPrivateJwk, type JwsSigner } from '../core/jws-sign.js';
+
+const KID = /^[A-Za-z0-9_-]{43}$/;
+
+export function createFileKeyStore(directory: string): KeyStore {
+  const signers = new Map<string, Promise<JwsSigner>>();
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const fileOf = (kid: string) => {
+    // The kid is a SHA-256 thumbprint: anything else could walk out of the directory.
+    if (!KID.test(kid)) throw new ElicenceError('ERR_NO_ACTIVE_KEY', 'not a key thumbprint', { field: 'kid' });
+    return join(directory, `${kid}.private.jwk`);
+  };
+  return {
+    async generate(alg) {
+      const { privateJwk, publicJwk, kid } = await generateSigningJwk(alg);
+      writeFileSync(fileOf(kid), JSON.stringify(privateJwk), { mode: 0o600, flag: 'wx' });
+      return { kid, publicJwk };
+    },
+    signer(kid) {
+      let signer = signers.get(kid);
+      if (!signer) {
+        signer = (async () => {
+          let privateJwk: JWK;
+          try {
+            privateJwk = JSON.parse(readFileSync(fileOf(kid), 'utf8')) as JWK;
+          } catch (cause) {
+            throw new ElicenceError('ERR_NO_ACTIVE_KEY', `private key ${kid} is not in the key store`, { cause });
+          }
+          return signerFromPrivateJwk(privateJwk);
+        })();
+        signer.catch(() => signers.delete(kid));
+        signers.set(kid, signer);
+      }
+      return signer;
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The append-only, hash-chained audit log. Each entry's hash commits to the previous entry's hash and
+ * to everything the entry records, so editing or deleting any row breaks the chain from there on.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { asc, desc, gt } from 'drizzle-orm';
+import { canonicalJson } from '../core/canonical-json.js';
+import { utf8 } from '../core/encoding.js';
+import { auditLog } from '../db/schema.js';
+import type { Db, Statement } from '../db/store.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditEntryInput {
+  action: string;
+  actor: string;
+  authorityId?: string | null;
+  subjectId?: string | null;
+  content: Record<string, unknown>;
+}
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export async function readAuditHead(db: Db): Promise<AuditHead> {
+  const [last] = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+  return last ?? { seq: 0, hash: GENESIS_HASH };
+}
+
+interface HashedFields {
+  seq: number;
+  at: number;
+  authorityId: string | null;
+  actor: string;
+  action: string;
+  subjectId: string | null;
+  contentJson: string;
+  prevHash: string;
+}
+
+export function entryHash(fields: HashedFields): string {
+  const { prevHash, ...rest } = fields;
+  return bytesToHex(sha256(utf8(`${prevHash}\n${canonicalJson(rest)}`)));
+}
+
+/** Insert statements for `entries` chained after `head`; returns the new head too. */
+export function auditStatements(db: Db, head: AuditHead, entries: readonly AuditEntryInput[], at: number): { statements: Statement[]; head: AuditHead } {
+  const statements: Statement[] = [];
+  let { seq, hash } = head;
+  for (const entry of entries) {
+    const fields: HashedFields = {
+      seq: seq + 1,
+      at,
+      authorityId: entry.authorityId ?? null,
+      actor: entry.actor,
+      action: entry.action,
+      subjectId: entry.subjectId ?? null,
+      contentJson: canonicalJson(entry.content),
+      prevHash: hash,
+    };
+    const entryHashValue = entryHash(fields);
+    statements.push(db.insert(auditLog).values({ ...fields, hash: entryHashValue }));
+    seq = fields.seq;
+    hash = entryHashValue;
+  }
+  return { statements, head: { seq, hash } };
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number; head: AuditHead }
+  | { ok: false; entries: number; firstBrokenSeq: number; reason: string };
+
+/** Re-derives the whole chain, page by page; reports the first entry that does not fit. */
+export async function verifyAuditChain(db: Db, pageSize = 5000): Promise<AuditVerification> {
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  for (;;) {
+    const rows = await db.select().from(auditLog).where(gt(auditLog.seq, expectedSeq - 1)).orderBy(asc(auditLog.seq)).limit(pageSize);
+    for (const row of rows) {
+      const broken = (reason: string): AuditVerification => ({ ok: false, entries: expectedSeq - 1, firstBrokenSeq: expectedSeq, reason });
+      if (row.seq !== expectedSeq) return broken(`entry ${expectedSeq} is missing (next is ${row.seq})`);
+      if (row.prevHash !== prevHash) return broken(`entry ${row.seq} does not link to the previous entry's hash`);
+      const { hash, ...fields } = row;
+      if (entryHash(fields) !== hash) return broken(`entry ${row.seq} was altered: its content does not match its hash`);
+      prevHash = hash;
+      expectedSeq++;
+    }
+    if (rows.length < pageSize) return { ok: true, entries: expectedSeq - 1, head: { seq: expectedSeq - 1, hash: prevHash } };
+  }
+}

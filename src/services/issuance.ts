@@ -1,0 +1,247 @@
+/**
+ * Issuing licences: validate every request first, then, in one exclusive section, draw status slots,
+ * sign, and commit the licences, slot counters, idempotency record and audit entries together.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { uuidv7 } from 'uuidv7';
+import { buildLicenceCredential, signLicenceCredential } from '../core/credential.js';
+import { ElicenceError } from '../core/errors.js';
+import { idempotencyKeys, licences } from '../db/schema.js';
+import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
+import type { AppDeps } from '../app/deps.js';
+import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
+import { requireAuthority } from './authorities.js';
+import { activeSigner } from './keys.js';
+import type { LicenceTypeRegistry } from './licence-types.js';
+import type { SubjectValidator } from '../core/licence-types.js';
+import { allocateSlots, statusListUrl, type StatusSlot } from './status-allocation.js';
+import { requireLicenceType, type Principal } from './tokens.js';
+import { parseDateTime } from './dates.js';
+
+export type LicenceRow = typeof licences.$inferSelect;
+
+export interface IssueRequest {
+  type: string;
+  subject: Record<string, unknown>;
+  validFrom?: string | undefined;
+  validUntil?: string | undefined;
+}
+
+interface ValidatedRequest {
+  type: string;
+  subject: Record<string, unknown>;
+  validFrom: number;
+  validUntil: number;
+}
+
+export interface ItemError {
+  index: number;
+  code: string;
+  message: string;
+  field?: string | undefined;
+}
+
+/** Statements another operation adds to the same commit (e.g. an amendment revoking the old licence). */
+export interface IssuanceExtension {
+  supersedes?: string;
+  statements(db: Db, issued: LicenceRow[]): Promise<{ statements: Statement[]; audit: AuditEntryInput[] }>;
+}
+
+export interface IssueOptions {
+  idempotency?: { key: string; requestHash: string };
+  extension?: IssuanceExtension;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_ATTEMPTS = 6;
+
+async function validateRequest(
+  deps: AppDeps,
+  registry: LicenceTypeRegistry,
+  principal: Principal,
+  request: IssueRequest,
+  now: number,
+  prefix: string,
+): Promise<ValidatedRequest> {
+  requireLicenceType(principal, request.type, `${prefix}type`);
+  const validator: SubjectValidator = await registry.validator(request.type, `${prefix}type`);
+  try {
+    validator.assertValid(request.subject);
+  } catch (error) {
+    if (error instanceof ElicenceError && prefix) {
+      throw new ElicenceError(error.code, error.message, { field: `${prefix}${error.field ?? 'subject'}` });
+    }
+    throw error;
+  }
+  const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseDateTime(request.validFrom, `${prefix}validFrom`);
+  const validUntil =
+    request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseDateTime(request.validUntil, `${prefix}validUntil`);
+  if (validUntil <= validFrom) {
+    throw new ElicenceError('ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom', { field: `${prefix}validUntil` });
+  }
+  if (validUntil <= now) {
+    throw new ElicenceError('ERR_VALIDITY_WINDOW', 'the licence would already have expired: validUntil is in the past', { field: `${prefix}validUntil` });
+  }
+  return { type: request.type, subject: request.subject, validFrom, validUntil };
+}
+
+/** Validates every request; throws ERR_BATCH_FAILED listing each bad item, or the single error for one item. */
+async function validateAll(deps: AppDeps, registry: LicenceTypeRegistry, principal: Principal, requests: readonly IssueRequest[], batch: boolean) {
+  const now = deps.clock.now();
+  const validated: ValidatedRequest[] = [];
+  const errors: ItemError[] = [];
+  for (const [index, request] of requests.entries()) {
+    try {
+      validated.push(await validateRequest(deps, registry, principal, request, now, batch ? `items[${index}].` : ''));
+    } catch (error) {
+      if (!batch || !(error instanceof ElicenceError)) throw error;
+      errors.push({ index, code: error.code, message: error.message, field: error.field });
+    }
+  }
+  if (errors.length > 0) {
+    throw new ElicenceError('ERR_BATCH_FAILED', `${errors.length} of ${requests.length} items are invalid; nothing was issued`, {
+      field: errors[0]!.field,
+      details: errors,
+    });
+  }
+  return validated;
+}
+
+async function replayIdempotent(db: Db, authorityId: string, key: string, requestHash: string): Promise<LicenceRow[] | undefined> {
+  const [record] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.authorityId, authorityId), eq(idempotencyKeys.key, key)));
+  if (!record) return undefined;
+  if (record.requestHash !== requestHash) {
+    throw new ElicenceError('ERR_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request', { field: 'Idempotency-Key' });
+  }
+  const ids = (JSON.parse(record.resultJson) as { licenceIds: string[] }).licenceIds;
+  const rows = await db.select().from(licences).where(inArray(licences.id, ids));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)!);
+}
+
+export interface IssueResult {
+  licences: LicenceRow[];
+  /** true when an Idempotency-Key matched an earlier request and nothing new was issued. */
+  replayed: boolean;
+}
+
+export async function issueLicences(
+  deps: AppDeps,
+  registry: LicenceTypeRegistry,
+  principal: Principal,
+  requests: readonly IssueRequest[],
+  options: IssueOptions & { batch?: boolean } = {},
+): Promise<IssueResult> {
+  const { store, config, clock } = deps;
+  const validated = await validateAll(deps, registry, principal, requests, options.batch ?? false);
+  const authority = await requireAuthority(store.db, principal.authorityId);
+  if (authority.status !== 'active') throw new ElicenceError('ERR_FORBIDDEN', `authority ${authority.id} is ${authority.status} and cannot issue`);
+  const signer = await activeSigner(deps, { kind: 'authority', id: authority.id });
+
+  return store.exclusive(async () => {
+    for (let attempt = 1; ; attempt++) {
+      const db = store.db;
+      if (options.idempotency) {
+        const replay = await replayIdempotent(db, authority.id, options.idempotency.key, options.idempotency.requestHash);
+        if (replay) return { licences: replay, replayed: true };
+      }
+      const now = clock.now();
+      const revocation = await allocateSlots(db, authority.id, 'revocation', validated.length, config.statusListSize, now);
+      const suspension = await allocateSlots(db, authority.id, 'suspension', validated.length, config.statusListSize, now);
+      const rows = await Promise.all(
+        validated.map(async (request, i): Promise<LicenceRow> => {
+          const id = uuidv7();
+          const slot = (s: StatusSlot) => ({ listUrl: statusListUrl(config.publicUrl, s.listId), index: s.index });
+          const credential = buildLicenceCredential({
+            id,
+            type: request.type,
+            issuer: { id: authority.did, name: authority.nameZh },
+            validFrom: new Date(request.validFrom),
+            validUntil: new Date(request.validUntil),
+            subject: request.subject,
+            status: { revocation: slot(revocation.slots[i]!), suspension: slot(suspension.slots[i]!) },
+            issuedAt: new Date(now),
+            ...(options.extension?.supersedes ? { supersedes: options.extension.supersedes } : {}),
+          });
+          const subject = request.subject;
+          return {
+            id,
+            authorityId: authority.id,
+            type: request.type,
+            holderCreditCode: String(subject['creditCode']),
+            holderName: typeof subject['name'] === 'string' ? subject['name'] : typeof subject['operatorName'] === 'string' ? subject['operatorName'] : null,
+            status: 'active',
+            statusReason: null,
+            validFrom: request.validFrom,
+            validUntil: request.validUntil,
+            issuedAt: Math.floor(now / 1000) * 1000,
+            updatedAt: now,
+            kid: signer.kid,
+            jws: await signLicenceCredential(signer, credential),
+            revocationListId: revocation.slots[i]!.listId,
+            revocationIndex: revocation.slots[i]!.index,
+            suspensionListId: suspension.slots[i]!.listId,
+            suspensionIndex: suspension.slots[i]!.index,
+            supersedes: options.extension?.supersedes ?? null,
+            supersededBy: null,
+          };
+        }),
+      );
+      const extension = options.extension ? await options.extension.statements(db, rows) : { statements: [], audit: [] };
+      const auditEntries: AuditEntryInput[] = [
+        ...rows.map((row) => ({
+          action: 'licence.issued',
+          actor: principal.tokenId,
+          authorityId: authority.id,
+          subjectId: row.id,
+          content: {
+            type: row.type,
+            holderCreditCode: row.holderCreditCode,
+            validFrom: row.validFrom,
+            validUntil: row.validUntil,
+            kid: row.kid,
+            revocation: { list: row.revocationListId, index: row.revocationIndex },
+            suspension: { list: row.suspensionListId, index: row.suspensionIndex },
+            supersedes: row.supersedes,
+            jws: row.jws,
+          },
+        })),
+        ...extension.audit,
+      ];
+      const audit = auditStatements(db, await readAuditHead(db), auditEntries, now);
+      const statements: Statement[] = [
+        ...revocation.statements,
+        ...suspension.statements,
+        // Chunked so a 1000-licence batch stays under SQLite's bound-parameter limits.
+        ...chunk(rows, 20).map((part) => db.insert(licences).values(part)),
+        ...extension.statements,
+        ...audit.statements,
+      ];
+      if (options.idempotency) {
+        statements.push(
+          db.insert(idempotencyKeys).values({
+            authorityId: authority.id,
+            key: options.idempotency.key,
+            requestHash: options.idempotency.requestHash,
+            resultJson: JSON.stringify({ licenceIds: rows.map((r) => r.id) }),
+            createdAt: now,
+          }),
+        );
+      }
+      try {
+        await store.commit(statements);
+        return { licences: rows, replayed: false };
+      } catch (error) {
+        const violation = error instanceof ConstraintViolation ? error : asConstraintViolation(error);
+        // Another writer (another process or isolate) took a slot or the audit head first: draw again.
+        if (!violation || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  });
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}

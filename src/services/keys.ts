@@ -1,0 +1,125 @@
+/**
+ * Signing keys of authorities and trust anchors: creation, rotation, retirement, and the public key
+ * sets that are published. Rotation keeps the old key published for verification until it is retired.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { JWK } from 'jose';
+import { ElicenceError } from '../core/errors.js';
+import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
+import { signingKeys } from '../db/schema.js';
+import type { Db, Statement } from '../db/store.js';
+import type { AppDeps } from '../app/deps.js';
+import { auditStatements, readAuditHead } from './audit.js';
+
+export type KeyOwnerKind = 'authority' | 'anchor';
+
+export interface PublishedKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  ownerKind: KeyOwnerKind;
+  ownerId: string;
+  status: 'active' | 'published';
+  publicJwk: JWK;
+  validFrom: number;
+  validUntil: number | null;
+}
+
+/**
+ * Creates a key for an owner and makes it the active one; the previous active key stays published.
+ * The private half is written by the key store before the database learns of the key.
+ */
+export async function createActiveKey(
+  deps: AppDeps,
+  owner: { kind: KeyOwnerKind; id: string },
+  alg: SigningAlgorithm,
+  actor: string,
+): Promise<PublishedKey> {
+  const { store, keys, clock } = deps;
+  const generated = await keys.generate(alg);
+  return store.exclusive(async () => {
+    const now = clock.now();
+    const statements: Statement[] = [
+      store.db
+        .update(signingKeys)
+        .set({ status: 'published' })
+        .where(and(eq(signingKeys.ownerKind, owner.kind), eq(signingKeys.ownerId, owner.id), eq(signingKeys.status, 'active'))),
+      store.db.insert(signingKeys).values({
+        kid: generated.kid,
+        ownerKind: owner.kind,
+        ownerId: owner.id,
+        alg,
+        publicJwk: JSON.stringify(generated.publicJwk),
+        status: 'active',
+        validFrom: now,
+        createdAt: now,
+      }),
+    ];
+    const audit = auditStatements(store.db, await readAuditHead(store.db), [
+      {
+        action: 'key.activated',
+        actor,
+        authorityId: owner.kind === 'authority' ? owner.id : null,
+        subjectId: generated.kid,
+        content: { ownerKind: owner.kind, ownerId: owner.id, alg, publicJwk: generated.publicJwk },
+      },
+    ], now);
+    await store.commit([...statements, ...audit.statements]);
+    return {
+      kid: generated.kid,
+      alg,
+      ownerKind: owner.kind,
+      ownerId: owner.id,
+      status: 'active',
+      publicJwk: generated.publicJwk,
+      validFrom: now,
+      validUntil: null,
+    };
+  });
+}
+
+/** Stops publishing a non-active key; its validity window closes now. */
+export async function retireKey(deps: AppDeps, owner: { kind: KeyOwnerKind; id: string }, kid: string, actor: string): Promise<void> {
+  const { store, clock } = deps;
+  await store.exclusive(async () => {
+    const [key] = await store.db
+      .select()
+      .from(signingKeys)
+      .where(and(eq(signingKeys.kid, kid), eq(signingKeys.ownerKind, owner.kind), eq(signingKeys.ownerId, owner.id)));
+    if (!key) throw new ElicenceError('ERR_NOT_FOUND', `no key ${kid}`, { field: 'kid' });
+    if (key.status === 'active') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'the active key cannot be retired: rotate first', { field: 'kid' });
+    if (key.status === 'retired') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'the key is already retired', { field: 'kid' });
+    const now = clock.now();
+    const audit = auditStatements(store.db, await readAuditHead(store.db), [
+      { action: 'key.retired', actor, authorityId: owner.kind === 'authority' ? owner.id : null, subjectId: kid, content: { ownerKind: owner.kind, ownerId: owner.id } },
+    ], now);
+    await store.commit([store.db.update(signingKeys).set({ status: 'retired', validUntil: now }).where(eq(signingKeys.kid, kid)), ...audit.statements]);
+  });
+}
+
+export async function publishedKeys(db: Db, filter: { kind?: KeyOwnerKind; id?: string } = {}): Promise<PublishedKey[]> {
+  const conditions = [inArray(signingKeys.status, ['active', 'published'])];
+  if (filter.kind) conditions.push(eq(signingKeys.ownerKind, filter.kind));
+  if (filter.id) conditions.push(eq(signingKeys.ownerId, filter.id));
+  const rows = await db.select().from(signingKeys).where(and(...conditions)).orderBy(signingKeys.createdAt);
+  return rows.map((row) => ({
+    kid: row.kid,
+    alg: row.alg,
+    ownerKind: row.ownerKind,
+    ownerId: row.ownerId,
+    status: row.status as 'active' | 'published',
+    publicJwk: JSON.parse(row.publicJwk) as JWK,
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
+  }));
+}
+
+/** The signer of an owner's active key. */
+export async function activeSigner(deps: AppDeps, owner: { kind: KeyOwnerKind; id: string }): Promise<JwsSigner> {
+  const [key] = await deps.store.db
+    .select({ kid: signingKeys.kid })
+    .from(signingKeys)
+    .where(and(eq(signingKeys.ownerKind, owner.kind), eq(signingKeys.ownerId, owner.id), eq(signingKeys.status, 'active')))
+    .limit(1);
+  if (!key) throw new ElicenceError('ERR_NO_ACTIVE_KEY', `${owner.kind} ${owner.id} has no active signing key`);
+  return deps.keys.signer(key.kid);
+}

@@ -1,0 +1,93 @@
+/** The licence type register: built-in types seeded at start-up, agency types added by admins. */
+import { eq } from 'drizzle-orm';
+import { ElicenceError } from '../core/errors.js';
+import {
+  assertValidTypeDefinition,
+  BUILT_IN_LICENCE_TYPES,
+  SubjectValidator,
+  type JsonObjectSchema,
+  type LicenceTypeDefinition,
+} from '../core/licence-types.js';
+import { licenceTypes } from '../db/schema.js';
+import type { Db, Statement } from '../db/store.js';
+import type { AppDeps } from '../app/deps.js';
+import { auditStatements, readAuditHead } from './audit.js';
+
+export interface StoredLicenceType extends LicenceTypeDefinition {
+  builtIn: boolean;
+  registeredBy: string | null;
+  createdAt: number;
+}
+
+type Row = typeof licenceTypes.$inferSelect;
+
+const fromRow = (row: Row): StoredLicenceType => ({
+  code: row.code,
+  name: { zh: row.nameZh, en: row.nameEn },
+  schemaVersion: row.schemaVersion,
+  schema: JSON.parse(row.schemaJson) as JsonObjectSchema,
+  builtIn: row.builtIn,
+  registeredBy: row.registeredBy,
+  createdAt: row.createdAt,
+});
+
+/** Per-app cache of compiled validators; a type never changes once registered, so no invalidation. */
+export class LicenceTypeRegistry {
+  readonly #validators = new Map<string, SubjectValidator>();
+  constructor(private readonly deps: AppDeps) {}
+
+  async list(): Promise<StoredLicenceType[]> {
+    return (await this.deps.store.db.select().from(licenceTypes).orderBy(licenceTypes.createdAt, licenceTypes.code)).map(fromRow);
+  }
+
+  async find(code: string): Promise<StoredLicenceType | undefined> {
+    const [row] = await this.deps.store.db.select().from(licenceTypes).where(eq(licenceTypes.code, code));
+    return row && fromRow(row);
+  }
+
+  /** The validator for a type; ERR_UNKNOWN_LICENCE_TYPE if it does not exist. */
+  async validator(code: string, field = 'type'): Promise<SubjectValidator> {
+    const cached = this.#validators.get(code);
+    if (cached) return cached;
+    const type = await this.find(code);
+    if (!type) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}"`, { field });
+    const validator = new SubjectValidator(type);
+    this.#validators.set(code, validator);
+    return validator;
+  }
+
+  async register(definition: LicenceTypeDefinition, authorityId: string, actor: string): Promise<StoredLicenceType> {
+    assertValidTypeDefinition(definition);
+    const { store, clock } = this.deps;
+    return store.exclusive(async () => {
+      if (await this.find(definition.code)) {
+        throw new ElicenceError('ERR_LICENCE_TYPE_EXISTS', `licence type ${definition.code} already exists`, { field: 'code' });
+      }
+      const now = clock.now();
+      const audit = auditStatements(store.db, await readAuditHead(store.db), [
+        { action: 'licenceType.registered', actor, authorityId, subjectId: definition.code, content: { ...definition } },
+      ], now);
+      await store.commit([insertType(store.db, definition, false, authorityId, now), ...audit.statements]);
+      return { ...definition, builtIn: false, registeredBy: authorityId, createdAt: now };
+    });
+  }
+}
+
+function insertType(db: Db, definition: LicenceTypeDefinition, builtIn: boolean, registeredBy: string | null, now: number): Statement {
+  return db.insert(licenceTypes).values({
+    code: definition.code,
+    nameZh: definition.name.zh,
+    nameEn: definition.name.en,
+    schemaVersion: definition.schemaVersion,
+    schemaJson: JSON.stringify(definition.schema),
+    builtIn,
+    registeredBy,
+    createdAt: now,
+  });
+}
+
+/** Statements that add any built-in type the database does not have yet. */
+export async function seedBuiltInTypes(db: Db, now: number): Promise<Statement[]> {
+  const existing = new Set((await db.select({ code: licenceTypes.code }).from(licenceTypes)).map((r) => r.code));
+  return BUILT_IN_LICENCE_TYPES.filter((t) => !existing.has(t.code)).map((t) => insertType(db, t, true, null, now));
+}

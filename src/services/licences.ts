@@ -1,0 +1,128 @@
+/** Reading licences: one by id, or a filtered, cursor-paginated list, always within one authority. */
+import { and, desc, eq, gt, gte, inArray, lt, lte, ne, type SQL } from 'drizzle-orm';
+import { credentialIdOf } from '../core/credential.js';
+import { base64url, fromBase64url, fromUtf8, utf8 } from '../core/encoding.js';
+import { ElicenceError } from '../core/errors.js';
+import { licences } from '../db/schema.js';
+import type { Db } from '../db/store.js';
+import type { LicenceRow } from './issuance.js';
+import { statusListUrl } from './status-allocation.js';
+
+export type EffectiveStatus = 'active' | 'suspended' | 'revoked' | 'expired';
+
+/** Lifecycle state as a person reads it: a revoked licence stays revoked; otherwise validUntil decides expiry. */
+export function effectiveStatus(row: Pick<LicenceRow, 'status' | 'validUntil'>, now: number): EffectiveStatus {
+  if (row.status === 'revoked') return 'revoked';
+  if (row.validUntil <= now) return 'expired';
+  return row.status;
+}
+
+export interface LicenceView {
+  id: string;
+  credentialId: string;
+  type: string;
+  status: EffectiveStatus;
+  statusReason: string | null;
+  authorityId: string;
+  holder: { creditCode: string; name: string | null };
+  validFrom: string;
+  validUntil: string;
+  issuedAt: string;
+  updatedAt: string;
+  supersedes: string | null;
+  supersededBy: string | null;
+  credential: string;
+  credentialStatus: { purpose: 'revocation' | 'suspension'; statusListCredential: string; statusListIndex: number }[];
+  links: Record<string, string>;
+}
+
+export function licenceView(row: LicenceRow, publicUrl: string, now: number): LicenceView {
+  const self = `${publicUrl}/v1/licences/${row.id}`;
+  return {
+    id: row.id,
+    credentialId: credentialIdOf(row.id),
+    type: row.type,
+    status: effectiveStatus(row, now),
+    statusReason: row.statusReason,
+    authorityId: row.authorityId,
+    holder: { creditCode: row.holderCreditCode, name: row.holderName },
+    validFrom: new Date(row.validFrom).toISOString(),
+    validUntil: new Date(row.validUntil).toISOString(),
+    issuedAt: new Date(row.issuedAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+    supersedes: row.supersedes,
+    supersededBy: row.supersededBy,
+    credential: row.jws,
+    credentialStatus: [
+      { purpose: 'revocation', statusListCredential: statusListUrl(publicUrl, row.revocationListId), statusListIndex: row.revocationIndex },
+      { purpose: 'suspension', statusListCredential: statusListUrl(publicUrl, row.suspensionListId), statusListIndex: row.suspensionIndex },
+    ],
+    links: {
+      self,
+      history: `${self}/history`,
+      qrSvg: `${self}/qr.svg`,
+      qrPng: `${self}/qr.png`,
+      card: `${self}/card`,
+    },
+  };
+}
+
+/** The licence if it exists and belongs to the authority; ERR_NOT_FOUND otherwise (never reveals another authority's). */
+export async function requireLicence(db: Db, authorityId: string, id: string): Promise<LicenceRow> {
+  const [row] = await db.select().from(licences).where(and(eq(licences.id, id), eq(licences.authorityId, authorityId)));
+  if (!row) throw new ElicenceError('ERR_NOT_FOUND', `no licence ${id}`, { field: 'id' });
+  return row;
+}
+
+export interface LicenceFilter {
+  type?: string | undefined;
+  holder?: string | undefined;
+  status?: EffectiveStatus | undefined;
+  issuedFrom?: number | undefined;
+  issuedTo?: number | undefined;
+  cursor?: string | undefined;
+  limit: number;
+  /** Restrict to these types (a token scoped to some types). */
+  allowedTypes?: ReadonlySet<string> | undefined;
+}
+
+const encodeCursor = (id: string) => base64url(utf8(JSON.stringify({ before: id })));
+
+function decodeCursor(cursor: string): string {
+  try {
+    const bytes = fromBase64url(cursor);
+    const parsed = bytes && (JSON.parse(fromUtf8(bytes)) as { before?: unknown });
+    if (parsed && typeof parsed.before === 'string' && parsed.before.length <= 64) return parsed.before;
+  } catch {
+    // fall through to the typed error
+  }
+  throw new ElicenceError('ERR_BAD_CURSOR', 'cursor is not one this service returned', { field: 'cursor' });
+}
+
+/** Newest first (UUIDv7 ids sort by issue time); `nextCursor` is absent on the last page. */
+export async function listLicences(db: Db, authorityId: string, filter: LicenceFilter, now: number): Promise<{ items: LicenceRow[]; nextCursor?: string }> {
+  const conditions: SQL[] = [eq(licences.authorityId, authorityId)];
+  if (filter.type) conditions.push(eq(licences.type, filter.type));
+  if (filter.allowedTypes) conditions.push(inArray(licences.type, [...filter.allowedTypes]));
+  if (filter.holder) conditions.push(eq(licences.holderCreditCode, filter.holder));
+  if (filter.issuedFrom !== undefined) conditions.push(gte(licences.issuedAt, filter.issuedFrom));
+  if (filter.issuedTo !== undefined) conditions.push(lte(licences.issuedAt, filter.issuedTo));
+  if (filter.cursor) conditions.push(lt(licences.id, decodeCursor(filter.cursor)));
+  switch (filter.status) {
+    case 'revoked':
+      conditions.push(eq(licences.status, 'revoked'));
+      break;
+    case 'expired':
+      conditions.push(ne(licences.status, 'revoked'), lte(licences.validUntil, now));
+      break;
+    case 'active':
+    case 'suspended':
+      conditions.push(eq(licences.status, filter.status), gt(licences.validUntil, now));
+      break;
+    case undefined:
+      break;
+  }
+  const rows = await db.select().from(licences).where(and(...conditions)).orderBy(desc(licences.id)).limit(filter.limit + 1);
+  if (rows.length <= filter.limit) return { items: rows };
+  return { items: rows.slice(0, filter.limit), nextCursor: encodeCursor(rows[filter.limit - 1]!.id) };
+}

@@ -1,0 +1,110 @@
+/**
+ * Agency API tokens: 32 random bytes shown once, stored only as their SHA-256. A token is scoped to
+ * one authority, a set of actions and optionally a set of licence types.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { and, eq, isNull } from 'drizzle-orm';
+import { base64url, utf8 } from '../core/encoding.js';
+import { ElicenceError } from '../core/errors.js';
+import { apiTokens } from '../db/schema.js';
+import type { Db } from '../db/store.js';
+import type { AppDeps } from '../app/deps.js';
+import { auditStatements, readAuditHead } from './audit.js';
+
+export const ACTIONS = ['issue', 'status', 'read', 'admin'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface Principal {
+  tokenId: string;
+  authorityId: string;
+  actions: ReadonlySet<Action>;
+  /** undefined = every licence type. */
+  licenceTypes: ReadonlySet<string> | undefined;
+}
+
+const TOKEN_PREFIX = 'elk_';
+
+export const hashToken = (token: string): string => bytesToHex(sha256(utf8(token)));
+
+export interface CreatedToken {
+  id: string;
+  token: string;
+  authorityId: string;
+  name: string;
+  actions: Action[];
+  licenceTypes: string[] | null;
+}
+
+export async function createToken(
+  deps: AppDeps,
+  input: { authorityId: string; name: string; actions: Action[]; licenceTypes?: string[] | null; token?: string },
+  actor: string,
+): Promise<CreatedToken> {
+  const token = input.token ?? TOKEN_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const id = base64url(crypto.getRandomValues(new Uint8Array(9)));
+  const licenceTypes = input.licenceTypes ?? null;
+  const { store, clock } = deps;
+  await store.exclusive(async () => {
+    const now = clock.now();
+    const audit = auditStatements(store.db, await readAuditHead(store.db), [
+      { action: 'token.created', actor, authorityId: input.authorityId, subjectId: id, content: { name: input.name, actions: input.actions, licenceTypes } },
+    ], now);
+    await store.commit([
+      store.db.insert(apiTokens).values({
+        id,
+        tokenHash: hashToken(token),
+        authorityId: input.authorityId,
+        name: input.name,
+        actions: JSON.stringify(input.actions),
+        licenceTypes: licenceTypes && JSON.stringify(licenceTypes),
+        createdAt: now,
+      }),
+      ...audit.statements,
+    ]);
+  });
+  return { id, token, authorityId: input.authorityId, name: input.name, actions: input.actions, licenceTypes };
+}
+
+export async function revokeToken(deps: AppDeps, authorityId: string, id: string, actor: string): Promise<void> {
+  const { store, clock } = deps;
+  await store.exclusive(async () => {
+    const [row] = await store.db.select().from(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.authorityId, authorityId)));
+    if (!row) throw new ElicenceError('ERR_NOT_FOUND', `no token ${id}`, { field: 'id' });
+    if (row.revokedAt !== null) throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'token already revoked', { field: 'id' });
+    const now = clock.now();
+    const audit = auditStatements(store.db, await readAuditHead(store.db), [
+      { action: 'token.revoked', actor, authorityId, subjectId: id, content: {} },
+    ], now);
+    await store.commit([store.db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id)), ...audit.statements]);
+  });
+}
+
+/** The principal behind a bearer token, or undefined for an unknown or revoked token. */
+export async function authenticate(db: Db, token: string): Promise<Principal | undefined> {
+  if (!token.startsWith(TOKEN_PREFIX) && token.length < 16) return undefined;
+  const [row] = await db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  if (!row) return undefined;
+  return {
+    tokenId: row.id,
+    authorityId: row.authorityId,
+    actions: new Set(JSON.parse(row.actions) as Action[]),
+    licenceTypes: row.licenceTypes === null ? undefined : new Set(JSON.parse(row.licenceTypes) as string[]),
+  };
+}
+
+export function requireAction(principal: Principal, action: Action): void {
+  if (!principal.actions.has(action)) {
+    throw new ElicenceError('ERR_FORBIDDEN', `this token does not have the "${action}" scope`);
+  }
+}
+
+export function requireLicenceType(principal: Principal, type: string, field = 'type'): void {
+  if (principal.licenceTypes && !principal.licenceTypes.has(type)) {
+    throw new ElicenceError('ERR_FORBIDDEN', `this token may not act on licence type ${type}`, { field });
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * W3C VC API glue: turns an unsecured VC 2.0 licence credential into an issue request (refusing what
+ * the data model forbids), and verifies enveloped vc+jwt credentials against this deployment's keys.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_TYP } from '../core/credential.js';
+import { ElicenceError } from '../core/errors.js';
+import { decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
+import { authorities, licences, signingKeys } from '../db/schema.js';
+import type { Db } from '../db/store.js';
+import type { IssueRequest } from './issuance.js';
+import { effectiveStatus } from './licences.js';
+
+const ENVELOPE_PREFIX = 'data:application/vc+jwt,';
+const ALLOWED_CREDENTIAL_MEMBERS = new Set(['@context', 'type', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'name', 'description']);
+const XSD_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+const invalid = (message: string, field: string) => new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });
+
+export function envelope(jws: string) {
+  return { '@context': [VC_CONTEXT_V2], type: 'EnvelopedVerifiableCredential', id: `${ENVELOPE_PREFIX}${jws}` };
+}
+
+/**
+ * Maps `credential` of POST /credentials/issue to an issue request. The service assigns `id`,
+ * `credentialStatus` and signs; a caller cannot supply a proof, status or another issuer.
+ */
+export function credentialToIssueRequest(credential: unknown, issuerDid: string): IssueRequest {
+  if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw invalid('credential must be a JSON object', 'credential');
+  const vc = credential as Record<string, unknown>;
+  const context = vc['@context'];
+  if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) {
+    throw invalid(`@context must be an array whose first item is ${VC_CONTEXT_V2}`, 'credential.@context');
+  }
+  if (context.some((c) => typeof c !== 'string' && (typeof c !== 'object' || c === null))) throw invalid('@context items must be URLs or objects', 'credential.@context');
+  for (const member of Object.keys(vc)) {
+    if (member === 'proof') throw invalid('an unsecured credential must not carry a proof', 'credential.proof');
+    if (member === 'credentialStatus') throw invalid('credentialStatus is assigned by the issuer', 'credential.credentialStatus');
+    if (member === 'issuanceDate' || member === 'expirationDate') throw invalid(`${member} is VC 1.1; use validFrom/validUntil`, `credential.${member}`);
+    if (!ALLOWED_CREDENTIAL_MEMBERS.has(member)) throw new ElicenceError('ERR_UNKNOWN_FIELD', `unsupported credential member "${member}"`, { field: `credential.${member}` });
+  }
+  const type = vc['type'];
+  if (!Array.isArray(type) || !type.includes('VerifiableCredential') || type.some((t) => typeof t !== 'string')) {
+    throw invalid('type must be an array of strings including "VerifiableCredential"', 'credential.type');
+  }
+  const licenceTypes = type.filter((t) => t !== 'VerifiableCredential') as string[];
+  if (licenceTypes.length !== 1) throw invalid('type must name exactly one licence type besides VerifiableCredential', 'credential.type');
+  if (vc['id'] !== undefined && (typeof vc['id'] !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(vc['id']))) {
+    throw invalid('id must be a URL', 'credential.id');
+  }
+  const issuer = vc['issuer'];
+  if (issuer !== undefined) {
+    const issuerId = typeof issuer === 'string' ? issuer : typeof issuer === 'object' && issuer !== null ? (issuer as { id?: unknown }).id : undefined;
+    if (typeof issuerId !== 'string') throw invalid('issuer must be a URL or an object with an id', 'credential.issuer');
+    if (issuerId !== issuerDid) throw new ElicenceError('ERR_FORBIDDEN', `this token issues as ${issuerDid}`, { field: 'credential.issuer' });
+  }
+  for (const field of ['validFrom', 'validUntil'] as const) {
+    const value = vc[field];
+    if (value !== undefined && (typeof value !== 'string' || !XSD_DATE_TIME.test(value))) throw invalid(`${field} must be an XML Schema dateTime`, `credential.${field}`);
+  }
+  const subject = vc['credentialSubject'];
+  if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
+    throw invalid('credentialSubject must be one object', 'credential.credentialSubject');
+  }
+  const { id: subjectId, ...fields } = subject as Record<string, unknown>;
+  const creditCode = typeof subjectId === 'string' && subjectId.startsWith('urn:uscc:') ? subjectId.slice('urn:uscc:'.length) : undefined;
+  if (creditCode === undefined) throw invalid('credentialSubject.id must be urn:uscc:<unified social credit code>', 'credential.credentialSubject.id');
+  return {
+    type: licenceTypes[0]!,
+    subject: { creditCode, ...fields },
+    ...(typeof vc['validFrom'] === 'string' ? { validFrom: vc['validFrom'] } : {}),
+    ...(typeof vc['validUntil'] === 'string' ? { validUntil: vc['validUntil'] } : {}),
+  };
+}
+
+export interface VerifyProblem {
+  code: string;
+  message: string;
+}
+
+export interface VcApiVerification {
+  verified: boolean;
+  checks: string[];
+  warnings: VerifyProblem[];
+  errors: VerifyProblem[];
+}
+
+/** Extracts the JWS from an EnvelopedVerifiableCredential; ERR_INVALID_CREDENTIAL when it is not one. */
+export function unwrapEnvelope(value: unknown): string {
+  if (typeof value !== 'object' || value === null) throw invalid('verifiableCredential must be an EnvelopedVerifiableCredential', 'verifiableCredential');
+  const { type, id } = value as { type?: unknown; id?: unknown };
+  if (type !== 'EnvelopedVerifiableCredential' && !(Array.isArray(type) && type.includes('EnvelopedVerifiableCredential'))) {
+    throw invalid('verifiableCredential.type must be EnvelopedVerifiableCredential', 'verifiableCredential.type');
+  }
+  if (typeof id !== 'string' || !id.startsWith(ENVELOPE_PREFIX)) {
+    throw invalid(`verifiableCredential.id must be a ${ENVELOPE_PREFIX}<jws> data URL`, 'verifiableCredential.id');
+  }
+  return id.slice(ENVELOPE_PREFIX.length);
+}
+
+/**
+ * Verifies a licence JWS issued by an authority of this deployment: pinned algorithms and typ, the
+ * key looked up by kid among the issuer's published keys only, the validity window with `skewMs`,
+ * and the licence's current status. A JWS that cannot even be decoded is ERR_INVALID_CREDENTIAL.
+ */
+export async function verifyHostedCredential(db: Db, jws: string, now: number, skewMs = 60_000): Promise<VcApiVerification> {
+  let decoded;
+  try {
+    decoded = decodeJws(jws, { typ: VC_JWT_TYP, cty: VC_JWT_CTY });
+  } catch (cause) {
+    const reason = cause instanceof ElicenceError ? `${cause.code}: ${cause.message}` : 'undecodable';
+    throw new ElicenceError('ERR_INVALID_CREDENTIAL', `not a vc+jwt credential (${reason})`, { field: 'verifiableCredential.id', cause });
+  }
+  const errors: VerifyProblem[] = [];
+  const checks: string[] = [];
+  const payload = decoded.payload;
+  const issuer = payload['issuer'];
+  const issuerId = typeof issuer === 'string' ? issuer : typeof issuer === 'object' && issuer !== null ? (issuer as { id?: unknown }).id : undefined;
+  const [authority] = typeof issuerId === 'string' ? await db.select().from(authorities).where(eq(authorities.did, issuerId)) : [];
+  if (!authority) {
+    errors.push({ code: 'ERR_UNKNOWN_ISSUER', message: 'the issuer is not an authority of this service' });
+    return { verified: false, checks, warnings: [], errors };
+  }
+  const [key] = await db
+    .select()
+    .from(signingKeys)
+    .where(and(eq(signingKeys.kid, decoded.header.kid), eq(signingKeys.ownerKind, 'authority'), eq(signingKeys.ownerId, authority.id), inArray(signingKeys.status, ['active', 'published'])));
+  if (!key) {
+    errors.push({ code: 'ERR_UNKNOWN_KEY', message: "the kid is not one of the issuer's published keys" });
+    return { verified: false, checks, warnings: [], errors };
+  }
+  if (key.alg !== decoded.header.alg) {
+    errors.push({ code: 'ERR_JWS_ALGORITHM', message: 'alg does not match the key' });
+    return { verified: false, checks, warnings: [], errors };
+  }
+  try {
+    await verifyJwsSignature(decoded, { ...(JSON.parse(key.publicJwk) as object), kid: key.kid });
+    checks.push('proof');
+  } catch (cause) {
+    errors.push({ code: cause instanceof ElicenceError ? cause.code : 'ERR_JWS_SIGNATURE', message: 'signature does not verify' });
+    return { verified: false, checks, warnings: [], errors };
+  }
+  const validFrom = Date.parse(String(payload['validFrom']));
+  const validUntil = Date.parse(String(payload['validUntil']));
+  if (Number.isNaN(validFrom) || Number.isNaN(validUntil)) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: 'validFrom/validUntil missing or invalid' });
+  else if (now + skewMs < validFrom) errors.push({ code: 'ERR_NOT_YET_VALID', message: 'the credential is not valid yet' });
+  else if (now - skewMs >= validUntil) errors.push({ code: 'ERR_EXPIRED', message: 'the credential has expired' });
+  else checks.push('validityWindow');
+  const credentialId = typeof payload['id'] === 'string' ? payload['id'] : '';
+  const [licence] = credentialId.startsWith('urn:uuid:') ? await db.select().from(licences).where(eq(licences.id, credentialId.slice(9))) : [];
+  if (licence) {
+    const status = effectiveStatus(licence, now);
+    if (status === 'revoked') errors.push({ code: 'ERR_REVOKED', message: `the licence was revoked${licence.statusReason ? ` (${licence.statusReason})` : ''}` });
+    else if (status === 'suspended') errors.push({ code: 'ERR_SUSPENDED', message: 'the licence is suspended' });
+    else checks.push('credentialStatus');
+  }
+  return { verified: errors.length === 0, checks, warnings: [], errors };
+}
