@@ -15,6 +15,11 @@ import { limitBody, requireJsonBody, requireToken } from './middleware.js';
 import { adminRoutes } from './routes/admin.js';
 import { registerDocs } from './routes/docs.js';
 import { licenceRoutes } from './routes/licences.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
+import { qrRoutes } from './routes/qr.js';
+import { statusListRoutes } from './routes/status-lists.js';
+import { trustRoutes } from './routes/trust.js';
+import { verifierAppRoutes } from './routes/verifier-app.js';
 import { vcApiRoutes } from './routes/vc-api.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
@@ -75,6 +80,11 @@ export function createApp(deps: AppDeps) {
   app.route('/', adminRoutes());
   app.route('/', wellKnownRoutes());
   app.route('/', vcApiRoutes());
+  app.route('/', lifecycleRoutes());
+  app.route('/', statusListRoutes());
+  app.route('/', qrRoutes());
+  app.route('/', trustRoutes());
+  app.route('/', verifierAppRoutes());
 
   const openApiConfig = {
     openapi: '3.1.0',

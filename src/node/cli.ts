@@ -1,0 +1,24 @@
+/**
+ * `npm run elicence -- <command> ...`: the command-line entry. Each command lives in src/node/cli/
+ * and exports `run(args: string[]): Promise<number>` (the process exit code).
+ */
+const COMMANDS: Record<string, { module: string; summary: string }> = {
+  audit: { module: './cli/audit.js', summary: 'audit verify            check the hash-chained audit log' },
+  verify: { module: './cli/verify.js', summary: 'verify <qr|jws|image>   verify a licence offline against a bundle' },
+  sync: { module: './cli/verify.js', summary: 'sync <url>              fetch and check a verifier bundle' },
+  trust: { module: './cli/trust.js', summary: 'trust ...               trust-anchor register and trust lists' },
+  import: { module: './cli/import.js', summary: 'import <file>           issue licences from a CSV/XLSX/JSONL register' },
+};
+
+function usage(): string {
+  return ['usage: npm run elicence -- <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.summary}`)].join('\n');
+}
+
+const [command, ...args] = process.argv.slice(2);
+if (!command || command === '--help' || command === '-h' || !(command in COMMANDS)) {
+  console.error(usage());
+  process.exit(command && command !== '--help' && command !== '-h' ? 64 : 0);
+}
+const entry = COMMANDS[command]!;
+const module = (await import(entry.module)) as { run(args: string[], command: string): Promise<number> };
+process.exitCode = await module.run(args, command);
