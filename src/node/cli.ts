@@ -20,5 +20,7 @@ if (!command || command === '--help' || command === '-h' || !(command in COMMAND
   process.exit(command && command !== '--help' && command !== '-h' ? 64 : 0);
 }
 const entry = COMMANDS[command]!;
-const module = (await import(entry.module)) as { run(args: string[], command: string): Promise<number> };
-process.exitCode = await module.run(args, command);
+const commandModule = (await import(entry.module)) as { run(args: string[], command: string): Promise<number> };
+process.exitCode = await commandModule.run(args, command);
+
+export {};
