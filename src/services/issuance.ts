@@ -48,7 +48,13 @@ export interface IssuanceExtension {
 }
 
 export interface IssueOptions {
+  /** One key for the whole request (the Idempotency-Key header). */
   idempotency?: { key: string; requestHash: string };
+  /**
+   * Keys per item (batch items' `idempotencyKey`): an item whose key was seen with the same content is
+   * answered with its existing licence and not issued again, so a re-run import issues each row once.
+   */
+  itemIdempotency?: ({ key: string; requestHash: string } | undefined)[];
   extension?: IssuanceExtension;
 }
 
@@ -107,15 +113,20 @@ async function validateAll(deps: AppDeps, registry: LicenceTypeRegistry, princip
   return validated;
 }
 
-async function replayIdempotent(db: Db, authorityId: string, key: string, requestHash: string): Promise<LicenceRow[] | undefined> {
+async function findIdempotent(db: Db, authorityId: string, key: string, requestHash: string, field: string): Promise<string[] | undefined> {
   const [record] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.authorityId, authorityId), eq(idempotencyKeys.key, key)));
   if (!record) return undefined;
   if (record.requestHash !== requestHash) {
-    throw new ElicenceError('ERR_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used with a different request', { field: 'Idempotency-Key' });
+    throw new ElicenceError('ERR_IDEMPOTENCY_CONFLICT', `idempotency key "${key}" was already used with a different request`, { field });
   }
-  const ids = (JSON.parse(record.resultJson) as { licenceIds: string[] }).licenceIds;
-  const rows = await db.select().from(licences).where(inArray(licences.id, ids));
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  return (JSON.parse(record.resultJson) as { licenceIds: string[] }).licenceIds;
+}
+
+async function loadLicences(db: Db, ids: readonly string[]): Promise<LicenceRow[]> {
+  const byId = new Map<string, LicenceRow>();
+  for (const part of chunk(ids, 500)) {
+    for (const row of await db.select().from(licences).where(inArray(licences.id, part))) byId.set(row.id, row);
+  }
   return ids.map((id) => byId.get(id)!);
 }
 
@@ -142,14 +153,22 @@ export async function issueLicences(
     for (let attempt = 1; ; attempt++) {
       const db = store.db;
       if (options.idempotency) {
-        const replay = await replayIdempotent(db, authority.id, options.idempotency.key, options.idempotency.requestHash);
-        if (replay) return { licences: replay, replayed: true };
+        const ids = await findIdempotent(db, authority.id, options.idempotency.key, options.idempotency.requestHash, 'Idempotency-Key');
+        if (ids) return { licences: await loadLicences(db, ids), replayed: true };
       }
+      // Items already issued under their own idempotency key are answered, not issued again.
+      const existingIds: (string | undefined)[] = [];
+      for (const [index, item] of (options.itemIdempotency ?? []).entries()) {
+        if (item) existingIds[index] = (await findIdempotent(db, authority.id, item.key, item.requestHash, `items[${index}].idempotencyKey`))?.[0];
+      }
+      const fresh = validated.map((request, index) => ({ request, index })).filter(({ index }) => existingIds[index] === undefined);
+      const existing = await loadLicences(db, existingIds.filter((id): id is string => id !== undefined));
+      if (fresh.length === 0) return { licences: existing, replayed: true };
       const now = clock.now();
-      const revocation = await allocateSlots(db, authority.id, 'revocation', validated.length, config.statusListSize, now);
-      const suspension = await allocateSlots(db, authority.id, 'suspension', validated.length, config.statusListSize, now);
+      const revocation = await allocateSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, now);
+      const suspension = await allocateSlots(db, authority.id, 'suspension', fresh.length, config.statusListSize, now);
       const rows = await Promise.all(
-        validated.map(async (request, i): Promise<LicenceRow> => {
+        fresh.map(async ({ request }, i): Promise<LicenceRow> => {
           const id = uuidv7();
           const slot = (s: StatusSlot) => ({ listUrl: statusListUrl(config.publicUrl, s.listId), index: s.index });
           const credential = buildLicenceCredential({
@@ -217,20 +236,33 @@ export async function issueLicences(
         ...extension.statements,
         ...audit.statements,
       ];
-      if (options.idempotency) {
+      // Answers in request order: fresh rows and replayed ones interleaved as the items came.
+      const freshByIndex = new Map(fresh.map(({ index }, i) => [index, rows[i]!]));
+      const existingById = new Map(existing.map((row) => [row.id, row]));
+      const ordered = validated.map((_, index) => freshByIndex.get(index) ?? existingById.get(existingIds[index]!)!);
+      const keyRecords = [
+        ...(options.idempotency ? [{ ...options.idempotency, licenceIds: ordered.map((r) => r.id) }] : []),
+        ...fresh.flatMap(({ index }) => {
+          const item = options.itemIdempotency?.[index];
+          return item ? [{ ...item, licenceIds: [freshByIndex.get(index)!.id] }] : [];
+        }),
+      ];
+      for (const part of chunk(keyRecords, 50)) {
         statements.push(
-          db.insert(idempotencyKeys).values({
-            authorityId: authority.id,
-            key: options.idempotency.key,
-            requestHash: options.idempotency.requestHash,
-            resultJson: JSON.stringify({ licenceIds: rows.map((r) => r.id) }),
-            createdAt: now,
-          }),
+          db.insert(idempotencyKeys).values(
+            part.map((record) => ({
+              authorityId: authority.id,
+              key: record.key,
+              requestHash: record.requestHash,
+              resultJson: JSON.stringify({ licenceIds: record.licenceIds }),
+              createdAt: now,
+            })),
+          ),
         );
       }
       try {
         await store.commit(statements);
-        return { licences: rows, replayed: false };
+        return { licences: ordered, replayed: false };
       } catch (error) {
         const violation = error instanceof ConstraintViolation ? error : asConstraintViolation(error);
         // Another writer (another process or isolate) took a slot or the audit head first: draw again.

@@ -56,7 +56,7 @@ export async function createTestContext(options: { config?: Partial<AppConfig>; 
     clock,
     keys,
     token,
-    call(method, path, { body, token: bearer = token, headers = {} } = {}) {
+    async call(method, path, { body, token: bearer = token, headers = {} } = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
       if (bearer !== null) (init.headers as Record<string, string>)['Authorization'] = `Bearer ${bearer}`;
       if (body !== undefined) {

@@ -14,6 +14,14 @@ import { licenceResponse } from '../licence-response.js';
 import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
+
+const BatchItemSchema = IssueRequestSchema.extend({
+  idempotencyKey: IdempotencyKeyHeader.shape['idempotency-key'].openapi({
+    description: 'Per-item key: an item already issued under this key and content is returned, not issued again (safe re-runs of imports).',
+  }),
+})
+  .strict()
+  .openapi('BatchIssueItem');
 const requestHash = (path: string, body: unknown) => bytesToHex(sha256(utf8(canonicalJson({ path, body }))));
 
 const issueRoute = createRoute({
@@ -43,7 +51,7 @@ const batchRoute = createRoute({
     headers: IdempotencyKeyHeader,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ items: z.array(IssueRequestSchema).min(1) }).strict().openapi('BatchIssueRequest') } },
+      content: { 'application/json': { schema: z.object({ items: z.array(BatchItemSchema).min(1) }).strict().openapi('BatchIssueRequest') } },
     },
   },
   responses: {
@@ -122,8 +130,12 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
       throw new ElicenceError('ERR_VALIDATION', `a batch holds at most ${services.config.maxBatchSize} items`, { field: 'items' });
     }
     const key = c.req.valid('header')['idempotency-key'];
-    const result = await issueLicences(services, services.registry, principal, body.items, {
+    const items = body.items.map(({ idempotencyKey: _key, ...item }) => item);
+    const result = await issueLicences(services, services.registry, principal, items, {
       batch: true,
+      itemIdempotency: body.items.map((item) =>
+        item.idempotencyKey ? { key: `item:${item.idempotencyKey}`, requestHash: requestHash('/v1/licences/batch#item', { ...item, idempotencyKey: undefined }) } : undefined,
+      ),
       ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
     });
     if (result.replayed) c.header('Idempotency-Replayed', 'true');
