@@ -4,7 +4,8 @@ import { desc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../../core/errors.js';
 import { apiTokens } from '../../db/schema.js';
 import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
-import { ACTIONS, createToken, requireAction, revokeToken } from '../../services/tokens.js';
+import { ACTIONS, createToken, revokeToken } from '../../services/tokens.js';
+import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { errorResponses, LicenceTypeSchema } from '../schemas.js';
 
@@ -80,6 +81,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('admin')] as const,
       method: 'post',
       path: '/v1/licence-types',
       tags: ['Licence types'],
@@ -90,7 +92,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'admin');
       const body = c.req.valid('json');
       const stored = await c.var.services.registry.register(body as Parameters<typeof c.var.services.registry.register>[0], principal.authorityId, principal.tokenId);
       return c.json(stored, 201);
@@ -99,6 +100,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('read')] as const,
       method: 'get',
       path: '/v1/keys',
       tags: ['Keys'],
@@ -107,7 +109,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       responses: { 200: { description: 'Keys', content: { 'application/json': { schema: z.object({ items: z.array(KeySchema) }) } } }, ...errorResponses(401, 403) },
     }),
     async (c) => {
-      requireAction(c.var.principal, 'read');
       const keys = await publishedKeys(c.var.services.store.db, { kind: 'authority', id: c.var.principal.authorityId });
       return c.json({ items: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, publicJwk: { ...k.publicJwk }, validFrom: iso(k.validFrom)!, validUntil: iso(k.validUntil) })) }, 200);
     },
@@ -115,6 +116,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('admin')] as const,
       method: 'post',
       path: '/v1/keys/rotate',
       tags: ['Keys'],
@@ -125,7 +127,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'admin');
       const alg = (c.req.valid('json') as { alg?: 'EdDSA' | 'ES256' } | undefined)?.alg ?? 'EdDSA';
       const key = await createActiveKey(c.var.services, { kind: 'authority', id: principal.authorityId }, alg, principal.tokenId);
       return c.json({ kid: key.kid, alg: key.alg, status: key.status, publicJwk: { ...key.publicJwk }, validFrom: iso(key.validFrom)!, validUntil: null }, 201);
@@ -134,6 +135,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('admin')] as const,
       method: 'post',
       path: '/v1/keys/{kid}/retire',
       tags: ['Keys'],
@@ -144,7 +146,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'admin');
       await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal.tokenId);
       return c.body(null, 204);
     },
@@ -152,6 +153,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('admin')] as const,
       method: 'get',
       path: '/v1/tokens',
       tags: ['Tokens'],
@@ -161,7 +163,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'admin');
       const rows = await c.var.services.store.db.select().from(apiTokens).where(eq(apiTokens.authorityId, principal.authorityId)).orderBy(desc(apiTokens.createdAt));
       return c.json(
         {
@@ -182,6 +183,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('admin')] as const,
       method: 'post',
       path: '/v1/tokens',
       tags: ['Tokens'],
@@ -207,7 +209,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'admin');
       const body = c.req.valid('json');
       for (const [i, code] of (body.licenceTypes ?? []).entries()) {
         if (!(await c.var.services.registry.find(code))) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}"`, { field: `licenceTypes[${i}]` });
@@ -223,6 +224,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
+      middleware: [requireScope('admin')] as const,
       method: 'delete',
       path: '/v1/tokens/{id}',
       tags: ['Tokens'],
@@ -233,7 +235,6 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'admin');
       await revokeToken(c.var.services, principal.authorityId, c.req.valid('param').id, principal.tokenId);
       return c.body(null, 204);
     },

@@ -8,7 +8,8 @@ import { ElicenceError } from '../../core/errors.js';
 import { issueLicences } from '../../services/issuance.js';
 import { listLicences, requireLicence } from '../../services/licences.js';
 import { parseDateTime } from '../../services/dates.js';
-import { requireAction, requireLicenceType } from '../../services/tokens.js';
+import { requireLicenceType } from '../../services/tokens.js';
+import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { licenceResponse } from '../licence-response.js';
 import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
@@ -25,6 +26,7 @@ const BatchItemSchema = IssueRequestSchema.extend({
 const requestHash = (path: string, body: unknown) => bytesToHex(sha256(utf8(canonicalJson({ path, body }))));
 
 const issueRoute = createRoute({
+  middleware: [requireScope('issue')] as const,
   method: 'post',
   path: '/v1/licences',
   tags: ['Licences'],
@@ -41,6 +43,7 @@ const issueRoute = createRoute({
 });
 
 const batchRoute = createRoute({
+  middleware: [requireScope('issue')] as const,
   method: 'post',
   path: '/v1/licences/batch',
   tags: ['Licences'],
@@ -61,6 +64,7 @@ const batchRoute = createRoute({
 });
 
 const getRoute = createRoute({
+  middleware: [requireScope('read')] as const,
   method: 'get',
   path: '/v1/licences/{id}',
   tags: ['Licences'],
@@ -74,6 +78,7 @@ const getRoute = createRoute({
 });
 
 const listRoute = createRoute({
+  middleware: [requireScope('read')] as const,
   method: 'get',
   path: '/v1/licences',
   tags: ['Licences'],
@@ -110,7 +115,6 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(issueRoute, async (c) => {
     const principal = c.var.principal;
-    requireAction(principal, 'issue');
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const services = c.var.services;
@@ -123,7 +127,6 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(batchRoute, async (c) => {
     const principal = c.var.principal;
-    requireAction(principal, 'issue');
     const body = c.req.valid('json');
     const services = c.var.services;
     if (body.items.length > services.config.maxBatchSize) {
@@ -144,7 +147,6 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(getRoute, async (c) => {
     const principal = c.var.principal;
-    requireAction(principal, 'read');
     const services = c.var.services;
     const row = await requireLicence(services.store.db, principal.authorityId, c.req.valid('param').id);
     requireLicenceType(principal, row.type);
@@ -153,7 +155,6 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
 
   app.openapi(listRoute, async (c) => {
     const principal = c.var.principal;
-    requireAction(principal, 'read');
     const query = c.req.valid('query');
     const services = c.var.services;
     const page = await listLicences(

@@ -1,7 +1,149 @@
-/** Scaffold: filled in by its owner. */
-import { OpenAPIHono } from '@hono/zod-openapi';
+/**
+ * Agency API for the licence lifecycle: suspend, reinstate, revoke (scope `status`), amend (scope
+ * `issue`) and history (scope `read`). The state machine and its refusals live in services/lifecycle.ts.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  amendLicence,
+  changeStatus,
+  licenceHistory,
+  MAX_NOTE_LENGTH,
+  REINSTATEMENT_REASONS,
+  REVOCATION_REASONS,
+  SUSPENSION_REASONS,
+  type StatusAction,
+} from '../../services/lifecycle.js';
+import { requireLicence } from '../../services/licences.js';
+import { requireAction, requireLicenceType } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
+import { licenceResponse } from '../licence-response.js';
+import { DateTimeString, errorResponses, IssueRequestSchema, LicenceSchema } from '../schemas.js';
+
+const security = [{ bearer: [] }];
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+const Note = z.string().max(MAX_NOTE_LENGTH).optional().openapi({ description: `Free text kept in the audit log (at most ${MAX_NOTE_LENGTH} characters)` });
+
+const SuspendBody = z.object({ reason: z.enum(SUSPENSION_REASONS), note: Note }).strict().openapi('SuspendRequest');
+const ReinstateBody = z.object({ reason: z.enum(REINSTATEMENT_REASONS), note: Note }).strict().openapi('ReinstateRequest');
+const RevokeBody = z
+  .object({
+    reason: z.enum(REVOCATION_REASONS).openapi({ description: '`superseded` is not accepted here: it is set only by amend' }),
+    note: Note,
+  })
+  .strict()
+  .openapi('RevokeRequest');
+const AmendBody = z
+  .object({ subject: IssueRequestSchema.shape.subject, validFrom: DateTimeString.optional(), validUntil: DateTimeString.optional(), note: Note })
+  .strict()
+  .openapi('AmendRequest');
+
+const HistoryEventSchema = z
+  .object({
+    seq: z.number().int().openapi({ description: 'Position in the audit log' }),
+    action: z.string().openapi({ example: 'licence.suspended' }),
+    at: z.string(),
+    actor: z.string().openapi({ description: 'Token id, "system" or "cli"' }),
+    reason: z.string().nullable(),
+    note: z.string().nullable(),
+    supersedes: z.string().optional(),
+    supersededBy: z.string().optional(),
+  })
+  .openapi('HistoryEvent');
+
+const TRANSITIONS: { action: StatusAction; schema: typeof SuspendBody | typeof ReinstateBody | typeof RevokeBody; summary: string; description: string }[] = [
+  {
+    action: 'suspend',
+    schema: SuspendBody,
+    summary: 'Suspend a licence',
+    description: 'Only an active, unexpired licence. Sets its bit in the suspension list.',
+  },
+  {
+    action: 'reinstate',
+    schema: ReinstateBody,
+    summary: 'Lift a suspension',
+    description: 'Only a suspended, unexpired licence. Clears its bit in the suspension list.',
+  },
+  {
+    action: 'revoke',
+    schema: RevokeBody,
+    summary: 'Revoke a licence (final)',
+    description: 'From active or suspended, also after expiry. Sets its bit in the revocation list (and clears a suspension bit).',
+  },
+];
 
 export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
+
+  for (const transition of TRANSITIONS) {
+    const route = createRoute({
+      method: 'post',
+      path: `/v1/licences/{id}/${transition.action}`,
+      tags: ['Lifecycle'],
+      summary: transition.summary,
+      description: `${transition.description} Any other state is 409 ERR_ILLEGAL_TRANSITION and changes nothing.`,
+      security,
+      request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: transition.schema } } } },
+      responses: {
+        200: { description: 'The licence after the change', content: { 'application/json': { schema: LicenceSchema } } },
+        ...errorResponses(400, 401, 403, 404, 409, 415),
+      },
+    });
+    app.openapi(route, async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'status');
+      const body = c.req.valid('json');
+      const services = c.var.services;
+      const row = await changeStatus(services, principal, c.req.valid('param').id, transition.action, body);
+      return c.json(await licenceResponse(services, row), 200);
+    });
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/licences/{id}/amend',
+      tags: ['Lifecycle'],
+      summary: 'Amend a licence: issue a successor of the same type that supersedes it',
+      description:
+        'Only an active, unexpired licence. In one commit the new licence is issued (with `supersedes`) and the old one is revoked with reason `superseded` (`supersededBy` = new id).',
+      security,
+      request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: AmendBody } } } },
+      responses: {
+        201: { description: 'The new licence', content: { 'application/json': { schema: LicenceSchema } } },
+        ...errorResponses(400, 401, 403, 404, 409, 415),
+      },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'issue');
+      const services = c.var.services;
+      const { amended } = await amendLicence(services, services.registry, principal, c.req.valid('param').id, c.req.valid('json'));
+      return c.json(await licenceResponse(services, amended), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/licences/{id}/history',
+      tags: ['Lifecycle'],
+      summary: "Every event in a licence's life, oldest first (from the audit log)",
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: { description: 'The events', content: { 'application/json': { schema: z.object({ items: z.array(HistoryEventSchema) }) } } },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      requireAction(principal, 'read');
+      const { store } = c.var.services;
+      const id = c.req.valid('param').id;
+      requireLicenceType(principal, (await requireLicence(store.db, principal.authorityId, id)).type);
+      return c.json({ items: await licenceHistory(store.db, principal.authorityId, id) }, 200);
+    },
+  );
+
+  return app;
 }

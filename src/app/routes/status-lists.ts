@@ -1,7 +1,83 @@
-/** Scaffold: filled in by its owner. */
-import { OpenAPIHono } from '@hono/zod-openapi';
+/**
+ * Public status lists: `GET /status/{authority}/{purpose}/{seq}`, the URL licences carry as
+ * `statusListCredential`. Signed vc+jwt by default (or on `Accept: application/vc+jwt`), the unsigned
+ * credential JSON on `application/json` / `application/ld+json`.
+ *
+ * Caching: `Cache-Control: public, max-age=0, must-revalidate` with a strong ETag. A change must show
+ * within a second, so no cache may serve a stored copy unvalidated; revalidation with If-None-Match
+ * costs a 304 of a few bytes, and the server only re-signs when the list's version moved (or half its
+ * ttl passed). `Vary: Accept` because one URL has two representations (each with its own ETag).
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { accepts } from 'hono/accepts';
+import { ElicenceError } from '../../core/errors.js';
+import { publishedStatusList } from '../../services/status-publishing.js';
 import type { AppEnv } from '../env.js';
+import { errorResponses } from '../schemas.js';
+
+const VC_JWT = 'application/vc+jwt';
+const SUPPORTED = [VC_JWT, 'application/json', 'application/ld+json'];
+export const STATUS_LIST_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+
+/** True when an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks for this header). */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag));
+}
+
+/** The JSON representation's ETag: the signed form's, marked, so the two never share a validator. */
+const jsonEtag = (etag: string) => `${etag.slice(0, -1)}.json"`;
+
+const route = createRoute({
+  method: 'get',
+  path: '/status/{authority}/{purpose}/{seq}',
+  tags: ['Public'],
+  summary: 'A Bitstring Status List credential (W3C Bitstring Status List v1.0)',
+  description:
+    'Signed as vc+jwt when Accept is application/vc+jwt or states no preference; the unsigned credential JSON for application/json or application/ld+json. ' +
+    'Served with a strong ETag (If-None-Match gives 304) and Cache-Control: public, max-age=0, must-revalidate; a status change is visible on the next request.',
+  request: {
+    params: z.object({
+      authority: z.string().min(1).max(64),
+      purpose: z.string().min(1).max(16).openapi({ example: 'revocation' }),
+      seq: z.string().min(1).max(12).openapi({ example: '1' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The status list',
+      content: {
+        [VC_JWT]: { schema: z.string().openapi({ description: 'Compact JWS' }) },
+        'application/json': { schema: z.record(z.string(), z.unknown()) },
+        'application/ld+json': { schema: z.record(z.string(), z.unknown()) },
+      },
+    },
+    304: { description: 'Not modified (If-None-Match matched)' },
+    ...errorResponses(404),
+  },
+});
 
 export function statusListRoutes(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(route, async (c: Context<AppEnv>) => {
+    const { authority, purpose, seq } = c.req.param() as { authority: string; purpose: string; seq: string };
+    const listId = `${authority}/${purpose}/${seq}`;
+    const list = await publishedStatusList(c.var.services, listId);
+    if (!list) throw new ElicenceError('ERR_NOT_FOUND', `no status list ${listId}`);
+    const type = accepts(c, { header: 'Accept', supports: SUPPORTED, default: VC_JWT });
+    const signed = type === VC_JWT;
+    const etag = signed ? list.etag : jsonEtag(list.etag);
+    c.header('Cache-Control', STATUS_LIST_CACHE_CONTROL);
+    c.header('Vary', 'Accept');
+    c.header('ETag', etag);
+    if (ifNoneMatchHits(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
+    if (signed) return c.body(list.jws, 200, { 'Content-Type': VC_JWT });
+    return c.body(JSON.stringify(list.credential), 200, { 'Content-Type': `${type}; charset=utf-8` });
+  });
+
+  return app;
 }

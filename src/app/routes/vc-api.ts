@@ -2,11 +2,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { issueLicences } from '../../services/issuance.js';
 import { requireAuthority } from '../../services/authorities.js';
-import { requireAction } from '../../services/tokens.js';
 import { credentialToIssueRequest, envelope, unwrapEnvelope, verifyHostedCredential } from '../../services/vc-api.js';
 import type { AppEnv } from '../env.js';
 import { errorResponses } from '../schemas.js';
-import { requireToken } from '../middleware.js';
+import { requireScope, requireToken } from '../middleware.js';
 
 const EnvelopedSchema = z
   .object({
@@ -24,6 +23,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'post',
       path: '/credentials/issue',
+      middleware: [requireScope('issue')] as const,
       tags: ['VC API'],
       summary: 'Issue a credential (W3C VC API); the credential must describe a licence of a registered type',
       security: [{ bearer: [] }],
@@ -44,7 +44,6 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'issue');
       const services = c.var.services;
       const authority = await requireAuthority(services.store.db, principal.authorityId);
       const request = credentialToIssueRequest(c.req.valid('json').credential, authority.did);

@@ -1,0 +1,70 @@
+/**
+ * Known-answer vector: a fixed test key (RFC 8032 §7.1 test 1) and a fixed licence give an exact,
+ * committed JWS; the QR vector in the same file builds on that JWS, so neither format drifts silently.
+ */
+import { readFileSync } from 'node:fs';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
+import { describe, expect, test } from 'vitest';
+import { buildLicenceCredential, signLicenceCredential } from '../src/core/credential.js';
+import { isValidCreditCode } from '../src/core/credit-code.js';
+import { publicJwk, signerFromPrivateJwk } from '../src/core/jws-sign.js';
+import { SubjectValidator, BUSINESS_LICENCE } from '../src/core/licence-types.js';
+
+const vector = JSON.parse(readFileSync(new URL('./vectors/qr-business-licence.json', import.meta.url), 'utf8'));
+const { privateJwk } = JSON.parse(readFileSync(new URL('./vectors/qr-test-key.json', import.meta.url), 'utf8'));
+
+const input = {
+  id: '0195a1b2-7c00-7d41-9a6e-3f5b2c8d1e07',
+  type: 'BusinessLicence',
+  issuer: { id: 'did:web:elicence.hangzhou.gov.cn:authorities:330100-amr', name: '杭州市市场监督管理局' },
+  validFrom: new Date('2026-03-15T00:00:00Z'),
+  validUntil: new Date('2036-03-15T00:00:00Z'),
+  subject: {
+    creditCode: '91330106MA2H3K7X1L',
+    name: '杭州云栖智算科技有限公司',
+    entityType: '有限责任公司（自然人投资或控股）',
+    legalRepresentative: '王建国',
+    registeredCapital: '1000万元人民币',
+    establishedOn: '2019-06-18',
+    address: '浙江省杭州市西湖区三墩镇西园八路11号2幢501室',
+    businessScope:
+      '一般项目：技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广；软件开发；信息系统集成服务（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。',
+  },
+  status: {
+    revocation: { listUrl: 'https://elicence.hangzhou.gov.cn/status/330100-amr/revocation/1', index: 94567 },
+    suspension: { listUrl: 'https://elicence.hangzhou.gov.cn/status/330100-amr/suspension/1', index: 120033 },
+  },
+  issuedAt: new Date(1773532800 * 1000),
+};
+
+describe('licence known-answer vector', () => {
+  test('the subject is a valid business licence', () => {
+    expect(isValidCreditCode(input.subject.creditCode)).toBe(true);
+    expect(() => new SubjectValidator(BUSINESS_LICENCE).assertValid(input.subject)).not.toThrow();
+  });
+
+  test('builds exactly the committed credential, member order included', () => {
+    expect(JSON.stringify(buildLicenceCredential(input))).toBe(JSON.stringify(vector.credential));
+  });
+
+  test('signs to exactly the committed JWS', async () => {
+    const signer = await signerFromPrivateJwk(privateJwk);
+    const jws = await signLicenceCredential(signer, buildLicenceCredential(input));
+    expect(jws).toBe(vector.jws);
+    expect(decodeProtectedHeader(jws)).toEqual({ alg: 'EdDSA', kid: signer.kid, typ: 'vc+jwt', cty: 'vc' });
+    expect(signer.kid).toBe('kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k');
+  });
+
+  test('verifies with jose using only the published JWKS; any flipped byte breaks it', async () => {
+    const signer = await signerFromPrivateJwk(privateJwk);
+    const jwks = createLocalJWKSet({ keys: [{ ...publicJwk(privateJwk), kid: signer.kid, alg: 'EdDSA' }] });
+    const verified = await compactVerify(vector.jws, jwks, { algorithms: ['EdDSA'] });
+    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toEqual(vector.credential);
+    const jws: string = vector.jws;
+    for (let i = 0; i < jws.length; i++) {
+      if (jws[i] === '.') continue;
+      const flipped = jws.slice(0, i) + (jws[i] === 'A' ? 'B' : 'A') + jws.slice(i + 1);
+      await expect(compactVerify(flipped, jwks, { algorithms: ['EdDSA'] }), `position ${i}`).rejects.toThrow();
+    }
+  });
+});
