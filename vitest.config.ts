@@ -2,9 +2,20 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['tests/**/*.test.ts'],
+          // tests/worker/** runs inside workerd: the second project.
+          exclude: ['tests/worker/**', '**/node_modules/**'],
+          pool: 'forks',
+        },
+      },
+      './vitest.workers.config.ts',
+    ],
   },
 });

@@ -25,12 +25,27 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Entries per status list (the spec minimum is 131,072). */
   statusListSize: number;
-  /** How long a published status list stays valid, in milliseconds (its `ttl`). */
+  /** How often verifiers should refetch a status list, in milliseconds (the list's `ttl`). */
   statusListTtlMs: number;
+  /**
+   * How long a signed status list stays valid (validFrom..validUntil). Longer than the ttl on purpose:
+   * an offline inspector must be able to use yesterday's lists; lists are re-signed at half this.
+   */
+  statusListValidityMs: number;
   /** Default validity of a licence issued without validUntil, in days. */
   defaultValidityDays: number;
   /** Largest batch accepted by POST /v1/licences/batch. */
   maxBatchSize: number;
+  /** Settings for the trust-anchor role (a province), when this deployment is one. */
+  anchor?: AnchorSettings;
+}
+
+export interface AnchorSettings {
+  name?: { zh: string; en: string };
+  /** GB/T 2260 code of the province, e.g. 330000. */
+  jurisdiction?: string;
+  /** Lifetime of each signed trust list. */
+  trustListTtlMs?: number;
 }
 
 export const defaultConfig = (publicUrl: string): AppConfig => ({
@@ -38,6 +53,7 @@ export const defaultConfig = (publicUrl: string): AppConfig => ({
   bodyLimitBytes: 1024 * 1024,
   statusListSize: 131_072,
   statusListTtlMs: 5 * 60 * 1000,
+  statusListValidityMs: 48 * 60 * 60 * 1000,
   defaultValidityDays: 5 * 365,
   maxBatchSize: 1000,
 });

@@ -12,29 +12,70 @@ export function fromUtf8(bytes: Uint8Array): string {
   return utf8Decoder.decode(bytes);
 }
 
-const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+// Table-driven both ways: tokens are encoded on every signature and decoded on every verification.
+const BASE64URL_VALUES = new Int8Array(128).fill(-1);
+ALPHABET.split('').forEach((c, i) => {
+  BASE64URL_VALUES[c.charCodeAt(0)] = i;
+});
 
 export function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  let out = '';
+  let i = 0;
+  for (; i + 3 <= bytes.length; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + ALPHABET[(v >> 6) & 63]! + ALPHABET[v & 63]!;
   }
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const v = bytes[i]!;
+    out += ALPHABET[v >> 2]! + ALPHABET[(v & 3) << 4]!;
+  } else if (rest === 2) {
+    const v = (bytes[i]! << 8) | bytes[i + 1]!;
+    out += ALPHABET[v >> 10]! + ALPHABET[(v >> 4) & 63]! + ALPHABET[(v & 15) << 2]!;
+  }
+  return out;
 }
 
-/** Strict base64url decode (RFC 4648 §5, no padding). Returns undefined on any non-canonical input. */
+function sextet(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  return code < 128 ? BASE64URL_VALUES[code]! : -1;
+}
+
+/**
+ * Strict base64url decode (RFC 4648 §5, no padding). Returns undefined for any other spelling,
+ * stray low bits in the last character included, so one value has exactly one encoding.
+ */
 export function fromBase64url(text: string): Uint8Array | undefined {
-  if (!BASE64URL_RE.test(text) || text.length % 4 === 1) return undefined;
-  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  let binary: string;
-  try {
-    binary = atob(padded);
-  } catch {
-    return undefined;
+  const n = text.length;
+  if (n % 4 === 1) return undefined;
+  const out = new Uint8Array((n * 3) >> 2);
+  let o = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = sextet(text, i + 2);
+    const d = sextet(text, i + 3);
+    if ((a | b | c | d) < 0) return undefined;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 0xff;
+    out[o++] = v & 0xff;
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  // Reject non-canonical encodings (stray low bits in the last character) so one token has one spelling.
-  if (base64url(bytes) !== text) return undefined;
-  return bytes;
+  const rest = n - i;
+  if (rest >= 2) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    if ((a | b) < 0) return undefined;
+    out[o++] = (a << 2) | (b >> 4);
+    if (rest === 2) {
+      if ((b & 0x0f) !== 0) return undefined;
+    } else {
+      const c = sextet(text, i + 2);
+      if (c < 0 || (c & 0x03) !== 0) return undefined;
+      out[o++] = ((b & 0x0f) << 4) | (c >> 2);
+    }
+  }
+  return out;
 }

@@ -73,8 +73,10 @@ export async function generateSigningJwk(alg: SigningAlgorithm = 'EdDSA'): Promi
   const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
   const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
   const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK;
+  // Node adds alg/key_ops/ext; workerd refuses to import an Ed25519 JWK that carries alg "Ed25519".
   delete privateJwk.key_ops;
   delete privateJwk.ext;
+  delete privateJwk.alg;
   const pub = publicJwk(privateJwk);
   return { privateJwk, publicJwk: pub, kid: await jwkThumbprint(pub) };
 }

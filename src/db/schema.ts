@@ -119,10 +119,11 @@ export const licences = sqliteTable(
     // An index is never handed out twice, whatever the concurrency: the database refuses it.
     uniqueIndex('licences_revocation_slot').on(t.revocationListId, t.revocationIndex),
     uniqueIndex('licences_suspension_slot').on(t.suspensionListId, t.suspensionIndex),
-    index('licences_authority_issued').on(t.authorityId, t.issuedAt, t.id),
     index('licences_authority_holder').on(t.authorityId, t.holderCreditCode),
-    index('licences_authority_type').on(t.authorityId, t.type),
-    index('licences_authority_status').on(t.authorityId, t.status),
+    // Partial indexes hold only revoked / suspended licences: issuing writes nothing to them, yet
+    // rebuilding a status list and filtering by those statuses stay index lookups.
+    index('licences_revoked_slot').on(t.revocationListId, t.revocationIndex).where(sql`${t.status} = 'revoked'`),
+    index('licences_suspended_slot').on(t.suspensionListId, t.suspensionIndex).where(sql`${t.status} = 'suspended'`),
   ],
 );
 

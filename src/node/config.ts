@@ -11,6 +11,11 @@ const Env = z.object({
   PUBLIC_URL: z.string().url().optional(),
   ELICENCE_DEV_TOKEN: z.string().min(16).max(512).regex(/^[A-Za-z0-9._~+/=-]+$/).optional(),
   STATUS_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(300),
+  STATUS_LIST_VALIDITY_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(48),
+  ANCHOR_NAME_ZH: z.string().min(1).max(100).optional(),
+  ANCHOR_NAME_EN: z.string().min(1).max(100).optional(),
+  ANCHOR_JURISDICTION: z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code').optional(),
+  TRUST_LIST_TTL_HOURS: z.coerce.number().int().min(1).max(90 * 24).optional(),
 });
 
 export interface NodeConfig {
@@ -33,6 +38,12 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const dataDir = resolve(e.DATA_DIR);
   const app = defaultConfig(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
+  app.statusListValidityMs = e.STATUS_LIST_VALIDITY_HOURS * 3_600_000;
+  app.anchor = {
+    ...(e.ANCHOR_NAME_ZH && e.ANCHOR_NAME_EN ? { name: { zh: e.ANCHOR_NAME_ZH, en: e.ANCHOR_NAME_EN } } : {}),
+    ...(e.ANCHOR_JURISDICTION ? { jurisdiction: e.ANCHOR_JURISDICTION } : {}),
+    ...(e.TRUST_LIST_TTL_HOURS ? { trustListTtlMs: e.TRUST_LIST_TTL_HOURS * 3_600_000 } : {}),
+  };
   return {
     port: e.PORT,
     host: e.HOST,

@@ -2,12 +2,13 @@
  * Private keys as JWK files under KEYS_DIR (`<kid>.private.jwk`, mode 0600). The directory is
  * gitignored; the database never sees these files' contents.
  */
+import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import type { KeyStore } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
-import { generateSigningJwk, signerFromPrivateJwk, type JwsSigner } from '../core/jws-sign.js';
+import { algorithmOfJwk, generateSigningJwk, jwkThumbprint, type JwsSigner } from '../core/jws-sign.js';
 
 const KID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -35,12 +36,28 @@ export function createFileKeyStore(directory: string): KeyStore {
           } catch (cause) {
             throw new ElicenceError('ERR_NO_ACTIVE_KEY', `private key ${kid} is not in the key store`, { cause });
           }
-          return signerFromPrivateJwk(privateJwk);
+          return nodeSigner(privateJwk);
         })();
         signer.catch(() => signers.delete(kid));
         signers.set(kid, signer);
       }
       return signer;
     },
+  };
+}
+
+/**
+ * Signs in the calling thread with node:crypto: WebCrypto would hop to the libuv thread pool for each
+ * signature, which costs more than the Ed25519 signature itself under load.
+ */
+async function nodeSigner(privateJwk: JWK): Promise<JwsSigner> {
+  const alg = algorithmOfJwk(privateJwk);
+  const kid = await jwkThumbprint(privateJwk);
+  const key: KeyObject = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  return {
+    alg,
+    kid,
+    sign: async (signingInput) =>
+      new Uint8Array(alg === 'EdDSA' ? nodeSign(null, signingInput, key) : nodeSign('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' })),
   };
 }

@@ -4,7 +4,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
 import * as schema from '../db/schema.js';
-import { asConstraintViolation, createExclusiveRunner, type Db, type Store } from '../db/store.js';
+import { asConstraintViolation, createExclusiveRunner, type Db, type Statement, type Store } from '../db/store.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -19,22 +19,45 @@ export function openSqliteStore(filename: string): SqliteStore {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
+  cachePreparedStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   const exclusive = createExclusiveRunner();
+  const runAll = sqlite.transaction((statements: readonly Statement[]) => {
+    for (const statement of statements) statement.run();
+  });
   return {
     db: db as unknown as Db,
     sqlite,
     exclusive,
     async commit(statements) {
       try {
-        sqlite.transaction(() => {
-          for (const statement of statements) statement.run();
-        })();
+        runAll(statements);
       } catch (error) {
         throw asConstraintViolation(error) ?? error;
       }
     },
     close: () => sqlite.close(),
   };
+}
+
+/**
+ * drizzle prepares a fresh better-sqlite3 statement for every query; preparing costs more than most
+ * of our queries take to run. Statements are reusable, so cache them by SQL text (bounded). drizzle
+ * switches statements into raw (array) mode when it maps rows itself, so reset that on every hand-out.
+ */
+function cachePreparedStatements(sqlite: Database.Database, limit = 512): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      if (cache.size >= limit) cache.clear();
+      statement = prepare(source);
+      cache.set(source, statement);
+    } else if (statement.reader) {
+      statement.raw(false);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }

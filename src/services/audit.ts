@@ -4,11 +4,12 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { asc, desc, gt } from 'drizzle-orm';
+import { asc, gt } from 'drizzle-orm';
 import { canonicalJson } from '../core/canonical-json.js';
 import { utf8 } from '../core/encoding.js';
 import { auditLog } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
+import { prepared } from './prepared.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -26,7 +27,7 @@ export interface AuditHead {
 }
 
 export async function readAuditHead(db: Db): Promise<AuditHead> {
-  const [last] = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+  const [last] = await prepared(db).auditHead.all();
   return last ?? { seq: 0, hash: GENESIS_HASH };
 }
 

@@ -1,5 +1,4 @@
 /** Issuing authorities hosted by this deployment, and their did:web identifiers. */
-import { eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import type { SigningAlgorithm } from '../core/jws-sign.js';
 import { authorities } from '../db/schema.js';
@@ -7,6 +6,8 @@ import type { Db } from '../db/store.js';
 import type { AppDeps } from '../app/deps.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { createActiveKey } from './keys.js';
+import { cached } from './hot-cache.js';
+import { prepared } from './prepared.js';
 
 export type Authority = typeof authorities.$inferSelect;
 
@@ -24,8 +25,7 @@ export function didWebFor(publicUrl: string, path: string[]): string {
 export const authorityDid = (publicUrl: string, slug: string): string => didWebFor(publicUrl, ['authorities', slug]);
 
 export async function findAuthority(db: Db, id: string): Promise<Authority | undefined> {
-  const [row] = await db.select().from(authorities).where(eq(authorities.id, id));
-  return row;
+  return cached(db, `authority:${id}`, async () => (await prepared(db).authorityById.all({ id }))[0]);
 }
 
 export async function requireAuthority(db: Db, id: string): Promise<Authority> {

@@ -10,6 +10,7 @@ import { createAuthority, listAuthorities, type Authority } from './authorities.
 import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
 import { ACTIONS, createToken } from './tokens.js';
+import { ensureDevTrustList } from './trust-anchor.js';
 
 export const DEV_ANCHOR_ID = 'dev-anchor';
 export const DEV_AUTHORITY = {
@@ -51,5 +52,6 @@ export async function bootstrap(deps: AppDeps, options: { devToken?: string } = 
     { authorityId: authority.id, name: 'development (all scopes)', actions: [...ACTIONS], licenceTypes: null, ...(options.devToken ? { token: options.devToken } : {}) },
     'system',
   );
+  await ensureDevTrustList(deps);
   return { created: true, authorities: [authority], token: token.token };
 }

@@ -2,19 +2,21 @@
  * Issuing licences: validate every request first, then, in one exclusive section, draw status slots,
  * sign, and commit the licences, slot counters, idempotency record and audit entries together.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { buildLicenceCredential, signLicenceCredential } from '../core/credential.js';
 import { ElicenceError } from '../core/errors.js';
 import { idempotencyKeys, licences } from '../db/schema.js';
-import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
+import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
+import { sha256Hex } from './hashing.js';
+import { prepared } from './prepared.js';
 import type { AppDeps } from '../app/deps.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
 import { requireAuthority } from './authorities.js';
 import { activeSigner } from './keys.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
 import type { SubjectValidator } from '../core/licence-types.js';
-import { allocateSlots, statusListUrl, type StatusSlot } from './status-allocation.js';
+import { forgetListStates, planSlots, recordCommittedPlan, slotPlanStatements, statusListUrl, type SlotPlan, type StatusSlot } from './status-allocation.js';
 import { requireLicenceType, type Principal } from './tokens.js';
 import { parseDateTime } from './dates.js';
 
@@ -114,7 +116,7 @@ async function validateAll(deps: AppDeps, registry: LicenceTypeRegistry, princip
 }
 
 async function findIdempotent(db: Db, authorityId: string, key: string, requestHash: string, field: string): Promise<string[] | undefined> {
-  const [record] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.authorityId, authorityId), eq(idempotencyKeys.key, key)));
+  const [record] = await prepared(db).idempotencyKey.all({ authorityId, key });
   if (!record) return undefined;
   if (record.requestHash !== requestHash) {
     throw new ElicenceError('ERR_IDEMPOTENCY_CONFLICT', `idempotency key "${key}" was already used with a different request`, { field });
@@ -124,7 +126,8 @@ async function findIdempotent(db: Db, authorityId: string, key: string, requestH
 
 async function loadLicences(db: Db, ids: readonly string[]): Promise<LicenceRow[]> {
   const byId = new Map<string, LicenceRow>();
-  for (const part of chunk(ids, 500)) {
+  // 90 ids per query: D1 binds at most 100 parameters per statement.
+  for (const part of chunk(ids, 90)) {
     for (const row of await db.select().from(licences).where(inArray(licences.id, part))) byId.set(row.id, row);
   }
   return ids.map((id) => byId.get(id)!);
@@ -136,6 +139,46 @@ export interface IssueResult {
   replayed: boolean;
 }
 
+/** What the idempotency keys say before anything is issued. */
+/** Licences drawn and signed, not yet committed. */
+interface Draft {
+  seen: IdempotencyState;
+  fresh: { request: ValidatedRequest; index: number }[];
+  now: number;
+  revocation: SlotPlan;
+  suspension: SlotPlan;
+  rows: LicenceRow[];
+}
+
+const isDraft = (value: IssueResult | Draft): value is Draft => 'rows' in value;
+
+interface IdempotencyState {
+  /** The whole request was seen before: its licences. */
+  replay?: string[];
+  /** Per item: the licence an item key already issued. */
+  existingIds: (string | undefined)[];
+}
+
+async function readIdempotency(db: Db, authorityId: string, options: IssueOptions): Promise<IdempotencyState> {
+  if (options.idempotency) {
+    const ids = await findIdempotent(db, authorityId, options.idempotency.key, options.idempotency.requestHash, 'Idempotency-Key');
+    if (ids) return { replay: ids, existingIds: [] };
+  }
+  const existingIds: (string | undefined)[] = [];
+  for (const [index, item] of (options.itemIdempotency ?? []).entries()) {
+    if (item) existingIds[index] = (await findIdempotent(db, authorityId, item.key, item.requestHash, `items[${index}].idempotencyKey`))?.[0];
+  }
+  return { existingIds };
+}
+
+const sameIds = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]) =>
+  a.length === b.length && a.every((id, i) => id === b[i]);
+
+/**
+ * Issues licences. Validation, slot drawing and signing happen outside the write lock (signing is the
+ * slow part); under the lock only short checks and the commit run, so concurrent requests overlap.
+ * When the checks find the plan stale (a slot or list taken meanwhile), it is drawn and signed again.
+ */
 export async function issueLicences(
   deps: AppDeps,
   registry: LicenceTypeRegistry,
@@ -144,136 +187,155 @@ export async function issueLicences(
   options: IssueOptions & { batch?: boolean } = {},
 ): Promise<IssueResult> {
   const { store, config, clock } = deps;
+  const db = store.db;
   const validated = await validateAll(deps, registry, principal, requests, options.batch ?? false);
-  const authority = await requireAuthority(store.db, principal.authorityId);
+  const authority = await requireAuthority(db, principal.authorityId);
   if (authority.status !== 'active') throw new ElicenceError('ERR_FORBIDDEN', `authority ${authority.id} is ${authority.status} and cannot issue`);
   const signer = await activeSigner(deps, { kind: 'authority', id: authority.id });
 
-  return store.exclusive(async () => {
-    for (let attempt = 1; ; attempt++) {
-      const db = store.db;
-      if (options.idempotency) {
-        const ids = await findIdempotent(db, authority.id, options.idempotency.key, options.idempotency.requestHash, 'Idempotency-Key');
-        if (ids) return { licences: await loadLicences(db, ids), replayed: true };
-      }
-      // Items already issued under their own idempotency key are answered, not issued again.
-      const existingIds: (string | undefined)[] = [];
-      for (const [index, item] of (options.itemIdempotency ?? []).entries()) {
-        if (item) existingIds[index] = (await findIdempotent(db, authority.id, item.key, item.requestHash, `items[${index}].idempotencyKey`))?.[0];
-      }
-      const fresh = validated.map((request, index) => ({ request, index })).filter(({ index }) => existingIds[index] === undefined);
-      const existing = await loadLicences(db, existingIds.filter((id): id is string => id !== undefined));
-      if (fresh.length === 0) return { licences: existing, replayed: true };
-      const now = clock.now();
-      const revocation = await allocateSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, now);
-      const suspension = await allocateSlots(db, authority.id, 'suspension', fresh.length, config.statusListSize, now);
-      const rows = await Promise.all(
-        fresh.map(async ({ request }, i): Promise<LicenceRow> => {
-          const id = uuidv7();
-          const slot = (s: StatusSlot) => ({ listUrl: statusListUrl(config.publicUrl, s.listId), index: s.index });
-          const credential = buildLicenceCredential({
-            id,
-            type: request.type,
-            issuer: { id: authority.did, name: authority.nameZh },
-            validFrom: new Date(request.validFrom),
-            validUntil: new Date(request.validUntil),
-            subject: request.subject,
-            status: { revocation: slot(revocation.slots[i]!), suspension: slot(suspension.slots[i]!) },
-            issuedAt: new Date(now),
-            ...(options.extension?.supersedes ? { supersedes: options.extension.supersedes } : {}),
-          });
-          const subject = request.subject;
-          return {
-            id,
-            authorityId: authority.id,
-            type: request.type,
-            holderCreditCode: String(subject['creditCode']),
-            holderName: typeof subject['name'] === 'string' ? subject['name'] : typeof subject['operatorName'] === 'string' ? subject['operatorName'] : null,
-            status: 'active',
-            statusReason: null,
-            validFrom: request.validFrom,
-            validUntil: request.validUntil,
-            issuedAt: Math.floor(now / 1000) * 1000,
-            updatedAt: now,
-            kid: signer.kid,
-            jws: await signLicenceCredential(signer, credential),
-            revocationListId: revocation.slots[i]!.listId,
-            revocationIndex: revocation.slots[i]!.index,
-            suspensionListId: suspension.slots[i]!.listId,
-            suspensionIndex: suspension.slots[i]!.index,
-            supersedes: options.extension?.supersedes ?? null,
-            supersededBy: null,
-          };
-        }),
-      );
-      const extension = options.extension ? await options.extension.statements(db, rows) : { statements: [], audit: [] };
-      const auditEntries: AuditEntryInput[] = [
-        ...rows.map((row) => ({
-          action: 'licence.issued',
-          actor: principal.tokenId,
+  /** Reads idempotency state, draws slots and signs: everything before the commit. */
+  const draft = async (refresh: boolean): Promise<IssueResult | Draft> => {
+    const seen = await readIdempotency(db, authority.id, options);
+    if (seen.replay) return { licences: await loadLicences(db, seen.replay), replayed: true };
+    const fresh = validated.map((request, index) => ({ request, index })).filter(({ index }) => seen.existingIds[index] === undefined);
+    if (fresh.length === 0) return { licences: await loadLicences(db, seen.existingIds as string[]), replayed: true };
+
+    const now = clock.now();
+    const revocation = await planSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, { fresh: refresh });
+    const suspension = await planSlots(db, authority.id, 'suspension', fresh.length, config.statusListSize, { fresh: refresh });
+    const rows = await Promise.all(
+      fresh.map(async ({ request }, i): Promise<LicenceRow> => {
+        const id = uuidv7();
+        const slot = (s: StatusSlot) => ({ listUrl: statusListUrl(config.publicUrl, s.listId), index: s.index });
+        const credential = buildLicenceCredential({
+          id,
+          type: request.type,
+          issuer: { id: authority.did, name: authority.nameZh },
+          validFrom: new Date(request.validFrom),
+          validUntil: new Date(request.validUntil),
+          subject: request.subject,
+          status: { revocation: slot(revocation.slots[i]!), suspension: slot(suspension.slots[i]!) },
+          issuedAt: new Date(now),
+          ...(options.extension?.supersedes ? { supersedes: options.extension.supersedes } : {}),
+        });
+        const subject = request.subject;
+        return {
+          id,
           authorityId: authority.id,
-          subjectId: row.id,
-          content: {
-            type: row.type,
-            holderCreditCode: row.holderCreditCode,
-            validFrom: row.validFrom,
-            validUntil: row.validUntil,
-            kid: row.kid,
-            revocation: { list: row.revocationListId, index: row.revocationIndex },
-            suspension: { list: row.suspensionListId, index: row.suspensionIndex },
-            supersedes: row.supersedes,
-            jws: row.jws,
-          },
-        })),
-        ...extension.audit,
-      ];
-      const audit = auditStatements(db, await readAuditHead(db), auditEntries, now);
-      const statements: Statement[] = [
-        ...revocation.statements,
-        ...suspension.statements,
-        // Chunked so a 1000-licence batch stays under SQLite's bound-parameter limits.
-        ...chunk(rows, 20).map((part) => db.insert(licences).values(part)),
-        ...extension.statements,
-        ...audit.statements,
-      ];
-      // Answers in request order: fresh rows and replayed ones interleaved as the items came.
-      const freshByIndex = new Map(fresh.map(({ index }, i) => [index, rows[i]!]));
-      const existingById = new Map(existing.map((row) => [row.id, row]));
-      const ordered = validated.map((_, index) => freshByIndex.get(index) ?? existingById.get(existingIds[index]!)!);
-      const keyRecords = [
-        ...(options.idempotency ? [{ ...options.idempotency, licenceIds: ordered.map((r) => r.id) }] : []),
-        ...fresh.flatMap(({ index }) => {
-          const item = options.itemIdempotency?.[index];
-          return item ? [{ ...item, licenceIds: [freshByIndex.get(index)!.id] }] : [];
-        }),
-      ];
-      for (const part of chunk(keyRecords, 50)) {
-        statements.push(
-          db.insert(idempotencyKeys).values(
-            part.map((record) => ({
-              authorityId: authority.id,
-              key: record.key,
-              requestHash: record.requestHash,
-              resultJson: JSON.stringify({ licenceIds: record.licenceIds }),
-              createdAt: now,
-            })),
-          ),
-        );
-      }
-      try {
-        await store.commit(statements);
-        return { licences: ordered, replayed: false };
-      } catch (error) {
-        const violation = error instanceof ConstraintViolation ? error : asConstraintViolation(error);
-        // Another writer (another process or isolate) took a slot or the audit head first: draw again.
-        if (!violation || attempt >= MAX_ATTEMPTS) throw error;
-      }
+          type: request.type,
+          holderCreditCode: String(subject['creditCode']),
+          holderName: typeof subject['name'] === 'string' ? subject['name'] : typeof subject['operatorName'] === 'string' ? subject['operatorName'] : null,
+          status: 'active',
+          statusReason: null,
+          validFrom: request.validFrom,
+          validUntil: request.validUntil,
+          issuedAt: Math.floor(now / 1000) * 1000,
+          updatedAt: now,
+          kid: signer.kid,
+          jws: await signLicenceCredential(signer, credential),
+          revocationListId: revocation.slots[i]!.listId,
+          revocationIndex: revocation.slots[i]!.index,
+          suspensionListId: suspension.slots[i]!.listId,
+          suspensionIndex: suspension.slots[i]!.index,
+          supersedes: options.extension?.supersedes ?? null,
+          supersededBy: null,
+        };
+      }),
+    );
+  return { seen, fresh, now, revocation, suspension, rows };
+  };
+
+  /** Under the lock: re-checks the draft and commits it, or reports it stale. */
+  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft, attempt: number): Promise<IssueResult | 'stale'> => {
+    // Another request may have used the same keys while we signed: answer as it did.
+    const now2 = await readIdempotency(db, authority.id, options);
+    if (now2.replay || !sameIds(now2.existingIds, seen.existingIds)) return 'stale';
+    const slotStatements = [...slotPlanStatements(db, revocation, now), ...slotPlanStatements(db, suspension, now)];
+    const extension = options.extension ? await options.extension.statements(db, rows) : { statements: [], audit: [] };
+    const auditEntries: AuditEntryInput[] = [
+      ...rows.map((row) => ({
+        action: 'licence.issued',
+        actor: principal.tokenId,
+        authorityId: authority.id,
+        subjectId: row.id,
+        content: {
+          type: row.type,
+          holderCreditCode: row.holderCreditCode,
+          validFrom: row.validFrom,
+          validUntil: row.validUntil,
+          kid: row.kid,
+          revocation: { list: row.revocationListId, index: row.revocationIndex },
+          suspension: { list: row.suspensionListId, index: row.suspensionIndex },
+          supersedes: row.supersedes,
+          jwsSha256: sha256Hex(row.jws),
+        },
+      })),
+      ...extension.audit,
+    ];
+    const audit = auditStatements(db, await readAuditHead(db), auditEntries, now);
+    // Answers in request order: fresh rows and earlier ones interleaved as the items came.
+    const freshByIndex = new Map(fresh.map(({ index }, i) => [index, rows[i]!]));
+    const existing = new Map((await loadLicences(db, seen.existingIds.filter((id): id is string => id !== undefined))).map((r) => [r.id, r]));
+    const ordered = validated.map((_, index) => freshByIndex.get(index) ?? existing.get(seen.existingIds[index]!)!);
+    const keyRecords = [
+      ...(options.idempotency ? [{ ...options.idempotency, licenceIds: ordered.map((r) => r.id) }] : []),
+      ...fresh.flatMap(({ index }) => {
+        const item = options.itemIdempotency?.[index];
+        return item ? [{ ...item, licenceIds: [freshByIndex.get(index)!.id] }] : [];
+      }),
+    ];
+    const statements: Statement[] = [
+      ...slotStatements,
+      // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
+      ...chunk(rows, 5).map((part) => db.insert(licences).values(part)),
+      ...extension.statements,
+      ...audit.statements,
+      ...chunk(keyRecords, 15).map((part) =>
+        db.insert(idempotencyKeys).values(
+          part.map((record) => ({
+            authorityId: authority.id,
+            key: record.key,
+            requestHash: record.requestHash,
+            resultJson: JSON.stringify({ licenceIds: record.licenceIds }),
+            createdAt: now,
+          })),
+        ),
+      ),
+    ];
+    try {
+      await store.commit(statements);
+    } catch (error) {
+      // A slot, a list or the audit head was taken first (by a request drafted alongside, or by
+      // another process): forget what we believed and draw and sign again.
+      forgetListStates(db, authority.id);
+      if (asConstraintViolation(error) && attempt < MAX_ATTEMPTS) return 'stale';
+      throw error;
     }
-  });
+    recordCommittedPlan(db, revocation);
+    recordCommittedPlan(db, suspension);
+    return { licences: ordered, replayed: false };
+  };
+
+for (let attempt = 1; ; attempt++) {
+  // First try: sign outside the lock so requests overlap. If that draft went stale (a list filled
+  // or a key was used meanwhile), draw and sign under the lock, which cannot go stale in-process.
+  const result =
+    attempt === 1
+      ? await (async () => {
+          const first = await draft(false);
+          return isDraft(first) ? store.exclusive(() => commitDraft(first, attempt)) : first;
+        })()
+      : await store.exclusive(async () => {
+          const again = await draft(true);
+          return isDraft(again) ? commitDraft(again, attempt) : again;
+        });
+  if (result !== 'stale') return result;
+  if (attempt >= MAX_ATTEMPTS) throw new ElicenceError('ERR_CONFLICT', 'could not issue under contention; retry the request');
+}
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
-  const parts: T[][] = [];
-  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
-  return parts;
+const parts: T[][] = [];
+for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+return parts;
 }

@@ -10,6 +10,8 @@ import { signingKeys } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import type { AppDeps } from '../app/deps.js';
 import { auditStatements, readAuditHead } from './audit.js';
+import { cached, invalidate } from './hot-cache.js';
+import { prepared } from './prepared.js';
 
 export type KeyOwnerKind = 'authority' | 'anchor';
 
@@ -64,6 +66,7 @@ export async function createActiveKey(
       },
     ], now);
     await store.commit([...statements, ...audit.statements]);
+    invalidate(store.db, `activeKey:${owner.kind}:${owner.id}`);
     return {
       kid: generated.kid,
       alg,
@@ -115,11 +118,8 @@ export async function publishedKeys(db: Db, filter: { kind?: KeyOwnerKind; id?: 
 
 /** The signer of an owner's active key. */
 export async function activeSigner(deps: AppDeps, owner: { kind: KeyOwnerKind; id: string }): Promise<JwsSigner> {
-  const [key] = await deps.store.db
-    .select({ kid: signingKeys.kid })
-    .from(signingKeys)
-    .where(and(eq(signingKeys.ownerKind, owner.kind), eq(signingKeys.ownerId, owner.id), eq(signingKeys.status, 'active')))
-    .limit(1);
-  if (!key) throw new ElicenceError('ERR_NO_ACTIVE_KEY', `${owner.kind} ${owner.id} has no active signing key`);
-  return deps.keys.signer(key.kid);
+  const db = deps.store.db;
+  const kid = await cached(db, `activeKey:${owner.kind}:${owner.id}`, async () => (await prepared(db).activeKeyOf.all({ kind: owner.kind, id: owner.id }))[0]?.kid);
+  if (!kid) throw new ElicenceError('ERR_NO_ACTIVE_KEY', `${owner.kind} ${owner.id} has no active signing key`);
+  return deps.keys.signer(kid);
 }

@@ -4,10 +4,11 @@
  * unique slot indexes and the lists' capacity CHECK make a double allocation impossible; a race only
  * costs a retry.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { StatusPurpose } from '../core/credential.js';
 import { licences, statusLists } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
+import { prepared } from './prepared.js';
 
 export interface StatusSlot {
   purpose: StatusPurpose;
@@ -40,13 +41,9 @@ async function usedIndices(db: Db, purpose: StatusPurpose, listId: string): Prom
 }
 
 async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: number): Promise<boolean> {
-  const columns = slotColumns(purpose);
-  const rows = await db
-    .select({ one: sql<number>`1` })
-    .from(licences)
-    .where(and(eq(columns.list, listId), eq(columns.index, index)))
-    .limit(1);
-  return rows.length > 0;
+  const queries = prepared(db);
+  const query = purpose === 'revocation' ? queries.revocationSlotUsed : queries.suspensionSlotUsed;
+  return (await query.all({ list: listId, index })).length > 0;
 }
 
 /** Draws `count` distinct free indices from one list that has at least `count` free. */
@@ -65,44 +62,78 @@ async function drawFromList(db: Db, purpose: StatusPurpose, list: { id: string; 
     }
     return [...picked];
   }
-  // Mostly empty: rejection sampling; a set of used indices only once the list is half full.
+  // Mostly empty: rejection sampling. While the list is under 1/64 full a collision is rare enough to
+  // leave to the unique slot index (the commit fails and the caller draws again); above that, check.
   const used = list.allocated > list.size / 2 ? await usedIndices(db, purpose, list.id) : undefined;
+  const check = list.allocated * 64 >= list.size;
   while (picked.size < count) {
     const index = randomBelow(list.size);
     if (picked.has(index)) continue;
-    if (used ? used.has(index) : await isUsed(db, purpose, list.id, index)) continue;
+    if (used ? used.has(index) : check && (await isUsed(db, purpose, list.id, index))) continue;
     picked.add(index);
   }
   return [...picked];
 }
 
+/** What this process knows of an authority's current list per purpose; the database stays the judge. */
+interface ListState {
+  id: string;
+  seq: number;
+  size: number;
+  allocated: number;
+}
+
+const listStates = new WeakMap<Db, Map<string, ListState>>();
+
+function statesOf(db: Db): Map<string, ListState> {
+  let states = listStates.get(db);
+  if (!states) {
+    states = new Map();
+    listStates.set(db, states);
+  }
+  return states;
+}
+
+async function currentList(db: Db, authorityId: string, purpose: StatusPurpose, fresh: boolean): Promise<ListState | undefined> {
+  const key = `${authorityId}/${purpose}`;
+  const known = statesOf(db).get(key);
+  if (known && !fresh) return known;
+  const [latest] = await prepared(db).latestList.all({ authorityId, purpose });
+  if (!latest) return undefined;
+  const state = { id: latest.id, seq: latest.seq, size: latest.size, allocated: latest.allocated };
+  statesOf(db).set(key, state);
+  return state;
+}
+
+/** Slots chosen for one purpose, not yet committed. */
+export interface SlotPlan {
+  authorityId: string;
+  purpose: StatusPurpose;
+  slots: StatusSlot[];
+  /** Per list: how many slots it gives, and whether the plan opens it. */
+  lists: { id: string; seq: number; take: number; isNew: boolean; size: number }[];
+}
+
 /**
- * Allocates `count` slots for one purpose. Returns the slots and the statements that record the
- * allocation (counter increments, new lists); they must commit with the licences that use the slots.
+ * Draws `count` free slots for one purpose from the current list (opening the next list when it
+ * fills). Uses what this process knows of the lists unless `fresh`; a plan drawn from stale knowledge
+ * fails at commit on the unique slot index or the capacity CHECK, and the caller draws again fresh.
  */
-export async function allocateSlots(
+export async function planSlots(
   db: Db,
   authorityId: string,
   purpose: StatusPurpose,
   count: number,
   listSize: number,
-  now: number,
-): Promise<{ slots: StatusSlot[]; statements: Statement[] }> {
-  const slots: StatusSlot[] = [];
-  const statements: Statement[] = [];
-  const [latest] = await db
-    .select()
-    .from(statusLists)
-    .where(and(eq(statusLists.authorityId, authorityId), eq(statusLists.purpose, purpose)))
-    .orderBy(desc(statusLists.seq))
-    .limit(1);
+  options: { fresh?: boolean } = {},
+): Promise<SlotPlan> {
+  const plan: SlotPlan = { authorityId, purpose, slots: [], lists: [] };
+  const latest = await currentList(db, authorityId, purpose, options.fresh ?? false);
   let remaining = count;
   if (latest && latest.allocated < latest.size) {
     const take = Math.min(remaining, latest.size - latest.allocated);
-    for (const index of await drawFromList(db, purpose, latest, take)) slots.push({ purpose, listId: latest.id, index });
-    statements.push(
-      db.update(statusLists).set({ allocated: sql`${statusLists.allocated} + ${take}` }).where(eq(statusLists.id, latest.id)),
-    );
+    for (const index of await drawFromList(db, purpose, latest, take)) plan.slots.push({ purpose, listId: latest.id, index });
+    plan.lists.push({ id: latest.id, seq: latest.seq, take, isNew: false, size: latest.size });
     remaining -= take;
   }
   let seq = latest?.seq ?? 0;
@@ -110,9 +141,34 @@ export async function allocateSlots(
     seq++;
     const take = Math.min(remaining, listSize);
     const id = statusListId(authorityId, purpose, seq);
-    for (const index of await drawFromList(db, purpose, { id, size: listSize, allocated: 0 }, take)) slots.push({ purpose, listId: id, index });
-    statements.push(db.insert(statusLists).values({ id, authorityId, purpose, seq, size: listSize, allocated: take, createdAt: now }));
+    for (const index of await drawFromList(db, purpose, { id, size: listSize, allocated: 0 }, take)) plan.slots.push({ purpose, listId: id, index });
+    plan.lists.push({ id, seq, take, isNew: true, size: listSize });
     remaining -= take;
   }
-  return { slots, statements };
+  return plan;
+}
+
+/** The statements that record a plan: counter increments (capacity CHECKed) and new lists (seq unique). */
+export function slotPlanStatements(db: Db, plan: SlotPlan, now: number): Statement[] {
+  return plan.lists.map((list) =>
+    list.isNew
+      ? db.insert(statusLists).values({ id: list.id, authorityId: plan.authorityId, purpose: plan.purpose, seq: list.seq, size: list.size, allocated: list.take, createdAt: now })
+      : db.update(statusLists).set({ allocated: sql`${statusLists.allocated} + ${list.take}` }).where(eq(statusLists.id, list.id)),
+  );
+}
+
+/** After a plan committed: this process now knows the lists' new counts. */
+export function recordCommittedPlan(db: Db, plan: SlotPlan): void {
+  const key = `${plan.authorityId}/${plan.purpose}`;
+  const states = statesOf(db);
+  for (const list of plan.lists) {
+    const known = states.get(key);
+    if (list.isNew) states.set(key, { id: list.id, seq: list.seq, size: list.size, allocated: list.take });
+    else if (known?.id === list.id) known.allocated += list.take;
+  }
+}
+
+/** After a failed commit: forget what this process believed, so the next plan reads the database. */
+export function forgetListStates(db: Db, authorityId: string): void {
+  for (const key of statesOf(db).keys()) if (key.startsWith(`${authorityId}/`)) statesOf(db).delete(key);
 }

@@ -4,13 +4,14 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { base64url, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { apiTokens } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import type { AppDeps } from '../app/deps.js';
 import { auditStatements, readAuditHead } from './audit.js';
+import { prepared } from './prepared.js';
 
 export const ACTIONS = ['issue', 'status', 'read', 'admin'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -83,11 +84,7 @@ export async function revokeToken(deps: AppDeps, authorityId: string, id: string
 /** The principal behind a bearer token, or undefined for an unknown or revoked token. */
 export async function authenticate(db: Db, token: string): Promise<Principal | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) && token.length < 16) return undefined;
-  const [row] = await db
-    .select()
-    .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
-    .limit(1);
+  const [row] = await prepared(db).tokenByHash.all({ hash: hashToken(token) });
   if (!row) return undefined;
   return {
     tokenId: row.id,

@@ -1,7 +1,409 @@
-/** Scaffold: filled in by its owner. */
-import { OpenAPIHono } from '@hono/zod-openapi';
+/**
+ * Cross-city trust over HTTP (docs/trust-anchor.md).
+ * Public: `GET /trust-list` (the anchor's latest signed list: application/jwt, or its JSON payload on
+ * Accept: application/json), `GET /.well-known/trust-anchor.json` (anchor keys to pin), and the
+ * verifier bundle at `GET /verifier-bundle` (no token: inspectors are not agencies) and
+ * `GET /v1/verifier-bundle` (the same, for agency clients). Admin: `/v1/trust/...`, which needs the
+ * `admin` scope and a deployment that is a trust anchor.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { accepts } from 'hono/accepts';
+import { ElicenceError } from '../../core/errors.js';
+import { BUNDLE_MEDIA_TYPE } from '../../core/bundle.js';
+import { base64url, utf8 } from '../../core/encoding.js';
+import { formatDateTime } from '../../core/status-list.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { parseDateTime } from '../../services/dates.js';
+import {
+  anchorJwks,
+  currentTrustList,
+  ensureDevTrustList,
+  findAnchor,
+  findRegistered,
+  listRegistry,
+  publishTrustList,
+  refreshAuthorityKeys,
+  registerAuthority,
+  requireAnchor,
+  setAuthorityStatus,
+  trustListHistory,
+  trustListPayloadOf,
+  updateAuthority,
+  withdrawKey,
+  type KeySource,
+  type RegisteredAuthority,
+} from '../../services/trust-anchor.js';
+import { buildVerifierBundle, etagMatches } from '../../services/verifier-bundle.js';
+import { requireAction } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
+import { DateTimeString, errorResponses } from '../schemas.js';
+
+const security = [{ bearer: [] }];
+const JWT = 'application/jwt';
+
+const Bilingual = z.object({ zh: z.string().min(1).max(200), en: z.string().min(1).max(200) }).strict();
+const Jwks = z.record(z.string(), z.unknown()).openapi({ description: 'A JWKS ({ "keys": [...] }) or a did:web document; public keys only' });
+
+const RegisteredKeySchema = z.object({
+  kid: z.string(),
+  jwk: z.record(z.string(), z.unknown()),
+  validFrom: z.string(),
+  validUntil: z.string().nullable(),
+  status: z.enum(['active', 'withdrawn']),
+});
+
+const RegisteredAuthoritySchema = z
+  .object({
+    id: z.string().openapi({ example: 'did:web:elicence.example:authorities:ningbo' }),
+    name: z.object({ zh: z.string(), en: z.string() }),
+    jurisdiction: z.string().openapi({ example: '330200' }),
+    status: z.enum(['active', 'suspended', 'withdrawn']),
+    licenceTypes: z.array(z.string()),
+    keys: z.array(RegisteredKeySchema),
+    source: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .openapi('TrustedAuthority');
+
+const AddAuthoritySchema = z
+  .object({
+    id: z.string().min(1).max(512).openapi({ example: 'did:web:elicence.example:authorities:ningbo' }),
+    name: Bilingual,
+    jurisdiction: z.string().openapi({ example: '330200', description: 'GB/T 2260 code' }),
+    licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).openapi({ example: ['BusinessLicence', 'FoodBusinessLicence'] }),
+    jwks: Jwks.optional(),
+    jwksUrl: z.string().max(2048).optional().openapi({ description: 'Fetched now (https; http only for localhost)' }),
+    validFrom: DateTimeString.optional().openapi({ description: 'Start of the imported keys\' validity window (default: now)' }),
+  })
+  .strict()
+  .openapi('AddTrustedAuthority');
+
+const ReasonSchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
+
+const TrustListInfoSchema = z
+  .object({ sequence: z.number().int(), issuedAt: z.string(), expiresAt: z.string(), jws: z.string().optional() })
+  .openapi('TrustListInfo');
+
+const idParam = z.object({ id: z.string().min(1).max(512).openapi({ description: 'The authority\'s did:web (URL-encoded)' }) });
+
+const iso = (ms: number) => formatDateTime(ms);
+
+function view(a: RegisteredAuthority) {
+  return {
+    id: a.id,
+    name: a.name,
+    jurisdiction: a.jurisdiction,
+    status: a.status,
+    licenceTypes: a.licenceTypes,
+    keys: a.keys.map((k) => ({ kid: k.jwk.kid, jwk: { ...k.jwk } as Record<string, unknown>, validFrom: iso(k.validFrom), validUntil: k.validUntil === undefined ? null : iso(k.validUntil), status: k.status })),
+    source: a.source,
+    updatedAt: iso(a.updatedAt),
+  };
+}
+
+/** Admin guard: the `admin` scope, on a deployment that is a trust anchor. */
+async function anchorAdmin(c: Context<AppEnv>) {
+  requireAction(c.var.principal, 'admin');
+  const anchor = await requireAnchor(c.var.services);
+  // A development setup whose bootstrap did not list its authority yet gets it now.
+  await ensureDevTrustList(c.var.services, anchor);
+  return c.var.principal.tokenId;
+}
+
+function keySource(body: { jwks?: Record<string, unknown> | undefined; jwksUrl?: string | undefined }): KeySource | undefined {
+  if (body.jwks !== undefined && body.jwksUrl !== undefined) throw new ElicenceError('ERR_VALIDATION', 'give either jwks or jwksUrl, not both', { field: 'jwksUrl' });
+  if (body.jwks !== undefined) return { jwks: body.jwks };
+  if (body.jwksUrl !== undefined) return { jwksUrl: body.jwksUrl };
+  return undefined;
+}
+
+const BundleQuery = z.object({
+  since: DateTimeString.optional().openapi({ description: "The previous bundle's generatedAt: only pieces signed since then (minus a minute) are returned, to merge" }),
+});
+
+const bundleResponses = {
+  200: {
+    description: 'The verifier bundle (docs/trust-list.md): trust lists and status lists, each a signed JWS with its fetch time',
+    content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+  },
+  304: { description: 'Not modified (If-None-Match matched the bundle\'s ETag)' },
+  ...errorResponses(400),
+};
+
+async function serveBundle(c: Context<AppEnv>, cacheControl: string): Promise<Response> {
+  const since = c.req.query('since');
+  const built = await buildVerifierBundle(c.var.services, since === undefined ? {} : { since: parseDateTime(since, 'since') });
+  c.header('ETag', built.etag);
+  c.header('Cache-Control', cacheControl);
+  c.header('Elicence-Bundle', built.delta ? 'delta' : 'full');
+  if (etagMatches(c.req.header('If-None-Match'), built.etag)) return c.body(null, 304);
+  const type = accepts(c, { header: 'Accept', supports: ['application/json', BUNDLE_MEDIA_TYPE], default: 'application/json' });
+  return c.body(JSON.stringify(built.bundle), 200, { 'Content-Type': `${type}; charset=utf-8` });
+}
 
 export function trustRoutes(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
+
+  // ------------------------------------------------------------------ public
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/trust-list',
+      tags: ['Trust'],
+      summary: "The anchor's latest signed trust list",
+      description: 'application/jwt (the compact JWS, typ trust-list+jwt) by default; the JSON payload on Accept: application/json (informative: only the JWS is to be trusted). Strong ETag per representation; 404 when this deployment is not a trust anchor.',
+      responses: {
+        200: { description: 'The trust list', content: { [JWT]: { schema: z.string() }, 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        304: { description: 'Not modified' },
+        ...errorResponses(404),
+      },
+    }),
+    async (c: Context<AppEnv>) => {
+      const list = await currentTrustList(c.var.services);
+      if (!list) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
+      const type = accepts(c, { header: 'Accept', supports: [JWT, 'application/trust-list+jwt', 'application/json'], default: JWT });
+      const json = type === 'application/json';
+      const etag = `"${base64url(sha256(utf8(list.jws)).subarray(0, 18))}${json ? '.json' : ''}"`;
+      c.header('ETag', etag);
+      c.header('Vary', 'Accept');
+      c.header('Cache-Control', 'public, max-age=60, must-revalidate');
+      if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
+      if (json) return c.body(JSON.stringify(trustListPayloadOf(list)), 200, { 'Content-Type': 'application/json; charset=utf-8' });
+      return c.body(list.jws, 200, { 'Content-Type': type });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/.well-known/trust-anchor.json',
+      tags: ['Trust'],
+      summary: "The trust anchor's public keys (JWKS), for verifier operators to pin",
+      responses: { 200: { description: 'JWKS', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } }, ...errorResponses(404) },
+    }),
+    async (c) => {
+      if (!(await findAnchor(c.var.services))) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
+      const jwks = await anchorJwks(c.var.services);
+      c.header('Cache-Control', 'public, max-age=300');
+      return c.json({ keys: jwks.keys as Array<Record<string, unknown>> }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/verifier-bundle',
+      tags: ['Trust'],
+      summary: 'Everything an offline verifier needs (public, no token)',
+      description:
+        "The anchor's current trust list and the current status lists of the authorities hosted here, each still a signed JWS. Weak ETag over all pieces (If-None-Match gives 304); `since` returns only pieces signed since (header Elicence-Bundle: delta) to merge into the previous bundle.",
+      request: { query: BundleQuery },
+      responses: bundleResponses,
+    }),
+    (c: Context<AppEnv>) => serveBundle(c, 'public, max-age=60, must-revalidate'),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/verifier-bundle',
+      tags: ['Trust'],
+      summary: 'The verifier bundle, for agency clients (same content as GET /verifier-bundle)',
+      security,
+      request: { query: BundleQuery },
+      responses: { ...bundleResponses, ...errorResponses(400, 401) },
+    }),
+    (c: Context<AppEnv>) => serveBundle(c, 'private, max-age=60, must-revalidate'),
+  );
+
+  // ------------------------------------------------------------------ admin
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/trust/authorities',
+      tags: ['Trust admin'],
+      summary: 'The trust register: every issuing authority this anchor vouches for (admin, anchor only)',
+      security,
+      responses: { 200: { description: 'The register', content: { 'application/json': { schema: z.object({ items: z.array(RegisteredAuthoritySchema) }) } } }, ...errorResponses(401, 403) },
+    }),
+    async (c) => {
+      await anchorAdmin(c as unknown as Context<AppEnv>);
+      return c.json({ items: (await listRegistry(c.var.services.store.db)).map(view) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/trust/authorities',
+      tags: ['Trust admin'],
+      summary: 'Add an issuing authority from its JWKS (inline or URL); one hosted here needs neither (admin, anchor only)',
+      security,
+      request: { body: { required: true, content: { 'application/json': { schema: AddAuthoritySchema } } } },
+      responses: { 201: { description: 'Registered (effective in the next published list)', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
+      const body = c.req.valid('json');
+      const keys = keySource(body);
+      const entry = await registerAuthority(
+        c.var.services,
+        {
+          id: body.id,
+          name: body.name,
+          jurisdiction: body.jurisdiction,
+          licenceTypes: body.licenceTypes,
+          ...(keys ? { keys } : {}),
+          ...(body.validFrom === undefined ? {} : { validFrom: parseDateTime(body.validFrom, 'validFrom') }),
+        },
+        actor,
+      );
+      return c.json(view(entry), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/trust/authorities/{id}',
+      tags: ['Trust admin'],
+      summary: 'One register entry (admin, anchor only)',
+      security,
+      request: { params: idParam },
+      responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      await anchorAdmin(c as unknown as Context<AppEnv>);
+      const entry = await findRegistered(c.var.services.store.db, c.req.valid('param').id);
+      if (!entry) throw new ElicenceError('ERR_NOT_FOUND', 'not in the trust register', { field: 'id' });
+      return c.json(view(entry), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/trust/authorities/{id}',
+      tags: ['Trust admin'],
+      summary: 'Change names or allowed licence types (admin, anchor only)',
+      security,
+      request: {
+        params: idParam,
+        body: { required: true, content: { 'application/json': { schema: z.object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional() }).strict() } } },
+      },
+      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
+      const body = c.req.valid('json');
+      const entry = await updateAuthority(c.var.services, c.req.valid('param').id, { ...(body.name ? { name: body.name } : {}), ...(body.licenceTypes ? { licenceTypes: body.licenceTypes } : {}) }, actor);
+      return c.json(view(entry), 200);
+    },
+  );
+
+  for (const [action, status] of [
+    ['suspend', 'suspended'],
+    ['reinstate', 'active'],
+    ['withdraw', 'withdrawn'],
+  ] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/trust/authorities/{id}/${action}`,
+        tags: ['Trust admin'],
+        summary: `${action[0]!.toUpperCase()}${action.slice(1)} an authority, effective in the next published list${action === 'withdraw' ? ' (final)' : ''} (admin, anchor only)`,
+        security,
+        request: { params: idParam, body: { required: false, content: { 'application/json': { schema: ReasonSchema } } } },
+        responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+      }),
+      async (c) => {
+        const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
+        const reason = (c.req.valid('json') as { reason?: string } | undefined)?.reason;
+        return c.json(view(await setAuthorityStatus(c.var.services, c.req.valid('param').id, status, actor, reason)), 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/trust/authorities/{id}/keys/{kid}/withdraw',
+      tags: ['Trust admin'],
+      summary: 'Withdraw one key (compromise): it leaves the next list, and what it signed stops verifying (admin, anchor only)',
+      security,
+      request: { params: idParam.extend({ kid: z.string().min(1).max(64) }), body: { required: false, content: { 'application/json': { schema: ReasonSchema } } } },
+      responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
+      const { id, kid } = c.req.valid('param');
+      const reason = (c.req.valid('json') as { reason?: string } | undefined)?.reason;
+      return c.json(view(await withdrawKey(c.var.services, id, kid, actor, reason)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/trust/authorities/{id}/keys/refresh',
+      tags: ['Trust admin'],
+      summary: "Re-read a remote authority's JWKS after it rotated: new keys added, missing ones closed now (admin, anchor only)",
+      security,
+      request: {
+        params: idParam,
+        body: { required: true, content: { 'application/json': { schema: z.object({ jwks: Jwks.optional(), jwksUrl: z.string().max(2048).optional(), validFrom: DateTimeString.optional() }).strict() } } },
+      },
+      responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
+      const body = c.req.valid('json');
+      const { id } = c.req.valid('param');
+      const existing = await findRegistered(c.var.services.store.db, id);
+      if (!existing) throw new ElicenceError('ERR_NOT_FOUND', 'not in the trust register', { field: 'id' });
+      const keys = keySource(body) ?? (existing.source?.startsWith('http') ? { jwksUrl: existing.source } : undefined);
+      if (!keys) throw new ElicenceError('ERR_VALIDATION', 'give jwks or jwksUrl (the entry has no URL to re-read)', { field: 'jwksUrl' });
+      const entry = await refreshAuthorityKeys(c.var.services, id, keys, actor, body.validFrom === undefined ? {} : { validFrom: parseDateTime(body.validFrom, 'validFrom') });
+      return c.json(view(entry), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/trust/lists',
+      tags: ['Trust admin'],
+      summary: 'Trust lists published so far, newest first (admin, anchor only)',
+      security,
+      responses: { 200: { description: 'History', content: { 'application/json': { schema: z.object({ items: z.array(TrustListInfoSchema) }) } } }, ...errorResponses(401, 403) },
+    }),
+    async (c) => {
+      await anchorAdmin(c as unknown as Context<AppEnv>);
+      const lists = await trustListHistory(c.var.services.store.db);
+      return c.json({ items: lists.map((l) => ({ sequence: l.seq, issuedAt: iso(l.issuedAt), expiresAt: iso(l.expiresAt) })) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/trust/lists',
+      tags: ['Trust admin'],
+      summary: 'Publish a new trust list now: the register as it stands, sequence one above the last (admin, anchor only)',
+      security,
+      request: { body: { required: false, content: { 'application/json': { schema: z.object({ ttlSeconds: z.number().int().min(60).max(366 * 86400).optional() }).strict() } } } },
+      responses: { 201: { description: 'Published', content: { 'application/json': { schema: TrustListInfoSchema } } }, ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
+      const ttlSeconds = (c.req.valid('json') as { ttlSeconds?: number } | undefined)?.ttlSeconds;
+      const list = await publishTrustList(c.var.services, actor, { reason: 'manual', ...(ttlSeconds === undefined ? {} : { ttlMs: ttlSeconds * 1000 }) });
+      return c.json({ sequence: list.seq, issuedAt: iso(list.issuedAt), expiresAt: iso(list.expiresAt), jws: list.jws }, 201);
+    },
+  );
+
+  return app;
 }

@@ -1,0 +1,126 @@
+/**
+ * QR format EL1 benchmark: the size table of docs/qr-format.md (QR versions at levels L/M/Q for the
+ * built-in licence types, beside the raw JWS in byte mode, the naive floor), the measurement behind
+ * the choice of numeric mode (the same bytes as base45 in alphanumeric mode), and encode/decode speed.
+ * Standalone: `npx tsx bench/qr.ts`; a bench runner calls `main()` or `runQrBench()`.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import QRCode, { type QRCodeSegment } from 'qrcode';
+import { decodeLicenceQr, encodeLicenceQr, LICENCE_QR_MODE, LICENCE_QR_PREFIX } from '../src/core/qr/index.js';
+import { digitsToBytes } from '../src/core/qr/numeric.js';
+import { qrSegmentsFor } from '../src/node/qr-render.js';
+import { realisticLicences } from '../tests/fixtures/licences.js';
+
+const LEVELS = ['L', 'M', 'Q'] as const;
+
+export interface QrSizeRow {
+  type: string;
+  jwsLength: number;
+  qrTextLength: number;
+  mode: string;
+  /** EL1 text, as rendered (alphanumeric prefix + numeric digits). */
+  versions: Record<(typeof LEVELS)[number], number | '>40'>;
+  /** The same EL1 bytes as RFC 9285 base45 in alphanumeric mode: the runner-up mode. */
+  base45Versions: Record<(typeof LEVELS)[number], number | '>40'>;
+  /** The raw compact JWS in byte mode: the naive floor. */
+  rawJwsVersions: Record<(typeof LEVELS)[number], number | '>40'>;
+  encodeOpsPerSecond: number;
+  decodeOpsPerSecond: number;
+  decodeLenientOpsPerSecond: number;
+}
+
+function versionAt(segments: string | QRCodeSegment[], level: (typeof LEVELS)[number]): number | '>40' {
+  try {
+    return QRCode.create(segments, { errorCorrectionLevel: level }).version;
+  } catch {
+    return '>40';
+  }
+}
+
+function versions(segments: string | QRCodeSegment[]) {
+  return { L: versionAt(segments, 'L'), M: versionAt(segments, 'M'), Q: versionAt(segments, 'Q') };
+}
+
+const BASE45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+
+/** RFC 9285 base45, only to measure the alphanumeric alternative. */
+function base45(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 2) {
+    if (i + 1 < bytes.length) {
+      const v = bytes[i]! * 256 + bytes[i + 1]!;
+      out += BASE45[v % 45]! + BASE45[Math.floor(v / 45) % 45]! + BASE45[Math.floor(v / 2025)]!;
+    } else {
+      out += BASE45[bytes[i]! % 45]! + BASE45[Math.floor(bytes[i]! / 45)]!;
+    }
+  }
+  return out;
+}
+
+/** Operations per second: the median of five timed batches, each about `durationMs / 5` long. */
+function opsPerSecond(action: () => void, durationMs: number): number {
+  for (let i = 0; i < 50; i++) action();
+  const rates: number[] = [];
+  for (let batch = 0; batch < 5; batch++) {
+    let count = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < durationMs / 5) {
+      for (let i = 0; i < 20; i++) action();
+      count += 20;
+      elapsed = performance.now() - start;
+    }
+    rates.push((count * 1000) / elapsed);
+  }
+  return rates.sort((a, b) => a - b)[2]!;
+}
+
+export async function runQrBench(options: { durationMs?: number } = {}): Promise<QrSizeRow[]> {
+  const durationMs = options.durationMs ?? 1000;
+  const rows: QrSizeRow[] = [];
+  // The fixed test key: Ed25519 signatures are deterministic, so the size table is reproducible.
+  const testKey = JSON.parse(readFileSync(new URL('../tests/vectors/qr-test-key.json', import.meta.url), 'utf8')).privateJwk;
+  for (const licence of await realisticLicences('EdDSA', testKey)) {
+    const text = encodeLicenceQr(licence.jws);
+    const bytes = digitsToBytes(text.slice(LICENCE_QR_PREFIX.length));
+    rows.push({
+      type: licence.label,
+      jwsLength: licence.jws.length,
+      qrTextLength: text.length,
+      mode: `alphanumeric "${LICENCE_QR_PREFIX}" + ${LICENCE_QR_MODE}`,
+      versions: versions(qrSegmentsFor(text)),
+      base45Versions: versions([{ data: LICENCE_QR_PREFIX + base45(bytes), mode: 'alphanumeric' }]),
+      rawJwsVersions: versions([{ data: new TextEncoder().encode(licence.jws), mode: 'byte' }]),
+      encodeOpsPerSecond: opsPerSecond(() => encodeLicenceQr(licence.jws), durationMs),
+      decodeOpsPerSecond: opsPerSecond(() => decodeLicenceQr(text), durationMs),
+      decodeLenientOpsPerSecond: opsPerSecond(() => decodeLicenceQr(text, { canonical: false }), durationMs),
+    });
+  }
+  return rows;
+}
+
+const fmt = (v: Record<string, number | string>) => `${v.L}/${v.M}/${v.Q}`;
+
+export function formatQrBench(rows: QrSizeRow[]): string {
+  const lines = [
+    '| type | JWS length | QR text length | mode | EL1 version L/M/Q | base45 alnum L/M/Q | raw JWS byte mode L/M/Q |',
+    '| --- | ---: | ---: | --- | :---: | :---: | :---: |',
+    ...rows.map((r) => `| ${r.type} | ${r.jwsLength} | ${r.qrTextLength} | ${r.mode} | ${fmt(r.versions)} | ${fmt(r.base45Versions)} | ${fmt(r.rawJwsVersions)} |`),
+    '',
+    '| type | encode ops/s | decode ops/s | decode ops/s (canonical: false) |',
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.type} | ${Math.round(r.encodeOpsPerSecond)} | ${Math.round(r.decodeOpsPerSecond)} | ${Math.round(r.decodeLenientOpsPerSecond)} |`),
+  ];
+  return lines.join('\n');
+}
+
+export async function main(): Promise<QrSizeRow[]> {
+  const rows = await runQrBench();
+  console.log(formatQrBench(rows));
+  return rows;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

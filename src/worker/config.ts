@@ -1,0 +1,104 @@
+/**
+ * The Worker's bindings and settings, parsed once per isolate with zod. Plain settings are `[vars]` in
+ * wrangler.toml; SIGNING_KEYS and BOOTSTRAP_TOKEN are secrets (`wrangler secret put`, or `.dev.vars`
+ * locally) and never appear in wrangler.toml.
+ */
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import { defaultConfig, type AppConfig } from '../app/deps.js';
+import type { D1Database } from './cloudflare.js';
+
+export interface WorkerEnv {
+  DB: D1Database;
+  PUBLIC_URL?: string;
+  /** JSON array (or a TOML array of tables) of the issuing authorities this Worker hosts. */
+  AUTHORITIES?: unknown;
+  STATUS_LIST_TTL_SECONDS?: string | number;
+  MAX_BATCH_SIZE?: string | number;
+  /** Secret: JSON array of `{ owner: "authority:<id>" | "anchor:<id>", privateJwk }`. */
+  SIGNING_KEYS?: string;
+  /** Secret, optional: an agency token with every scope for the first authority, created if absent. */
+  BOOTSTRAP_TOKEN?: string;
+}
+
+/** A JSON text (a wrangler var or a secret is a string) or the value itself (a TOML table var). */
+const json = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value; // left for the schema to refuse with a readable message
+    }
+  }, schema);
+
+const AuthoritySchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
+    name: z.object({ zh: z.string().min(1).max(100), en: z.string().min(1).max(100) }).strict(),
+    jurisdiction: z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code'),
+  })
+  .strict();
+
+const OwnerSchema = z
+  .string()
+  .regex(/^(authority|anchor):[a-z0-9][a-z0-9-]{1,62}$/, 'owner must be "authority:<id>" or "anchor:<id>"')
+  .transform((owner) => {
+    const [kind, id] = owner.split(':') as ['authority' | 'anchor', string];
+    return { kind, id };
+  });
+
+const SigningKeySchema = z
+  .object({
+    owner: OwnerSchema,
+    privateJwk: z.looseObject({ kty: z.enum(['OKP', 'EC']), crv: z.enum(['Ed25519', 'P-256']), d: z.string().min(32) }),
+  })
+  .strict();
+
+const EnvSchema = z.object({
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }),
+  AUTHORITIES: json(z.array(AuthoritySchema).min(1)),
+  STATUS_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(300),
+  // D1 counts queries per invocation and a batch issues one statement per audit entry: keep batches modest.
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  SIGNING_KEYS: json(z.array(SigningKeySchema)).default([]),
+  BOOTSTRAP_TOKEN: z.string().min(16).max(512).regex(/^[A-Za-z0-9._~+/=-]+$/).optional(),
+});
+
+export type ConfiguredAuthority = z.infer<typeof AuthoritySchema>;
+export interface ConfiguredKey {
+  owner: { kind: 'authority' | 'anchor'; id: string };
+  privateJwk: JWK;
+}
+
+export interface WorkerConfig {
+  app: AppConfig;
+  authorities: ConfiguredAuthority[];
+  signingKeys: ConfiguredKey[];
+  bootstrapToken: string | undefined;
+}
+
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
+}
+
+/** Parses the environment; the message names the variable at fault but never echoes a secret's value. */
+export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    const where = issue.path.slice(1).join('.');
+    throw new WorkerConfigError(`invalid Worker variable ${variable}${where ? ` at ${where}` : ''}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const app = defaultConfig(e.PUBLIC_URL);
+  app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
+  app.maxBatchSize = e.MAX_BATCH_SIZE;
+  return {
+    app,
+    authorities: e.AUTHORITIES,
+    signingKeys: e.SIGNING_KEYS.map((k) => ({ owner: k.owner, privateJwk: k.privateJwk as JWK })),
+    bootstrapToken: e.BOOTSTRAP_TOKEN,
+  };
+}

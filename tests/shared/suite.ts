@@ -1,0 +1,203 @@
+/**
+ * The shared HTTP suite: one set of cases run against the Node entry (better-sqlite3) and the Worker
+ * entry inside workerd (D1). Only HTTP goes in and out, so a case passing on both means the routes
+ * behave the same on both runtimes. Cases create their own licences and never assume an empty database.
+ */
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
+import { describe, expect, test } from 'vitest';
+import { decodeStatusList } from '../../src/core/status-list.js';
+import { businessSubject } from './subjects.js';
+import type { SharedTarget } from './target.js';
+
+interface LicenceBody {
+  id: string;
+  status: string;
+  statusReason: string | null;
+  credential: string;
+  holder: { creditCode: string };
+  credentialStatus: { purpose: 'revocation' | 'suspension'; statusListCredential: string; statusListIndex: number }[];
+}
+
+async function expectError(res: Response, status: number, code: string): Promise<void> {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe(code);
+  expect(typeof body.error.message).toBe('string');
+}
+
+export function sharedSuite(target: () => SharedTarget): void {
+  const t = () => target();
+
+  async function jwks(): Promise<JSONWebKeySet> {
+    const res = await t().request('GET', '/.well-known/jwks.json', { token: null });
+    expect(res.status).toBe(200);
+    return (await res.json()) as JSONWebKeySet;
+  }
+
+  async function issue(subject = businessSubject(), headers: Record<string, string> = {}): Promise<{ res: Response; body: LicenceBody }> {
+    const res = await t().request('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject }, headers });
+    const body = (await res.json()) as LicenceBody;
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    return { res, body };
+  }
+
+  /** The path of a licence's status list and its index, for one purpose. */
+  function slot(licence: LicenceBody, purpose: 'revocation' | 'suspension') {
+    const entry = licence.credentialStatus.find((e) => e.purpose === purpose)!;
+    expect(entry.statusListCredential.startsWith(`${t().publicUrl}/status/`)).toBe(true);
+    return { path: entry.statusListCredential.slice(t().publicUrl.length), index: entry.statusListIndex };
+  }
+
+  async function statusBit(licence: LicenceBody, purpose: 'revocation' | 'suspension'): Promise<boolean> {
+    const { path, index } = slot(licence, purpose);
+    const res = await t().request('GET', path, { token: null, headers: { Accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const credential = (await res.json()) as { type: string[]; credentialSubject: { statusPurpose: string; encodedList: string } };
+    expect(credential.type).toContain('BitstringStatusListCredential');
+    expect(credential.credentialSubject.statusPurpose).toBe(purpose);
+    return (await decodeStatusList(credential.credentialSubject.encodedList)).get(index);
+  }
+
+  const change = (id: string, action: 'suspend' | 'reinstate' | 'revoke', reason: string) =>
+    t().request('POST', `/v1/licences/${id}/${action}`, { body: { reason, note: 'shared suite' } });
+
+  describe('keys', () => {
+    test('JWKS publishes the authority key, public members only, cacheable at the edge', async () => {
+      const res = await t().request('GET', '/.well-known/jwks.json', { token: null });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toMatch(/public/);
+      const { keys } = (await res.json()) as JSONWebKeySet;
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+        expect(key.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(key).not.toHaveProperty('d');
+      }
+    });
+  });
+
+  describe('issue and read', () => {
+    test('issues a licence whose vc+jwt verifies with the published JWKS', async () => {
+      const subject = businessSubject();
+      const { body } = await issue(subject);
+      expect(body).toMatchObject({ status: 'active', holder: { creditCode: subject['creditCode'] } });
+      expect(decodeProtectedHeader(body.credential)).toMatchObject({ alg: 'EdDSA', typ: 'vc+jwt', cty: 'vc' });
+      const { payload } = await compactVerify(body.credential, createLocalJWKSet(await jwks()));
+      const credential = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+      expect(credential['id']).toBe(`urn:uuid:${body.id}`);
+      expect(credential['credentialSubject']).toMatchObject({ id: `urn:uscc:${subject['creditCode']}`, name: '杭州示例科技有限公司' });
+    });
+
+    test('reads a licence back, lists it by holder, and hides what is not there', async () => {
+      const { body } = await issue();
+      const read = await t().request('GET', `/v1/licences/${body.id}`);
+      expect(read.status).toBe(200);
+      expect(((await read.json()) as LicenceBody).credential).toBe(body.credential);
+      const list = await t().request('GET', `/v1/licences?holder=${body.holder.creditCode}`);
+      expect(list.status).toBe(200);
+      expect(((await list.json()) as { items: LicenceBody[] }).items.map((l) => l.id)).toEqual([body.id]);
+      await expectError(await t().request('GET', '/v1/licences/01900000-0000-7000-8000-000000000000'), 404, 'ERR_NOT_FOUND');
+      await expectError(await t().request('GET', `/v1/licences/${body.id}`, { token: null }), 401, 'ERR_UNAUTHENTICATED');
+    });
+
+    test('refuses an invalid subject with a typed error and issues nothing', async () => {
+      const subject = { ...businessSubject(), creditCode: '91330106MA2CFX7K5Z' };
+      await expectError(await t().request('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject } }), 400, 'ERR_CREDIT_CODE');
+      const list = await t().request('GET', `/v1/licences?holder=${subject.creditCode}`);
+      expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
+    });
+
+    test('an Idempotency-Key replays the same licence', async () => {
+      const subject = businessSubject();
+      const key = `shared-${subject['creditCode']}`;
+      const first = await issue(subject, { 'Idempotency-Key': key });
+      const second = await issue(subject, { 'Idempotency-Key': key });
+      expect(second.res.headers.get('idempotency-replayed')).toBe('true');
+      expect(second.body.id).toBe(first.body.id);
+    });
+
+    test('a batch of 12 issues 12 licences with distinct status slots, in one commit', async () => {
+      const items = Array.from({ length: 12 }, () => ({ type: 'BusinessLicence', subject: businessSubject() }));
+      const res = await t().request('POST', '/v1/licences/batch', { body: { items } });
+      const body = (await res.json()) as { items: LicenceBody[] };
+      expect(res.status, JSON.stringify(body).slice(0, 400)).toBe(201);
+      expect(body.items).toHaveLength(12);
+      for (const purpose of ['revocation', 'suspension'] as const) {
+        expect(new Set(body.items.map((l) => JSON.stringify(slot(l, purpose)))).size).toBe(12);
+      }
+    });
+  });
+
+  describe('lifecycle and status lists', () => {
+    test('suspend sets the suspension bit; reinstate clears it', async () => {
+      const { body } = await issue();
+      expect(await statusBit(body, 'suspension')).toBe(false);
+      const suspended = await change(body.id, 'suspend', 'investigation');
+      expect(suspended.status).toBe(200);
+      expect(((await suspended.json()) as LicenceBody).status).toBe('suspended');
+      expect(await statusBit(body, 'suspension')).toBe(true);
+      const reinstated = await change(body.id, 'reinstate', 'investigation_closed');
+      expect(reinstated.status).toBe(200);
+      expect(await statusBit(body, 'suspension')).toBe(false);
+    });
+
+    test('revoke is final: the revocation bit is set and a second revoke is 409', async () => {
+      const { body } = await issue();
+      const revoked = await change(body.id, 'revoke', 'cancelled');
+      expect(revoked.status).toBe(200);
+      expect(((await revoked.json()) as LicenceBody).status).toBe('revoked');
+      expect(await statusBit(body, 'revocation')).toBe(true);
+      await expectError(await change(body.id, 'revoke', 'cancelled'), 409, 'ERR_ILLEGAL_TRANSITION');
+      await expectError(await change(body.id, 'reinstate', 'remedied'), 409, 'ERR_ILLEGAL_TRANSITION');
+    });
+
+    test('the signed status list verifies with the JWKS and answers If-None-Match with 304', async () => {
+      const { body } = await issue();
+      const { path } = slot(body, 'revocation');
+      const res = await t().request('GET', path, { token: null, headers: { Accept: 'application/vc+jwt' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
+      const etag = res.headers.get('etag');
+      expect(etag).toBeTruthy();
+      const { protectedHeader } = await compactVerify(await res.text(), createLocalJWKSet(await jwks()));
+      expect(protectedHeader).toMatchObject({ typ: 'vc+jwt', alg: 'EdDSA' });
+      const again = await t().request('GET', path, { token: null, headers: { Accept: 'application/vc+jwt', 'If-None-Match': etag! } });
+      expect(again.status).toBe(304);
+      await expectError(await t().request('GET', '/status/no-such/revocation/1', { token: null }), 404, 'ERR_NOT_FOUND');
+    });
+  });
+
+  describe('W3C VC API', () => {
+    test('issues an enveloped credential, verifies it, and reports it revoked after revocation', async () => {
+      const { creditCode, ...fields } = businessSubject();
+      const credential = {
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: ['VerifiableCredential', 'BusinessLicence'],
+        credentialSubject: { id: `urn:uscc:${String(creditCode)}`, ...fields },
+      };
+      const issued = await t().request('POST', '/credentials/issue', { body: { credential } });
+      expect(issued.status).toBe(201);
+      const { verifiableCredential } = (await issued.json()) as { verifiableCredential: { type: string; id: string } };
+      expect(verifiableCredential.type).toBe('EnvelopedVerifiableCredential');
+      expect(verifiableCredential.id.startsWith('data:application/vc+jwt,')).toBe(true);
+
+      const verify = async (vc: unknown) => {
+        const res = await t().request('POST', '/credentials/verify', { token: null, body: { verifiableCredential: vc } });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { verified: boolean; errors: { code: string }[] };
+      };
+      expect(await verify(verifiableCredential)).toMatchObject({ verified: true, errors: [] });
+
+      const jws = verifiableCredential.id.slice('data:application/vc+jwt,'.length);
+      const id = (JSON.parse(new TextDecoder().decode((await compactVerify(jws, createLocalJWKSet(await jwks()))).payload)) as { id: string }).id.slice('urn:uuid:'.length);
+      expect((await change(id, 'revoke', 'cancelled')).status).toBe(200);
+      const after = await verify(verifiableCredential);
+      expect(after.verified).toBe(false);
+      expect(after.errors.map((e) => e.code)).toContain('ERR_REVOKED');
+
+      const [h, p, s] = jws.split('.');
+      const tampered = `${h}.${p}.${s!.startsWith('A') ? 'B' : 'A'}${s!.slice(1)}`;
+      expect((await verify({ ...verifiableCredential, id: `data:application/vc+jwt,${tampered}` })).verified).toBe(false);
+    });
+  });
+}

@@ -1,0 +1,24 @@
+/** The offline verifier library: `verify()` and its result types. Imports the pure core only. */
+export { verify } from './verify.js';
+export {
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_MAX_STATUS_AGE_SECONDS,
+  DEFAULT_TRUST_LIST_GRACE_SECONDS,
+  type VerifyOptions,
+} from './options.js';
+export {
+  CHECK_NAMES,
+  VERDICT_PRECEDENCE,
+  type Check,
+  type CheckCode,
+  type CheckName,
+  type CheckResult,
+  type LicenceDisplay,
+  type LicenceField,
+  type TrustListUsed,
+  type Verdict,
+  type VerifierCode,
+  type VerifyResult,
+} from './verdict.js';
+export { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
+export type { AnchorKeys } from '../src/core/trust-list.js';

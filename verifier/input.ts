@@ -1,0 +1,15 @@
+/**
+ * What the inspector hands in: QR text (prefix `EL1:`), a compact JWS, or an enveloped credential id
+ * (`data:application/vc+jwt,<jws>`). This is the single place the verifier reads the QR format.
+ */
+import { LICENCE_QR_PREFIX, decodeLicenceQr } from '../src/core/qr/index.js';
+
+const ENVELOPED_PREFIX = 'data:application/vc+jwt,';
+
+/** The compact JWS carried by `text` (surrounding whitespace ignored). Throws the QR codec's errors. */
+export function jwsFromInput(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.startsWith(LICENCE_QR_PREFIX)) return decodeLicenceQr(trimmed);
+  if (trimmed.startsWith(ENVELOPED_PREFIX)) return trimmed.slice(ENVELOPED_PREFIX.length);
+  return trimmed;
+}

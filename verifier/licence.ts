@@ -1,0 +1,95 @@
+/**
+ * Reads a licence credential payload (docs/credential-format.md) into the few facts the checks need.
+ * Shape only: nothing here is trusted until the signature and the trust list say so.
+ */
+import { VC_CONTEXT_V2 } from '../src/core/credential.js';
+import { ElicenceError } from '../src/core/errors.js';
+import { parseDateTimeMs, type StatusPurpose } from '../src/core/status-list.js';
+
+export interface StatusEntry {
+  purpose: StatusPurpose;
+  index: number;
+  listUrl: string;
+}
+
+export interface ParsedLicence {
+  id: string;
+  type: string;
+  issuerId: string;
+  issuerName: string;
+  /** Epoch ms. */
+  validFrom: number;
+  validUntil: number;
+  issuedAt: number;
+  subject: Record<string, unknown>;
+  status: Record<StatusPurpose, StatusEntry>;
+  supersedes: string | undefined;
+  payload: Record<string, unknown>;
+}
+
+const MAX_STATUS_INDEX = 2 ** 31 - 1;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function bad(message: string, field: string): ElicenceError {
+  return new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });
+}
+
+function nonEmpty(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw bad(`${field} must be a non-empty string`, field);
+  return value;
+}
+
+function statusEntries(value: unknown): Record<StatusPurpose, StatusEntry> {
+  if (!Array.isArray(value) || value.length !== 2) throw bad('credentialStatus must hold a revocation and a suspension entry', 'credentialStatus');
+  const found: Partial<Record<StatusPurpose, StatusEntry>> = {};
+  for (const entry of value) {
+    if (!isRecord(entry) || entry.type !== 'BitstringStatusListEntry') throw bad('credentialStatus entries must be BitstringStatusListEntry', 'credentialStatus');
+    const purpose = entry.statusPurpose;
+    if ((purpose !== 'revocation' && purpose !== 'suspension') || found[purpose]) throw bad('credentialStatus needs one revocation and one suspension entry', 'credentialStatus');
+    const index = entry.statusListIndex;
+    if (typeof index !== 'string' || !/^(0|[1-9]\d{0,9})$/.test(index) || Number(index) > MAX_STATUS_INDEX) {
+      throw bad('statusListIndex must be a decimal string', 'credentialStatus');
+    }
+    found[purpose] = { purpose, index: Number(index), listUrl: nonEmpty(entry.statusListCredential, 'statusListCredential') };
+  }
+  return found as Record<StatusPurpose, StatusEntry>;
+}
+
+/** Throws ERR_INVALID_CREDENTIAL (with the offending field) when the payload is not a licence. */
+export function parseLicence(payload: Record<string, unknown>): ParsedLicence {
+  const context = payload['@context'];
+  if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) throw bad('@context must start with the VC 2.0 context', '@context');
+  const type = payload.type;
+  if (!Array.isArray(type) || type.length !== 2 || type[0] !== 'VerifiableCredential' || typeof type[1] !== 'string' || type[1].length === 0) {
+    throw bad('type must be ["VerifiableCredential", "<LicenceType>"]', 'type');
+  }
+  const issuer = payload.issuer;
+  if (!isRecord(issuer)) throw bad('issuer must be { id, name }', 'issuer');
+  const validFrom = parseDateTimeMs(payload.validFrom);
+  const validUntil = parseDateTimeMs(payload.validUntil);
+  if (validFrom === undefined) throw bad('validFrom must be a dateTime', 'validFrom');
+  if (validUntil === undefined || validUntil <= validFrom) throw bad('validUntil must be a dateTime after validFrom', 'validUntil');
+  const iat = payload.iat;
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) throw bad('iat must be seconds since the epoch', 'iat');
+  const subject = payload.credentialSubject;
+  if (!isRecord(subject)) throw bad('credentialSubject must be an object', 'credentialSubject');
+  nonEmpty(subject.id, 'credentialSubject.id');
+  const supersedes = payload.supersedes;
+  if (supersedes !== undefined && typeof supersedes !== 'string') throw bad('supersedes must be a string', 'supersedes');
+  return {
+    id: nonEmpty(payload.id, 'id'),
+    type: type[1],
+    issuerId: nonEmpty(issuer.id, 'issuer.id'),
+    issuerName: nonEmpty(issuer.name, 'issuer.name'),
+    validFrom,
+    validUntil,
+    issuedAt: iat * 1000,
+    subject,
+    status: statusEntries(payload.credentialStatus),
+    supersedes,
+    payload,
+  };
+}

@@ -1,0 +1,51 @@
+/** Options of `verify()`: every policy knob passed per call, with documented defaults (docs/verifier.md). */
+import type { AnchorKeys } from '../src/core/trust-list.js';
+
+export interface VerifyOptions {
+  /** Pinned trust anchor public keys (a JWKS or an array of JWKs). Keys come from nowhere else. */
+  anchors: AnchorKeys;
+  /** Verification time (default: the current time). */
+  now?: Date | number;
+  /** Tolerated clock difference, seconds (default 300). */
+  clockSkewSeconds?: number;
+  /** Oldest acceptable status list, seconds since it was signed (default 86,400). */
+  maxStatusAgeSeconds?: number;
+  /** How long after its expiry a trust list is still accepted, seconds (default 86,400). */
+  trustListGraceSeconds?: number;
+  /** Highest trust list sequence already seen, per anchor id: older lists are refused as replays. */
+  trustListSequences?: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
+export const DEFAULT_MAX_STATUS_AGE_SECONDS = 86_400;
+export const DEFAULT_TRUST_LIST_GRACE_SECONDS = 86_400;
+
+export interface ResolvedOptions {
+  anchors: AnchorKeys;
+  now: number;
+  skewSeconds: number;
+  maxStatusAgeSeconds: number;
+  graceSeconds: number;
+  minSequences: Readonly<Record<string, number>>;
+}
+
+function seconds(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a non-negative number of seconds`);
+  return value;
+}
+
+/** Fills defaults; throws TypeError on nonsense (verify() turns that into a verdict). */
+export function resolveOptions(options: VerifyOptions | undefined): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options with anchors are required');
+  const now = options.now === undefined ? Date.now() : options.now instanceof Date ? options.now.getTime() : options.now;
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError('now must be a valid time');
+  return {
+    anchors: options.anchors,
+    now,
+    skewSeconds: seconds(options.clockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, 'clockSkewSeconds'),
+    maxStatusAgeSeconds: seconds(options.maxStatusAgeSeconds, DEFAULT_MAX_STATUS_AGE_SECONDS, 'maxStatusAgeSeconds'),
+    graceSeconds: seconds(options.trustListGraceSeconds, DEFAULT_TRUST_LIST_GRACE_SECONDS, 'trustListGraceSeconds'),
+    minSequences: options.trustListSequences ?? {},
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * What the offline verifier returns: a verdict, one entry per check (with a stable code), and the
+ * licence's display fields. Precedence between verdicts is argued in docs/verifier.md.
+ */
+import type { ErrorCode } from '../src/core/errors.js';
+
+export type Verdict = 'VALID' | 'REVOKED' | 'SUSPENDED' | 'EXPIRED' | 'NOT_YET_VALID' | 'UNTRUSTED_ISSUER' | 'INVALID' | 'STATUS_UNKNOWN';
+
+/** Most severe first: the verdict of a result is the first one any failed check implies. */
+export const VERDICT_PRECEDENCE: readonly Verdict[] = [
+  'INVALID',
+  'UNTRUSTED_ISSUER',
+  'REVOKED',
+  'EXPIRED',
+  'SUSPENDED',
+  'NOT_YET_VALID',
+  'STATUS_UNKNOWN',
+  'VALID',
+];
+
+/** Checks in the order they are reported. */
+export const CHECK_NAMES = [
+  'format',
+  'algorithm',
+  'signature',
+  'trustList',
+  'issuerListed',
+  'keyValid',
+  'typeAuthorised',
+  'validityWindow',
+  'revocation',
+  'suspension',
+  'statusFreshness',
+] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+export type CheckResult = 'ok' | 'fail' | 'skip';
+
+/** Codes only the verifier reports (the rest are the core's ErrorCodes). */
+export type VerifierCode =
+  | 'OK'
+  | 'SKIPPED'
+  | 'ERR_INPUT'
+  | 'ERR_NO_TRUST_LIST'
+  | 'ERR_LICENCE_EXPIRED'
+  | 'ERR_LICENCE_NOT_YET_VALID'
+  | 'ERR_LICENCE_REVOKED'
+  | 'ERR_LICENCE_SUSPENDED'
+  | 'ERR_STATUS_LIST_MISSING'
+  | 'ERR_STATUS_LIST_INVALID'
+  | 'ERR_STATUS_LIST_STALE'
+  | 'ERR_STATUS_INDEX_OUT_OF_RANGE';
+
+export type CheckCode = ErrorCode | VerifierCode;
+
+export interface Check {
+  name: CheckName;
+  result: CheckResult;
+  code: CheckCode;
+  message: string;
+}
+
+export interface LicenceField {
+  key: string;
+  label: { zh: string; en: string };
+  value: unknown;
+}
+
+/** Display fields; only present when the signature was verified with a trusted issuer key. */
+export interface LicenceDisplay {
+  id: string;
+  type: { code: string; name: { zh: string; en: string } };
+  holder: string | undefined;
+  creditCode: string | undefined;
+  validFrom: string;
+  validUntil: string;
+  issuedAt: string;
+  issuer: { id: string; name: string; listedName?: { zh: string; en: string }; jurisdiction?: string };
+  supersedes?: string;
+  fields: LicenceField[];
+}
+
+export interface TrustListUsed {
+  anchorId: string;
+  sequence: number;
+  issuedAt: string;
+  expiresAt: string;
+  inGrace: boolean;
+  /** Anchor id whose federation entry vouched for this list. */
+  vouchedBy?: string;
+}
+
+export interface VerifyResult {
+  verdict: Verdict;
+  checks: Check[];
+  licence?: LicenceDisplay;
+  /** Seconds since the oldest status list used was signed. */
+  statusAge?: number;
+  /** Seconds since the trust list that accepted the issuer was issued. */
+  trustListAge?: number;
+  /** Every trust list accepted (persist the highest `sequence` per anchor to refuse replays later). */
+  trustLists: TrustListUsed[];
+}
+
+/** Which verdict a failed check points to. */
+export function verdictOf(checks: readonly Check[], implied: ReadonlyMap<CheckName, Verdict>): Verdict {
+  let best = VERDICT_PRECEDENCE.length - 1;
+  for (const check of checks) {
+    if (check.result !== 'fail') continue;
+    const verdict = implied.get(check.name);
+    if (verdict !== undefined) best = Math.min(best, VERDICT_PRECEDENCE.indexOf(verdict));
+  }
+  return VERDICT_PRECEDENCE[best]!;
+}

@@ -1,0 +1,39 @@
+/**
+ * The workerd test project: tests/worker/** run inside workerd (the Worker entry from wrangler.toml,
+ * a local D1 with the migrations applied), via @cloudflare/vitest-pool-workers. A fresh signing key and
+ * bootstrap token are made here, in Node, and handed to the Worker as its secrets.
+ */
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+import { generateSigningJwk } from './src/core/jws-sign.js';
+import { importable } from './src/worker/secret-key-store.js';
+
+export const WORKER_TEST_TOKEN = 'elk_workerd-test-token-with-every-scope';
+export const WORKER_TEST_PUBLIC_URL = 'https://elicence.test';
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(new URL('./migrations', import.meta.url).pathname);
+  const { privateJwk } = await generateSigningJwk('EdDSA');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            PUBLIC_URL: WORKER_TEST_PUBLIC_URL,
+            SIGNING_KEYS: JSON.stringify([{ owner: 'authority:dev-city', privateJwk: importable(privateJwk) }]),
+            BOOTSTRAP_TOKEN: WORKER_TEST_TOKEN,
+          },
+        },
+      }),
+    ],
+    test: {
+      name: 'workerd',
+      include: ['tests/worker/**/*.test.ts'],
+      setupFiles: ['tests/worker/apply-migrations.ts'],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});
