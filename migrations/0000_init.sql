@@ -79,7 +79,8 @@ CREATE TABLE `licences` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `licences_revocation_slot` ON `licences` (`revocation_list_id`,`revocation_index`);--> statement-breakpoint
 CREATE UNIQUE INDEX `licences_suspension_slot` ON `licences` (`suspension_list_id`,`suspension_index`);--> statement-breakpoint
-CREATE INDEX `licences_authority_holder` ON `licences` (`authority_id`,`holder_credit_code`);--> statement-breakpoint
+CREATE INDEX `licences_authority_id` ON `licences` (`authority_id`,`id`);--> statement-breakpoint
+CREATE INDEX `licences_authority_holder` ON `licences` (`authority_id`,`holder_credit_code`,`id`);--> statement-breakpoint
 CREATE INDEX `licences_revoked_slot` ON `licences` (`revocation_list_id`,`revocation_index`) WHERE "licences"."status" = 'revoked';--> statement-breakpoint
 CREATE INDEX `licences_suspended_slot` ON `licences` (`suspension_list_id`,`suspension_index`) WHERE "licences"."status" = 'suspended';--> statement-breakpoint
 CREATE TABLE `signing_keys` (

@@ -119,7 +119,9 @@ export const licences = sqliteTable(
     // An index is never handed out twice, whatever the concurrency: the database refuses it.
     uniqueIndex('licences_revocation_slot').on(t.revocationListId, t.revocationIndex),
     uniqueIndex('licences_suspension_slot').on(t.suspensionListId, t.suspensionIndex),
-    index('licences_authority_holder').on(t.authorityId, t.holderCreditCode),
+    // Newest-first listing per authority (UUIDv7 ids sort by issue time), with or without a holder.
+    index('licences_authority_id').on(t.authorityId, t.id),
+    index('licences_authority_holder').on(t.authorityId, t.holderCreditCode, t.id),
     // Partial indexes hold only revoked / suspended licences: issuing writes nothing to them, yet
     // rebuilding a status list and filtering by those statuses stay index lookups.
     index('licences_revoked_slot').on(t.revocationListId, t.revocationIndex).where(sql`${t.status} = 'revoked'`),

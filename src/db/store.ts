@@ -2,7 +2,7 @@
  * The database handed to the app: a drizzle SQLite database (better-sqlite3 or D1) plus the two things
  * that differ between them: how a set of writes commits atomically, and how a constraint failure looks.
  */
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type * as schema from './schema.js';
 
 export type Db = BaseSQLiteDatabase<'sync' | 'async', unknown, typeof schema>;
@@ -20,6 +20,17 @@ export interface Store {
    * constraints still decide, and callers retry on ConstraintViolation.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * An insert of `rows` (every row with the same columns) for a later `commit`. Same effect as
+   * `db.insert(table).values(rows)`; better-sqlite3 prepares it once per table and shape, because
+   * building the SQL costs more than running it on the issuing hot path.
+   */
+  insert<T extends SQLiteTable>(table: T, rows: readonly T['$inferInsert'][]): Statement;
+}
+
+/** The portable form of Store.insert: a drizzle insert builder. */
+export function insertBuilder<T extends SQLiteTable>(db: Db, table: T, rows: readonly T['$inferInsert'][]): Statement {
+  return db.insert(table).values(rows as T['$inferInsert'][]);
 }
 
 export class ConstraintViolation extends Error {

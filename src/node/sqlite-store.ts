@@ -1,6 +1,8 @@
 /** The embedded default: a better-sqlite3 file in WAL mode, migrated at start-up. */
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { fileURLToPath } from 'node:url';
 import * as schema from '../db/schema.js';
@@ -37,6 +39,7 @@ export function openSqliteStore(filename: string): SqliteStore {
         throw asConstraintViolation(error) ?? error;
       }
     },
+    insert: preparedInserts(db as unknown as Db),
     close: () => sqlite.close(),
   };
 }
@@ -60,4 +63,29 @@ function cachePreparedStatements(sqlite: Database.Database, limit = 512): void {
     }
     return statement;
   }) as typeof sqlite.prepare;
+}
+
+/**
+ * Store.insert for better-sqlite3: one prepared multi-row insert per (table, columns, row count), with
+ * a placeholder per cell, so the hot path binds values instead of rebuilding SQL.
+ */
+function preparedInserts(db: Db): Store['insert'] {
+  const cache = new Map<string, { run(values: Record<string, unknown>): unknown }>();
+  return (table, rows) => {
+    const columns = Object.keys(rows[0] ?? {});
+    const key = `${getTableConfig(table as SQLiteTable).name}|${columns.join(',')}|${rows.length}`;
+    let prepared = cache.get(key);
+    if (!prepared) {
+      const placeholders = rows.map((_, r) => Object.fromEntries(columns.map((c) => [c, sql.placeholder(`${r}.${c}`)])));
+      prepared = db.insert(table).values(placeholders as never).prepare() as unknown as { run(values: Record<string, unknown>): unknown };
+      if (cache.size > 256) cache.clear();
+      cache.set(key, prepared);
+    }
+    const values: Record<string, unknown> = {};
+    rows.forEach((row, r) => {
+      for (const c of columns) values[`${r}.${c}`] = (row as Record<string, unknown>)[c] ?? null;
+    });
+    const statement = prepared;
+    return { run: () => statement.run(values) };
+  };
 }

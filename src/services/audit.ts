@@ -8,7 +8,7 @@ import { asc, gt } from 'drizzle-orm';
 import { canonicalJson } from '../core/canonical-json.js';
 import { utf8 } from '../core/encoding.js';
 import { auditLog } from '../db/schema.js';
-import type { Db, Statement } from '../db/store.js';
+import { insertBuilder, type Db, type Statement, type Store } from '../db/store.js';
 import { prepared } from './prepared.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -47,8 +47,17 @@ export function entryHash(fields: HashedFields): string {
   return bytesToHex(sha256(utf8(`${prevHash}\n${canonicalJson(rest)}`)));
 }
 
-/** Insert statements for `entries` chained after `head`; returns the new head too. */
-export function auditStatements(db: Db, head: AuditHead, entries: readonly AuditEntryInput[], at: number): { statements: Statement[]; head: AuditHead } {
+/**
+ * Insert statements for `entries` chained after `head`; returns the new head too. Pass the store's
+ * `insert` on hot paths (prepared once on better-sqlite3).
+ */
+export function auditStatements(
+  db: Db,
+  head: AuditHead,
+  entries: readonly AuditEntryInput[],
+  at: number,
+  insert: Store['insert'] = (table, rows) => insertBuilder(db, table, rows),
+): { statements: Statement[]; head: AuditHead } {
   const statements: Statement[] = [];
   let { seq, hash } = head;
   for (const entry of entries) {
@@ -63,7 +72,7 @@ export function auditStatements(db: Db, head: AuditHead, entries: readonly Audit
       prevHash: hash,
     };
     const entryHashValue = entryHash(fields);
-    statements.push(db.insert(auditLog).values({ ...fields, hash: entryHashValue }));
+    statements.push(insert(auditLog, [{ ...fields, hash: entryHashValue }]));
     seq = fields.seq;
     hash = entryHashValue;
   }

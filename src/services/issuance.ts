@@ -272,7 +272,7 @@ export async function issueLicences(
       })),
       ...extension.audit,
     ];
-    const audit = auditStatements(db, await readAuditHead(db), auditEntries, now);
+    const audit = auditStatements(db, await readAuditHead(db), auditEntries, now, store.insert);
     // Answers in request order: fresh rows and earlier ones interleaved as the items came.
     const freshByIndex = new Map(fresh.map(({ index }, i) => [index, rows[i]!]));
     const existing = new Map((await loadLicences(db, seen.existingIds.filter((id): id is string => id !== undefined))).map((r) => [r.id, r]));
@@ -287,11 +287,12 @@ export async function issueLicences(
     const statements: Statement[] = [
       ...slotStatements,
       // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
-      ...chunk(rows, 5).map((part) => db.insert(licences).values(part)),
+      ...chunk(rows, 5).map((part) => store.insert(licences, part)),
       ...extension.statements,
       ...audit.statements,
       ...chunk(keyRecords, 15).map((part) =>
-        db.insert(idempotencyKeys).values(
+        store.insert(
+          idempotencyKeys,
           part.map((record) => ({
             authorityId: authority.id,
             key: record.key,

@@ -6,7 +6,7 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from '../db/schema.js';
-import { asConstraintViolation, createExclusiveRunner, type Db, type Store } from '../db/store.js';
+import { asConstraintViolation, createExclusiveRunner, insertBuilder, type Db, type Store } from '../db/store.js';
 import type { D1Database } from './cloudflare.js';
 
 export function createD1Store(binding: D1Database): Store {
@@ -15,6 +15,7 @@ export function createD1Store(binding: D1Database): Store {
   return {
     db: db as unknown as Db,
     exclusive,
+    insert: (table, rows) => insertBuilder(db as unknown as Db, table, rows),
     async commit(statements) {
       if (statements.length === 0) return;
       try {
