@@ -79,7 +79,9 @@ export function toElicenceError(error: unknown): ElicenceError {
 export function errorResponse(c: Context, thrown: unknown): Response {
   const error = toElicenceError(thrown);
   const status = httpStatusOf(error.code);
-  if (status >= 500) console.error(`[${error.code}] ${c.req.method} ${c.req.path}`, error.cause ?? error);
+  // Upstream failures (502) are the other side's problem: one line. Our own failures: the whole cause.
+  if (status === 502) console.warn(`[${error.code}] ${c.req.method} ${c.req.path}: ${error.message}`);
+  else if (status >= 500) console.error(`[${error.code}] ${c.req.method} ${c.req.path}`, error.cause ?? error);
   if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="elicence"');
   return c.json(errorBody(error), status);
 }
