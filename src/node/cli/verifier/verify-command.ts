@@ -1,0 +1,67 @@
+/**
+ * `verify`: reads the input (text, image or stdin), the bundle, the pinned anchors and the state
+ * file; runs the offline verifier with the highest trust-list sequences seen so far (replays across
+ * runs are refused); persists any higher sequence; prints the result; exits with the verdict's code.
+ */
+import { parseBundle, verify, type VerifierBundle } from '../../../../verifier/index.js';
+import { ElicenceError } from '../../../core/errors.js';
+import { DEFAULT_MAX_STATUS_AGE_SECONDS } from '../../../../verifier/index.js';
+import { readAnchorFiles } from './anchors.js';
+import type { VerifyArgs } from './args.js';
+import { VERDICT_EXIT_CODES } from './exit-codes.js';
+import { MAX_BUNDLE_BYTES, readUserFile } from './files.js';
+import { formatHuman } from './format.js';
+import { readLicenceInput } from './input.js';
+import type { CliIo } from './io.js';
+import { pickLang } from './locale.js';
+import { raiseSequences, readState, stateFileFor, writeState } from './state.js';
+
+export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
+  const anchors = readAnchorFiles(args.anchors, io.cwd);
+  const bundleBytes = readUserFile(args.bundle, { cwd: io.cwd, label: '--bundle', maxBytes: MAX_BUNDLE_BYTES });
+  const statePath = args.state ?? stateFileFor(args.bundle);
+  const state = readState(statePath, io.cwd);
+  const input = await readLicenceInput(args.input, io);
+
+  // Parsed here only to show the bundle's age; a malformed bundle goes to the library as bytes and
+  // comes back as a verdict like any other bad data.
+  let bundle: VerifierBundle | Uint8Array = bundleBytes;
+  try {
+    bundle = parseBundle(bundleBytes);
+  } catch {
+    // reported by verify()
+  }
+  const now = args.now ?? io.now();
+  const maxStatusAgeSeconds = args.maxStatusAgeSeconds ?? DEFAULT_MAX_STATUS_AGE_SECONDS;
+  const result = await verify(input.text, bundle, {
+    anchors,
+    now,
+    maxStatusAgeSeconds,
+    trustListSequences: { ...state.trustListSequences },
+  });
+
+  if (raiseSequences(state, result.trustLists)) {
+    try {
+      writeState(statePath, io.cwd, state);
+    } catch (error) {
+      // The verdict stands; only the replay memory could not be kept. Say so loudly.
+      io.stderr(`warning: ${error instanceof ElicenceError ? error.message : String(error)}; trust list sequences not remembered\n`);
+    }
+  }
+
+  if (args.json) {
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    io.stdout(
+      formatHuman(result, {
+        lang: pickLang(args.lang, io.env),
+        colour: io.colour,
+        now,
+        maxStatusAgeSeconds,
+        source: input.source,
+        ...(bundle instanceof Uint8Array ? {} : { bundleGeneratedAt: bundle.generatedAt }),
+      }),
+    );
+  }
+  return VERDICT_EXIT_CODES[result.verdict];
+}
