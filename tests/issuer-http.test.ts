@@ -457,3 +457,27 @@ describe('documents and the audit trail', () => {
     expect(await verifyAuditChain(t.store.db)).toMatchObject({ ok: true });
   });
 });
+
+describe('token delegation', () => {
+  test('a token grants only the actions and licence types it has itself', async () => {
+    const admin = await tokenWith(['admin', 'read']);
+    await expectError(await t.call('POST', '/v1/tokens', { token: admin, body: { name: 'x', actions: ['issue'] } }), 403, 'ERR_FORBIDDEN', 'actions[0]');
+    await expectError(await t.call('POST', '/v1/tokens', { token: admin, body: { name: 'x', actions: ['read', 'anchor'] } }), 403, 'ERR_FORBIDDEN', 'actions[1]');
+    expect((await t.call('POST', '/v1/tokens', { token: admin, body: { name: 'x', actions: ['read'] } })).status).toBe(201);
+    const foodAdmin = await tokenWith(['admin', 'read'], ['FoodBusinessLicence']);
+    await expectError(await t.call('POST', '/v1/tokens', { token: foodAdmin, body: { name: 'x', actions: ['read'] } }), 403, 'ERR_FORBIDDEN', 'licenceTypes');
+    await expectError(
+      await t.call('POST', '/v1/tokens', { token: foodAdmin, body: { name: 'x', actions: ['read'], licenceTypes: ['BusinessLicence'] } }),
+      403,
+      'ERR_FORBIDDEN',
+      'licenceTypes[0]',
+    );
+    expect((await t.call('POST', '/v1/tokens', { token: foodAdmin, body: { name: 'x', actions: ['read'], licenceTypes: ['FoodBusinessLicence'] } })).status).toBe(201);
+  });
+
+  test('a city admin cannot manage the trust register; the anchor scope can', async () => {
+    const admin = await tokenWith(['admin', 'read', 'issue', 'status']);
+    await expectError(await t.call('GET', '/v1/trust/authorities', { token: admin }), 403, 'ERR_FORBIDDEN');
+    expect((await t.call('GET', '/v1/trust/authorities')).status).toBe(200);
+  });
+});

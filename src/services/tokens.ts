@@ -13,7 +13,11 @@ import type { AppDeps } from '../app/deps.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { prepared } from './prepared.js';
 
-export const ACTIONS = ['issue', 'status', 'read', 'admin'] as const;
+/**
+ * `admin` manages its own authority (types, keys, tokens); `anchor` manages the trust register of a
+ * deployment that is a trust anchor: a separate scope, so a city's admin cannot withdraw another city.
+ */
+export const ACTIONS = ['issue', 'status', 'read', 'admin', 'anchor'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export interface Principal {

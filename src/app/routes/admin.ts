@@ -210,6 +210,16 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = c.var.principal;
       const body = c.req.valid('json');
+      // A token can only hand on what it has: no new actions, no licence types beyond its own.
+      for (const [i, action] of body.actions.entries()) {
+        if (!principal.actions.has(action)) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot grant "${action}"`, { field: `actions[${i}]` });
+      }
+      if (principal.licenceTypes) {
+        if (!body.licenceTypes) throw new ElicenceError('ERR_FORBIDDEN', 'this token is limited to some licence types: name them', { field: 'licenceTypes' });
+        for (const [i, code] of body.licenceTypes.entries()) {
+          if (!principal.licenceTypes.has(code)) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot grant licence type ${code}`, { field: `licenceTypes[${i}]` });
+        }
+      }
       for (const [i, code] of (body.licenceTypes ?? []).entries()) {
         if (!(await c.var.services.registry.find(code))) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}"`, { field: `licenceTypes[${i}]` });
       }

@@ -102,9 +102,9 @@ function view(a: RegisteredAuthority) {
   };
 }
 
-/** Admin guard: the `admin` scope, on a deployment that is a trust anchor. */
+/** Register guard: the `anchor` scope, on a deployment that is a trust anchor. */
 async function anchorAdmin(c: Context<AppEnv>) {
-  requireAction(c.var.principal, 'admin');
+  requireAction(c.var.principal, 'anchor');
   const anchor = await requireAnchor(c.var.services);
   // A development setup whose bootstrap did not list its authority yet gets it now.
   await ensureDevTrustList(c.var.services, anchor);
