@@ -329,3 +329,18 @@ describe('EL1 numeric layer', () => {
     expect(codeOf(() => digitsToBytes('1234'))).toBe('ERR_QR_CORRUPT');
   });
 });
+
+describe('texts from another encoder', () => {
+  it('a zlib-compressed EL1 text is refused by the canonical check but decoded by verifiers', async () => {
+    const { deflateRawSync, constants } = await import('node:zlib');
+    const { jwsFromInput } = await import('../verifier/input.js');
+    const [h, p, s] = (vector.jws as string).split('.') as [string, string, string];
+    const header = Buffer.from(h, 'base64url');
+    const plain = Buffer.concat([Buffer.from(encodeVarint(header.length)), header, Buffer.from(p, 'base64url')]);
+    const zlibStream = deflateRawSync(plain, { level: constants.Z_BEST_COMPRESSION, dictionary: Buffer.from(qrDictionaryBytes()) });
+    const text = textAroundDeflated(new Uint8Array(zlibStream), new Uint8Array(Buffer.from(s, 'base64url')));
+    expect(text).not.toBe(vector.qrText);
+    expect(codeOf(() => decodeLicenceQr(text))).toBe('ERR_QR_CORRUPT');
+    expect(jwsFromInput(text)).toBe(vector.jws);
+  });
+});

@@ -355,3 +355,4 @@ describe('precedence', () => {
     expect((await verify(revokedStale, w.bundle, w.options({ maxStatusAgeSeconds: 60 }))).verdict).toBe('REVOKED');
   });
 });
+

@@ -6,10 +6,14 @@ import { LICENCE_QR_PREFIX, decodeLicenceQr } from '../src/core/qr/index.js';
 
 const ENVELOPED_PREFIX = 'data:application/vc+jwt,';
 
-/** The compact JWS carried by `text` (surrounding whitespace ignored). Throws the QR codec's errors. */
+/**
+ * The compact JWS carried by `text` (surrounding whitespace ignored). Throws the QR codec's errors.
+ * Any valid DEFLATE stream is accepted (`canonical: false`): codes printed by another province's
+ * encoder (zlib, say) must scan too, and the signature covers the JWS, not the QR spelling.
+ */
 export function jwsFromInput(text: string): string {
   const trimmed = text.trim();
-  if (trimmed.startsWith(LICENCE_QR_PREFIX)) return decodeLicenceQr(trimmed);
+  if (trimmed.startsWith(LICENCE_QR_PREFIX)) return decodeLicenceQr(trimmed, { canonical: false });
   if (trimmed.startsWith(ENVELOPED_PREFIX)) return trimmed.slice(ENVELOPED_PREFIX.length);
   return trimmed;
 }
