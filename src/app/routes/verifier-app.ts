@@ -1,7 +1,102 @@
-/** Scaffold: filled in by its owner. */
+/**
+ * Serves the inspectors' web app (verifier/web/, built by scripts/build-verifier.ts into
+ * dist/verifier/) at `/verify/`: the page and service worker with `no-cache` (a release reaches
+ * devices at once), content-hashed assets as immutable, precompressed gzip when the client accepts it.
+ * The service worker lives at /verify/sw.js, so its scope is /verify/.
+ *
+ * Files are read from disk in Node only (loaded lazily through a computed specifier so the Worker
+ * bundle never pulls in node:fs); a Worker serves the same folder with wrangler `[assets]` instead
+ * (docs/verifier-app.md), and this route then answers 404.
+ */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ElicenceError } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
 
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  webmanifest: 'application/manifest+json; charset=utf-8',
+};
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const REVALIDATE = 'no-cache';
+/** Top-level files of the build; everything else must be a hashed file under assets/. */
+const TOP_LEVEL = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'icon.svg']);
+const ASSET_NAME = /^[A-Za-z0-9_-]+-[A-Za-z0-9]+\.(?:js|css)$/;
+
+interface NodeFs {
+  readFile(path: string): Promise<Uint8Array>;
+}
+
+let fsModule: Promise<NodeFs | null> | undefined;
+
+/** node:fs/promises where it exists (Node); null in a Worker. */
+function nodeFs(): Promise<NodeFs | null> {
+  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (!isNode) return Promise.resolve(null);
+  const specifier = ['node:fs', 'promises'].join('/');
+  fsModule ??= (import(/* @vite-ignore */ specifier) as Promise<NodeFs>).catch(() => null);
+  return fsModule;
+}
+
+/** The build folder: VERIFIER_DIST_DIR, else dist/verifier/ of this checkout. */
+function distDir(): string {
+  const fromEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VERIFIER_DIST_DIR;
+  if (fromEnv) return fromEnv.endsWith('/') ? fromEnv : `${fromEnv}/`;
+  return decodeURIComponent(new URL('../../../dist/verifier/', import.meta.url).pathname);
+}
+
+async function readBuilt(relativePath: string): Promise<Uint8Array | undefined> {
+  const fs = await nodeFs();
+  if (!fs) return undefined;
+  try {
+    return await fs.readFile(`${distDir()}${relativePath}`);
+  } catch {
+    return undefined;
+  }
+}
+
+async function serveFile(c: Context<AppEnv>, relativePath: string, cacheControl: string): Promise<Response> {
+  const extension = relativePath.slice(relativePath.lastIndexOf('.') + 1);
+  const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+  const compressed = gzip ? await readBuilt(`${relativePath}.gz`) : undefined;
+  const body = compressed ?? (await readBuilt(relativePath));
+  if (!body) {
+    if (!(await readBuilt('index.html'))) {
+      throw new ElicenceError('ERR_NOT_FOUND', 'the verifier app is not built here: run `npm run build:verifier` (or serve dist/verifier/ as static files)');
+    }
+    throw new ElicenceError('ERR_NOT_FOUND', `no file ${relativePath} in the verifier app`);
+  }
+  const headers: Record<string, string> = {
+    'Content-Type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
+    'Cache-Control': cacheControl,
+    'Vary': 'Accept-Encoding',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  if (compressed) headers['Content-Encoding'] = 'gzip';
+  return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+}
+
 export function verifierAppRoutes(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
+  // Relative asset URLs in the page need the trailing slash.
+  app.get('/verify', (c) => {
+    const query = new URL(c.req.url).search;
+    return c.redirect(`/verify/${query}`, 301);
+  });
+  app.get('/verify/', (c) => serveFile(c, 'index.html', REVALIDATE));
+  app.get('/verify/assets/:name', (c) => {
+    const name = c.req.param('name');
+    if (!ASSET_NAME.test(name)) throw new ElicenceError('ERR_NOT_FOUND', `no asset ${name}`);
+    return serveFile(c, `assets/${name}`, IMMUTABLE);
+  });
+  app.get('/verify/:name', (c) => {
+    const name = c.req.param('name');
+    if (!TOP_LEVEL.has(name)) throw new ElicenceError('ERR_NOT_FOUND', `no file ${name} in the verifier app`);
+    return serveFile(c, name, name === 'icon.svg' ? 'public, max-age=86400' : REVALIDATE);
+  });
+  return app;
 }

@@ -1,0 +1,165 @@
+/**
+ * Builds the inspectors' web app (verifier/web/) with esbuild into a folder of plain static files
+ * (default dist/verifier/, gitignored): index.html, sw.js, manifest, icon and content-hashed assets,
+ * each with a precompressed .gz beside it.
+ * Prints every file's gzipped size and fails when the page's total passes the 150 KB budget.
+ *
+ *   npx tsx scripts/build-verifier.ts [--out dir] [--anchors anchors.jwks] [--api-base https://host/]
+ *
+ * Environment equivalents: VERIFIER_OUT_DIR, VERIFIER_ANCHORS, VERIFIER_API_BASE.
+ */
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE = join(ROOT, 'verifier', 'web');
+export const DEFAULT_VERIFIER_OUT_DIR = join(ROOT, 'dist', 'verifier');
+/** Everything the page loads, gzipped (issue 7). */
+export const VERIFIER_SIZE_BUDGET_BYTES = 150 * 1024;
+
+export interface BuildVerifierOptions {
+  outDir?: string;
+  /** A JWKS file of trust anchor keys to build in (then the app never asks to pin keys). */
+  anchorsFile?: string;
+  /** Where the bundle and anchor keys are fetched from (default "/": the serving origin). */
+  apiBase?: string;
+  /** Print nothing. */
+  quiet?: boolean;
+}
+
+export interface BuiltFile {
+  path: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+export interface VerifierBuildReport {
+  outDir: string;
+  buildId: string;
+  files: BuiltFile[];
+  /** Sum of the gzipped sizes of everything the page can load (jsQR chunk included). */
+  totalGzipBytes: number;
+  millis: number;
+}
+
+function readAnchors(file: string | undefined): { keys: unknown[] } | null {
+  if (!file) return null;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown };
+  if (!Array.isArray(parsed.keys) || parsed.keys.length === 0) throw new Error(`${file}: expected a JWKS with at least one key`);
+  // Public members only: a private key must never end up in a web page.
+  const keys = parsed.keys.map((key) => {
+    const { kty, crv, x, y, kid } = key as Record<string, unknown>;
+    return Object.fromEntries(Object.entries({ kty, crv, x, y, kid }).filter(([, v]) => v !== undefined));
+  });
+  return { keys };
+}
+
+export async function buildVerifierApp(options: BuildVerifierOptions = {}): Promise<VerifierBuildReport> {
+  const started = performance.now();
+  const outDir = resolve(options.outDir ?? DEFAULT_VERIFIER_OUT_DIR);
+  // Built next to the target and swapped in at the end, so a running server never serves half a build.
+  const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'assets'), { recursive: true });
+
+  const app = await build({
+    entryPoints: { app: join(SOURCE, 'main.ts'), style: join(SOURCE, 'styles.css') },
+    outdir: join(staging, 'assets'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome100', 'safari15.4', 'firefox100'],
+    minify: true,
+    legalComments: 'none',
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
+    metafile: true,
+    logLevel: 'silent',
+    define: {
+      __ELICENCE_ANCHORS__: JSON.stringify(readAnchors(options.anchorsFile)),
+      __ELICENCE_API_BASE__: JSON.stringify(options.apiBase ?? '/'),
+    },
+  });
+  const assets = Object.keys(app.metafile.outputs).map((file) => relative(staging, resolve(file)).split('\\').join('/'));
+  const script = assets.find((a) => /^assets\/app-[^/]+\.js$/.test(a));
+  const style = assets.find((a) => /^assets\/style-[^/]+\.css$/.test(a));
+  if (!script || !style) throw new Error(`build output lacks the app script or style: ${assets.join(', ')}`);
+
+  const html = readFileSync(join(SOURCE, 'index.html'), 'utf8').replace('%APP_JS%', script).replace('%APP_CSS%', style);
+  writeFileSync(join(staging, 'index.html'), html);
+  for (const file of ['manifest.webmanifest', 'icon.svg']) copyFileSync(join(SOURCE, file), join(staging, file));
+
+  const hash = createHash('sha256');
+  for (const file of [...assets, 'index.html', 'manifest.webmanifest', 'icon.svg'].sort()) hash.update(file).update(readFileSync(join(staging, file)));
+  const buildId = hash.digest('hex').slice(0, 16);
+  await build({
+    entryPoints: [join(SOURCE, 'sw.ts')],
+    outfile: join(staging, 'sw.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    logLevel: 'silent',
+    define: {
+      __ELICENCE_BUILD_ID__: JSON.stringify(buildId),
+      __ELICENCE_PRECACHE__: JSON.stringify(['./', 'manifest.webmanifest', 'icon.svg', ...assets]),
+    },
+  });
+
+  const files = ['index.html', 'sw.js', 'manifest.webmanifest', 'icon.svg', ...assets].map((path) => {
+    const bytes = readFileSync(join(staging, path));
+    const gzipped = gzipSync(bytes, { level: 9 });
+    // Precompressed copies (nginx gzip_static convention); the Node route serves them too.
+    writeFileSync(join(staging, `${path}.gz`), gzipped);
+    return { path, bytes: bytes.length, gzipBytes: gzipped.length };
+  });
+  const totalGzipBytes = files.reduce((sum, f) => sum + f.gzipBytes, 0);
+  const report: VerifierBuildReport = { outDir, buildId, files, totalGzipBytes, millis: Math.round(performance.now() - started) };
+  writeFileSync(join(staging, 'build.json'), `${JSON.stringify({ ...report, outDir: basename(outDir) }, null, 2)}\n`);
+
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(dirname(outDir), { recursive: true });
+  renameSync(staging, outDir);
+
+  if (!options.quiet) printReport(report);
+  if (totalGzipBytes > VERIFIER_SIZE_BUDGET_BYTES) {
+    throw new Error(`verifier app is ${kb(totalGzipBytes)} gzipped, over the ${kb(VERIFIER_SIZE_BUDGET_BYTES)} budget`);
+  }
+  return report;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function printReport(report: VerifierBuildReport): void {
+  const width = Math.max(...report.files.map((f) => f.path.length));
+  const lines = report.files.map((f) => `  ${f.path.padEnd(width)}  ${kb(f.bytes).padStart(9)}  ${kb(f.gzipBytes).padStart(9)} gz`);
+  console.log(
+    [
+      `verifier app -> ${relative(process.cwd(), report.outDir) || '.'} (build ${report.buildId}, ${report.millis} ms)`,
+      ...lines,
+      `  total gzipped: ${kb(report.totalGzipBytes)} of ${kb(VERIFIER_SIZE_BUDGET_BYTES)} budget`,
+    ].join('\n'),
+  );
+}
+
+function argValue(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const args = process.argv.slice(2);
+  const outDir = argValue(args, '--out') ?? process.env.VERIFIER_OUT_DIR;
+  const anchorsFile = argValue(args, '--anchors') ?? process.env.VERIFIER_ANCHORS;
+  const apiBase = argValue(args, '--api-base') ?? process.env.VERIFIER_API_BASE;
+  buildVerifierApp({ ...(outDir ? { outDir } : {}), ...(anchorsFile ? { anchorsFile } : {}), ...(apiBase ? { apiBase } : {}) }).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

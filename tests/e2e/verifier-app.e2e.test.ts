@@ -1,0 +1,234 @@
+/**
+ * The inspectors' web app end to end in real headless Chromium (Debian `chromium`, driven by
+ * playwright-core, which never downloads a browser): start the service on loopback, open /verify,
+ * sync (confirming the anchor key fingerprint), go offline (browser offline AND the server stopped),
+ * then upload QR images of a valid, a revoked, a tampered and an untrusted-issuer licence and read
+ * the verdicts; reload the page offline and verify again. Screenshots go to test-artifacts/.
+ * Decode-to-verdict times come from the page's performance marks.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromBase64url, fromUtf8, base64url, utf8 } from '../../src/core/encoding.js';
+import { jwkThumbprint } from '../../src/core/jws-sign.js';
+import { encodeLicenceQr } from '../../src/core/qr/index.js';
+import { createAuthority } from '../../src/services/authorities.js';
+import { ACTIONS, createToken } from '../../src/services/tokens.js';
+import { renderQrPng } from '../../src/node/qr-render.js';
+import { buildVerifierApp } from '../../scripts/build-verifier.js';
+import { businessSubject, createTestContext, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`verifier-app e2e: SKIPPED, ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
+}
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** The service runs on real time: the browser verifies against its own clock. */
+const realClock: ManualClock = { now: () => Date.now(), set: () => undefined, advance: () => undefined };
+
+interface Issued {
+  id: string;
+  credential: string;
+  qrText?: string;
+}
+
+let t: TestContext;
+let server: ServerType;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+const timings: Record<string, number> = {};
+const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted', Buffer> = {} as never;
+let validText: string;
+
+async function issue(body: Record<string, unknown>, token = t.token): Promise<Issued> {
+  const res = await t.call('POST', '/v1/licences', { body, token });
+  if (res.status !== 201) throw new Error(`issue: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Issued;
+}
+
+const qrTextOf = (licence: Issued) => licence.qrText ?? encodeLicenceQr(licence.credential);
+
+/** The same JWS with one subject member changed and the original signature kept. */
+function tamper(jws: string): string {
+  const [header, payload, signature] = jws.split('.') as [string, string, string];
+  const credential = JSON.parse(fromUtf8(fromBase64url(payload)!)) as { credentialSubject: Record<string, unknown> };
+  credential.credentialSubject.name = '杭州冒名顶替科技有限公司';
+  return `${header}.${base64url(utf8(JSON.stringify(credential)))}.${signature}`;
+}
+
+async function upload(name: keyof typeof qr): Promise<string> {
+  await page.setInputFiles('#file', { name: `${name}.png`, mimeType: 'image/png', buffer: qr[name] });
+  const result = page.locator('#result:not([hidden])');
+  await result.waitFor({ timeout: 10_000 });
+  const ms = Number(await result.getAttribute('data-ms'));
+  const fromMarks = await page.evaluate(() => performance.getEntriesByName('elicence:decode-to-verdict').at(-1)?.duration ?? Number.NaN);
+  expect(ms).toBeCloseTo(fromMarks, 0);
+  timings[`${name}#${Object.keys(timings).length}`] = fromMarks;
+  return (await result.getAttribute('data-verdict'))!;
+}
+
+/** Stops the service for real: keep-alive connections included, so nothing can answer the page. */
+async function stopServer(): Promise<void> {
+  const http = server as Server;
+  http.closeAllConnections();
+  await new Promise((resolve) => http.close(resolve));
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `verifier-${name}.png`), fullPage: false });
+}
+
+async function again(): Promise<void> {
+  await page.click('#again');
+  await page.locator('#home:not([hidden])').waitFor();
+}
+
+describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await buildVerifierApp({ quiet: true });
+    t = await createTestContext({ clock: realClock });
+
+    const valid = await issue({ type: 'BusinessLicence', subject: businessSubject() });
+    const revoked = await issue({ type: 'FoodBusinessLicence', subject: foodSubject() });
+    const revoke = await t.call('POST', `/v1/licences/${revoked.id}/revoke`, { body: { reason: 'cancelled' } });
+    expect(revoke.status).toBe(200);
+    // A second city on the same deployment that the anchor never listed.
+    await createAuthority(t.deps, { id: 'elsewhere', name: { zh: '未列入市市场监督管理局', en: 'Unlisted City AMR' }, jurisdiction: '330200' }, 'e2e');
+    const elsewhereToken = (await createToken(t.deps, { authorityId: 'elsewhere', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
+    const untrusted = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '宁波未列入贸易有限公司' }) }, elsewhereToken);
+
+    validText = qrTextOf(valid);
+    qr.valid = await renderQrPng(validText, { scale: 4 });
+    qr.revoked = await renderQrPng(qrTextOf(revoked), { scale: 4 });
+    qr.tampered = await renderQrPng(encodeLicenceQr(tamper(valid.credential)), { scale: 4 });
+    qr.untrusted = await renderQrPng(qrTextOf(untrusted), { scale: 4 });
+
+    server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    userDataDir = mkdtempSync(join(tmpdir(), 'verifier-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      locale: 'zh-CN',
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      serviceWorkers: 'allow',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => console.error('page error:', error));
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (server?.listening) await stopServer();
+    t?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (Object.keys(timings).length) {
+      const values = Object.values(timings).sort((a, b) => a - b);
+      console.log(`decode-to-verdict (ms): ${Object.entries(timings).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ')}; median ${values[Math.floor(values.length / 2)]!.toFixed(1)}`);
+    }
+  });
+
+  it('opens /verify, asks to confirm the anchor fingerprint on first sync, and syncs', async () => {
+    await page.goto(`${base}/verify`);
+    expect(page.url()).toBe(`${base}/verify/`);
+    await page.locator('body[data-ready="true"]').waitFor();
+    await expect(page.locator('#freshness').getAttribute('data-state')).resolves.toBe('missing');
+
+    const anchors = (await (await fetch(`${base}/.well-known/trust-anchor.json`)).json()) as { keys: Array<Record<string, string>> };
+    const thumbprint = await jwkThumbprint(anchors.keys[0]!);
+    await page.click('#sync');
+    const dialog = page.locator('#anchors-dialog[open]');
+    await dialog.waitFor();
+    // The fingerprint shown is computed by the app, grouped in fours for reading aloud.
+    await expect(dialog.locator('.fingerprint').first().textContent()).resolves.toBe(thumbprint.match(/.{1,4}/g)!.join(' '));
+    await shot('anchor-confirm');
+    await page.click('#anchors-confirm');
+    await page.locator('body[data-synced]').waitFor();
+    await expect(page.locator('#freshness').getAttribute('data-state')).resolves.toBe('fresh');
+    await expect(page.locator('#freshness').textContent()).resolves.toMatch(/信任列表.*秒前/);
+    await shot('home-synced');
+    // The app shell is precached once the service worker is active.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  });
+
+  it('verifies uploaded QR images offline: valid, revoked, tampered, untrusted issuer', async () => {
+    await context.setOffline(true);
+    await stopServer();
+    expect(await page.evaluate((url) => fetch(url).then(() => 'online', () => 'offline'), `${base}/verifier-bundle`)).toBe('offline');
+
+    expect(await upload('valid')).toBe('VALID');
+    await expect(page.locator('#verdict').textContent()).resolves.toBe('有效');
+    await expect(page.locator('.details').textContent()).resolves.toContain('杭州示例科技有限公司');
+    await expect(page.locator('.details').textContent()).resolves.toContain('91330106MA2CFX7K5Y');
+    await expect(page.locator('.details').textContent()).resolves.toContain('浙江省 · 330100');
+    await shot('valid');
+    await page.click('#toggle-checks');
+    expect(await page.locator('#checks li.check-ok').count()).toBe(11);
+    await shot('valid-checks');
+    await again();
+
+    expect(await upload('revoked')).toBe('REVOKED');
+    await expect(page.locator('#reason').textContent()).resolves.toContain('吊销');
+    await shot('revoked');
+    await again();
+
+    expect(await upload('tampered')).toBe('INVALID');
+    await expect(page.locator('#reason').textContent()).resolves.toContain('签名');
+    expect(await page.locator('.details').count()).toBe(0); // forged content is never displayed
+    await shot('tampered');
+    await again();
+
+    expect(await upload('untrusted')).toBe('UNTRUSTED_ISSUER');
+    await page.click('#toggle-checks');
+    await expect(page.locator('[data-check="issuerListed"] .check-code').textContent()).resolves.toContain('ERR_ISSUER_NOT_LISTED');
+    await shot('untrusted');
+    await again();
+  });
+
+  it('switches to English', async () => {
+    await page.click('#lang');
+    expect(await upload('revoked')).toBe('REVOKED');
+    await expect(page.locator('#verdict').textContent()).resolves.toBe('REVOKED');
+    await expect(page.locator('#reason').textContent()).resolves.toBe('The issuing authority has revoked this licence: it must not be used.');
+    await shot('revoked-en');
+    await again();
+    await page.click('#lang');
+  });
+
+  it('reloads offline from the service worker cache and still verifies (image and pasted text)', async () => {
+    await page.reload();
+    await page.locator('body[data-ready="true"]').waitFor();
+    await expect(page.locator('#freshness').getAttribute('data-state')).resolves.toBe('fresh');
+    expect(await upload('valid')).toBe('VALID');
+    await again();
+    expect(await upload('untrusted')).toBe('UNTRUSTED_ISSUER');
+    await again();
+    await page.click('.paste summary');
+    await page.fill('#paste-text', validText);
+    await page.click('#paste-form button[type="submit"]');
+    await page.locator('#result[data-verdict="VALID"]:not([hidden])').waitFor();
+    await shot('offline-reload-valid');
+  });
+
+  it('goes from a decoded QR to a verdict in under 50 ms (median, performance marks)', () => {
+    const values = Object.values(timings).sort((a, b) => a - b);
+    expect(values.length).toBeGreaterThanOrEqual(7);
+    expect(values[Math.floor(values.length / 2)]).toBeLessThan(50);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * The answer screen: the verdict in large type on its colour (green / red / amber), the reason in
+ * plain words, the licence's details when the signature verified, and the checks behind the verdict
+ * behind a second tap.
+ */
+import type { LicenceDisplay, Verdict, VerifyResult } from '../index.js';
+import { el, type Child } from './dom.js';
+import { CHECK_LABEL, CODE_REASON, TEXTS, VERDICT_REASON, VERDICT_TEXT, durationText, jurisdictionText, type Lang } from './i18n.js';
+
+const TONE: Record<Verdict, 'good' | 'bad' | 'warn'> = {
+  VALID: 'good',
+  REVOKED: 'bad',
+  INVALID: 'bad',
+  UNTRUSTED_ISSUER: 'bad',
+  EXPIRED: 'bad',
+  SUSPENDED: 'warn',
+  STATUS_UNKNOWN: 'warn',
+  NOT_YET_VALID: 'warn',
+};
+
+const ICON: Record<'good' | 'bad' | 'warn', string> = { good: '✓', bad: '✕', warn: '!' };
+
+/** The most specific plain-words reason: the first failed check's code if we have words for it. */
+export function reasonOf(result: VerifyResult, lang: Lang): string {
+  if (result.verdict !== 'VALID') {
+    for (const check of result.checks) {
+      if (check.result !== 'fail') continue;
+      const words = CODE_REASON[lang][check.code];
+      if (words) return words;
+    }
+  }
+  return VERDICT_REASON[lang][result.verdict];
+}
+
+const date = (iso: string) => iso.slice(0, 10);
+
+function valueText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(String).join('；');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
+  const t = TEXTS[lang];
+  const scopeField = licence.fields.find((f) => f.key === 'businessScope' || f.key === 'businessItems');
+  const issuerName = licence.issuer.listedName?.[lang] ?? licence.issuer.name;
+  const rows: Array<[string, string | HTMLElement]> = [
+    [t.holder, licence.holder ?? ''],
+    [t.creditCode, licence.creditCode ?? ''],
+    [t.licenceType, licence.type.name[lang]],
+    [t.validity, el('span', {}, el('span', { class: 'nowrap' }, date(licence.validFrom)), ` ${t.to} `, el('span', { class: 'nowrap' }, date(licence.validUntil)))],
+    [t.issuer, issuerName],
+    [t.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
+  ];
+  if (scopeField) rows.push([t.scope, valueText(scopeField.value)]);
+  const shown = new Set(['creditCode', 'name', 'operatorName', 'businessScope', 'businessItems']);
+  for (const field of licence.fields) if (!shown.has(field.key)) rows.push([field.label[lang], valueText(field.value)]);
+  rows.push([t.issuedAt, licence.issuedAt.replace('T', ' ').replace('Z', ' UTC')], [t.licenceId, licence.id]);
+  return el('dl', { class: 'details' }, ...rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function checksList(result: VerifyResult, lang: Lang): HTMLElement {
+  const t = TEXTS[lang];
+  const ages: Child[] = [];
+  if (result.trustListAge !== undefined) ages.push(el('li', {}, `${t.trustData}: ${durationText(result.trustListAge, lang)}${lang === 'zh' ? '' : ' '}${t.ago}`));
+  if (result.statusAge !== undefined) ages.push(el('li', {}, `${t.statusData}: ${durationText(result.statusAge, lang)}${lang === 'zh' ? '' : ' '}${t.ago}`));
+  return el(
+    'div',
+    { class: 'checks', id: 'checks', hidden: '' },
+    el(
+      'ol',
+      {},
+      ...result.checks.map((check) =>
+        el(
+          'li',
+          { class: `check check-${check.result}`, 'data-check': check.name },
+          el('span', { class: 'check-name' }, CHECK_LABEL[lang][check.name]),
+          el('span', { class: 'check-result' }, t.checkResult[check.result]),
+          check.result === 'fail' ? el('span', { class: 'check-code' }, `${check.code}: ${check.message}`) : null,
+        ),
+      ),
+    ),
+    ages.length ? el('ul', { class: 'ages' }, ...ages) : null,
+  );
+}
+
+export function renderResult(container: HTMLElement, result: VerifyResult, lang: Lang, onAgain: () => void): void {
+  const t = TEXTS[lang];
+  const tone = TONE[result.verdict];
+  const toggle = el('button', { type: 'button', class: 'secondary', id: 'toggle-checks', 'aria-expanded': 'false' }, t.showChecks);
+  const again = el('button', { type: 'button', class: 'primary', id: 'again' }, t.again);
+  const checks = checksList(result, lang);
+  toggle.addEventListener('click', () => {
+    const open = checks.hidden;
+    checks.hidden = !open;
+    toggle.textContent = open ? t.hideChecks : t.showChecks;
+    toggle.setAttribute('aria-expanded', String(open));
+  });
+  again.addEventListener('click', onAgain);
+  container.className = `result tone-${tone}`;
+  container.dataset.verdict = result.verdict;
+  container.replaceChildren(
+    el(
+      'div',
+      { class: 'verdict-banner', role: 'alert' },
+      el('div', { class: 'verdict-icon', 'aria-hidden': 'true' }, ICON[tone]),
+      el('h2', { class: 'verdict', id: 'verdict' }, VERDICT_TEXT[lang][result.verdict]),
+      lang === 'zh' ? el('div', { class: 'verdict-code' }, result.verdict) : null,
+      el('p', { class: 'reason', id: 'reason' }, reasonOf(result, lang)),
+    ),
+    result.licence ? details(result.licence, lang) : el('p', { class: 'no-details' }, t.noDetails),
+    el('div', { class: 'result-actions' }, toggle, again),
+    checks,
+  );
+  container.hidden = false;
+  container.scrollTop = 0;
+}

@@ -1,0 +1,33 @@
+/**
+ * What the app keeps on the device, in IndexedDB (through idb-keyval): the verifier bundle with its
+ * ETag and sync time, the pinned anchor keys, and the highest trust list sequence seen per anchor
+ * (so an older list can never be replayed into this device).
+ */
+import { createStore, get, set, del, type UseStore } from 'idb-keyval';
+import type { JWK } from 'jose';
+import type { VerifierBundle } from '../index.js';
+
+export interface StoredBundle {
+  bundle: VerifierBundle;
+  etag?: string;
+  /** When this device last heard from the server (ms); ages on screen come from signed times. */
+  syncedAt: number;
+}
+
+export interface PinnedAnchors {
+  keys: JWK[];
+  /** RFC 7638 thumbprints, computed here (never taken from the server's `kid`). */
+  thumbprints: string[];
+  pinnedAt: number;
+}
+
+let store: UseStore | undefined;
+const db = (): UseStore => (store ??= createStore('elicence-verifier', 'kv'));
+
+export const loadBundle = () => get<StoredBundle>('bundle', db());
+export const saveBundle = (value: StoredBundle) => set('bundle', value, db());
+export const loadAnchors = () => get<PinnedAnchors>('anchors', db());
+export const saveAnchors = (value: PinnedAnchors) => set('anchors', value, db());
+export const forgetAnchors = () => del('anchors', db());
+export const loadSequences = async () => (await get<Record<string, number>>('sequences', db())) ?? {};
+export const saveSequences = (value: Record<string, number>) => set('sequences', value, db());
