@@ -59,4 +59,30 @@ describe('concurrent issuance', () => {
       expect(taken.every((s) => Number(s.split('#')[1]) < 256)).toBe(true);
     }
   });
+
+  it('large batches, one after another and several at once, never collide into an error', { timeout: 60_000 }, async () => {
+    t = await createTestContext();
+    const context = t;
+    const batch = (n: number) => ({ items: Array.from({ length: n }, () => ({ type: 'BusinessLicence', subject: businessSubject() })) });
+    for (let i = 0; i < 6; i++) {
+      const res = await context.call('POST', '/v1/licences/batch', { body: batch(200) });
+      expect(res.status, await res.clone().text()).toBe(201);
+    }
+    const concurrent = await Promise.all(Array.from({ length: 4 }, () => context.call('POST', '/v1/licences/batch', { body: batch(250) })));
+    expect(concurrent.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    for (const column of ['revocation', 'suspension']) {
+      const row = context.store.sqlite.prepare(`SELECT count(*) AS n, count(DISTINCT ${column}_list_id || '#' || ${column}_index) AS d FROM licences`).get() as { n: number; d: number };
+      expect(row).toEqual({ n: 2200, d: 2200 });
+    }
+  });
+
+  it('batches into small lists roll over without errors', { timeout: 60_000 }, async () => {
+    t = await createTestContext({ config: { statusListSize: 300 } });
+    const context = t;
+    const batch = { items: Array.from({ length: 120 }, () => ({ type: 'BusinessLicence', subject: businessSubject() })) };
+    const responses = await Promise.all(Array.from({ length: 5 }, () => context.call('POST', '/v1/licences/batch', { body: batch })));
+    expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    const lists = context.store.sqlite.prepare("SELECT allocated FROM status_lists WHERE purpose = 'revocation' ORDER BY seq").all();
+    expect(lists).toEqual([{ allocated: 300 }, { allocated: 300 }]);
+  });
 });

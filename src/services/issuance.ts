@@ -9,6 +9,7 @@ import { ElicenceError } from '../core/errors.js';
 import { idempotencyKeys, licences } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
 import { sha256Hex } from './hashing.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { prepared } from './prepared.js';
 import type { AppDeps } from '../app/deps.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
@@ -58,6 +59,19 @@ export interface IssueOptions {
    */
   itemIdempotency?: ({ key: string; requestHash: string } | undefined)[];
   extension?: IssuanceExtension;
+}
+
+/** What an Idempotency-Key is stored with: the request it answered, hashed with the route it came to. */
+export function requestHash(path: string, body: unknown): string {
+  return sha256Hex(canonicalJson({ path, body }));
+}
+
+/**
+ * The idempotency record of one batch item that carries its own key. Shared by the batch route and
+ * the local import, so an HTTP run and a --local run of the same file recognise each other's licences.
+ */
+export function batchItemIdempotency(item: IssueRequest, key: string): { key: string; requestHash: string } {
+  return { key: `item:${key}`, requestHash: requestHash('/v1/licences/batch#item', { ...item, idempotencyKey: undefined }) };
 }
 
 const DAY_MS = 86_400_000;
@@ -246,7 +260,7 @@ export async function issueLicences(
   };
 
   /** Under the lock: re-checks the draft and commits it, or reports it stale. */
-  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft, attempt: number): Promise<IssueResult | 'stale'> => {
+  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft): Promise<IssueResult | 'stale'> => {
     // Another request may have used the same keys while we signed: answer as it did.
     const now2 = await readIdempotency(db, authority.id, options);
     if (now2.replay || !sameIds(now2.existingIds, seen.existingIds)) return 'stale';
@@ -309,7 +323,7 @@ export async function issueLicences(
       // A slot, a list or the audit head was taken first (by a request drafted alongside, or by
       // another process): forget what we believed and draw and sign again.
       forgetListStates(db, authority.id);
-      if (asConstraintViolation(error) && attempt < MAX_ATTEMPTS) return 'stale';
+      if (asConstraintViolation(error)) return 'stale';
       throw error;
     }
     recordCommittedPlan(db, revocation);
@@ -324,11 +338,11 @@ for (let attempt = 1; ; attempt++) {
     attempt === 1
       ? await (async () => {
           const first = await draft(false);
-          return isDraft(first) ? store.exclusive(() => commitDraft(first, attempt)) : first;
+          return isDraft(first) ? store.exclusive(() => commitDraft(first)) : first;
         })()
       : await store.exclusive(async () => {
           const again = await draft(true);
-          return isDraft(again) ? commitDraft(again, attempt) : again;
+          return isDraft(again) ? commitDraft(again) : again;
         });
   if (result !== 'stale') return result;
   if (attempt >= MAX_ATTEMPTS) throw new ElicenceError('ERR_CONFLICT', 'could not issue under contention; retry the request');

@@ -47,7 +47,13 @@ async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: num
 }
 
 /** Draws `count` distinct free indices from one list that has at least `count` free. */
-async function drawFromList(db: Db, purpose: StatusPurpose, list: { id: string; size: number; allocated: number }, count: number): Promise<number[]> {
+async function drawFromList(
+  db: Db,
+  purpose: StatusPurpose,
+  list: { id: string; size: number; allocated: number },
+  count: number,
+  checkEach = false,
+): Promise<number[]> {
   const picked = new Set<number>();
   const free = list.size - list.allocated;
   if (free - count < list.size / 64) {
@@ -62,10 +68,11 @@ async function drawFromList(db: Db, purpose: StatusPurpose, list: { id: string; 
     }
     return [...picked];
   }
-  // Mostly empty: rejection sampling. While the list is under 1/64 full a collision is rare enough to
-  // leave to the unique slot index (the commit fails and the caller draws again); above that, check.
+  // Mostly empty: rejection sampling. While the chance that any drawn slot is taken stays under 1/64
+  // (count x fill), a collision is left to the unique slot index (the commit fails and the caller
+  // draws again, checking); otherwise every candidate is checked.
   const used = list.allocated > list.size / 2 ? await usedIndices(db, purpose, list.id) : undefined;
-  const check = list.allocated * 64 >= list.size;
+  const check = checkEach || count * list.allocated * 64 >= list.size;
   while (picked.size < count) {
     const index = randomBelow(list.size);
     if (picked.has(index)) continue;
@@ -132,7 +139,7 @@ export async function planSlots(
   let remaining = count;
   if (latest && latest.allocated < latest.size) {
     const take = Math.min(remaining, latest.size - latest.allocated);
-    for (const index of await drawFromList(db, purpose, latest, take)) plan.slots.push({ purpose, listId: latest.id, index });
+    for (const index of await drawFromList(db, purpose, latest, take, options.fresh)) plan.slots.push({ purpose, listId: latest.id, index });
     plan.lists.push({ id: latest.id, seq: latest.seq, take, isNew: false, size: latest.size });
     remaining -= take;
   }

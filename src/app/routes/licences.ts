@@ -1,11 +1,7 @@
 /** Agency API: issue (single and batch, idempotent), read and list licences. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { canonicalJson } from '../../core/canonical-json.js';
-import { utf8 } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
-import { issueLicences } from '../../services/issuance.js';
+import { batchItemIdempotency, issueLicences, requestHash } from '../../services/issuance.js';
 import { listLicences, requireLicence } from '../../services/licences.js';
 import { parseDateTime } from '../../services/dates.js';
 import { requireLicenceType } from '../../services/tokens.js';
@@ -23,7 +19,6 @@ const BatchItemSchema = IssueRequestSchema.extend({
 })
   .strict()
   .openapi('BatchIssueItem');
-const requestHash = (path: string, body: unknown) => bytesToHex(sha256(utf8(canonicalJson({ path, body }))));
 
 const issueRoute = createRoute({
   middleware: [requireScope('issue')] as const,
@@ -136,8 +131,8 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
     const items = body.items.map(({ idempotencyKey: _key, ...item }) => item);
     const result = await issueLicences(services, services.registry, principal, items, {
       batch: true,
-      itemIdempotency: body.items.map((item) =>
-        item.idempotencyKey ? { key: `item:${item.idempotencyKey}`, requestHash: requestHash('/v1/licences/batch#item', { ...item, idempotencyKey: undefined }) } : undefined,
+      itemIdempotency: body.items.map((item, index) =>
+        item.idempotencyKey ? batchItemIdempotency(items[index]!, item.idempotencyKey) : undefined,
       ),
       ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
     });

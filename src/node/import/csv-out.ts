@@ -1,0 +1,58 @@
+/**
+ * The two files an import writes, as UTF-8 CSV with a BOM (so Excel shows Chinese text as it is):
+ * the report of rows that fail, and the results mapping each row to its licence id and QR text.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import type { RowProblem } from './prepare-rows.js';
+
+const BOM = '\uFEFF';
+
+export function csvLine(cells: readonly (string | number)[]): string {
+  return `${cells.map((cell) => (typeof cell === 'number' || !/[",\r\n]/u.test(cell) ? String(cell) : `"${cell.replace(/"/gu, '""')}"`)).join(',')}\r\n`;
+}
+
+export const REPORT_HEADER = ['row', 'field', 'column', 'code', 'message'] as const;
+export const RESULTS_HEADER = ['row', 'licenceId', 'creditCode', 'validFrom', 'validUntil', 'qrText'] as const;
+
+export async function writeReport(path: string, problems: readonly RowProblem[]): Promise<void> {
+  const sorted = [...problems].sort((a, b) => a.rowNumber - b.rowNumber);
+  const body = sorted.map((p) => csvLine([p.rowNumber, p.field, p.column, p.code, p.message])).join('');
+  const partial = `${path}.partial`;
+  await writeFile(partial, BOM + csvLine(REPORT_HEADER) + body, 'utf8');
+  await rename(partial, path);
+}
+
+export interface ResultRow {
+  rowNumber: number;
+  licenceId: string;
+  creditCode: string;
+  validFrom: string;
+  validUntil: string;
+  qrText: string;
+}
+
+/**
+ * Results are written to `<path>.partial` as batches complete and renamed to `<path>` only when the
+ * run completes, so a results file that exists is always complete.
+ */
+export class ResultsWriter {
+  readonly #stream: WriteStream;
+  readonly partialPath: string;
+  constructor(readonly path: string) {
+    this.partialPath = `${path}.partial`;
+    this.#stream = createWriteStream(this.partialPath, { encoding: 'utf8' });
+    this.#stream.write(BOM + csvLine(RESULTS_HEADER));
+  }
+
+  write(rows: readonly ResultRow[]): Promise<void> {
+    const text = rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil, r.qrText])).join('');
+    return new Promise((resolve) => (this.#stream.write(text) ? resolve() : this.#stream.once('drain', resolve)));
+  }
+
+  /** complete: rename to the final path; otherwise leave the .partial file. */
+  async close(complete: boolean): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (complete) await rename(this.partialPath, this.path);
+  }
+}
