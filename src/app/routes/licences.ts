@@ -167,7 +167,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
       },
       services.clock.now(),
     );
-    const items = await Promise.all(page.items.map((row) => licenceResponse(services, row)));
+    const items = await Promise.all(page.items.map((row) => licenceResponse(services, row, { qrText: false })));
     return c.json({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
   });
 

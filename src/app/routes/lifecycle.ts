@@ -14,7 +14,8 @@ import {
   type StatusAction,
 } from '../../services/lifecycle.js';
 import { requireLicence } from '../../services/licences.js';
-import { requireAction, requireLicenceType } from '../../services/tokens.js';
+import { requireLicenceType } from '../../services/tokens.js';
+import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { licenceResponse } from '../licence-response.js';
 import { DateTimeString, errorResponses, IssueRequestSchema, LicenceSchema } from '../schemas.js';
@@ -78,6 +79,7 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
     const route = createRoute({
       method: 'post',
       path: `/v1/licences/{id}/${transition.action}`,
+      middleware: [requireScope('status')] as const,
       tags: ['Lifecycle'],
       summary: transition.summary,
       description: `${transition.description} Any other state is 409 ERR_ILLEGAL_TRANSITION and changes nothing.`,
@@ -90,7 +92,6 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
     });
     app.openapi(route, async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'status');
       const body = c.req.valid('json');
       const services = c.var.services;
       const row = await changeStatus(services, principal, c.req.valid('param').id, transition.action, body);
@@ -102,6 +103,7 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'post',
       path: '/v1/licences/{id}/amend',
+      middleware: [requireScope('issue')] as const,
       tags: ['Lifecycle'],
       summary: 'Amend a licence: issue a successor of the same type that supersedes it',
       description:
@@ -115,7 +117,6 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'issue');
       const services = c.var.services;
       const { amended } = await amendLicence(services, services.registry, principal, c.req.valid('param').id, c.req.valid('json'));
       return c.json(await licenceResponse(services, amended), 201);
@@ -126,6 +127,7 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'get',
       path: '/v1/licences/{id}/history',
+      middleware: [requireScope('read')] as const,
       tags: ['Lifecycle'],
       summary: "Every event in a licence's life, oldest first (from the audit log)",
       security,
@@ -137,7 +139,6 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      requireAction(principal, 'read');
       const { store } = c.var.services;
       const id = c.req.valid('param').id;
       requireLicenceType(principal, (await requireLicence(store.db, principal.authorityId, id)).type);

@@ -1,7 +1,177 @@
-/** Scaffold: filled in by its owner. */
-import { OpenAPIHono } from '@hono/zod-openapi';
+/**
+ * Agency API: a licence's QR code as SVG or PNG, and its printable card (HTML). Runtime-neutral (no
+ * `node:*`): the images come from src/app/qr-image.ts, so Node and Workers answer alike.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { credentialIdOf } from '../../core/credential.js';
+import { fromBase64url, fromUtf8, utf8 } from '../../core/encoding.js';
+import { ElicenceError } from '../../core/errors.js';
+import { encodeLicenceQr } from '../../core/qr/index.js';
+import { requireAuthority } from '../../services/authorities.js';
+import type { LicenceRow } from '../../services/issuance.js';
+import { effectiveStatus, requireLicence } from '../../services/licences.js';
+import { requireLicenceType } from '../../services/tokens.js';
+import { renderLicenceCard } from '../card.js';
 import type { AppEnv } from '../env.js';
+import { requireScope } from '../middleware.js';
+import { qrMatrix, qrPng, qrSvg, DEFAULT_PNG_PIXELS_PER_MODULE } from '../qr-image.js';
+import { errorResponses } from '../schemas.js';
+
+const security = [{ bearer: [] }];
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+
+/** Bump when the drawing changes, so cached images with the old look are not revalidated as current. */
+const RENDERER_VERSION = 'r1';
+/** A licence's JWS never changes, so neither does its QR image: cache for a year, privately. */
+const QR_CACHE_CONTROL = 'private, max-age=31536000, immutable';
+
+const QrQuery = z
+  .object({
+    ecc: z.enum(['L', 'M', 'Q', 'H']).default('M').openapi({ description: 'Error-correction level (default M)' }),
+    size: z.coerce
+      .number()
+      .int()
+      .min(128)
+      .max(2048)
+      .optional()
+      .openapi({
+        description: `Image width and height in pixels, quiet zone included (128-2048). PNG: every module is a whole number of pixels, spare pixels widen the quiet zone. Default: ${DEFAULT_PNG_PIXELS_PER_MODULE} pixels per module.`,
+      }),
+    margin: z.coerce.number().int().min(2).max(16).default(4).openapi({ description: 'Quiet zone in modules (2-16, default 4: the ISO/IEC 18004 minimum)' }),
+  })
+  .strict();
+
+const CardQuery = z
+  .object({
+    format: z.enum(['a4', 'card']).default('a4').openapi({ description: 'Print layout: A4 portrait, or a 148 x 105 mm (A6 landscape) wall card' }),
+  })
+  .strict();
+
+const qrRoute = (extension: 'svg' | 'png', contentType: string) =>
+  createRoute({
+    middleware: [requireScope('read')] as const,
+    method: 'get',
+    path: `/v1/licences/{id}/qr.${extension}`,
+    tags: ['Licences'],
+    summary: `The licence QR code as ${extension.toUpperCase()}`,
+    description: 'Carries the licence in its compact QR form (docs/qr-format.md); the same text as `qrText` of the licence.',
+    security,
+    request: { params: IdParam, query: QrQuery },
+    responses: {
+      200: {
+        description: 'The QR image (immutable: an ETag derived from the JWS, If-None-Match gives 304)',
+        content: { [contentType]: { schema: z.string().openapi({ format: extension === 'png' ? 'binary' : 'string' }) } },
+      },
+      304: { description: 'Not modified' },
+      ...errorResponses(400, 401, 403, 404),
+    },
+  });
+
+const cardRoute = createRoute({
+  middleware: [requireScope('read')] as const,
+  method: 'get',
+  path: '/v1/licences/{id}/card',
+  tags: ['Licences'],
+  summary: 'Printable licence card (HTML)',
+  description: 'Bilingual fields, validity, issuer, current status and the QR code; print CSS for A4 and a 148 x 105 mm card.',
+  security,
+  request: { params: IdParam, query: CardQuery },
+  responses: {
+    200: { description: 'The card page', content: { 'text/html': { schema: z.string() } } },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+/** The licence the token may read: another authority's is 404, a type outside the token's is 403. */
+async function readableLicence(c: Context<AppEnv>, id: string): Promise<LicenceRow> {
+  const principal = c.var.principal;
+  const row = await requireLicence(c.var.services.store.db, principal.authorityId, id);
+  requireLicenceType(principal, row.type);
+  return row;
+}
+
+const fileStem = (row: LicenceRow) => `licence-${row.id.replace(/[^A-Za-z0-9-]/g, '')}`;
+
+/** True when If-None-Match lists this ETag (or `*`); weak validators compare equal too. */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}
+
+function credentialSubjectOf(jws: string): Record<string, unknown> {
+  const payload = fromBase64url(jws.split('.')[1] ?? '');
+  const credential = payload && (JSON.parse(fromUtf8(payload)) as { credentialSubject?: unknown });
+  const subject = credential?.credentialSubject;
+  if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
+    throw new ElicenceError('ERR_INTERNAL', 'stored credential has no credentialSubject');
+  }
+  return subject as Record<string, unknown>;
+}
 
 export function qrRoutes(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
+
+  for (const format of ['svg', 'png'] as const) {
+    const contentType = format === 'svg' ? 'image/svg+xml' : 'image/png';
+    app.openapi(qrRoute(format, contentType), async (c) => {
+      const row = await readableLicence(c, c.req.valid('param').id);
+      const { ecc, size, margin } = c.req.valid('query');
+      const jwsHash = bytesToHex(sha256(utf8(row.jws))).slice(0, 32);
+      const etag = `"${jwsHash}.${format}.${ecc}.${size ?? 'd'}.${margin}.${RENDERER_VERSION}"`;
+      c.header('Cache-Control', QR_CACHE_CONTROL);
+      c.header('ETag', etag);
+      if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+
+      const matrix = qrMatrix(encodeLicenceQr(row.jws), ecc);
+      const modules = matrix.size + 2 * margin;
+      c.header('Content-Disposition', `inline; filename="${fileStem(row)}-qr.${format}"`);
+      c.header('X-QR-Version', String(matrix.version));
+      if (format === 'svg') {
+        const svg = qrSvg(matrix, { margin, size: size ?? modules * DEFAULT_PNG_PIXELS_PER_MODULE });
+        return c.body(svg, 200, { 'Content-Type': 'image/svg+xml' });
+      }
+      const png = qrPng(matrix, { margin, ...(size === undefined ? {} : { width: size }) });
+      return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
+    });
+  }
+
+  app.openapi(cardRoute, async (c) => {
+    const row = await readableLicence(c, c.req.valid('param').id);
+    const { format } = c.req.valid('query');
+    const services = c.var.services;
+    const now = services.clock.now();
+    const [type, authority] = await Promise.all([services.registry.find(row.type), requireAuthority(services.store.db, row.authorityId)]);
+    const margin = 4;
+    const html = renderLicenceCard({
+      licenceId: row.id,
+      credentialId: credentialIdOf(row.id),
+      type,
+      typeCode: row.type,
+      subject: credentialSubjectOf(row.jws),
+      status: effectiveStatus(row, now),
+      statusReason: row.statusReason,
+      supersedes: row.supersedes,
+      supersededBy: row.supersededBy,
+      validFrom: row.validFrom,
+      validUntil: row.validUntil,
+      issuedAt: row.issuedAt,
+      authority: { nameZh: authority.nameZh, nameEn: authority.nameEn, did: authority.did },
+      qr: qrMatrix(encodeLicenceQr(row.jws), 'M'),
+      qrMargin: margin,
+      format,
+      now,
+    });
+    // The card shows the current status, so it is never served from a cache without asking.
+    c.header('Cache-Control', 'private, no-cache');
+    c.header('Content-Disposition', `inline; filename="${fileStem(row)}-card.html"`);
+    return c.html(html, 200);
+  });
+
+  return app;
 }

@@ -36,6 +36,7 @@ import {
 } from '../../services/trust-anchor.js';
 import { buildVerifierBundle, etagMatches } from '../../services/verifier-bundle.js';
 import { requireAction } from '../../services/tokens.js';
+import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { DateTimeString, errorResponses } from '../schemas.js';
 
@@ -224,6 +225,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'get',
       path: '/v1/trust/authorities',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'The trust register: every issuing authority this anchor vouches for (admin, anchor only)',
       security,
@@ -239,6 +241,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'post',
       path: '/v1/trust/authorities',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'Add an issuing authority from its JWKS (inline or URL); one hosted here needs neither (admin, anchor only)',
       security,
@@ -269,6 +272,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'get',
       path: '/v1/trust/authorities/{id}',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'One register entry (admin, anchor only)',
       security,
@@ -287,6 +291,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'patch',
       path: '/v1/trust/authorities/{id}',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'Change names or allowed licence types (admin, anchor only)',
       security,
@@ -313,6 +318,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'post',
         path: `/v1/trust/authorities/{id}/${action}`,
+        middleware: [requireScope('anchor')] as const,
         tags: ['Trust admin'],
         summary: `${action[0]!.toUpperCase()}${action.slice(1)} an authority, effective in the next published list${action === 'withdraw' ? ' (final)' : ''} (admin, anchor only)`,
         security,
@@ -331,6 +337,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'post',
       path: '/v1/trust/authorities/{id}/keys/{kid}/withdraw',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'Withdraw one key (compromise): it leaves the next list, and what it signed stops verifying (admin, anchor only)',
       security,
@@ -349,6 +356,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'post',
       path: '/v1/trust/authorities/{id}/keys/refresh',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: "Re-read a remote authority's JWKS after it rotated: new keys added, missing ones closed now (admin, anchor only)",
       security,
@@ -375,6 +383,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'get',
       path: '/v1/trust/lists',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'Trust lists published so far, newest first (admin, anchor only)',
       security,
@@ -391,6 +400,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
     createRoute({
       method: 'post',
       path: '/v1/trust/lists',
+      middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
       summary: 'Publish a new trust list now: the register as it stands, sequence one above the last (admin, anchor only)',
       security,
