@@ -12,6 +12,7 @@ import type { AppEnv, Services } from './env.js';
 import { errorResponse } from './errors.js';
 import { escapeHtml, htmlPage } from './html.js';
 import { limitBody, requireJsonBody, requireToken } from './middleware.js';
+import { authFailureRateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
 import { registerDocs } from './routes/docs.js';
 import { licenceRoutes } from './routes/licences.js';
@@ -70,6 +71,8 @@ export function createApp(deps: AppDeps) {
       crossOriginResourcePolicy: 'cross-origin',
     }),
   );
+  // After the security headers (a 429 carries them too), before any body is read.
+  app.use('*', authFailureRateLimit({ clock: deps.clock }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
   app.use('*', requireJsonBody);
   app.use('/v1/*', requireToken);

@@ -7,13 +7,26 @@ import { authenticate, requireAction, type Action } from '../services/tokens.js'
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
+/**
+ * Refuses bodies over `maxSize`. A declared Content-Length is checked from the header alone (so the
+ * Node adapter keeps its fast path and never builds a stream for the body); only a body of unknown
+ * length (chunked) is counted while it streams in. GET and HEAD carry no body.
+ */
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ElicenceError('ERR_BODY_TOO_LARGE', `request body must be at most ${maxSize} bytes`);
-    },
-  });
+  const tooLarge = () => {
+    throw new ElicenceError('ERR_BODY_TOO_LARGE', `request body must be at most ${maxSize} bytes`);
+  };
+  const streaming = bodyLimit({ maxSize, onError: tooLarge });
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (!/^\d{1,15}$/.test(length)) throw new ElicenceError('ERR_VALIDATION', 'Content-Length is not a number', { field: 'Content-Length' });
+      return Number(length) > maxSize ? tooLarge() : next();
+    }
+    return streaming(c, next);
+  };
 }
 
 /**

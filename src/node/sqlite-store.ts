@@ -4,7 +4,9 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import * as schema from '../db/schema.js';
 import { asConstraintViolation, createExclusiveRunner, type Db, type Statement, type Store } from '../db/store.js';
 
@@ -24,6 +26,7 @@ export function openSqliteStore(filename: string): SqliteStore {
   cachePreparedStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  const stopCheckpoints = startBackgroundCheckpoints(filename, sqlite);
   const exclusive = createExclusiveRunner();
   const runAll = sqlite.transaction((statements: readonly Statement[]) => {
     for (const statement of statements) statement.run();
@@ -40,7 +43,10 @@ export function openSqliteStore(filename: string): SqliteStore {
       }
     },
     insert: preparedInserts(db as unknown as Db),
-    close: () => sqlite.close(),
+    close: () => {
+      stopCheckpoints();
+      sqlite.close();
+    },
   };
 }
 
@@ -88,4 +94,33 @@ function preparedInserts(db: Db): Store['insert'] {
     const statement = prepared;
     return { run: () => statement.run(values) };
   };
+}
+
+const CHECKPOINT_WORKER = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.filename);
+db.pragma('busy_timeout = 5000');
+setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy or closing: next round */ }
+}, workerData.intervalMs);
+`;
+
+/**
+ * WAL checkpoints copy pages into the database file and fsync it; done by the serving connection they
+ * stall every request behind them. A worker thread with its own connection checkpoints instead
+ * (PASSIVE: it never blocks writers), and the serving connection's auto-checkpoint only remains as a
+ * backstop for a WAL that grows past ~200 MB. In-memory databases have no WAL to checkpoint.
+ */
+function startBackgroundCheckpoints(filename: string, sqlite: Database.Database, intervalMs = 500): () => void {
+  if (filename === ':memory:' || filename === '') return () => undefined;
+  sqlite.pragma('wal_autocheckpoint = 50000');
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { filename, driver, intervalMs } });
+  worker.unref();
+  worker.on('error', (error) => {
+    console.warn('background WAL checkpoints stopped; falling back to automatic ones:', error.message);
+    sqlite.pragma('wal_autocheckpoint = 1000');
+  });
+  return () => void worker.terminate();
 }
