@@ -298,6 +298,22 @@ describe('STATUS_UNKNOWN', () => {
     expect(result.statusAge).toBe(3 * 86_400 + 3600);
   });
 
+  it('replayed status list: an older copy than one already seen is refused, even though it is genuine', async () => {
+    const first = await verify(hangzhouLicence, w.bundle, w.options());
+    expect(first.verdict).toBe('VALID');
+    const url = statusUrl(w.hangzhou, 'revocation');
+    const used = first.statusLists.find((l) => l.url === url)!;
+    expect(used.purpose).toBe('revocation');
+    // The inspector has since seen a newer revocation list (one that might revoke this licence)...
+    const seen = { [url]: used.issuedAt + 60_000 };
+    // ...so the older, genuinely signed list it is offered again does not make the licence VALID.
+    const replayed = await verify(hangzhouLicence, w.bundle, w.options({ statusListsSeen: seen }));
+    expectFailure(replayed, 'STATUS_UNKNOWN', 'revocation', 'ERR_STATUS_LIST_REPLAYED');
+    expect(replayed.statusLists.map((l) => l.purpose)).toEqual(['suspension']);
+    // The same list, or a newer one, is fine.
+    expect((await verify(hangzhouLicence, w.bundle, w.options({ statusListsSeen: { [url]: used.issuedAt } }))).verdict).toBe('VALID');
+  });
+
   it('forged status list: signed by an untrusted key, or by another authority', async () => {
     const rogue = await makeKey();
     const forged = await signStatusList(w.hangzhou, 'revocation', { key: rogue });

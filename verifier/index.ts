@@ -16,6 +16,7 @@ export {
   type LicenceDisplay,
   type LicenceField,
   type TrustListUsed,
+  type StatusListUsed,
   type Verdict,
   type VerifierCode,
   type VerifyResult,

@@ -14,6 +14,11 @@ export interface VerifyOptions {
   trustListGraceSeconds?: number;
   /** Highest trust list sequence already seen, per anchor id: older lists are refused as replays. */
   trustListSequences?: Readonly<Record<string, number>>;
+  /**
+   * Newest status list already seen, per list URL (ms since the epoch it was signed, as returned in
+   * `statusLists` of an earlier result): an older copy of that list is refused as a replay.
+   */
+  statusListsSeen?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
@@ -27,6 +32,7 @@ export interface ResolvedOptions {
   maxStatusAgeSeconds: number;
   graceSeconds: number;
   minSequences: Readonly<Record<string, number>>;
+  statusListsSeen: Readonly<Record<string, number>>;
 }
 
 function seconds(value: unknown, fallback: number, name: string): number {
@@ -47,5 +53,6 @@ export function resolveOptions(options: VerifyOptions | undefined): ResolvedOpti
     maxStatusAgeSeconds: seconds(options.maxStatusAgeSeconds, DEFAULT_MAX_STATUS_AGE_SECONDS, 'maxStatusAgeSeconds'),
     graceSeconds: seconds(options.trustListGraceSeconds, DEFAULT_TRUST_LIST_GRACE_SECONDS, 'trustListGraceSeconds'),
     minSequences: options.trustListSequences ?? {},
+    statusListsSeen: options.statusListsSeen ?? {},
   };
 }

@@ -49,6 +49,7 @@ export type VerifierCode =
   | 'ERR_STATUS_LIST_MISSING'
   | 'ERR_STATUS_LIST_INVALID'
   | 'ERR_STATUS_LIST_STALE'
+  | 'ERR_STATUS_LIST_REPLAYED'
   | 'ERR_STATUS_INDEX_OUT_OF_RANGE';
 
 export type CheckCode = ErrorCode | VerifierCode;
@@ -100,6 +101,15 @@ export interface VerifyResult {
   trustListAge?: number;
   /** Every trust list accepted (persist the highest `sequence` per anchor to refuse replays later). */
   trustLists: TrustListUsed[];
+  /** Every status list used, with when it was signed (persist the newest per URL to refuse replays later). */
+  statusLists: StatusListUsed[];
+}
+
+export interface StatusListUsed {
+  url: string;
+  purpose: 'revocation' | 'suspension';
+  /** When the list was signed, ms since the epoch. */
+  issuedAt: number;
 }
 
 /** Which verdict a failed check points to. */

@@ -16,7 +16,7 @@ import { parseLicence, type ParsedLicence } from './licence.js';
 import { resolveOptions, type ResolvedOptions, type VerifyOptions } from './options.js';
 import { findStatusList } from './status.js';
 import { trustedLists, type TrustState } from './trust.js';
-import { CHECK_NAMES, verdictOf, type Check, type CheckCode, type CheckName, type LicenceDisplay, type Verdict, type VerifyResult } from './verdict.js';
+import { CHECK_NAMES, verdictOf, type Check, type CheckCode, type CheckName, type LicenceDisplay, type StatusListUsed, type Verdict, type VerifyResult } from './verdict.js';
 
 const LICENCE_POLICY: JwsPolicy = { typ: VC_JWT_TYP, cty: VC_JWT_CTY, maxLength: 64 * 1024 };
 
@@ -27,6 +27,7 @@ class Report {
   licence: LicenceDisplay | undefined;
   statusAge: number | undefined;
   trustListAge: number | undefined;
+  statusLists: StatusListUsed[] = [];
   trust: TrustState | undefined;
 
   ok(name: CheckName, message: string): void {
@@ -51,6 +52,7 @@ class Report {
       if (verdict !== undefined) this.implied.set(name, verdict);
     }
     this.statusAge = other.statusAge;
+    this.statusLists = other.statusLists;
   }
 
   result(): VerifyResult {
@@ -70,6 +72,7 @@ class Report {
         inGrace: l.inGrace,
         ...(l.federation ? { vouchedBy: l.federation.vouchedBy } : {}),
       })),
+      statusLists: this.statusLists,
     };
   }
 }
@@ -185,6 +188,13 @@ async function checkStatus(report: Report, licence: ParsedLicence, bundle: Verif
       report.fail(purpose, lookup.code, lookup.message, 'STATUS_UNKNOWN');
       continue;
     }
+    const seen = options.statusListsSeen[entry.listUrl];
+    if (seen !== undefined && lookup.list.issuedAt < seen) {
+      // An older copy than one already seen could hide a revocation made since: never use it.
+      report.fail(purpose, 'ERR_STATUS_LIST_REPLAYED', `the ${purpose} list is older (${formatDateTime(lookup.list.issuedAt)}) than one already seen (${formatDateTime(seen)})`, 'STATUS_UNKNOWN');
+      continue;
+    }
+    report.statusLists.push({ url: entry.listUrl, purpose, issuedAt: lookup.list.issuedAt });
     found.push(lookup.list);
     if (entry.index >= lookup.list.bits.length) {
       report.fail(purpose, 'ERR_STATUS_INDEX_OUT_OF_RANGE', `index ${entry.index} is beyond the list's ${lookup.list.bits.length} entries`, 'STATUS_UNKNOWN');

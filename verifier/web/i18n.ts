@@ -185,6 +185,7 @@ export const CODE_REASON: Record<Lang, Partial<Record<string, string>>> = {
     ERR_TRUST_ANCHOR_UNKNOWN: '信任列表不是由已固定的信任锚签发的。',
     ERR_STATUS_LIST_MISSING: '缺少该发证机关的状态列表。',
     ERR_STATUS_LIST_STALE: '状态列表已过期或太旧。',
+    ERR_STATUS_LIST_REPLAYED: '状态列表比已见过的版本旧：请同步。',
   },
   en: {
     ERR_JWS_SIGNATURE: 'The digital signature does not match: the content was changed.',
@@ -202,6 +203,7 @@ export const CODE_REASON: Record<Lang, Partial<Record<string, string>>> = {
     ERR_TRUST_ANCHOR_UNKNOWN: 'The trust list is not signed by a pinned trust anchor.',
     ERR_STATUS_LIST_MISSING: "The authority's status list is missing.",
     ERR_STATUS_LIST_STALE: 'The status list is expired or too old.',
+    ERR_STATUS_LIST_REPLAYED: 'The status list is older than one already seen: sync.',
   },
 };
 

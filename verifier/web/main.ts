@@ -12,7 +12,19 @@ import { readQrFromFile } from './qr-decode.js';
 import { renderResult } from './result-view.js';
 import { dataAges, type Freshness } from './signed-times.js';
 import { warmUp } from './warm-up.js';
-import { loadAnchors, loadBundle, loadSequences, saveAnchors, saveBundle, saveSequences, forgetAnchors, type PinnedAnchors, type StoredBundle } from './storage.js';
+import {
+  forgetAnchors,
+  loadAnchors,
+  loadBundle,
+  loadSequences,
+  loadStatusListsSeen,
+  saveAnchors,
+  saveBundle,
+  saveSequences,
+  saveStatusListsSeen,
+  type PinnedAnchors,
+  type StoredBundle,
+} from './storage.js';
 
 const EMPTY_BUNDLE: VerifierBundle = { version: 1, generatedAt: '1970-01-01T00:00:00Z', trustLists: [], statusLists: [] };
 
@@ -21,9 +33,10 @@ const state: {
   stored: StoredBundle | undefined;
   anchors: PinnedAnchors | undefined;
   sequences: Record<string, number>;
+  statusListsSeen: Record<string, number>;
   camera: CameraScan | undefined;
   last: VerifyResult | undefined;
-} = { lang: initialLang(), stored: undefined, anchors: undefined, sequences: {}, camera: undefined, last: undefined };
+} = { lang: initialLang(), stored: undefined, anchors: undefined, sequences: {}, statusListsSeen: {}, camera: undefined, last: undefined };
 
 const t = () => TEXTS[state.lang];
 
@@ -157,16 +170,27 @@ function closeResult(): void {
   state.last = undefined;
 }
 
-/** Keeps the highest trust list sequence seen per anchor, so an older list is refused from now on. */
-async function rememberSequences(result: VerifyResult): Promise<void> {
-  let changed = false;
+/**
+ * Keeps the highest trust list sequence per anchor and the newest status list per URL that a verdict
+ * used, so an older list (a replay that could hide a withdrawal or a revocation) is refused from now on.
+ */
+async function rememberSeen(result: VerifyResult): Promise<void> {
+  let sequencesChanged = false;
   for (const list of result.trustLists) {
     if ((state.sequences[list.anchorId] ?? -1) < list.sequence) {
       state.sequences = { ...state.sequences, [list.anchorId]: list.sequence };
-      changed = true;
+      sequencesChanged = true;
     }
   }
-  if (changed) await saveSequences(state.sequences);
+  let listsChanged = false;
+  for (const list of result.statusLists) {
+    if ((state.statusListsSeen[list.url] ?? -1) < list.issuedAt) {
+      state.statusListsSeen = { ...state.statusListsSeen, [list.url]: list.issuedAt };
+      listsChanged = true;
+    }
+  }
+  if (sequencesChanged) await saveSequences(state.sequences);
+  if (listsChanged) await saveStatusListsSeen(state.statusListsSeen);
 }
 
 const currentAnchors = () => BUILT_IN_ANCHORS ?? { keys: state.anchors?.keys ?? [] };
@@ -179,13 +203,17 @@ function warm(): void {
 /** From a decoded QR text to the verdict on screen; measured with performance marks. */
 async function verifyText(text: string): Promise<void> {
   performance.mark('elicence:decoded');
-  const result = await verify(text.trim(), state.stored?.bundle ?? EMPTY_BUNDLE, { anchors: currentAnchors(), trustListSequences: state.sequences });
+  const result = await verify(text.trim(), state.stored?.bundle ?? EMPTY_BUNDLE, {
+    anchors: currentAnchors(),
+    trustListSequences: state.sequences,
+    statusListsSeen: state.statusListsSeen,
+  });
   state.last = result;
   showResult(result);
   performance.mark('elicence:verdict');
   const measure = performance.measure('elicence:decode-to-verdict', 'elicence:decoded', 'elicence:verdict');
   byId('result').dataset.ms = measure.duration.toFixed(1);
-  void rememberSequences(result);
+  void rememberSeen(result);
 }
 
 async function onFile(input: HTMLInputElement): Promise<void> {
@@ -250,7 +278,7 @@ function wire(): void {
 
 async function start(): Promise<void> {
   wire();
-  [state.stored, state.anchors, state.sequences] = await Promise.all([loadBundle(), loadAnchors(), loadSequences()]);
+  [state.stored, state.anchors, state.sequences, state.statusListsSeen] = await Promise.all([loadBundle(), loadAnchors(), loadSequences(), loadStatusListsSeen()]);
   applyLanguage();
   warm();
   document.body.dataset.ready = 'true';

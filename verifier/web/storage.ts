@@ -31,3 +31,6 @@ export const saveAnchors = (value: PinnedAnchors) => set('anchors', value, db())
 export const forgetAnchors = () => del('anchors', db());
 export const loadSequences = async () => (await get<Record<string, number>>('sequences', db())) ?? {};
 export const saveSequences = (value: Record<string, number>) => set('sequences', value, db());
+/** Per status list URL: when the newest copy used was signed, so an older copy is refused later. */
+export const loadStatusListsSeen = async () => (await get<Record<string, number>>('statusListsSeen', db())) ?? {};
+export const saveStatusListsSeen = (value: Record<string, number>) => set('statusListsSeen', value, db());

@@ -1,7 +1,8 @@
 /**
  * The small state file kept next to a bundle (`<bundle>.state.json`, or `--state`): the highest trust
- * list sequence seen per anchor, so a later run refuses an older list (a replay) even from another
- * bundle file, and what the last sync got (source URL, ETag, generatedAt) for incremental refresh.
+ * list sequence seen per anchor and the newest status list seen per URL, so a later run refuses an
+ * older list (a replay) even from another bundle file, and what the last sync got (source URL, ETag,
+ * generatedAt) for incremental refresh.
  * A missing file is an empty state; a corrupt one is an error, never silently reset (that would
  * re-open the replay window).
  */
@@ -20,6 +21,8 @@ export interface SyncRecord {
 export interface VerifierState {
   version: 1;
   trustListSequences: Record<string, number>;
+  /** Per status list URL: when the newest copy used was signed (ms since the epoch). */
+  statusListsSeen: Record<string, number>;
   sync?: SyncRecord;
 }
 
@@ -38,7 +41,7 @@ export function readState(path: string, cwd: string): VerifierState {
   try {
     bytes = readUserFile(path, { cwd, label: '--state', maxBytes: MAX_STATE_BYTES });
   } catch (error) {
-    if (error instanceof ElicenceError && error.code === 'ERR_FILE_NOT_FOUND') return { version: 1, trustListSequences: {} };
+    if (error instanceof ElicenceError && error.code === 'ERR_FILE_NOT_FOUND') return { version: 1, trustListSequences: {}, statusListsSeen: {} };
     throw error;
   }
   let value: unknown;
@@ -53,7 +56,16 @@ export function readState(path: string, cwd: string): VerifierState {
     if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0) throw corrupt(path, `bad sequence for ${anchor}`);
     sequences[anchor] = sequence;
   }
-  const state: VerifierState = { version: 1, trustListSequences: sequences };
+  // Absent in state files written before status lists were remembered: start empty.
+  const statusListsSeen: Record<string, number> = {};
+  if (value.statusListsSeen !== undefined) {
+    if (!isRecord(value.statusListsSeen)) throw corrupt(path, 'bad statusListsSeen');
+    for (const [url, issuedAt] of Object.entries(value.statusListsSeen)) {
+      if (typeof issuedAt !== 'number' || !Number.isSafeInteger(issuedAt) || issuedAt < 0) throw corrupt(path, `bad time for status list ${url}`);
+      statusListsSeen[url] = issuedAt;
+    }
+  }
+  const state: VerifierState = { version: 1, trustListSequences: sequences, statusListsSeen };
   const sync = value.sync;
   if (sync !== undefined) {
     if (!isRecord(sync) || typeof sync.url !== 'string' || typeof sync.generatedAt !== 'string' || (sync.etag !== undefined && typeof sync.etag !== 'string')) {
@@ -75,6 +87,19 @@ export function raiseSequences(state: VerifierState, seen: ReadonlyArray<{ ancho
     const known = state.trustListSequences[anchorId];
     if (known === undefined || sequence > known) {
       state.trustListSequences[anchorId] = sequence;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** Raises the stored status list times to those used; true when anything changed. */
+export function raiseStatusListsSeen(state: VerifierState, used: ReadonlyArray<{ url: string; issuedAt: number }>): boolean {
+  let changed = false;
+  for (const { url, issuedAt } of used) {
+    const known = state.statusListsSeen[url];
+    if (known === undefined || issuedAt > known) {
+      state.statusListsSeen[url] = issuedAt;
       changed = true;
     }
   }

@@ -14,7 +14,7 @@ import { formatHuman } from './format.js';
 import { readLicenceInput } from './input.js';
 import type { CliIo } from './io.js';
 import { pickLang } from './locale.js';
-import { raiseSequences, readState, stateFileFor, writeState } from './state.js';
+import { raiseSequences, raiseStatusListsSeen, readState, stateFileFor, writeState } from './state.js';
 
 export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
   const anchors = readAnchorFiles(args.anchors, io.cwd);
@@ -38,14 +38,17 @@ export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
     now,
     maxStatusAgeSeconds,
     trustListSequences: { ...state.trustListSequences },
+    statusListsSeen: { ...state.statusListsSeen },
   });
 
-  if (raiseSequences(state, result.trustLists)) {
+  const raisedTrust = raiseSequences(state, result.trustLists);
+  const raisedStatus = raiseStatusListsSeen(state, result.statusLists);
+  if (raisedTrust || raisedStatus) {
     try {
       writeState(statePath, io.cwd, state);
     } catch (error) {
       // The verdict stands; only the replay memory could not be kept. Say so loudly.
-      io.stderr(`warning: ${error instanceof ElicenceError ? error.message : String(error)}; trust list sequences not remembered\n`);
+      io.stderr(`warning: ${error instanceof ElicenceError ? error.message : String(error)}; trust and status list versions not remembered\n`);
     }
   }
 
