@@ -19,22 +19,34 @@ ALPHABET.split('').forEach((c, i) => {
   BASE64URL_VALUES[c.charCodeAt(0)] = i;
 });
 
+const CODES = new Uint8Array(64).map((_, i) => ALPHABET.charCodeAt(i));
+
+/** base64url without padding. Writes ASCII codes into a buffer and decodes it once (no string concatenation). */
 export function base64url(bytes: Uint8Array): string {
-  let out = '';
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil((n * 4) / 3));
+  let o = 0;
   let i = 0;
-  for (; i + 3 <= bytes.length; i += 3) {
+  for (; i + 3 <= n; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[v >> 18]! + ALPHABET[(v >> 12) & 63]! + ALPHABET[(v >> 6) & 63]! + ALPHABET[v & 63]!;
+    out[o++] = CODES[v >> 18]!;
+    out[o++] = CODES[(v >> 12) & 63]!;
+    out[o++] = CODES[(v >> 6) & 63]!;
+    out[o++] = CODES[v & 63]!;
   }
-  const rest = bytes.length - i;
+  const rest = n - i;
   if (rest === 1) {
     const v = bytes[i]!;
-    out += ALPHABET[v >> 2]! + ALPHABET[(v & 3) << 4]!;
+    out[o++] = CODES[v >> 2]!;
+    out[o++] = CODES[(v & 3) << 4]!;
   } else if (rest === 2) {
     const v = (bytes[i]! << 8) | bytes[i + 1]!;
-    out += ALPHABET[v >> 10]! + ALPHABET[(v >> 4) & 63]! + ALPHABET[(v & 15) << 2]!;
+    out[o++] = CODES[v >> 10]!;
+    out[o++] = CODES[(v >> 4) & 63]!;
+    out[o++] = CODES[(v & 15) << 2]!;
   }
-  return out;
+  // ASCII is valid UTF-8, and TextDecoder is native everywhere (Node, browsers, workerd).
+  return utf8Decoder.decode(out.subarray(0, o));
 }
 
 function sextet(text: string, i: number): number {

@@ -144,7 +144,8 @@ export const idempotencyKeys = sqliteTable(
 
 /**
  * Append-only, hash-chained audit log. `seq` is dense (previous + 1) and unique, so two writers
- * racing for the same head cannot both commit. hash = SHA-256(prevHash || canonical content).
+ * racing for the same head cannot both commit. hash = SHA-256 of the JSON array [prevHash, seq, at,
+ * authorityId, actor, action, subjectId, contentJson] (src/services/audit.ts entryHash).
  */
 export const auditLog = sqliteTable(
   'audit_log',

@@ -42,9 +42,13 @@ interface HashedFields {
   prevHash: string;
 }
 
+/**
+ * SHA-256 over the previous hash and every recorded column, as a JSON array in a fixed order (the
+ * content is already canonical JSON text): any edit to any column, or a re-linked row, changes it.
+ */
 export function entryHash(fields: HashedFields): string {
-  const { prevHash, ...rest } = fields;
-  return bytesToHex(sha256(utf8(`${prevHash}\n${canonicalJson(rest)}`)));
+  const { prevHash, seq, at, authorityId, actor, action, subjectId, contentJson } = fields;
+  return bytesToHex(sha256(utf8(JSON.stringify([prevHash, seq, at, authorityId, actor, action, subjectId, contentJson]))));
 }
 
 /**

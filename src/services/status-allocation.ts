@@ -4,7 +4,7 @@
  * unique slot indexes and the lists' capacity CHECK make a double allocation impossible; a race only
  * costs a retry.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { StatusPurpose } from '../core/credential.js';
 import { licences, statusLists } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
@@ -34,11 +34,18 @@ const slotColumns = (purpose: StatusPurpose) =>
     ? { list: licences.revocationListId, index: licences.revocationIndex }
     : { list: licences.suspensionListId, index: licences.suspensionIndex };
 
-async function usedIndices(db: Db, purpose: StatusPurpose, listId: string): Promise<Set<number>> {
+/** A bitmap of the list's used indices: read from the database once, then kept up to date by this process. */
+async function usedBitmap(db: Db, purpose: StatusPurpose, list: ListState): Promise<Uint8Array> {
+  if (list.used) return list.used;
   const columns = slotColumns(purpose);
-  const rows = await db.select({ index: columns.index }).from(licences).where(eq(columns.list, listId));
-  return new Set(rows.map((r) => r.index));
+  const rows = await db.select({ index: columns.index }).from(licences).where(eq(columns.list, list.id));
+  const used = new Uint8Array(Math.ceil(list.size / 8));
+  for (const { index } of rows) used[index >> 3]! |= 1 << (index & 7);
+  list.used = used;
+  return used;
 }
+
+const isSet = (bitmap: Uint8Array, index: number) => (bitmap[index >> 3]! & (1 << (index & 7))) !== 0;
 
 async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: number): Promise<boolean> {
   const queries = prepared(db);
@@ -50,7 +57,7 @@ async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: num
 async function drawFromList(
   db: Db,
   purpose: StatusPurpose,
-  list: { id: string; size: number; allocated: number },
+  list: ListState,
   count: number,
   checkEach = false,
 ): Promise<number[]> {
@@ -58,9 +65,9 @@ async function drawFromList(
   const free = list.size - list.allocated;
   if (free - count < list.size / 64) {
     // Nearly full: enumerate the free indices and shuffle-pick, so the draw stays uniform and bounded.
-    const used = await usedIndices(db, purpose, list.id);
+    const used = await usedBitmap(db, purpose, list);
     const candidates: number[] = [];
-    for (let i = 0; i < list.size; i++) if (!used.has(i)) candidates.push(i);
+    for (let i = 0; i < list.size; i++) if (!isSet(used, i)) candidates.push(i);
     for (let i = 0; i < count; i++) {
       const j = i + randomBelow(candidates.length - i);
       [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
@@ -70,16 +77,35 @@ async function drawFromList(
   }
   // Mostly empty: rejection sampling. While the chance that any drawn slot is taken stays under 1/64
   // (count x fill), a collision is left to the unique slot index (the commit fails and the caller
-  // draws again, checking); otherwise every candidate is checked.
-  const used = list.allocated > list.size / 2 ? await usedIndices(db, purpose, list.id) : undefined;
+  // draws again, checking); otherwise candidates are checked, a round of them per query.
+  // Past half full, or for a large batch, the bitmap of used indices beats a query per round.
+  const used = list.used ?? (list.allocated > list.size / 2 || (count >= 256 && list.allocated > 0) ? await usedBitmap(db, purpose, list) : undefined);
   const check = checkEach || count * list.allocated * 64 >= list.size;
   while (picked.size < count) {
-    const index = randomBelow(list.size);
-    if (picked.has(index)) continue;
-    if (used ? used.has(index) : check && (await isUsed(db, purpose, list.id, index))) continue;
-    picked.add(index);
+    const round = new Set<number>();
+    while (round.size < count - picked.size) {
+      const index = randomBelow(list.size);
+      if (!picked.has(index) && !(used && isSet(used, index))) round.add(index);
+    }
+    const taken = check && !used ? await takenAmong(db, purpose, list.id, [...round]) : new Set<number>();
+    for (const index of round) if (!taken.has(index)) picked.add(index);
   }
   return [...picked];
+}
+
+/** Which of `candidates` are already used in the list: one query per 90 (D1 binds at most 100). */
+async function takenAmong(db: Db, purpose: StatusPurpose, listId: string, candidates: number[]): Promise<Set<number>> {
+  if (candidates.length === 1) return (await isUsed(db, purpose, listId, candidates[0]!)) ? new Set(candidates) : new Set();
+  const columns = slotColumns(purpose);
+  const taken = new Set<number>();
+  for (let i = 0; i < candidates.length; i += 90) {
+    const rows = await db
+      .select({ index: columns.index })
+      .from(licences)
+      .where(and(eq(columns.list, listId), inArray(columns.index, candidates.slice(i, i + 90))));
+    for (const row of rows) taken.add(row.index);
+  }
+  return taken;
 }
 
 /** What this process knows of an authority's current list per purpose; the database stays the judge. */
@@ -88,6 +114,8 @@ interface ListState {
   seq: number;
   size: number;
   allocated: number;
+  /** Used indices, once loaded (large draws and fuller lists); updated as this process commits. */
+  used?: Uint8Array;
 }
 
 const listStates = new WeakMap<Db, Map<string, ListState>>();
@@ -148,7 +176,9 @@ export async function planSlots(
     seq++;
     const take = Math.min(remaining, listSize);
     const id = statusListId(authorityId, purpose, seq);
-    for (const index of await drawFromList(db, purpose, { id, size: listSize, allocated: 0 }, take)) plan.slots.push({ purpose, listId: id, index });
+    for (const index of await drawFromList(db, purpose, { id, seq, size: listSize, allocated: 0, used: new Uint8Array(Math.ceil(listSize / 8)) }, take)) {
+      plan.slots.push({ purpose, listId: id, index });
+    }
     plan.lists.push({ id, seq, take, isNew: true, size: listSize });
     remaining -= take;
   }
@@ -164,14 +194,21 @@ export function slotPlanStatements(db: Db, plan: SlotPlan, now: number): Stateme
   );
 }
 
-/** After a plan committed: this process now knows the lists' new counts. */
+/** After a plan committed: this process now knows the lists' new counts and used indices. */
 export function recordCommittedPlan(db: Db, plan: SlotPlan): void {
   const key = `${plan.authorityId}/${plan.purpose}`;
   const states = statesOf(db);
   for (const list of plan.lists) {
-    const known = states.get(key);
-    if (list.isNew) states.set(key, { id: list.id, seq: list.seq, size: list.size, allocated: list.take });
-    else if (known?.id === list.id) known.allocated += list.take;
+    let known = states.get(key);
+    if (list.isNew) {
+      known = { id: list.id, seq: list.seq, size: list.size, allocated: list.take, used: new Uint8Array(Math.ceil(list.size / 8)) };
+      states.set(key, known);
+    } else if (known?.id === list.id) {
+      known.allocated += list.take;
+    } else {
+      continue;
+    }
+    if (known.used) for (const slot of plan.slots) if (slot.listId === list.id) known.used[slot.index >> 3]! |= 1 << (slot.index & 7);
   }
 }
 
