@@ -79,22 +79,28 @@ function cachePreparedStatements(sqlite: Database.Database, limit = 512): void {
  * a placeholder per cell, so the hot path binds values instead of rebuilding SQL.
  */
 function preparedInserts(db: Db): Store['insert'] {
-  const cache = new Map<string, { run(values: Record<string, unknown>): unknown }>();
+  type Prepared = { statement: { run(values: Record<string, unknown>): unknown }; names: string[][] };
+  const cache = new Map<string, Prepared>();
   return (table, rows) => {
     const columns = Object.keys(rows[0] ?? {});
     const key = `${getTableConfig(table as SQLiteTable).name}|${columns.join(',')}|${rows.length}`;
     let prepared = cache.get(key);
     if (!prepared) {
-      const placeholders = rows.map((_, r) => Object.fromEntries(columns.map((c) => [c, sql.placeholder(`${r}.${c}`)])));
-      prepared = db.insert(table).values(placeholders as never).prepare() as unknown as { run(values: Record<string, unknown>): unknown };
+      const names = rows.map((_, r) => columns.map((c) => `${r}.${c}`));
+      const placeholders = names.map((rowNames) => Object.fromEntries(columns.map((c, i) => [c, sql.placeholder(rowNames[i]!)])));
+      const statement = db.insert(table).values(placeholders as never).prepare() as unknown as Prepared['statement'];
       if (cache.size > 256) cache.clear();
+      prepared = { statement, names };
       cache.set(key, prepared);
     }
+    const { statement, names } = prepared;
     const values: Record<string, unknown> = {};
     rows.forEach((row, r) => {
-      for (const c of columns) values[`${r}.${c}`] = (row as Record<string, unknown>)[c] ?? null;
+      const rowNames = names[r]!;
+      columns.forEach((c, i) => {
+        values[rowNames[i]!] = (row as Record<string, unknown>)[c] ?? null;
+      });
     });
-    const statement = prepared;
     return { run: () => statement.run(values) };
   };
 }
