@@ -15,6 +15,7 @@ import { qrMatrix, qrPng } from '../src/app/qr-image.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
+import { readSvgWithJsQr } from './helpers/qr-read.js';
 
 interface Licence {
   id: string;
@@ -171,20 +172,6 @@ describe('GET /v1/licences/{id}/qr.svg', () => {
   });
 });
 
-/** Draws the `M x y h w v1 h-w z` runs of our SVG into RGBA at 4 pixels per unit and reads it with jsQR. */
-function readSvgWithJsQr(svg: string): string | undefined {
-  const total = Number(/viewBox="0 0 (\d+) \d+"/.exec(svg)![1]);
-  const scale = 4;
-  const side = total * scale;
-  const rgba = new Uint8ClampedArray(side * side * 4).fill(255);
-  for (const run of svg.matchAll(/M(\d+) (\d+)h(\d+)v1h-\d+z/g)) {
-    const [x, y, w] = [Number(run[1]), Number(run[2]), Number(run[3])];
-    for (let py = y * scale; py < (y + 1) * scale; py++) {
-      for (let px = x * scale; px < (x + w) * scale; px++) rgba.fill(0, (py * side + px) * 4, (py * side + px) * 4 + 3);
-    }
-  }
-  return jsQR(rgba, side, side)?.data;
-}
 
 describe('QR route options and access', () => {
   it.each([
