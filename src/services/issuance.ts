@@ -153,7 +153,6 @@ export interface IssueResult {
   replayed: boolean;
 }
 
-/** What the idempotency keys say before anything is issued. */
 /** Licences drawn and signed, not yet committed. */
 interface Draft {
   seen: IdempotencyState;
@@ -166,6 +165,7 @@ interface Draft {
 
 const isDraft = (value: IssueResult | Draft): value is Draft => 'rows' in value;
 
+/** What the idempotency keys say before anything is issued. */
 interface IdempotencyState {
   /** The whole request was seen before: its licences. */
   replay?: string[];
@@ -253,10 +253,10 @@ export async function issueLicences(
         };
       }),
     );
-  return { seen, fresh, now, revocation, suspension, rows };
+    return { seen, fresh, now, revocation, suspension, rows };
   };
 
-  /** Under the lock: re-checks the draft and commits it, or reports it stale. */
+  /** Under the lock: commits the draft, or reports it stale when a constraint says it went stale. */
   const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft): Promise<IssueResult | 'stale'> => {
     // Another request may have used the same idempotency keys while we signed: their primary key
     // makes this commit fail, and the next draft answers with that request's licences.
@@ -329,22 +329,22 @@ export async function issueLicences(
     return { licences: ordered, replayed: false };
   };
 
-for (let attempt = 1; ; attempt++) {
-  // First try: sign outside the lock so requests overlap. If that draft went stale (a list filled
-  // or a key was used meanwhile), draw and sign under the lock, which cannot go stale in-process.
-  const result =
-    attempt === 1
-      ? await (async () => {
-          const first = await draft(false);
-          return isDraft(first) ? store.exclusive(() => commitDraft(first)) : first;
-        })()
-      : await store.exclusive(async () => {
-          const again = await draft(true);
-          return isDraft(again) ? commitDraft(again) : again;
-        });
-  if (result !== 'stale') return result;
-  if (attempt >= MAX_ATTEMPTS) throw new ElicenceError('ERR_CONFLICT', 'could not issue under contention; retry the request');
-}
+  for (let attempt = 1; ; attempt++) {
+    // First try: sign outside the lock so requests overlap. If that draft went stale (a list filled
+    // or a key was used meanwhile), draw and sign under the lock, which cannot go stale in-process.
+    const result =
+      attempt === 1
+        ? await (async () => {
+            const first = await draft(false);
+            return isDraft(first) ? store.exclusive(() => commitDraft(first)) : first;
+          })()
+        : await store.exclusive(async () => {
+            const again = await draft(true);
+            return isDraft(again) ? commitDraft(again) : again;
+          });
+    if (result !== 'stale') return result;
+    if (attempt >= MAX_ATTEMPTS) throw new ElicenceError('ERR_CONFLICT', 'could not issue under contention; retry the request');
+  }
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
