@@ -1,6 +1,6 @@
 /**
- * Issuing licences: validate every request first, then, in one exclusive section, draw status slots,
- * sign, and commit the licences, slot counters, idempotency record and audit entries together.
+ * Issuing licences: validate every request first, draw status slots and sign (outside the write lock),
+ * then commit the licences, slot counters, idempotency records and audit entries in one transaction.
  */
 import { inArray } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
