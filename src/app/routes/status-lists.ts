@@ -3,11 +3,10 @@
  * `statusListCredential`. Signed vc+jwt by default (or on `Accept: application/vc+jwt`), the unsigned
  * credential JSON on `application/json` / `application/ld+json`.
  *
- * Caching: `Cache-Control: public, max-age=0, s-maxage=1, must-revalidate` with a strong ETag. A change
- * must show within a second: clients revalidate every time (a 304 of a few bytes), shared caches such as
- * the Workers edge may keep a copy for one second, which absorbs bursts without breaking that promise.
- * The server only re-signs when the list's version moved (or half its validity passed). `Vary: Accept`
- * because one URL has two representations (each with its own ETag).
+ * Caching: `Cache-Control: public, max-age=0, must-revalidate` with a strong ETag. A change must show
+ * within a second, so no cache may serve a stored copy unvalidated; revalidation with If-None-Match
+ * costs a 304 of a few bytes, and the server only re-signs when the list's version moved (or half its
+ * ttl passed). `Vary: Accept` because one URL has two representations (each with its own ETag).
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -19,7 +18,7 @@ import { errorResponses } from '../schemas.js';
 
 const VC_JWT = 'application/vc+jwt';
 const SUPPORTED = [VC_JWT, 'application/json', 'application/ld+json'];
-export const STATUS_LIST_CACHE_CONTROL = 'public, max-age=0, s-maxage=1, must-revalidate';
+export const STATUS_LIST_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 
 /** True when an If-None-Match header names `etag` (weak comparison, as RFC 9110 asks for this header). */
 export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
@@ -39,7 +38,7 @@ const route = createRoute({
   summary: 'A Bitstring Status List credential (W3C Bitstring Status List v1.0)',
   description:
     'Signed as vc+jwt when Accept is application/vc+jwt or states no preference; the unsigned credential JSON for application/json or application/ld+json. ' +
-    'Served with a strong ETag (If-None-Match gives 304) and Cache-Control: public, max-age=0, s-maxage=1, must-revalidate; a status change is visible within a second.',
+    'Served with a strong ETag (If-None-Match gives 304) and Cache-Control: public, max-age=0, must-revalidate; a status change is visible on the next request.',
   request: {
     params: z.object({
       authority: z.string().min(1).max(64),
