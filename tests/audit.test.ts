@@ -99,6 +99,24 @@ describe('audit chain', () => {
     expect((await cli(['verify', '--data-dir', dir])).code).toBe(1);
   });
 
+  it('a recorded head catches the newest entries being cut off, which the chain alone cannot show', async () => {
+    const head = (await (await t.call('GET', '/v1/audit/head')).json()) as { seq: number; hash: string; at: string };
+    const last = rows().at(-1)!;
+    expect(head).toEqual({ seq: last.seq, hash: last.hash, at: new Date(last.at).toISOString() });
+    expect((await cli(['verify', '--data-dir', dir, '--expect-head', `${head.seq}:${head.hash}`])).code).toBe(0);
+    // Someone with database access removes the last two entries: the rest of the chain still links...
+    t.store.sqlite.prepare('DELETE FROM audit_log WHERE seq > ?').run(head.seq - 2);
+    expect(await verifyAuditChain(t.store.db)).toMatchObject({ ok: true });
+    expect((await cli(['verify', '--data-dir', dir])).code).toBe(0);
+    // ...but not to the head recorded outside the database.
+    const cut = await cli(['verify', '--data-dir', dir, '--expect-head', `${head.seq}:${head.hash}`]);
+    expect(cut.code).toBe(1);
+    expect(cut.err).toContain(`#${head.seq} is gone`);
+    expect((await cli(['verify', '--data-dir', dir, '--expect-head', 'latest'])).code).toBe(64);
+    const readOnly = (await t.call('POST', '/v1/tokens', { body: { name: 'reader', actions: ['read'] } }).then((r) => r.json())) as { token: string };
+    expect((await t.call('GET', '/v1/audit/head', { token: readOnly.token })).status).toBe(403);
+  });
+
   it('the CLI honours DATA_DIR, refuses a missing database and bad usage', async () => {
     const previous = process.env['DATA_DIR'];
     process.env['DATA_DIR'] = dir;

@@ -2,7 +2,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { desc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../../core/errors.js';
-import { apiTokens } from '../../db/schema.js';
+import { apiTokens, auditLog } from '../../db/schema.js';
+import { readAuditHead } from '../../services/audit.js';
 import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
 import { ACTIONS, createToken, revokeToken } from '../../services/tokens.js';
 import { requireScope } from '../middleware.js';
@@ -148,6 +149,29 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       const principal = c.var.principal;
       await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal.tokenId);
       return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      middleware: [requireScope('admin')] as const,
+      method: 'get',
+      path: '/v1/audit/head',
+      tags: ['Audit'],
+      security,
+      summary: 'The newest entry of the hash-chained audit log (admin)',
+      description:
+        'Record it outside this service (a ledger, the trust anchor, print): `npm run elicence -- audit verify --expect-head SEQ:HASH` then proves that no later edit removed or rewrote the history up to it, which the chain alone cannot show for its newest entries.',
+      responses: {
+        200: { description: 'The head', content: { 'application/json': { schema: z.object({ seq: z.number(), hash: z.string(), at: z.string().nullable() }) } } },
+        ...errorResponses(401, 403),
+      },
+    }),
+    async (c) => {
+      const db = c.var.services.store.db;
+      const head = await readAuditHead(db);
+      const [entry] = head.seq === 0 ? [] : await db.select({ at: auditLog.at }).from(auditLog).where(eq(auditLog.seq, head.seq));
+      return c.json({ seq: head.seq, hash: head.hash, at: entry ? new Date(entry.at).toISOString() : null }, 200);
     },
   );
 
