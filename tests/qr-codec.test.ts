@@ -259,7 +259,7 @@ describe('EL1 malformed input', () => {
     expect(bomb.length).toBeLessThanOrEqual(MAX_LICENCE_QR_TEXT_LENGTH);
     const started = performance.now();
     expect(codeOf(() => decodeLicenceQr(bomb))).toBe('ERR_QR_TOO_LARGE');
-    expect(performance.now() - started).toBeLessThan(250);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('applies a caller cap below a real licence, and refuses over-long texts before decoding', () => {
