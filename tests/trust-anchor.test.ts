@@ -275,6 +275,11 @@ describe('adding authorities', () => {
       served = { keys: [(await generateSigningJwk()).privateJwk] };
       const leaked = await add(ningbo({ id: `${NINGBO}3`, jwksUrl: `${base}/jwks.json` }));
       expect(leaked.body.error).toMatchObject({ code: 'ERR_JWKS_PRIVATE_KEY' });
+      // A source answering with a flood is cut off at the size limit, not buffered whole.
+      served = { keys: [], padding: 'x'.repeat(2 * 1024 * 1024) };
+      const flood = await add(ningbo({ id: `${NINGBO}4`, jwksUrl: `${base}/jwks.json` }));
+      expect(flood.body.error).toMatchObject({ code: 'ERR_JWKS_INVALID', field: 'jwksUrl' });
+      expect(flood.body.error.message).toContain('larger than');
 
       // A remote rotation: refresh re-reads the URL; the old key's window closes, the new one opens.
       const rotated = await newPublicJwks();
