@@ -58,9 +58,17 @@ export const defaultConfig = (publicUrl: string): AppConfig => ({
   maxBatchSize: 1000,
 });
 
+/** Files of the built verifier web app (dist/verifier/), for runtimes that serve it themselves. */
+export interface AssetSource {
+  /** The file at a path relative to the build folder, or undefined when there is none. */
+  read(relativePath: string): Promise<Uint8Array | undefined>;
+}
+
 export interface AppDeps {
   store: Store;
   keys: KeyStore;
   clock: Clock;
   config: AppConfig;
+  /** The verifier web app's files (Node); without it `/verify` answers 404 (deploy the app as static files). */
+  verifierAssets?: AssetSource;
 }

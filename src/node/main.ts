@@ -7,11 +7,12 @@ import { bootstrap } from '../services/bootstrap.js';
 import { loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
 import { openSqliteStore } from './sqlite-store.js';
+import { createDistAssetSource } from './verifier-assets.js';
 
 const config = loadNodeConfig();
 mkdirSync(config.dataDir, { recursive: true });
 const store = openSqliteStore(config.databaseFile);
-const deps: AppDeps = { store, keys: createFileKeyStore(config.keysDir), clock: systemClock, config: config.app };
+const deps: AppDeps = { store, keys: createFileKeyStore(config.keysDir), clock: systemClock, config: config.app, verifierAssets: createDistAssetSource() };
 const setup = await bootstrap(deps, config.devToken ? { devToken: config.devToken } : {});
 const app = createApp(deps);
 

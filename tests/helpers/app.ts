@@ -7,6 +7,11 @@ import { defaultConfig, type AppConfig, type AppDeps, type Clock } from '../../s
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { createMemoryKeyStore } from '../../src/services/memory-key-store.js';
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
+import { createDistAssetSource } from '../../src/node/verifier-assets.js';
+import type { AssetSource } from '../../src/app/deps.js';
+
+/** dist/verifier/, or VERIFIER_DIST_DIR as it is when a file is asked for. */
+const lazyDistAssets = (): AssetSource => ({ read: (path) => createDistAssetSource().read(path) });
 
 export const TEST_PUBLIC_URL = 'https://elicence.test';
 export const DEV_TOKEN = 'elk_test-development-token-with-every-scope';
@@ -45,7 +50,8 @@ export async function createTestContext(options: { config?: Partial<AppConfig>; 
   const store = openSqliteStore(options.filename ?? ':memory:');
   const keys = createMemoryKeyStore();
   const clock = options.clock ?? manualClock();
-  const deps: AppDeps = { store, keys, clock, config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config } };
+  // The verifier app's files are read per request, so tests that build it elsewhere set VERIFIER_DIST_DIR first.
+  const deps: AppDeps = { store, keys, clock, config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config }, verifierAssets: lazyDistAssets() };
   const setup = await bootstrap(deps, { devToken: DEV_TOKEN });
   const app = createApp(deps);
   const token = setup.token ?? DEV_TOKEN;

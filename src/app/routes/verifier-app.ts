@@ -4,9 +4,9 @@
  * devices at once), content-hashed assets as immutable, precompressed gzip when the client accepts it.
  * The service worker lives at /verify/sw.js, so its scope is /verify/.
  *
- * Files are read from disk in Node only (loaded lazily through a computed specifier so the Worker
- * bundle never pulls in node:fs); a Worker serves the same folder with wrangler `[assets]` instead
- * (docs/verifier-app.md), and this route then answers 404.
+ * The files come from `deps.verifierAssets`, which the Node entry provides (src/node/verifier-assets.ts);
+ * a runtime without it (the Worker) answers 404 here and serves the same folder as static files
+ * (wrangler `[assets]`, docs/verifier-app.md).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -27,39 +27,9 @@ const REVALIDATE = 'no-cache';
 const TOP_LEVEL = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'icon.svg']);
 const ASSET_NAME = /^[A-Za-z0-9_-]+-[A-Za-z0-9]+\.(?:js|css)$/;
 
-interface NodeFs {
-  readFile(path: string): Promise<Uint8Array>;
-}
-
-let fsModule: Promise<NodeFs | null> | undefined;
-
-/** node:fs/promises where it exists (Node); null in a Worker. */
-function nodeFs(): Promise<NodeFs | null> {
-  const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-  if (!isNode) return Promise.resolve(null);
-  const specifier = ['node:fs', 'promises'].join('/');
-  fsModule ??= (import(/* @vite-ignore */ specifier) as Promise<NodeFs>).catch(() => null);
-  return fsModule;
-}
-
-/** The build folder: VERIFIER_DIST_DIR, else dist/verifier/ of this checkout. */
-function distDir(): string {
-  const fromEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.VERIFIER_DIST_DIR;
-  if (fromEnv) return fromEnv.endsWith('/') ? fromEnv : `${fromEnv}/`;
-  return decodeURIComponent(new URL('../../../dist/verifier/', import.meta.url).pathname);
-}
-
-async function readBuilt(relativePath: string): Promise<Uint8Array | undefined> {
-  const fs = await nodeFs();
-  if (!fs) return undefined;
-  try {
-    return await fs.readFile(`${distDir()}${relativePath}`);
-  } catch {
-    return undefined;
-  }
-}
-
 async function serveFile(c: Context<AppEnv>, relativePath: string, cacheControl: string): Promise<Response> {
+  const assets = c.var.services.verifierAssets;
+  const readBuilt = async (path: string) => (assets ? assets.read(path) : undefined);
   const extension = relativePath.slice(relativePath.lastIndexOf('.') + 1);
   const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
   const compressed = gzip ? await readBuilt(`${relativePath}.gz`) : undefined;
