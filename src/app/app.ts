@@ -111,6 +111,7 @@ export function createApp(deps: AppDeps) {
 <li><a href="/docs">API documentation</a> · <a href="/openapi.json">OpenAPI 3.1</a></li>
 <li><a href="/verify">Verifier for inspectors</a></li>
 <li><a href="/.well-known/jwks.json">Issuer keys (JWKS)</a> · <a href="/.well-known/did.json">did:web document</a></li>
+<li><a href="/trust-list">Trust list</a> · <a href="/.well-known/trust-anchor.json">trust-anchor keys to pin</a> · <a href="/verifier-bundle">offline verifier bundle</a></li>
 </ul><p><small>${base}</small></p>`,
       ),
     );
