@@ -58,6 +58,12 @@ export const defaultConfig = (publicUrl: string): AppConfig => ({
   maxBatchSize: 1000,
 });
 
+/** Turns licence JWSs into their EL1 QR texts (docs/qr-format.md), possibly off the serving thread. */
+export interface QrEncoder {
+  encode(jws: readonly string[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
 /** Files of the built verifier web app (dist/verifier/), for runtimes that serve it themselves. */
 export interface AssetSource {
   /** The file at a path relative to the build folder, or undefined when there is none. */
@@ -71,4 +77,6 @@ export interface AppDeps {
   config: AppConfig;
   /** The verifier web app's files (Node); without it `/verify` answers 404 (deploy the app as static files). */
   verifierAssets?: AssetSource;
+  /** Where QR texts are encoded (Node: a worker thread); without it, on the calling thread. */
+  qrEncoder?: QrEncoder;
 }

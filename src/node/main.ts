@@ -8,11 +8,20 @@ import { loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 import { createDistAssetSource } from './verifier-assets.js';
+import { startQrEncoder } from './qr-worker.js';
 
 const config = loadNodeConfig();
 mkdirSync(config.dataDir, { recursive: true });
 const store = openSqliteStore(config.databaseFile);
-const deps: AppDeps = { store, keys: createFileKeyStore(config.keysDir), clock: systemClock, config: config.app, verifierAssets: createDistAssetSource() };
+const deps: AppDeps = {
+  store,
+  keys: createFileKeyStore(config.keysDir),
+  clock: systemClock,
+  config: config.app,
+  verifierAssets: createDistAssetSource(),
+  // QR texts of licence responses are encoded on the other core.
+  qrEncoder: await startQrEncoder(),
+};
 const setup = await bootstrap(deps, config.devToken ? { devToken: config.devToken } : {});
 const app = createApp(deps);
 

@@ -7,7 +7,7 @@ import { parseDateTime } from '../../services/dates.js';
 import { requireLicenceType } from '../../services/tokens.js';
 import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
-import { licenceResponse } from '../licence-response.js';
+import { licenceResponse, licenceResponses } from '../licence-response.js';
 import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
@@ -137,7 +137,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
       ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
     });
     if (result.replayed) c.header('Idempotency-Replayed', 'true');
-    return c.json({ items: await Promise.all(result.licences.map((row) => licenceResponse(services, row))) }, 201);
+    return c.json({ items: await licenceResponses(services, result.licences) }, 201);
   });
 
   app.openapi(getRoute, async (c) => {
@@ -167,7 +167,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
       },
       services.clock.now(),
     );
-    const items = await Promise.all(page.items.map((row) => licenceResponse(services, row, { qrText: false })));
+    const items = await licenceResponses(services, page.items, { qrText: false });
     return c.json({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
   });
 

@@ -11,7 +11,7 @@ import { ResultsWriter, writeReport, type ResultRow } from './csv-out.js';
 import type { BatchItem, IssuedLicence, LicenceIssuer } from './issuers.js';
 import { prepareRows, type PreparedRow, type RowProblem } from './prepare-rows.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
-import { startQrEncoder } from './qr-pool.js';
+import { startQrEncoder } from '../qr-worker.js';
 import { readSource, type SourceTable } from './source.js';
 
 export interface ImportOptions {

@@ -1,11 +1,12 @@
 /**
- * EL1 QR texts for the results file, encoded on a worker thread: DEFLATE with the EL1 dictionary
- * costs about as much per licence as issuing it, so on the main thread it would nearly halve a
- * --local import's rate. The worker loads the TypeScript codec through tsx's loader (the project runs
- * from source); if the worker cannot start, the texts are encoded here instead, same result.
+ * EL1 QR texts encoded on a worker thread: DEFLATE with the EL1 dictionary costs about a third of an
+ * issuing request, so the Node service (every licence response carries its QR text) and a --local
+ * import hand it to the other core. The worker loads the TypeScript codec through tsx's loader (the
+ * project runs from source); if the worker cannot start, the texts are encoded here instead, same result.
  */
 import { Worker } from 'node:worker_threads';
-import { encodeLicenceQr } from '../../core/qr/index.js';
+import type { QrEncoder } from '../app/deps.js';
+import { encodeLicenceQr } from '../core/qr/index.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -24,10 +25,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 })().catch((error) => parentPort.postMessage({ failed: String(error && error.message || error) }));
 `;
 
-export interface QrEncoder {
-  encode(jws: readonly string[]): Promise<string[]>;
-  close(): Promise<void>;
-}
+export type { QrEncoder };
 
 export const inlineQrEncoder: QrEncoder = {
   encode: async (jws) => jws.map((j) => encodeLicenceQr(j)),
@@ -39,7 +37,7 @@ type Reply = { id: number; texts?: string[]; error?: string } | { ready: true } 
 export async function startQrEncoder(): Promise<QrEncoder> {
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { codecUrl: new URL('../../core/qr/index.ts', import.meta.url).href } });
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { codecUrl: new URL('../core/qr/index.ts', import.meta.url).href } });
   } catch {
     return inlineQrEncoder;
   }
