@@ -41,7 +41,7 @@ export async function startQrEncoder(): Promise<QrEncoder> {
   } catch {
     return inlineQrEncoder;
   }
-  const pending = new Map<number, { resolve(texts: string[]): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(texts: string[]): void; reject(error: Error): void; retry(): void }>();
   let nextId = 0;
   const ready = await new Promise<boolean>((resolve) => {
     worker.once('error', () => resolve(false));
@@ -59,19 +59,28 @@ export async function startQrEncoder(): Promise<QrEncoder> {
     if (reply.texts) waiter?.resolve(reply.texts);
     else waiter?.reject(new Error(`QR encoding failed: ${reply.error}`));
   });
-  worker.on('error', (error) => {
-    for (const waiter of pending.values()) waiter.reject(error);
-    pending.clear();
-  });
+  // A worker that dies hands its work back to this thread: nothing waits forever on a dead thread.
+  let alive = true;
+  const fallBack = () => {
+    alive = false;
+    for (const [id, waiter] of pending) {
+      pending.delete(id);
+      waiter.retry();
+    }
+  };
+  worker.on('error', fallBack);
+  worker.on('exit', fallBack);
   return {
     encode(jws) {
+      if (!alive) return inlineQrEncoder.encode(jws);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve, reject, retry: () => inlineQrEncoder.encode(jws).then(resolve, reject) });
         worker.postMessage({ id, jws });
       });
     },
     async close() {
+      alive = false;
       await worker.terminate();
     },
   };
