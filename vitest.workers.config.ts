@@ -3,6 +3,7 @@
  * a local D1 with the migrations applied), via @cloudflare/vitest-pool-workers. A fresh signing key and
  * bootstrap token are made here, in Node, and handed to the Worker as its secrets.
  */
+import { mkdirSync } from 'node:fs';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { generateSigningJwk } from './src/core/jws-sign.js';
@@ -12,6 +13,9 @@ export const WORKER_TEST_TOKEN = 'elk_workerd-test-token-with-every-scope';
 export const WORKER_TEST_PUBLIC_URL = 'https://elicence.test';
 
 export default defineConfig(async () => {
+  // wrangler.toml's [assets] folder must exist for the pool to start; these tests do not use its files
+  // (tests/worker-assets.test.ts serves the built app through `wrangler dev`).
+  mkdirSync(new URL('./dist/worker-assets', import.meta.url), { recursive: true });
   const migrations = await readD1Migrations(new URL('./migrations', import.meta.url).pathname);
   const { privateJwk } = await generateSigningJwk('EdDSA');
   return {

@@ -14,6 +14,7 @@ import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { layOutWorkerAssets } from './worker-assets.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE = join(ROOT, 'verifier', 'web');
@@ -158,8 +159,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const outDir = argValue(args, '--out') ?? process.env.VERIFIER_OUT_DIR;
   const anchorsFile = argValue(args, '--anchors') ?? process.env.VERIFIER_ANCHORS;
   const apiBase = argValue(args, '--api-base') ?? process.env.VERIFIER_API_BASE;
-  buildVerifierApp({ ...(outDir ? { outDir } : {}), ...(anchorsFile ? { anchorsFile } : {}), ...(apiBase ? { apiBase } : {}) }).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  buildVerifierApp({ ...(outDir ? { outDir } : {}), ...(anchorsFile ? { anchorsFile } : {}), ...(apiBase ? { apiBase } : {}) })
+    // The same build laid out for a Worker's static assets (wrangler.toml [assets]).
+    .then((report) => layOutWorkerAssets(report.outDir))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
 }

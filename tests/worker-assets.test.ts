@@ -1,0 +1,88 @@
+/**
+ * On Workers the inspectors' web app is served as static assets (wrangler.toml `[assets]`), before the
+ * Worker runs, so the pool's in-process SELF cannot see it: this starts `wrangler dev` (local workerd,
+ * loopback only) and fetches /verify/ from it, with the headers the Node route sends.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { layOutWorkerAssets } from '../scripts/worker-assets.js';
+import { buildVerifierApp } from '../scripts/build-verifier.js';
+
+let base: string;
+let workDir: string;
+let stop: () => void = () => undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  // Built into a folder of its own (other test files build dist/verifier at the same time).
+  workDir = mkdtempSync(join(tmpdir(), 'worker-assets-'));
+  const built = await buildVerifierApp({ outDir: join(workDir, 'verifier'), quiet: true });
+  const assets = layOutWorkerAssets(built.outDir, join(workDir, 'worker-assets'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--assets', assets, '--show-interactive-dev-session=false'];
+  const child = spawn('npx', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
+  });
+  stop = () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`wrangler dev exited with ${code}:\n${output}`)));
+  });
+}, 90_000);
+
+afterAll(() => {
+  stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('the web app is served at /verify/ by the Worker, hashed assets immutable, under the CSP', async () => {
+  const page = await fetch(`${base}/verify/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(page.headers.get('cache-control')).toBe('no-cache');
+  const html = await page.text();
+  const script = /src="(?:\.\/)?(assets\/[^"]+\.js)"/.exec(html)?.[1];
+  expect(script).toBeDefined();
+  const asset = await fetch(`${base}/verify/${script}`);
+  expect(asset.status).toBe(200);
+  expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  await asset.arrayBuffer();
+  const bare = await fetch(`${base}/verify`, { redirect: 'manual' });
+  expect([301, 307, 308]).toContain(bare.status);
+  expect(bare.headers.get('location')).toMatch(/\/verify\/$/);
+  // The Worker itself still answers everything else.
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+}, 30_000);
