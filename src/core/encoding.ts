@@ -91,3 +91,30 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   }
   return out;
 }
+
+/**
+ * Reads a byte stream to its end, or stops and cancels it as soon as it passes `maxBytes` (undefined):
+ * an inflating stream or a hostile server's body is never buffered past the cap.
+ */
+export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

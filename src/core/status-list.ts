@@ -5,7 +5,7 @@
  * verifier runs on a signed list's payload. Decoding is bounded: a hard cap on the inflated size.
  */
 import type { StatusPurpose } from './credential.js';
-import { base64url, fromBase64url } from './encoding.js';
+import { base64url, fromBase64url, readStreamCapped } from './encoding.js';
 import { ElicenceError } from './errors.js';
 
 export { STATUS_PURPOSES, type StatusPurpose } from './credential.js';
@@ -74,29 +74,6 @@ export class Bitstring {
   }
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | undefined> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
   return new ReadableStream<BufferSource>({
     start(controller) {
@@ -109,7 +86,7 @@ function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
 /** `encodedList` of a bitstring: `u` + base64url (no padding) of its GZIP (Web CompressionStream). */
 export async function encodeStatusList(list: Bitstring | Uint8Array): Promise<string> {
   const bytes = list instanceof Bitstring ? list.bytes : list;
-  const gzipped = await readAll(streamOf(bytes).pipeThrough(new CompressionStream('gzip')), Number.MAX_SAFE_INTEGER);
+  const gzipped = await readStreamCapped(streamOf(bytes).pipeThrough(new CompressionStream('gzip')), Number.MAX_SAFE_INTEGER);
   return `u${base64url(gzipped!)}`;
 }
 
@@ -131,7 +108,7 @@ export async function decodeStatusList(encodedList: unknown, options: DecodeStat
   if (gzipped.length < 18 || gzipped[0] !== 0x1f || gzipped[1] !== 0x8b) throw malformed('encodedList is not GZIP data');
   let inflated: Uint8Array | undefined;
   try {
-    inflated = await readAll(streamOf(gzipped).pipeThrough(new DecompressionStream('gzip')), maxBytes);
+    inflated = await readStreamCapped(streamOf(gzipped).pipeThrough(new DecompressionStream('gzip')), maxBytes);
   } catch (cause) {
     throw malformed('encodedList does not inflate', cause);
   }

@@ -9,7 +9,7 @@
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { JWK } from 'jose';
-import { fromBase64url, fromUtf8 } from '../core/encoding.js';
+import { fromBase64url, fromUtf8, readStreamCapped } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { jwkThumbprint, publicJwk } from '../core/jws-sign.js';
 import { formatDateTime } from '../core/status-list.js';
@@ -173,37 +173,14 @@ export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): P
   try {
     const response = await fetchImpl(parsed, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'application/json, application/jwk-set+json, application/did+json' } });
     if (!response.ok) throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `GET ${url} answered ${response.status}`, { field: 'jwksUrl' });
-    text = await readCapped(response, MAX_JWKS_BYTES);
+    const bytes = response.body ? await readStreamCapped(response.body, MAX_JWKS_BYTES) : new Uint8Array(0);
+    if (!bytes) throw jwksError(`the key set is larger than ${MAX_JWKS_BYTES} bytes`, 'jwksUrl');
+    text = new TextDecoder().decode(bytes);
   } catch (cause) {
     if (cause instanceof ElicenceError) throw cause;
     throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `could not fetch ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'jwksUrl', cause });
   }
   return parseJwksText(text, 'jwksUrl');
-}
-
-/** The body as text, refusing it as soon as it passes `maxBytes` (never buffers a hostile server's flood). */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw jwksError(`the key set is larger than ${maxBytes} bytes`, 'jwksUrl');
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 /** Parses JWKS text (from a file or a response), with a size limit. */

@@ -4,6 +4,7 @@
  * conditional / incremental request the service offers (If-None-Match, `?since=`). See
  * docs/trust-anchor.md §The verifier bundle and its refresh.
  */
+import { readStreamCapped } from '../../../core/encoding.js';
 import { ElicenceError } from '../../../core/errors.js';
 
 export const BUNDLE_PATH = '/verifier-bundle';
@@ -48,25 +49,8 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
     throw failed(`${where}: response is ${declared} bytes, more than the ${maxBytes} allowed (--max-bytes)`);
   }
   if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw failed(`${where}: response is more than the ${maxBytes} bytes allowed (--max-bytes)`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readStreamCapped(response.body, maxBytes);
+  if (!bytes) throw failed(`${where}: response is more than the ${maxBytes} bytes allowed (--max-bytes)`);
   return bytes;
 }
 
