@@ -1,6 +1,7 @@
 /**
  * The floor for issuance: a bare node:http server that parses the body, signs with node:crypto
- * Ed25519 and inserts one row in SQLite in the same mode as the service (WAL, synchronous=NORMAL).
+ * Ed25519 and inserts one row in SQLite, durable before it answers like the service: WAL with
+ * synchronous=FULL, the plain way (the service syncs the WAL itself, once per group commit).
  */
 import Database from 'better-sqlite3';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 
 const db = new Database(join(process.env['DATA_DIR'] ?? '/tmp', 'floor.db'));
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
+db.pragma('synchronous = FULL');
 db.exec('create table if not exists licences (id text primary key, jws text not null)');
 const insert = db.prepare('insert into licences (id, jws) values (?, ?)');
 const { privateKey } = generateKeyPairSync('ed25519');

@@ -52,6 +52,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     c.set('services', services);
     await next();
+    // Group commit: a response may rest on writes (its own or others') not yet on disk; it leaves
+    // only once they are.
+    await deps.store.flushed();
   });
   app.use(
     '*',

@@ -12,8 +12,17 @@ export type Statement = { run(): unknown };
 
 export interface Store {
   readonly db: Db;
-  /** Commits every statement or none (a transaction on better-sqlite3, a batch on D1). */
+  /** Commits every statement or none (a transaction on better-sqlite3, a batch on D1); resolves once durable. */
   commit(statements: readonly Statement[]): Promise<void>;
+  /**
+   * Applies every statement or none now, so later reads on this store see them, and hands back when
+   * they will be durable. better-sqlite3 commits the writes of one event-loop turn together (group
+   * commit): a caller inside `exclusive` releases it before awaiting `durable`, so the next section can
+   * join the same commit. On D1 `durable` has already settled.
+   */
+  apply(statements: readonly Statement[]): Promise<{ durable: Promise<void> }>;
+  /** Settles once everything applied so far is durable: a response built from such reads waits for it. */
+  flushed(): Promise<void>;
   /**
    * Runs `fn` exclusively within this process, so a read-then-commit section (the audit chain head,
    * status list capacity) does not interleave with another request's. Across processes the unique
@@ -26,6 +35,23 @@ export interface Store {
    * building the SQL costs more than running it on the issuing hot path.
    */
   insert<T extends SQLiteTable>(table: T, rows: readonly T['$inferInsert'][]): Statement;
+  /**
+   * The statement `build` makes, with `values` as its parameters (`param(name)` where a value goes).
+   * better-sqlite3 builds and prepares it once per `key` with placeholders and binds the values; a D1
+   * batch needs the builder itself, so there `param` gives the values.
+   */
+  bound(key: string, build: (param: (name: string) => unknown) => PreparableStatement, values: Readonly<Record<string, unknown>>): Statement;
+}
+
+/** A drizzle builder that can also be prepared with placeholders. */
+export type PreparableStatement = Statement & { prepare(): { run(values?: Record<string, unknown>): unknown } };
+
+/** The portable form of Store.bound: the builder made with the values. */
+export function boundBuilder(build: (param: (name: string) => unknown) => Statement, values: Readonly<Record<string, unknown>>): Statement {
+  return build((name) => {
+    if (!(name in values)) throw new TypeError(`no value for parameter ${name}`);
+    return values[name];
+  });
 }
 
 /** The portable form of Store.insert: a drizzle insert builder. */

@@ -165,6 +165,12 @@ interface Draft {
 
 const isDraft = (value: IssueResult | Draft): value is Draft => 'rows' in value;
 
+/** A draft applied under the lock, durable once `durable` settles. */
+interface Applied {
+  result: IssueResult;
+  durable: Promise<void>;
+}
+
 /** What the idempotency keys say before anything is issued. */
 interface IdempotencyState {
   /** The whole request was seen before: its licences. */
@@ -256,11 +262,14 @@ export async function issueLicences(
     return { seen, fresh, now, revocation, suspension, rows };
   };
 
-  /** Under the lock: commits the draft, or reports it stale when a constraint says it went stale. */
-  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft): Promise<IssueResult | 'stale'> => {
+  /**
+   * Under the lock: applies the draft, or reports it stale when a constraint says it went stale. The
+   * caller awaits `durable` after releasing the lock, so requests behind it join the same commit.
+   */
+  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft): Promise<Applied | 'stale'> => {
     // Another request may have used the same idempotency keys while we signed: their primary key
     // makes this commit fail, and the next draft answers with that request's licences.
-    const slotStatements = [...slotPlanStatements(db, revocation, now), ...slotPlanStatements(db, suspension, now)];
+    const slotStatements = [...slotPlanStatements(store, revocation, now), ...slotPlanStatements(store, suspension, now)];
     const extension = options.extension ? await options.extension.statements(db, rows) : { statements: [], audit: [] };
     const auditEntries: AuditEntryInput[] = [
       ...rows.map((row) => ({
@@ -315,8 +324,9 @@ export async function issueLicences(
         ),
       ),
     ];
+    let durable: Promise<void>;
     try {
-      await store.commit(statements);
+      ({ durable } = await store.apply(statements));
     } catch (error) {
       // A slot, a list or the audit head was taken first (by a request drafted alongside, or by
       // another process): forget what we believed and draw and sign again.
@@ -324,15 +334,28 @@ export async function issueLicences(
       if (asConstraintViolation(error)) return 'stale';
       throw error;
     }
+    // Applied: later drafts in this process must see these slots as taken. Should the commit fail
+    // after all, the list states are forgotten below and read again from the database.
     recordCommittedPlan(db, revocation);
     recordCommittedPlan(db, suspension);
-    return { licences: ordered, replayed: false };
+    return { result: { licences: ordered, replayed: false }, durable };
+  };
+
+  const settle = async (applied: IssueResult | Applied | 'stale'): Promise<IssueResult | 'stale'> => {
+    if (applied === 'stale' || !('durable' in applied)) return applied;
+    try {
+      await applied.durable;
+    } catch (error) {
+      forgetListStates(db, authority.id);
+      throw error;
+    }
+    return applied.result;
   };
 
   for (let attempt = 1; ; attempt++) {
     // First try: sign outside the lock so requests overlap. If that draft went stale (a list filled
     // or a key was used meanwhile), draw and sign under the lock, which cannot go stale in-process.
-    const result =
+    const result = await settle(
       attempt === 1
         ? await (async () => {
             const first = await draft(false);
@@ -341,7 +364,8 @@ export async function issueLicences(
         : await store.exclusive(async () => {
             const again = await draft(true);
             return isDraft(again) ? commitDraft(again) : again;
-          });
+          }),
+    );
     if (result !== 'stale') return result;
     if (attempt >= MAX_ATTEMPTS) throw new ElicenceError('ERR_CONFLICT', 'could not issue under contention; retry the request');
   }

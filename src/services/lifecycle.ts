@@ -89,7 +89,8 @@ async function exclusiveWithRetry<T>(deps: AppDeps, fn: () => Promise<T>): Promi
 /** Suspends, reinstates or revokes one licence of the principal's authority; returns the updated row. */
 export async function changeStatus(deps: AppDeps, principal: Principal, licenceId: string, action: StatusAction, change: StatusChange): Promise<LicenceRow> {
   const { store, clock } = deps;
-  return exclusiveWithRetry(deps, async () => {
+  // Applied under the lock, awaited as durable outside it, so changes queued behind join the same commit.
+  const { updated, durable } = await exclusiveWithRetry(deps, async () => {
     const db = store.db;
     const row = await requireLicence(db, principal.authorityId, licenceId);
     requireLicenceType(principal, row.type);
@@ -117,14 +118,17 @@ export async function changeStatus(deps: AppDeps, principal: Principal, licenceI
         },
       },
     ], now);
-    await store.commit([
+    const { durable } = await store.apply([
       // The status guard makes the update a no-op if the row moved since it was read (another process).
       db.update(licences).set({ status: to, statusReason, updatedAt: now }).where(and(eq(licences.id, row.id), eq(licences.status, row.status))),
       ...touched.map((listId) => bumpVersion(db, listId)),
       ...audit.statements,
     ]);
-    return { ...row, status: to, statusReason, updatedAt: now };
+    const updated: LicenceRow = { ...row, status: to, statusReason, updatedAt: now };
+    return { updated, durable };
   });
+  await durable;
+  return updated;
 }
 
 export interface AmendRequest {

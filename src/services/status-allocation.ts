@@ -7,7 +7,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { StatusPurpose } from '../core/credential.js';
 import { licences, statusLists } from '../db/schema.js';
-import type { Db, Statement } from '../db/store.js';
+import type { Db, Statement, Store } from '../db/store.js';
 import { prepared } from './prepared.js';
 
 export interface StatusSlot {
@@ -19,13 +19,24 @@ export interface StatusSlot {
 export const statusListId = (authorityId: string, purpose: StatusPurpose, seq: number): string => `${authorityId}/${purpose}/${seq}`;
 export const statusListUrl = (publicUrl: string, listId: string): string => `${publicUrl}/status/${listId}`;
 
+/** CSPRNG words fetched 256 at a time: one getRandomValues call costs as much as a whole slot draw. */
+const randomWords = new Uint32Array(256);
+let nextWord = randomWords.length;
+
+function randomUint32(): number {
+  if (nextWord === randomWords.length) {
+    crypto.getRandomValues(randomWords);
+    nextWord = 0;
+  }
+  return randomWords[nextWord++]!;
+}
+
 /** Uniform integer in [0, n) from the platform CSPRNG, without modulo bias. */
 export function randomBelow(n: number): number {
   const limit = Math.floor(0x1_0000_0000 / n) * n;
-  const buffer = new Uint32Array(1);
   for (;;) {
-    crypto.getRandomValues(buffer);
-    if (buffer[0]! < limit) return buffer[0]! % n;
+    const word = randomUint32();
+    if (word < limit) return word % n;
   }
 }
 
@@ -78,9 +89,12 @@ async function drawFromList(
   // Mostly empty: rejection sampling. While the chance that any drawn slot is taken stays under 1/64
   // (count x fill), a collision is left to the unique slot index (the commit fails and the caller
   // draws again, checking); otherwise candidates are checked, a round of them per query.
-  // Past half full, or for a large batch, the bitmap of used indices beats a query per round.
-  const used = list.used ?? (list.allocated > list.size / 2 || (count >= 256 && list.allocated > 0) ? await usedBitmap(db, purpose, list) : undefined);
   const check = checkEach || count * list.allocated * 64 >= list.size;
+  if (check && !list.used) list.checkedDraws = (list.checkedDraws ?? 0) + 1;
+  // Past half full, for a large batch, or once this process keeps drawing from the list (a
+  // long-running server rather than a short-lived isolate), the bitmap of used indices beats a query per round.
+  const wantsBitmap = list.allocated > list.size / 2 || (count >= 256 && list.allocated > 0) || (list.checkedDraws ?? 0) > BITMAP_AFTER_CHECKED_DRAWS;
+  const used = list.used ?? (wantsBitmap ? await usedBitmap(db, purpose, list) : undefined);
   while (picked.size < count) {
     const round = new Set<number>();
     while (round.size < count - picked.size) {
@@ -116,7 +130,11 @@ interface ListState {
   allocated: number;
   /** Used indices, once loaded (large draws and fuller lists); updated as this process commits. */
   used?: Uint8Array;
+  /** Draws checked against the database so far (without the bitmap). */
+  checkedDraws?: number;
 }
+
+const BITMAP_AFTER_CHECKED_DRAWS = 64;
 
 const listStates = new WeakMap<Db, Map<string, ListState>>();
 
@@ -186,11 +204,16 @@ export async function planSlots(
 }
 
 /** The statements that record a plan: counter increments (capacity CHECKed) and new lists (seq unique). */
-export function slotPlanStatements(db: Db, plan: SlotPlan, now: number): Statement[] {
+export function slotPlanStatements(store: Store, plan: SlotPlan, now: number): Statement[] {
+  const { db } = store;
   return plan.lists.map((list) =>
     list.isNew
       ? db.insert(statusLists).values({ id: list.id, authorityId: plan.authorityId, purpose: plan.purpose, seq: list.seq, size: list.size, allocated: list.take, createdAt: now })
-      : db.update(statusLists).set({ allocated: sql`${statusLists.allocated} + ${list.take}` }).where(eq(statusLists.id, list.id)),
+      : store.bound(
+          'status_lists.allocate',
+          (param) => db.update(statusLists).set({ allocated: sql`${statusLists.allocated} + ${param('take')}` }).where(eq(statusLists.id, sql`${param('id')}`)),
+          { take: list.take, id: list.id },
+        ),
   );
 }
 
