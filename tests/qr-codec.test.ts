@@ -320,6 +320,30 @@ describe('EL1 numeric layer', () => {
     );
   });
 
+  it('writes each chunk as its big-endian number in decimal (property, against a BigInt reference)', () => {
+    const reference = (bytes: Uint8Array) => {
+      let digits = '';
+      for (let start = 0; start < bytes.length; start += 7) {
+        const chunk = bytes.subarray(start, start + 7);
+        let value = 0n;
+        for (const byte of chunk) value = (value << 8n) | BigInt(byte);
+        digits += value.toString().padStart([0, 3, 5, 8, 10, 13, 15, 17][chunk.length]!, '0');
+      }
+      return digits;
+    };
+    // Chunks whose value sits next to a multiple of 10^9, where a rounding error in the split would show.
+    const nearBillions = fc.tuple(fc.bigInt({ min: 1n, max: 72_057_594n }), fc.integer({ min: -3, max: 3 })).map(([k, d]) => {
+      const value = k * 1_000_000_000n + BigInt(d);
+      return Uint8Array.from({ length: 7 }, (_, i) => Number((value >> BigInt(8 * (6 - i))) & 0xffn));
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 60 }), nearBillions), (bytes) => {
+          expect(bytesToDigits(bytes)).toBe(reference(bytes));
+        }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('uses 17 digits per 7 bytes and the fewest digits for the last chunk', () => {
     expect(bytesToDigits(new Uint8Array(7).fill(255))).toBe('72057594037927935');
     expect(bytesToDigits(Uint8Array.of(0, 1))).toBe('00001');

@@ -19,13 +19,31 @@ export function isDigits(text: string): boolean {
   return DIGITS_RE.test(text);
 }
 
+/**
+ * A full chunk is up to 2^56 - 1, past a double's exact integers, so it is taken as high 3 bytes and
+ * low 4 bytes and written as two base-10^9 halves; shorter chunks fit a double whole. (BigInt did the
+ * same at a fifth of the speed.)
+ */
 export function bytesToDigits(bytes: Uint8Array): string {
   let digits = '';
   for (let start = 0; start < bytes.length; start += CHUNK_BYTES) {
-    const chunk = bytes.subarray(start, start + CHUNK_BYTES);
-    let value = 0n;
-    for (const byte of chunk) value = (value << 8n) | BigInt(byte);
-    digits += value.toString().padStart(DIGITS_FOR_BYTES[chunk.length]!, '0');
+    const size = Math.min(CHUNK_BYTES, bytes.length - start);
+    if (size < CHUNK_BYTES) {
+      let value = 0;
+      for (let i = 0; i < size; i++) value = value * 256 + bytes[start + i]!;
+      digits += String(value).padStart(DIGITS_FOR_BYTES[size]!, '0');
+      continue;
+    }
+    const high = (bytes[start]! << 16) | (bytes[start + 1]! << 8) | bytes[start + 2]!;
+    const low = ((bytes[start + 3]! << 24) >>> 0) + ((bytes[start + 4]! << 16) | (bytes[start + 5]! << 8) | bytes[start + 6]!);
+    // value = high * 2^32 + low = high * 4 * 10^9 + (high * 294,967,296 + low); the bracket < 2^53.
+    const rest = high * 294_967_296 + low;
+    // Exact: rest / 10^9 < 2^23, where doubles are 2^-30 apart, and a non-integer quotient is at least
+    // 10^-9 from the next integer, so rounding cannot carry floor() past it.
+    const restHigh = Math.floor(rest / 1e9);
+    const lower = rest - restHigh * 1e9;
+    const upper = high * 4 + restHigh;
+    digits += String(upper).padStart(CHUNK_DIGITS - 9, '0') + String(lower).padStart(9, '0');
   }
   return digits;
 }
