@@ -110,6 +110,10 @@ describe('issue', () => {
   test('refuses malformed JSON, wrong content type and oversized bodies', async () => {
     const before = await snapshot();
     await expectError(await t.call('POST', '/v1/licences', { body: '{"type": "BusinessLicence",' }), 400, 'ERR_BAD_JSON');
+    // A repeated key means two requests to two parsers (a gateway may read the first, JSON.parse the last).
+    const valid = JSON.stringify(issueBody());
+    await expectError(await t.call('POST', '/v1/licences', { body: `${valid.slice(0, -1)},"type":"FoodBusinessLicence"}` }), 400, 'ERR_JSON_DUPLICATE_KEY', 'type');
+    await expectError(await t.call('POST', '/v1/licences', { body: valid.replace('"subject":{', '"subject":{"name":"x","na\\u006de":"y",') }), 400, 'ERR_JSON_DUPLICATE_KEY', 'name');
     await expectError(await t.call('POST', '/v1/licences', { body: 'type=BusinessLicence', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE');
     await expectError(await t.call('POST', '/v1/licences', { body: JSON.stringify(issueBody()), headers: { 'Content-Type': 'text/plain' } }), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE');
     const huge = issueBody(businessSubject({ businessScope: '经'.repeat(600_000) }));

@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ElicenceError } from '../core/errors.js';
+import { parseStrictJson } from '../core/strict-json.js';
 import type { AppEnv } from './env.js';
 import { authenticate, requireAction, type Action } from '../services/tokens.js';
 
@@ -30,9 +31,11 @@ export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Bodies of POST/PUT/PATCH must be JSON: a wrong content type is 415, unparsable JSON is 400. The
- * parsed body is cached on the request, so the route's validator reads it without parsing twice.
- * An empty body is allowed through (routes that need one say so).
+ * Bodies of POST/PUT/PATCH must be JSON: a wrong content type is 415, unparsable JSON is 400, and so
+ * is an object that repeats a key (ERR_JSON_DUPLICATE_KEY): parsers disagree on which one counts, so a
+ * gateway and this service could read two different requests in one body. The parsed body is cached
+ * on the request, so the route's validator reads it without parsing twice. An empty body is allowed
+ * through (routes that need one say so).
  */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const method = c.req.method;
@@ -43,12 +46,9 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!contentType || !JSON_TYPE.test(contentType)) {
     throw new ElicenceError('ERR_UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json', { field: 'Content-Type' });
   }
-  try {
-    await c.req.json();
-  } catch (cause) {
-    if (cause instanceof ElicenceError) throw cause;
-    throw new ElicenceError('ERR_BAD_JSON', 'request body is not valid JSON', { cause });
-  }
+  const text = await c.req.text();
+  // Parsed once here, strictly; the validators' c.req.json() gets this very value.
+  c.req.bodyCache.json = Promise.resolve(parseStrictJson(text, 'ERR_BAD_JSON'));
   return next();
 };
 
