@@ -37,7 +37,7 @@ function floorSeconds(rows: string[][], header: string[]): number {
   try {
     const db = new Database(join(dir, 'floor.db'));
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma('synchronous = FULL'); // durable per transaction, like the service
     db.exec('CREATE TABLE licences (id TEXT PRIMARY KEY, holder TEXT NOT NULL, jws TEXT NOT NULL)');
     const insert = db.prepare('INSERT INTO licences (id, holder, jws) VALUES (?, ?, ?)');
     const insertMany = db.transaction((batch: [string, string, string][]) => {
