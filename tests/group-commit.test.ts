@@ -74,6 +74,25 @@ describe('group commit (better-sqlite3)', () => {
     expect(tokenIds(store.sqlite)).toEqual(['t1', 't4']);
   });
 
+  it('when SQLite rolls back the whole group (disk full), every writer in it fails and later writes start afresh', async () => {
+    store = openFileStore().store;
+    await store.commit([store.insert(apiTokens, [token('t0')])]);
+    const pages = (store.sqlite.pragma('page_count', { simple: true }) as number) + 1;
+    store.sqlite.pragma(`max_page_count = ${pages}`);
+    const first = await store.apply([store.insert(apiTokens, [token('t1')])]);
+    // Far more than one page: SQLITE_FULL.
+    const huge = { ...token('t2'), name: 'x'.repeat(200_000) };
+    const failing = store.apply([store.insert(apiTokens, [huge])]);
+    await expect(failing).rejects.toThrow(/full/);
+    // SQLite rolled back the whole transaction, not only the failing savepoint.
+    expect(store.sqlite.inTransaction).toBe(false);
+    store.sqlite.pragma('max_page_count = 1073741823');
+    const later = await store.apply([store.insert(apiTokens, [token('t3')])]);
+    await later.durable;
+    await expect(first.durable).rejects.toThrow(/full/);
+    expect(tokenIds(store.sqlite)).toEqual(['t0', 't3']);
+  });
+
   it('commit() resolves only when durable; flushed() waits for what is applied', async () => {
     store = openFileStore().store;
     const { durable } = await store.apply([store.insert(apiTokens, [token('t1')])]);

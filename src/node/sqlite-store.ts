@@ -44,6 +44,7 @@ export function openSqliteStore(filename: string): SqliteStore {
       // Inside the group's open transaction better-sqlite3 runs this as a savepoint: all or nothing.
       runAll(statements);
     } catch (error) {
+      group.failIfRolledBack(error);
       throw asConstraintViolation(error) ?? error;
     }
     return { durable };
@@ -111,6 +112,17 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
         setImmediate(flush);
       }
       return open.durable;
+    },
+    /**
+     * Some errors (a full disk, I/O) make SQLite roll back the whole transaction, not only the
+     * savepoint: the group's earlier writes are gone, so its writers fail now, and the next write
+     * opens a new group instead of running outside any.
+     */
+    failIfRolledBack(error: unknown): void {
+      if (!open || sqlite.inTransaction) return;
+      const group = open;
+      open = undefined;
+      group.reject(error);
     },
     // A failed group already failed its writers; readers are not failed after the fact.
     flushed: (): Promise<void> => latest.catch(() => undefined),
