@@ -1,8 +1,9 @@
 /**
  * A short-lived per-database cache for rows read on every request that change rarely (an authority,
- * its active key). Writers in this process invalidate it at once; other processes (Worker isolates)
- * see a change within `ttlMs`. Only for data where a few seconds of staleness is harmless: a rotated-out
- * key stays published and valid, so a licence it signs in that window still verifies.
+ * its active key, an agency token). Writers in this process invalidate it at once; other processes
+ * (Worker isolates) see a change within `ttlMs`. Only for data where a few seconds of staleness is
+ * acceptable: a rotated-out key stays published and valid, so a licence it signs in that window still
+ * verifies; a revoked token may still be honoured by another isolate for up to 5 s.
  */
 import type { Db } from '../db/store.js';
 
