@@ -18,6 +18,7 @@ import { run, type CliIo } from '../src/node/cli/verify.js';
 import { renderQrPng } from '../src/node/qr-render.js';
 import type { VerifyResult } from '../verifier/index.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { issueLicence, makeWorld, NOW } from './fixtures/world.js';
 
 interface Licence {
   id: string;
@@ -263,6 +264,29 @@ describe('verify', () => {
     await expectError(verifyArgs(join(dir, 'blank.png')), 65, 'ERR_QR_NOT_FOUND');
     writeFileSync(join(dir, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 1, 2, 3]));
     await expectError(verifyArgs(join(dir, 'broken.jpg')), 65, 'ERR_IMAGE_UNREADABLE');
+  });
+
+  it('uses several --bundle files together: one per province, a Nanjing licence verifies in Zhejiang', async () => {
+    const world = await makeWorld();
+    const split = (anchorList: string, authorities: { slug: string }[]) =>
+      world.bundleWith({ trustLists: [anchorList], statusLists: world.statusLists.filter((s) => authorities.some((a) => s.url.includes(`/${a.slug}/`))) });
+    const zhejiangFile = join(dir, 'zhejiang-bundle.json');
+    const jiangsuFile = join(dir, 'jiangsu-bundle.json');
+    const worldAnchors = join(dir, 'zhejiang-anchor.json');
+    writeFileSync(zhejiangFile, JSON.stringify(split(world.zhejiangList, world.zhejiangAuthorities)));
+    writeFileSync(jiangsuFile, JSON.stringify(split(world.jiangsuList, world.jiangsuAuthorities)));
+    writeFileSync(worldAnchors, JSON.stringify({ keys: [world.zhejiang.key.publicJwk] }));
+    const nanjingLicence = await issueLicence(world.nanjing);
+    const at = ['--anchors', worldAnchors, '--now', new Date(NOW).toISOString(), '--state', join(dir, 'provinces-state.json'), '--json'];
+
+    // Zhejiang's bundle alone does not carry Jiangsu's trust list.
+    const alone = await verifyRun([nanjingLicence, '--bundle', zhejiangFile, ...at]);
+    expect((JSON.parse(alone.io.out) as VerifyResult).verdict).toBe('UNTRUSTED_ISSUER');
+    expect(alone.code).toBe(14);
+    // Both: Zhejiang's list vouches for Jiangsu's (scope 32, BusinessLicence), Jiangsu's lists Nanjing.
+    const both = await verifyRun([nanjingLicence, '--bundle', zhejiangFile, '--bundle', jiangsuFile, ...at]);
+    expect((JSON.parse(both.io.out) as VerifyResult).verdict).toBe('VALID');
+    expect(both.code).toBe(0);
   });
 
   it('runs as a real process through the elicence dispatcher, with the verdict as exit code', () => {

@@ -6,10 +6,11 @@ import { parseArgs } from 'node:util';
 import { bundleUrlOf } from './fetch-bundle.js';
 
 export const VERIFY_USAGE = `usage: npm run elicence -- verify <qr-text | jws | image.png | image.jpg | file | -> --bundle <file> --anchors <jwks-file>
-         [--anchors <jwks-file> ...] [--json] [--lang zh|en] [--now <iso-date-time>]
+         [--bundle <file> ...] [--anchors <jwks-file> ...] [--json] [--lang zh|en] [--now <iso-date-time>]
          [--max-status-age <seconds>] [--state <file>]
 
-  Verifies a licence offline. Exit 0 only for VALID; see docs/verifier.md for the exit codes.`;
+  Verifies a licence offline. Exit 0 only for VALID; see docs/verifier.md for the exit codes.
+  Several --bundle files (one per deployment, e.g. two provinces) are used together.`;
 
 export const SYNC_USAGE = `usage: npm run elicence -- sync <url> --anchors <jwks-file> [--anchors <jwks-file> ...] --out <file>
          [--state <file>] [--full] [--timeout <seconds>] [--max-bytes <n>] [--now <iso-date-time>]
@@ -23,7 +24,8 @@ export class UsageError extends Error {
 
 export interface VerifyArgs {
   input: string;
-  bundle: string;
+  /** One or more bundle files, used together (the state file follows the first). */
+  bundles: string[];
   anchors: string[];
   json: boolean;
   lang: 'zh' | 'en' | undefined;
@@ -80,7 +82,7 @@ function nonEmpty(value: string | undefined, name: string): string {
 /** Parsed verify options, or 'help'. */
 export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
   const { values, positionals } = parse(args, {
-    bundle: { type: 'string' },
+    bundle: { type: 'string', multiple: true },
     anchors: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     lang: { type: 'string' },
@@ -94,9 +96,11 @@ export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
   if (lang !== undefined && lang !== 'zh' && lang !== 'en') throw new UsageError(`--lang must be zh or en, not ${JSON.stringify(lang)}`);
   const anchors = (values.anchors as string[] | undefined) ?? [];
   if (anchors.length === 0) throw new UsageError('--anchors <jwks-file> is required (the pinned trust-anchor keys)');
+  const bundles = (values.bundle as string[] | undefined) ?? [];
+  if (bundles.length === 0) throw new UsageError('--bundle <file> is required');
   return {
     input: positionals[0]!,
-    bundle: nonEmpty(values.bundle as string | undefined, '--bundle <file>'),
+    bundles: bundles.map((bundle) => nonEmpty(bundle, '--bundle <file>')),
     anchors,
     json: values.json === true,
     lang,

@@ -18,19 +18,11 @@ import { raiseSequences, raiseStatusListsSeen, readState, stateFileFor, writeSta
 
 export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
   const anchors = readAnchorFiles(args.anchors, io.cwd);
-  const bundleBytes = readUserFile(args.bundle, { cwd: io.cwd, label: '--bundle', maxBytes: MAX_BUNDLE_BYTES });
-  const statePath = args.state ?? stateFileFor(args.bundle);
+  const bundleFiles = args.bundles.map((file) => readUserFile(file, { cwd: io.cwd, label: '--bundle', maxBytes: MAX_BUNDLE_BYTES }));
+  const statePath = args.state ?? stateFileFor(args.bundles[0]!);
   const state = readState(statePath, io.cwd);
   const input = await readLicenceInput(args.input, io);
-
-  // Parsed here only to show the bundle's age; a malformed bundle goes to the library as bytes and
-  // comes back as a verdict like any other bad data.
-  let bundle: VerifierBundle | Uint8Array = bundleBytes;
-  try {
-    bundle = parseBundle(bundleBytes);
-  } catch {
-    // reported by verify()
-  }
+  const bundle = combineBundles(bundleFiles);
   const now = args.now ?? io.now();
   const maxStatusAgeSeconds = args.maxStatusAgeSeconds ?? DEFAULT_MAX_STATUS_AGE_SECONDS;
   const result = await verify(input.text, bundle, {
@@ -67,4 +59,27 @@ export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
     );
   }
   return VERDICT_EXIT_CODES[result.verdict];
+}
+
+/**
+ * The bundles as one. Parsed here to merge them and show their age; a malformed bundle goes to the
+ * library as bytes and comes back as a verdict like any other bad data. Merging is safe: every piece
+ * is still checked on its own, and the oldest bundle's time is the one shown.
+ */
+function combineBundles(files: readonly Uint8Array[]): VerifierBundle | Uint8Array {
+  const parsed: VerifierBundle[] = [];
+  for (const bytes of files) {
+    try {
+      parsed.push(parseBundle(bytes));
+    } catch {
+      return bytes; // reported by verify()
+    }
+  }
+  if (parsed.length === 1) return parsed[0]!;
+  return {
+    version: 1,
+    generatedAt: parsed.map((b) => b.generatedAt).reduce((oldest, at) => (Date.parse(at) < Date.parse(oldest) ? at : oldest)),
+    trustLists: parsed.flatMap((b) => b.trustLists),
+    statusLists: parsed.flatMap((b) => b.statusLists),
+  };
 }
