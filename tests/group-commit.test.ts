@@ -107,6 +107,32 @@ describe('group commit (better-sqlite3)', () => {
     expect(tokenIds(store.sqlite)).toEqual(['t1', 't2']);
   });
 
+  it('groups committed while a sync is in flight are all made durable by the next one', async () => {
+    store = openFileStore().store;
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      pending.push((await store.apply([store.insert(apiTokens, [token(`t${String(i).padStart(2, '0')}`)])])).durable);
+      await new Promise((resolve) => setImmediate(resolve)); // next turn: a new group
+    }
+    await Promise.all(pending);
+    expect(tokenIds(store.sqlite)).toHaveLength(40);
+  });
+
+  it('close() syncs groups whose sync is still in flight or queued', async () => {
+    const opened = openFileStore();
+    const first = await opened.store.apply([opened.store.insert(apiTokens, [token('t1')])]);
+    await new Promise((resolve) => setImmediate(resolve)); // committed, its sync started
+    const second = await opened.store.apply([opened.store.insert(apiTokens, [token('t2')])]);
+    opened.store.close();
+    await Promise.all([first.durable, second.durable]);
+    const again = new Database(opened.file, { readonly: true });
+    try {
+      expect(tokenIds(again)).toEqual(['t1', 't2']);
+    } finally {
+      again.close();
+    }
+  });
+
   it('close() commits and syncs an open group', async () => {
     const opened = openFileStore();
     await opened.store.apply([opened.store.insert(apiTokens, [token('t1')])]);

@@ -69,7 +69,7 @@ export function openSqliteStore(filename: string): SqliteStore {
 /**
  * Group commit: the first write of an event-loop turn opens a transaction, every write in that turn
  * joins it as a savepoint (a failing write rolls back only its own), and at the end of the turn one
- * COMMIT and one fdatasync of the WAL make them all durable. The sync runs on a libuv thread, so the
+ * COMMIT and an fdatasync of the WAL make them all durable. The sync runs on a libuv thread, so the
  * event loop goes on serving while the disk works; callers answer only once `durable` settles.
  */
 function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
@@ -79,7 +79,24 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
   let latest: Promise<void> = Promise.resolve();
   let walFd: number | undefined;
   const walDescriptor = () => (walFd ??= openSync(walFile!, 'r'));
-  const flush = (options: { wait?: boolean } = {}) => {
+  /** Committed groups the sync in flight does not cover (they committed after it started). */
+  let unsynced: Group[] = [];
+  /** The groups the sync in flight covers. */
+  let syncing: Group[] | undefined;
+  // One sync at a time, covering every group committed before it starts: syncs that queued in the
+  // kernel would also hold libuv's four threads, which signing needs.
+  const sync = () => {
+    if (syncing || unsynced.length === 0) return;
+    const batch = (syncing = unsynced);
+    unsynced = [];
+    fdatasync(walDescriptor(), (error) => {
+      if (syncing !== batch) return; // close() synced and settled them already
+      syncing = undefined;
+      for (const group of batch) (error ? group.reject(error) : group.resolve());
+      sync();
+    });
+  };
+  const flush = () => {
     const group = open;
     if (!group) return;
     open = undefined;
@@ -91,11 +108,8 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
       return;
     }
     if (walFile === undefined) return group.resolve();
-    if (options.wait) {
-      fdatasyncSync(walDescriptor());
-      return group.resolve();
-    }
-    fdatasync(walDescriptor(), (error) => (error ? group.reject(error) : group.resolve()));
+    unsynced.push(group);
+    sync();
   };
   return {
     /** Opens the turn's transaction if needed; the promise settles when it is durable. */
@@ -126,10 +140,16 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
     },
     // A failed group already failed its writers; readers are not failed after the fact.
     flushed: (): Promise<void> => latest.catch(() => undefined),
-    /** Commits and syncs what is open, synchronously (before closing). */
+    /** Commits what is open and syncs everything committed, synchronously (before closing). */
     close(): void {
-      flush({ wait: true });
-      if (walFd !== undefined) closeSync(walFd);
+      flush();
+      const pending = [...(syncing ?? []), ...unsynced];
+      syncing = undefined;
+      unsynced = [];
+      if (walFd === undefined) return;
+      if (pending.length > 0) fdatasyncSync(walFd);
+      for (const group of pending) group.resolve();
+      closeSync(walFd);
     },
   };
 }
