@@ -89,12 +89,17 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
     if (syncing || unsynced.length === 0) return;
     const batch = (syncing = unsynced);
     unsynced = [];
-    fdatasync(walDescriptor(), (error) => {
+    const settle = (error: unknown) => {
       if (syncing !== batch) return; // close() synced and settled them already
       syncing = undefined;
       for (const group of batch) (error ? group.reject(error) : group.resolve());
       sync();
-    });
+    };
+    try {
+      fdatasync(walDescriptor(), settle);
+    } catch (error) {
+      settle(error);
+    }
   };
   const flush = () => {
     const group = open;
@@ -146,10 +151,13 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
       const pending = [...(syncing ?? []), ...unsynced];
       syncing = undefined;
       unsynced = [];
-      if (walFd === undefined) return;
-      if (pending.length > 0) fdatasyncSync(walFd);
-      for (const group of pending) group.resolve();
-      closeSync(walFd);
+      try {
+        if (pending.length > 0) fdatasyncSync(walDescriptor());
+        for (const group of pending) group.resolve();
+      } catch (error) {
+        for (const group of pending) group.reject(error);
+      }
+      if (walFd !== undefined) closeSync(walFd);
     },
   };
 }
