@@ -7,6 +7,7 @@
  */
 import { zlibSync } from 'fflate';
 import qrcodeCore from 'qrcode/lib/core/qrcode.js';
+import { concatBytes } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { isLicenceQrText, licenceQrSegments } from '../core/qr/index.js';
 
@@ -119,7 +120,7 @@ export function qrPng(matrix: QrMatrix, options: QrPngOptions = {}): Uint8Array 
   view.setUint32(0, width);
   view.setUint32(4, width);
   header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, adaptive filtering, no interlace
-  return concat([PNG_SIGNATURE, chunk('IHDR', header), chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
+  return concatBytes([PNG_SIGNATURE, chunk('IHDR', header), chunk('IDAT', zlibSync(raw, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
 }
 
 const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -149,15 +150,5 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   out.set(typeBytes, 4);
   out.set(data, 8);
   view.setUint32(8 + data.length, crc32(typeBytes, data));
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
   return out;
 }

@@ -92,6 +92,19 @@ export function fromBase64url(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** The bytes of `parts`, one after another, in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 /**
  * Reads a byte stream to its end, or stops and cancels it as soon as it passes `maxBytes` (undefined):
  * an inflating stream or a hostile server's body is never buffered past the cap.
@@ -110,11 +123,5 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBy
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -35,7 +35,6 @@ import {
   type RegisteredAuthority,
 } from '../../services/trust-anchor.js';
 import { buildVerifierBundle, etagMatches } from '../../services/verifier-bundle.js';
-import { requireAction } from '../../services/tokens.js';
 import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { DateTimeString, errorResponses } from '../schemas.js';
@@ -103,9 +102,11 @@ function view(a: RegisteredAuthority) {
   };
 }
 
-/** Register guard: the `anchor` scope, on a deployment that is a trust anchor. */
+/**
+ * Register guard for routes behind requireScope('anchor'): refuses a deployment that is not a trust
+ * anchor, and returns the acting token.
+ */
 async function anchorAdmin(c: Context<AppEnv>) {
-  requireAction(c.var.principal, 'anchor');
   const anchor = await requireAnchor(c.var.services);
   // A development setup whose bootstrap did not list its authority yet gets it now.
   await ensureDevTrustList(c.var.services, anchor);

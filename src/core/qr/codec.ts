@@ -11,7 +11,7 @@
  * returns the signed JWS byte for byte. Decoding is canonical: a text is accepted only if encoding
  * its JWS gives that very text, so one JWS has exactly one QR text.
  */
-import { base64url, fromBase64url } from '../encoding.js';
+import { base64url, concatBytes, fromBase64url } from '../encoding.js';
 import { ElicenceError } from '../errors.js';
 import { deflateWithDictionary, inflateWithDictionary } from './deflate.js';
 import { CHUNK_DIGITS, bytesToDigits, digitCountForBytes, digitsToBytes, isDigits } from './numeric.js';
@@ -74,12 +74,12 @@ export function encodeLicenceQr(jws: string): string {
 /** The EL1 text of a JWS given as the bytes of its three parts (non-empty). */
 function encodeParts(header: Uint8Array, payload: Uint8Array, signature: Uint8Array): string {
   if (signature.length > 255) throw new ElicenceError('ERR_QR_TOO_LARGE', 'JWS signature longer than 255 bytes');
-  const plain = concat(encodeVarint(header.length), header, payload);
+  const plain = concatBytes([encodeVarint(header.length), header, payload]);
   if (plain.length > DEFAULT_MAX_INFLATED_BYTES) {
     throw new ElicenceError('ERR_QR_TOO_LARGE', `JWS content of ${plain.length} bytes exceeds the QR cap of ${DEFAULT_MAX_INFLATED_BYTES}`);
   }
-  const body = concat(Uint8Array.of(signature.length), signature, deflateWithDictionary(plain));
-  const text = LICENCE_QR_PREFIX + bytesToDigits(concat(encodeVarint(body.length), body));
+  const body = concatBytes([Uint8Array.of(signature.length), signature, deflateWithDictionary(plain)]);
+  const text = LICENCE_QR_PREFIX + bytesToDigits(concatBytes([encodeVarint(body.length), body]));
   if (text.length > MAX_LICENCE_QR_TEXT_LENGTH) {
     throw new ElicenceError('ERR_QR_TOO_LARGE', `QR text of ${text.length} characters does not fit any QR code`);
   }
@@ -153,14 +153,4 @@ function encodeCanonical(header: Uint8Array, payload: Uint8Array, signature: Uin
   } catch {
     return undefined;
   }
-}
-
-function concat(...arrays: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(arrays.reduce((sum, array) => sum + array.length, 0));
-  let offset = 0;
-  for (const array of arrays) {
-    out.set(array, offset);
-    offset += array.length;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@
  * after at most the cap plus one slice's worth of output, never inflated in full.
  */
 import { deflateSync, Inflate } from 'fflate';
+import { concatBytes } from '../encoding.js';
 import { ElicenceError } from '../errors.js';
 import { QR_DICTIONARY } from './dictionary.js';
 
@@ -54,13 +55,7 @@ export function inflateWithDictionary(compressed: Uint8Array, maxInflatedBytes: 
     throw new ElicenceError('ERR_QR_CORRUPT', 'QR compressed stream is corrupt', { cause: error });
   }
   if (!finished) throw new ElicenceError('ERR_QR_TRUNCATED', 'QR compressed stream ends early');
-  const plain = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    plain.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return plain;
+  return concatBytes(chunks);
 }
 
 function isFlateError(error: unknown): error is Error & { code: number } {
