@@ -15,8 +15,8 @@ import { defaultConfig, systemClock } from '../src/app/deps.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { createFileKeyStore } from '../src/node/file-key-store.js';
 import { openSqliteStore } from '../src/node/sqlite-store.js';
-import { localIssuer } from '../src/node/import/local-issuer.js';
-import { runImport } from '../src/node/import/run-import.js';
+import { localIssuer } from '../src/import/local-issuer.js';
+import { runImport } from '../src/import/run-import.js';
 import { generateRegister, toCsv } from '../tests/fixtures/import/register.js';
 
 export interface ImportBenchResult {

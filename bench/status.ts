@@ -23,7 +23,7 @@ import { createApp } from '../src/app/app.js';
 import { defaultConfig, systemClock, type AppDeps } from '../src/app/deps.js';
 import { Bitstring } from '../src/core/status-list.js';
 import { bootstrap, DEV_AUTHORITY } from '../src/services/bootstrap.js';
-import { createMemoryKeyStore } from '../src/services/memory-key-store.js';
+import { createMemoryKeyStore } from '../tests/helpers/memory-key-store.js';
 import { publishedStatusList } from '../src/services/status-publishing.js';
 import { openSqliteStore, type SqliteStore } from '../src/node/sqlite-store.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entryHash, verifyAuditChain } from '../src/services/audit.js';
-import { run } from '../src/node/cli/audit.js';
+import { run } from '../src/cli/audit.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 
 interface AuditRow {

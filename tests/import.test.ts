@@ -24,11 +24,11 @@ import { decodeLicenceQr } from '../src/core/qr/index.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { createFileKeyStore } from '../src/node/file-key-store.js';
 import { openSqliteStore, type SqliteStore } from '../src/node/sqlite-store.js';
-import { foldHeader, mapColumns, readHeaderMap } from '../src/node/import/columns.js';
-import { parseCalendarDate, parseValidityInstant, splitList } from '../src/node/import/cell-values.js';
-import { localIssuer } from '../src/node/import/local-issuer.js';
-import { offlineIssuer } from '../src/node/import/issuers.js';
-import { runImport } from '../src/node/import/run-import.js';
+import { foldHeader, mapColumns, readHeaderMap } from '../src/import/columns.js';
+import { parseCalendarDate, parseValidityInstant, splitList } from '../src/import/cell-values.js';
+import { localIssuer } from '../src/import/local-issuer.js';
+import { offlineIssuer } from '../src/import/issuers.js';
+import { runImport } from '../src/import/run-import.js';
 import { generateRegister, toCsv, EN_HEADER } from './fixtures/import/register.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -274,7 +274,7 @@ describe('a 10,000-row register with 40 bad rows', () => {
         new Promise<{ code: number | null; signal: NodeJS.Signals | null; killedAt?: number }>((resolve, reject) => {
           const proc = spawn(
             process.execPath,
-            ['--import', 'tsx', 'src/node/cli.ts', 'import', file, '--type', 'BusinessLicence', '--server', deployment.url, '--token', TOKEN, '--batch-size', '250', '--report', report, '--out', results],
+            ['--import', 'tsx', 'src/cli/main.ts', 'import', file, '--type', 'BusinessLicence', '--server', deployment.url, '--token', TOKEN, '--batch-size', '250', '--report', report, '--out', results],
             { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
           );
           let killedAt: number | undefined;

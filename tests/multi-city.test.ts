@@ -17,7 +17,7 @@ import { fromBase64url, fromUtf8 } from '../src/core/encoding.js';
 import { signCompact } from '../src/core/jws-sign.js';
 import { authorityDid, createAuthority } from '../src/services/authorities.js';
 import { bootstrap } from '../src/services/bootstrap.js';
-import { createMemoryKeyStore } from '../src/services/memory-key-store.js';
+import { createMemoryKeyStore } from './helpers/memory-key-store.js';
 import { ACTIONS, createToken } from '../src/services/tokens.js';
 import type { AnchorSettings } from '../src/services/trust-anchor.js';
 import { openSqliteStore } from '../src/node/sqlite-store.js';

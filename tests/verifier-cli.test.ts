@@ -14,8 +14,8 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifierBundle } from '../src/core/bundle.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
-import { run, type CliIo } from '../src/node/cli/verify.js';
-import { renderQrPng } from '../src/node/qr-render.js';
+import { run, type CliIo } from '../src/cli/verify.js';
+import { renderQrPng } from './helpers/qr-render.js';
 import type { VerifyResult } from '../verifier/index.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 import { issueLicence, makeWorld, NOW } from './fixtures/world.js';
@@ -290,7 +290,7 @@ describe('verify', () => {
   });
 
   it('runs as a real process through the elicence dispatcher, with the verdict as exit code', () => {
-    const cli = join(process.cwd(), 'src/node/cli.ts');
+    const cli = join(process.cwd(), 'src/cli/main.ts');
     const runCli = (input: string) =>
       spawnSync(process.execPath, ['--import', 'tsx', cli, 'verify', input, '--bundle', bundleFile, '--anchors', anchorsFile, '--now', nowIso, '--lang', 'en'], {
         cwd: process.cwd(),

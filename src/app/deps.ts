@@ -1,68 +1,8 @@
-/** What the app factory needs from its runtime: storage, keys, time and settings. */
-import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
-import type { JWK } from 'jose';
-import type { Store } from '../db/store.js';
+/** What the app factory needs from its runtime: the services' ports plus what only the HTTP app uses. */
+import type { ServiceDeps } from '../services/ports.js';
 
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** Where private keys live. The database only ever sees public halves. */
-export interface KeyStore {
-  /** Generates a key pair, keeps the private half, returns the public JWK and its thumbprint. */
-  generate(alg: SigningAlgorithm): Promise<{ kid: string; publicJwk: JWK }>;
-  /** A signer for a key this store holds; throws ERR_NO_ACTIVE_KEY when it has no such private key. */
-  signer(kid: string): Promise<JwsSigner>;
-}
-
-export interface AppConfig {
-  /** Base URL for did:web and every URL put in a credential, without a trailing slash. */
-  publicUrl: string;
-  /** Largest accepted request body. */
-  bodyLimitBytes: number;
-  /** Entries per status list (the spec minimum is 131,072). */
-  statusListSize: number;
-  /** How often verifiers should refetch a status list, in milliseconds (the list's `ttl`). */
-  statusListTtlMs: number;
-  /**
-   * How long a signed status list stays valid (validFrom..validUntil). Longer than the ttl on purpose:
-   * an offline inspector must be able to use yesterday's lists; lists are re-signed at half this.
-   */
-  statusListValidityMs: number;
-  /** Default validity of a licence issued without validUntil, in days. */
-  defaultValidityDays: number;
-  /** Largest batch accepted by POST /v1/licences/batch. */
-  maxBatchSize: number;
-  /** Settings for the trust-anchor role (a province), when this deployment is one. */
-  anchor?: AnchorSettings;
-}
-
-export interface AnchorSettings {
-  name?: { zh: string; en: string };
-  /** GB/T 2260 code of the province, e.g. 330000. */
-  jurisdiction?: string;
-  /** Lifetime of each signed trust list. */
-  trustListTtlMs?: number;
-}
-
-export const defaultConfig = (publicUrl: string): AppConfig => ({
-  publicUrl: publicUrl.replace(/\/+$/, ''),
-  bodyLimitBytes: 1024 * 1024,
-  statusListSize: 131_072,
-  statusListTtlMs: 5 * 60 * 1000,
-  statusListValidityMs: 48 * 60 * 60 * 1000,
-  defaultValidityDays: 5 * 365,
-  maxBatchSize: 1000,
-});
-
-/** Turns licence JWSs into their EL1 QR texts (docs/qr-format.md), possibly off the serving thread. */
-export interface QrEncoder {
-  encode(jws: readonly string[]): Promise<string[]>;
-  close(): Promise<void>;
-}
+export type { AnchorSettings, AppConfig, Clock, KeyStore, QrEncoder, ServiceDeps } from '../services/ports.js';
+export { defaultConfig, systemClock } from '../services/ports.js';
 
 /** Files of the built verifier web app (dist/verifier/), for runtimes that serve it themselves. */
 export interface AssetSource {
@@ -70,13 +10,7 @@ export interface AssetSource {
   read(relativePath: string): Promise<Uint8Array | undefined>;
 }
 
-export interface AppDeps {
-  store: Store;
-  keys: KeyStore;
-  clock: Clock;
-  config: AppConfig;
+export interface AppDeps extends ServiceDeps {
   /** The verifier web app's files (Node); without it `/verify` answers 404 (deploy the app as static files). */
   verifierAssets?: AssetSource;
-  /** Where QR texts are encoded (Node: a worker thread); without it, on the calling thread. */
-  qrEncoder?: QrEncoder;
 }

@@ -3,7 +3,7 @@ import { ElicenceError } from '../core/errors.js';
 import type { SigningAlgorithm } from '../core/jws-sign.js';
 import { authorities } from '../db/schema.js';
 import type { Db } from '../db/store.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { createActiveKey } from './keys.js';
 import { cached } from './hot-cache.js';
@@ -46,7 +46,7 @@ export interface NewAuthority {
 }
 
 /** Creates an authority and its first signing key. */
-export async function createAuthority(deps: AppDeps, input: NewAuthority, actor: string): Promise<Authority> {
+export async function createAuthority(deps: ServiceDeps, input: NewAuthority, actor: string): Promise<Authority> {
   if (!SLUG.test(input.id)) throw new ElicenceError('ERR_VALIDATION', 'authority id must be lowercase letters, digits and dashes', { field: 'id' });
   if (!JURISDICTION.test(input.jurisdiction)) {
     throw new ElicenceError('ERR_VALIDATION', 'jurisdiction must be a 6-digit GB/T 2260 code', { field: 'jurisdiction' });

@@ -2,7 +2,7 @@
  * First start-up of an empty database: the built-in licence types, a development trust anchor, one
  * development issuing authority with an Ed25519 key, and an agency token with every scope.
  */
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { signingKeys } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
 import { auditStatements, readAuditHead } from './audit.js';
@@ -27,7 +27,7 @@ export interface BootstrapResult {
   token?: string;
 }
 
-export async function seedLicenceTypes(deps: AppDeps): Promise<void> {
+export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const statements = await seedBuiltInTypes(store.db, clock.now());
@@ -39,7 +39,7 @@ export async function seedLicenceTypes(deps: AppDeps): Promise<void> {
   });
 }
 
-export async function bootstrap(deps: AppDeps, options: { devToken?: string } = {}): Promise<BootstrapResult> {
+export async function bootstrap(deps: ServiceDeps, options: { devToken?: string } = {}): Promise<BootstrapResult> {
   await seedLicenceTypes(deps);
   const existing = await listAuthorities(deps.store.db);
   if (existing.length > 0) return { created: false, authorities: existing };

@@ -11,7 +11,7 @@ import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
 import { sha256Hex } from './hashing.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { prepared } from './prepared.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
 import { requireAuthority } from './authorities.js';
 import { activeSigner } from './keys.js';
@@ -78,7 +78,7 @@ const DAY_MS = 86_400_000;
 const MAX_ATTEMPTS = 6;
 
 async function validateRequest(
-  deps: AppDeps,
+  deps: ServiceDeps,
   registry: LicenceTypeRegistry,
   principal: Principal,
   request: IssueRequest,
@@ -108,7 +108,7 @@ async function validateRequest(
 }
 
 /** Validates every request; throws ERR_BATCH_FAILED listing each bad item, or the single error for one item. */
-async function validateAll(deps: AppDeps, registry: LicenceTypeRegistry, principal: Principal, requests: readonly IssueRequest[], batch: boolean) {
+async function validateAll(deps: ServiceDeps, registry: LicenceTypeRegistry, principal: Principal, requests: readonly IssueRequest[], batch: boolean) {
   const now = deps.clock.now();
   const validated: ValidatedRequest[] = [];
   const errors: ItemError[] = [];
@@ -197,7 +197,7 @@ async function readIdempotency(db: Db, authorityId: string, options: IssueOption
  * When the checks find the plan stale (a slot or list taken meanwhile), it is drawn and signed again.
  */
 export async function issueLicences(
-  deps: AppDeps,
+  deps: ServiceDeps,
   registry: LicenceTypeRegistry,
   principal: Principal,
   requests: readonly IssueRequest[],

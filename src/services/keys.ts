@@ -8,7 +8,7 @@ import { ElicenceError } from '../core/errors.js';
 import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
 import { signingKeys } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
 import { prepared } from './prepared.js';
@@ -31,7 +31,7 @@ export interface PublishedKey {
  * The private half is written by the key store before the database learns of the key.
  */
 export async function createActiveKey(
-  deps: AppDeps,
+  deps: ServiceDeps,
   owner: { kind: KeyOwnerKind; id: string },
   alg: SigningAlgorithm,
   actor: string,
@@ -81,7 +81,7 @@ export async function createActiveKey(
 }
 
 /** Stops publishing a non-active key; its validity window closes now. */
-export async function retireKey(deps: AppDeps, owner: { kind: KeyOwnerKind; id: string }, kid: string, actor: string): Promise<void> {
+export async function retireKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; id: string }, kid: string, actor: string): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const [key] = await store.db
@@ -117,7 +117,7 @@ export async function publishedKeys(db: Db, filter: { kind?: KeyOwnerKind; id?: 
 }
 
 /** The signer of an owner's active key. */
-export async function activeSigner(deps: AppDeps, owner: { kind: KeyOwnerKind; id: string }): Promise<JwsSigner> {
+export async function activeSigner(deps: ServiceDeps, owner: { kind: KeyOwnerKind; id: string }): Promise<JwsSigner> {
   const db = deps.store.db;
   const kid = await cached(db, `activeKey:${owner.kind}:${owner.id}`, async () => (await prepared(db).activeKeyOf.all({ kind: owner.kind, id: owner.id }))[0]?.kid);
   if (!kid) throw new ElicenceError('ERR_NO_ACTIVE_KEY', `${owner.kind} ${owner.id} has no active signing key`);

@@ -10,7 +10,7 @@ import {
 } from '../core/licence-types.js';
 import { licenceTypes } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
 
 export interface StoredLicenceType extends LicenceTypeDefinition {
@@ -34,7 +34,7 @@ const fromRow = (row: Row): StoredLicenceType => ({
 /** Per-app cache of compiled validators; a type never changes once registered, so no invalidation. */
 export class LicenceTypeRegistry {
   readonly #validators = new Map<string, SubjectValidator>();
-  constructor(private readonly deps: AppDeps) {}
+  constructor(private readonly deps: ServiceDeps) {}
 
   async list(): Promise<StoredLicenceType[]> {
     return (await this.deps.store.db.select().from(licenceTypes).orderBy(licenceTypes.createdAt, licenceTypes.code)).map(fromRow);

@@ -22,7 +22,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
 import { issueLicences, type LicenceRow } from './issuance.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
@@ -73,7 +73,7 @@ const bumpVersion = (db: Db, listId: string): Statement =>
   db.update(statusLists).set({ version: sql`${statusLists.version} + 1` }).where(eq(statusLists.id, listId));
 
 /** Runs a read-check-commit section, retrying when another process took the audit head first. */
-async function exclusiveWithRetry<T>(deps: AppDeps, fn: () => Promise<T>): Promise<T> {
+async function exclusiveWithRetry<T>(deps: ServiceDeps, fn: () => Promise<T>): Promise<T> {
   return deps.store.exclusive(async () => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -87,7 +87,7 @@ async function exclusiveWithRetry<T>(deps: AppDeps, fn: () => Promise<T>): Promi
 }
 
 /** Suspends, reinstates or revokes one licence of the principal's authority; returns the updated row. */
-export async function changeStatus(deps: AppDeps, principal: Principal, licenceId: string, action: StatusAction, change: StatusChange): Promise<LicenceRow> {
+export async function changeStatus(deps: ServiceDeps, principal: Principal, licenceId: string, action: StatusAction, change: StatusChange): Promise<LicenceRow> {
   const { store, clock } = deps;
   // Applied under the lock, awaited as durable outside it, so changes queued behind join the same commit.
   const { updated, durable } = await exclusiveWithRetry(deps, async () => {
@@ -143,7 +143,7 @@ export interface AmendRequest {
  * `superseded`, in the same commit as the issuance (through issuance's extension hook).
  */
 export async function amendLicence(
-  deps: AppDeps,
+  deps: ServiceDeps,
   registry: LicenceTypeRegistry,
   principal: Principal,
   licenceId: string,

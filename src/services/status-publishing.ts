@@ -13,7 +13,7 @@ import { signCompact } from '../core/jws-sign.js';
 import { Bitstring, buildStatusListCredential, encodeStatusList, type StatusPurpose } from '../core/status-list.js';
 import { licences, statusLists } from '../db/schema.js';
 import type { Db, Store } from '../db/store.js';
-import type { AppConfig, AppDeps } from '../app/deps.js';
+import type { AppConfig, ServiceDeps } from './ports.js';
 import { requireAuthority } from './authorities.js';
 import { activeSigner } from './keys.js';
 import { statusListUrl } from './status-allocation.js';
@@ -82,7 +82,7 @@ export async function statusBits(db: Db, row: Pick<StatusListRow, 'id' | 'purpos
   return bits;
 }
 
-async function rebuild(deps: AppDeps, row: StatusListRow): Promise<PublishedStatusList> {
+async function rebuild(deps: ServiceDeps, row: StatusListRow): Promise<PublishedStatusList> {
   const { store, config, clock } = deps;
   // `row.version` was read before the bits: the bits are at least that new, so caching them under it is safe.
   const bits = await statusBits(store.db, row);
@@ -133,7 +133,7 @@ async function rebuild(deps: AppDeps, row: StatusListRow): Promise<PublishedStat
 const inFlight = new WeakMap<Store, Map<string, Promise<PublishedStatusList>>>();
 
 /** The current signed list, rebuilt only if stale; undefined when no such list exists. */
-export async function publishedStatusList(deps: AppDeps, listId: string): Promise<PublishedStatusList | undefined> {
+export async function publishedStatusList(deps: ServiceDeps, listId: string): Promise<PublishedStatusList | undefined> {
   const { store, config, clock } = deps;
   const [row] = await store.db.select().from(statusLists).where(eq(statusLists.id, listId));
   if (!row) return undefined;

@@ -9,7 +9,7 @@ import { base64url, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { apiTokens } from '../db/schema.js';
 import type { Db } from '../db/store.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
 import { prepared } from './prepared.js';
@@ -45,7 +45,7 @@ export interface CreatedToken {
 }
 
 export async function createToken(
-  deps: AppDeps,
+  deps: ServiceDeps,
   input: { authorityId: string; name: string; actions: Action[]; licenceTypes?: string[] | null; token?: string },
   actor: string,
 ): Promise<CreatedToken> {
@@ -74,7 +74,7 @@ export async function createToken(
   return { id, token, authorityId: input.authorityId, name: input.name, actions: input.actions, licenceTypes };
 }
 
-export async function revokeToken(deps: AppDeps, authorityId: string, id: string, actor: string): Promise<void> {
+export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: string): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const [row] = await store.db.select().from(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.authorityId, authorityId)));

@@ -24,7 +24,7 @@ import {
 } from '../core/trust-list.js';
 import { authorities, licenceTypes, signingKeys, trustLists, trustRegistry } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
-import type { AnchorSettings, AppConfig, AppDeps } from '../app/deps.js';
+import type { AnchorSettings, AppConfig, ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
 import { didWebFor } from './authorities.js';
 import { activeSigner, publishedKeys } from './keys.js';
@@ -65,7 +65,7 @@ function anchorSettings(config: AppConfig): AnchorSettings {
 }
 
 /** This deployment's anchor (the owner of the oldest active anchor key), or undefined if it is none. */
-export async function findAnchor(deps: AppDeps): Promise<Anchor | undefined> {
+export async function findAnchor(deps: ServiceDeps): Promise<Anchor | undefined> {
   const [key] = await deps.store.db
     .select({ ownerId: signingKeys.ownerId })
     .from(signingKeys)
@@ -84,14 +84,14 @@ export async function findAnchor(deps: AppDeps): Promise<Anchor | undefined> {
 }
 
 /** ERR_FORBIDDEN unless this deployment is a trust anchor. */
-export async function requireAnchor(deps: AppDeps): Promise<Anchor> {
+export async function requireAnchor(deps: ServiceDeps): Promise<Anchor> {
   const anchor = await findAnchor(deps);
   if (!anchor) throw new ElicenceError('ERR_FORBIDDEN', 'this deployment is not a trust anchor (it has no anchor signing key)');
   return anchor;
 }
 
 /** The anchor's public keys (active and rotated-out, not retired) as a JWKS, for verifiers to pin. */
-export async function anchorJwks(deps: AppDeps): Promise<{ keys: JWK[] }> {
+export async function anchorJwks(deps: ServiceDeps): Promise<{ keys: JWK[] }> {
   const keys = await publishedKeys(deps.store.db, { kind: 'anchor' });
   return { keys: keys.map((k) => ({ ...publicJwk(k.publicJwk), kid: k.kid, alg: k.alg, use: 'sig' })) };
 }
@@ -355,7 +355,7 @@ export interface RegisterOptions {
   fetch?: typeof fetch;
 }
 
-async function importKeys(deps: AppDeps, input: NewTrustedAuthority, options: RegisterOptions): Promise<{ keys: RegisteredKey[]; source: string }> {
+async function importKeys(deps: ServiceDeps, input: NewTrustedAuthority, options: RegisterOptions): Promise<{ keys: RegisteredKey[]; source: string }> {
   const now = deps.clock.now();
   const hosted = await hostedAuthority(deps.store.db, input.id);
   const source = input.keys ?? { hosted: true as const };
@@ -374,7 +374,7 @@ async function importKeys(deps: AppDeps, input: NewTrustedAuthority, options: Re
 }
 
 /** Commits `entry` (insert or update) with one audit entry, inside the caller's exclusive section. */
-async function saveEntry(deps: AppDeps, entry: RegisteredAuthority, insert: boolean, audit: AuditEntryInput): Promise<void> {
+async function saveEntry(deps: ServiceDeps, entry: RegisteredAuthority, insert: boolean, audit: AuditEntryInput): Promise<void> {
   const { store } = deps;
   const row = toRow(entry);
   const statement: Statement = insert ? store.db.insert(trustRegistry).values(row) : store.db.update(trustRegistry).set(row).where(eq(trustRegistry.id, entry.id));
@@ -383,7 +383,7 @@ async function saveEntry(deps: AppDeps, entry: RegisteredAuthority, insert: bool
 }
 
 /** Adds an issuing authority to the register (effective in the next published list). */
-export async function registerAuthority(deps: AppDeps, input: NewTrustedAuthority, actor: string, options: RegisterOptions = {}): Promise<RegisteredAuthority> {
+export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuthority, actor: string, options: RegisterOptions = {}): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   if (typeof input.id !== 'string' || input.id.length > 512 || !DID_WEB.test(input.id)) {
     throw new ElicenceError('ERR_VALIDATION', 'id must be the authority\'s did:web, e.g. did:web:elicence.example:authorities:ningbo', { field: 'id' });
@@ -415,7 +415,7 @@ export interface AuthorityUpdate {
 }
 
 /** Changes an authority's names or allowed licence types. */
-export async function updateAuthority(deps: AppDeps, id: string, update: AuthorityUpdate, actor: string): Promise<RegisteredAuthority> {
+export async function updateAuthority(deps: ServiceDeps, id: string, update: AuthorityUpdate, actor: string): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const name = update.name && checkName(update.name, 'name');
   const types = update.licenceTypes && checkTypes(update.licenceTypes);
@@ -436,7 +436,7 @@ const TRANSITIONS: Record<AuthorityStatus, readonly AuthorityStatus[]> = {
 };
 
 /** Suspends, reinstates or withdraws (final) an authority; effective in the next published list. */
-export async function setAuthorityStatus(deps: AppDeps, id: string, status: AuthorityStatus, actor: string, reason?: string): Promise<RegisteredAuthority> {
+export async function setAuthorityStatus(deps: ServiceDeps, id: string, status: AuthorityStatus, actor: string, reason?: string): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const { store, clock } = deps;
   return store.exclusive(async () => {
@@ -454,7 +454,7 @@ export async function setAuthorityStatus(deps: AppDeps, id: string, status: Auth
  * Withdraws one key of an authority: it leaves the next list entirely, so everything it signed stops
  * verifying (use this for a compromised key; a routine rotation only closes the old key's window).
  */
-export async function withdrawKey(deps: AppDeps, id: string, kid: string, actor: string, reason?: string): Promise<RegisteredAuthority> {
+export async function withdrawKey(deps: ServiceDeps, id: string, kid: string, actor: string, reason?: string): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const { store, clock } = deps;
   return store.exclusive(async () => {
@@ -474,7 +474,7 @@ export async function withdrawKey(deps: AppDeps, id: string, kid: string, actor:
  * `validFrom`), keys missing from the new set have their window closed now (what they signed before
  * still verifies). Withdrawn keys stay withdrawn. Hosted authorities need nothing: they follow on publish.
  */
-export async function refreshAuthorityKeys(deps: AppDeps, id: string, source: KeySource, actor: string, options: RegisterOptions & { validFrom?: number } = {}): Promise<RegisteredAuthority> {
+export async function refreshAuthorityKeys(deps: ServiceDeps, id: string, source: KeySource, actor: string, options: RegisterOptions & { validFrom?: number } = {}): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const current = await requireRegistered(deps.store.db, id);
   const imported = await importKeys(deps, { id, name: current.name, jurisdiction: current.jurisdiction, licenceTypes: current.licenceTypes, keys: source, ...(options.validFrom === undefined ? {} : { validFrom: options.validFrom }) }, options);
@@ -557,7 +557,7 @@ export interface PublishOptions {
 }
 
 /** Signs and stores the next list. Must run inside `store.exclusive`. */
-async function publishLocked(deps: AppDeps, anchor: Anchor, actor: string, options: PublishOptions): Promise<StoredTrustList> {
+async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, options: PublishOptions): Promise<StoredTrustList> {
   const { store, clock } = deps;
   const ttl = options.ttlMs ?? anchor.trustListTtlMs;
   if (!Number.isSafeInteger(ttl) || ttl < 60 * SECOND || ttl > 366 * DAY) {
@@ -601,13 +601,13 @@ async function publishLocked(deps: AppDeps, anchor: Anchor, actor: string, optio
 }
 
 /** Publishes a new trust list now: the register as it stands, with a sequence one above the last. */
-export async function publishTrustList(deps: AppDeps, actor: string, options: PublishOptions = {}): Promise<StoredTrustList> {
+export async function publishTrustList(deps: ServiceDeps, actor: string, options: PublishOptions = {}): Promise<StoredTrustList> {
   const anchor = await requireAnchor(deps);
   return deps.store.exclusive(() => publishLocked(deps, anchor, actor, options));
 }
 
 /** Why the latest list should be replaced, or undefined when it is current. */
-async function staleness(deps: AppDeps, latest: StoredTrustList | undefined): Promise<string | undefined> {
+async function staleness(deps: ServiceDeps, latest: StoredTrustList | undefined): Promise<string | undefined> {
   if (!latest) return 'first';
   const now = deps.clock.now();
   if (now >= latest.issuedAt + (latest.expiresAt - latest.issuedAt) / 2) return 'ageing';
@@ -621,7 +621,7 @@ async function staleness(deps: AppDeps, latest: StoredTrustList | undefined): Pr
  * past half its lifetime, or the register (including hosted authorities' keys) no longer matches it.
  * Undefined when this deployment is not an anchor.
  */
-export async function currentTrustList(deps: AppDeps): Promise<StoredTrustList | undefined> {
+export async function currentTrustList(deps: ServiceDeps): Promise<StoredTrustList | undefined> {
   const anchor = await findAnchor(deps);
   if (!anchor) return undefined;
   await ensureDevTrustList(deps, anchor);
@@ -641,7 +641,7 @@ export async function currentTrustList(deps: AppDeps): Promise<StoredTrustList |
  * usable verifier bundle. Does nothing for any other anchor, once a list exists, or when the
  * development authority was already registered (even if later withdrawn).
  */
-export async function ensureDevTrustList(deps: AppDeps, known?: Anchor): Promise<void> {
+export async function ensureDevTrustList(deps: ServiceDeps, known?: Anchor): Promise<void> {
   const anchor = known ?? (await findAnchor(deps));
   if (!anchor || anchor.ownerId !== DEV_ANCHOR_OWNER) return;
   const { store } = deps;

@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { buildBundle, type BundleStatusList, type BundleTrustList, type VerifierBundle } from '../core/bundle.js';
 import { base64url, utf8 } from '../core/encoding.js';
-import type { AppDeps } from '../app/deps.js';
+import type { ServiceDeps } from './ports.js';
 import { publishedStatusList, statusListIdsOf } from './status-publishing.js';
 import { currentTrustList } from './trust-anchor.js';
 
@@ -41,7 +41,7 @@ interface Piece<T> {
 /** Path of the trust list on this deployment (public, no token). */
 export const TRUST_LIST_PATH = '/trust-list';
 
-export async function buildVerifierBundle(deps: AppDeps, options: BundleOptions = {}): Promise<BuiltBundle> {
+export async function buildVerifierBundle(deps: ServiceDeps, options: BundleOptions = {}): Promise<BuiltBundle> {
   const { store, clock, config } = deps;
   const now = clock.now();
   const fetchedAt = new Date(Math.floor(now / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

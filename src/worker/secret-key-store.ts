@@ -46,7 +46,7 @@ export function createSecretKeyStore(keys: readonly ConfiguredKey[]): SecretKeyS
       throw new ElicenceError(
         'ERR_KEY_GENERATION_UNSUPPORTED',
         'this deployment reads its signing keys from the SIGNING_KEYS Worker secret and cannot create keys: ' +
-          'generate one with `npx tsx src/worker/keygen.ts authority:<id>`, add it to SIGNING_KEYS with `wrangler secret put SIGNING_KEYS`, and redeploy',
+          'generate one with `npm run elicence -- keygen authority:<id>`, add it to SIGNING_KEYS with `wrangler secret put SIGNING_KEYS`, and redeploy',
       );
     },
     async signer(kid) {

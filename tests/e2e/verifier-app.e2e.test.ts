@@ -19,7 +19,7 @@ import { jwkThumbprint } from '../../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../../src/core/qr/index.js';
 import { createAuthority } from '../../src/services/authorities.js';
 import { ACTIONS, createToken } from '../../src/services/tokens.js';
-import { renderQrPng } from '../../src/node/qr-render.js';
+import { renderQrPng } from '../helpers/qr-render.js';
 import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { businessSubject, createTestContext, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qrSegmentsFor } from '../../src/node/qr-render.js';
+import { qrSegmentsFor } from '../helpers/qr-render.js';
 import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { businessSubject, createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
 

@@ -5,7 +5,7 @@
 import { createApp, type App } from '../../src/app/app.js';
 import { defaultConfig, type AppConfig, type AppDeps, type Clock } from '../../src/app/deps.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
-import { createMemoryKeyStore } from '../../src/services/memory-key-store.js';
+import { createMemoryKeyStore } from './memory-key-store.js';
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
 import { createDistAssetSource } from '../../src/node/verifier-assets.js';
 import type { AssetSource } from '../../src/app/deps.js';

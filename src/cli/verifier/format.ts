@@ -1,0 +1,107 @@
+/**
+ * Human output of `verify`: the verdict as a banner, the reason in plain words (with the failing
+ * checks' codes for the record), the licence's display fields with bilingual labels, every check,
+ * and how fresh the trust and status data are. Only signed data is shown: the library leaves
+ * `licence` out unless the signature verified with a listed issuer key.
+ */
+import type { LicenceDisplay, Verdict, VerifyResult } from '../../../verifier/index.js';
+import { CATALOGUES, formatAge, formatDuration, type Lang } from './locale.js';
+
+export interface HumanContext {
+  lang: Lang;
+  colour: boolean;
+  now: number;
+  maxStatusAgeSeconds: number;
+  source: string;
+  bundleGeneratedAt?: string;
+}
+
+const COLOURS: Record<Verdict, string> = {
+  VALID: '32',
+  REVOKED: '31',
+  SUSPENDED: '31',
+  EXPIRED: '31',
+  NOT_YET_VALID: '33',
+  UNTRUSTED_ISSUER: '31',
+  INVALID: '31',
+  STATUS_UNKNOWN: '33',
+};
+
+const MARK = { ok: '✔', fail: '✘', skip: '·' } as const;
+
+/** Terminal columns: CJK and full-width characters take two. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += char.codePointAt(0)! >= 0x2e80 ? 2 : 1;
+  return width;
+}
+
+const padTo = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+
+function bilingual(label: { zh: string; en: string }, lang: Lang): string {
+  if (label.zh === label.en) return label.zh;
+  return lang === 'zh' ? `${label.zh} (${label.en})` : `${label.en} (${label.zh})`;
+}
+
+function value(v: unknown, lang: Lang): string {
+  if (Array.isArray(v)) return v.map((item) => value(item, lang)).join(lang === 'zh' ? '、' : '; ');
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
+  const t = CATALOGUES[lang];
+  const both = (key: keyof typeof t.field) => bilingual({ zh: CATALOGUES.zh.field[key], en: CATALOGUES.en.field[key] }, lang);
+  const issuerName = licence.issuer.listedName ? bilingual(licence.issuer.listedName, lang) : licence.issuer.name;
+  const lines = [
+    `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]`,
+    ...(licence.holder === undefined ? [] : [`${both('holder')}: ${licence.holder}`]),
+    `${both('validity')}: ${licence.validFrom} – ${licence.validUntil}`,
+    `${both('issuer')}: ${issuerName}${licence.issuer.jurisdiction ? ` [${licence.issuer.jurisdiction}]` : ''}`,
+    `    ${licence.issuer.id}`,
+    `${both('issuedAt')}: ${licence.issuedAt}`,
+    `${both('id')}: ${licence.id}`,
+    ...(licence.supersedes === undefined ? [] : [`${both('supersedes')}: ${licence.supersedes}`]),
+    '',
+    ...licence.fields.map((f) => `${bilingual(f.label, lang)}: ${value(f.value, lang)}`),
+  ];
+  return lines.map((line) => (line === '' ? '' : `  ${line}`));
+}
+
+export function formatHuman(result: VerifyResult, context: HumanContext): string {
+  const { lang } = context;
+  const t = CATALOGUES[lang];
+  const verdict = t.verdict[result.verdict];
+  const mark = result.verdict === 'VALID' ? '✔' : result.verdict === 'STATUS_UNKNOWN' ? '?' : '✘';
+  const title = lang === 'zh' ? `${mark} ${verdict.title}  ${result.verdict}` : `${mark} ${verdict.title}`;
+  const rule = '═'.repeat(48);
+  const banner = context.colour ? `\u001b[1;${COLOURS[result.verdict]}m  ${title}\u001b[0m` : `  ${title}`;
+  const out: string[] = [rule, banner, rule, `${t.heading.reason}: ${verdict.meaning}`];
+  for (const check of result.checks.filter((c) => c.result === 'fail')) {
+    out.push(`  ${MARK.fail} ${t.check[check.name]}: ${check.code} ${check.message}`);
+  }
+  out.push('');
+
+  if (result.licence) out.push(`${bilingual({ zh: CATALOGUES.zh.heading.licence, en: CATALOGUES.en.heading.licence }, lang)}`, ...licenceLines(result.licence, lang), '');
+
+  out.push(t.heading.checks);
+  const width = Math.max(...result.checks.map((c) => displayWidth(t.check[c.name])));
+  for (const check of result.checks) {
+    const name = padTo(t.check[check.name], width + 1);
+    out.push(`  ${MARK[check.result]} ${name} ${t.result[check.result]}${check.result === 'ok' || check.result === 'skip' ? `  ${check.message}` : `  ${check.code}`}`);
+  }
+  out.push('');
+
+  out.push(t.heading.freshness);
+  if (result.trustLists.length === 0) out.push(`  ${t.fresh.noTrustList}`);
+  for (const list of result.trustLists) {
+    const age = formatAge((context.now - Date.parse(list.issuedAt)) / 1000, lang);
+    out.push(`  ${t.fresh.trustList(list.anchorId, list.sequence, age, list.expiresAt, list.inGrace)}`);
+  }
+  out.push(`  ${result.statusAge === undefined ? t.fresh.noStatus : t.fresh.status(formatAge(result.statusAge, lang), formatDuration(context.maxStatusAgeSeconds, lang))}`);
+  if (context.bundleGeneratedAt) {
+    out.push(`  ${t.fresh.bundle(context.bundleGeneratedAt, formatAge((context.now - Date.parse(context.bundleGeneratedAt)) / 1000, lang))}`);
+  }
+  out.push(`${t.heading.source}: ${context.source}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,85 @@
+/**
+ * `verify`: reads the input (text, image or stdin), the bundle, the pinned anchors and the state
+ * file; runs the offline verifier with the highest trust-list sequences seen so far (replays across
+ * runs are refused); persists any higher sequence; prints the result; exits with the verdict's code.
+ */
+import { parseBundle, verify, type VerifierBundle } from '../../../verifier/index.js';
+import { ElicenceError } from '../../core/errors.js';
+import { DEFAULT_MAX_STATUS_AGE_SECONDS } from '../../../verifier/index.js';
+import { readAnchorFiles } from './anchors.js';
+import type { VerifyArgs } from './args.js';
+import { VERDICT_EXIT_CODES } from './exit-codes.js';
+import { MAX_BUNDLE_BYTES, readUserFile } from './files.js';
+import { formatHuman } from './format.js';
+import { readLicenceInput } from './input.js';
+import type { CliIo } from './io.js';
+import { pickLang } from './locale.js';
+import { raiseSequences, raiseStatusListsSeen, readState, stateFileFor, writeState } from './state.js';
+
+export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
+  const anchors = readAnchorFiles(args.anchors, io.cwd);
+  const bundleFiles = args.bundles.map((file) => readUserFile(file, { cwd: io.cwd, label: '--bundle', maxBytes: MAX_BUNDLE_BYTES }));
+  const statePath = args.state ?? stateFileFor(args.bundles[0]!);
+  const state = readState(statePath, io.cwd);
+  const input = await readLicenceInput(args.input, io);
+  const bundle = combineBundles(bundleFiles);
+  const now = args.now ?? io.now();
+  const maxStatusAgeSeconds = args.maxStatusAgeSeconds ?? DEFAULT_MAX_STATUS_AGE_SECONDS;
+  const result = await verify(input.text, bundle, {
+    anchors,
+    now,
+    maxStatusAgeSeconds,
+    trustListSequences: { ...state.trustListSequences },
+    statusListsSeen: { ...state.statusListsSeen },
+  });
+
+  const raisedTrust = raiseSequences(state, result.trustLists);
+  const raisedStatus = raiseStatusListsSeen(state, result.statusLists);
+  if (raisedTrust || raisedStatus) {
+    try {
+      writeState(statePath, io.cwd, state);
+    } catch (error) {
+      // The verdict stands; only the replay memory could not be kept. Say so loudly.
+      io.stderr(`warning: ${error instanceof ElicenceError ? error.message : String(error)}; trust and status list versions not remembered\n`);
+    }
+  }
+
+  if (args.json) {
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    io.stdout(
+      formatHuman(result, {
+        lang: pickLang(args.lang, io.env),
+        colour: io.colour,
+        now,
+        maxStatusAgeSeconds,
+        source: input.source,
+        ...(bundle instanceof Uint8Array ? {} : { bundleGeneratedAt: bundle.generatedAt }),
+      }),
+    );
+  }
+  return VERDICT_EXIT_CODES[result.verdict];
+}
+
+/**
+ * The bundles as one. Parsed here to merge them and show their age; a malformed bundle goes to the
+ * library as bytes and comes back as a verdict like any other bad data. Merging is safe: every piece
+ * is still checked on its own, and the oldest bundle's time is the one shown.
+ */
+function combineBundles(files: readonly Uint8Array[]): VerifierBundle | Uint8Array {
+  const parsed: VerifierBundle[] = [];
+  for (const bytes of files) {
+    try {
+      parsed.push(parseBundle(bytes));
+    } catch {
+      return bytes; // reported by verify()
+    }
+  }
+  if (parsed.length === 1) return parsed[0]!;
+  return {
+    version: 1,
+    generatedAt: parsed.map((b) => b.generatedAt).reduce((oldest, at) => (Date.parse(at) < Date.parse(oldest) ? at : oldest)),
+    trustLists: parsed.flatMap((b) => b.trustLists),
+    statusLists: parsed.flatMap((b) => b.statusLists),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Turning raw cells into licence values: calendar dates in the forms registers use (2020-05-18,
+ * 2020/5/18, 2020.5.18, 2020年5月18日, 20200518, full-width digits, XLSX date cells), validity
+ * instants (a date alone means 00:00 China Standard Time, +08:00; an RFC 3339 date-time is kept as
+ * given), and lists split on 、 ; ； ， , or line breaks.
+ */
+import { ElicenceError } from '../core/errors.js';
+import { parseDateTime } from '../services/dates.js';
+import type { CellValue } from './source.js';
+
+/** The offset a date-only validity value is read in: China Standard Time. */
+export const DATE_ONLY_OFFSET = '+08:00';
+
+const DATE_FORMS = [/^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/u, /^(\d{4})年(\d{1,2})月(\d{1,2})日?$/u, /^(\d{4})(\d{2})(\d{2})$/u];
+const LIST_SEPARATORS = /[、;；，,\r\n]+/u;
+
+export const isBlankCell = (value: CellValue | undefined): boolean =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+
+/** A cell as trimmed text (XLSX dates as YYYY-MM-DD, numbers as written). */
+export function cellText(value: CellValue): string {
+  if (value instanceof Date) return isoDateOf(value);
+  if (Array.isArray(value)) return value.map(String).join('、');
+  return String(value).trim();
+}
+
+/** YYYY-MM-DD for a date cell; ERR_INVALID_DATE naming the field otherwise. */
+export function parseCalendarDate(value: CellValue, field: string): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new ElicenceError('ERR_INVALID_DATE', 'the spreadsheet cell holds an invalid date', { field });
+    return isoDateOf(value);
+  }
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.normalize('NFKC').trim().replace(/\s+/gu, '') : '';
+  for (const form of DATE_FORMS) {
+    const match = form.exec(text);
+    if (!match) continue;
+    const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
+      throw new ElicenceError('ERR_INVALID_DATE', `"${text}" is not a real calendar date`, { field });
+    }
+    return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+  }
+  throw new ElicenceError('ERR_INVALID_DATE', `"${String(value).slice(0, 40)}" is not a date (expected e.g. 2020-05-18, 2020/5/18 or 2020年5月18日)`, { field });
+}
+
+/** An RFC 3339 instant for a validity cell, and its milliseconds. */
+export function parseValidityInstant(value: CellValue, field: string): { text: string; ms: number } {
+  if (typeof value === 'string' && /\d[Tt ]\d/u.test(value.trim()) && /(Z|[+-]\d{2}:\d{2})$/u.test(value.trim())) {
+    const text = value.trim().replace(/^(\S+) /u, '$1T');
+    return { text, ms: parseDateTime(text, field) };
+  }
+  // XLSX date cells hold the calendar date at UTC midnight: the date is what counts, read in CST.
+  const date = parseCalendarDate(value, field);
+  const text = `${date}T00:00:00${DATE_ONLY_OFFSET}`;
+  return { text, ms: parseDateTime(text, field) };
+}
+
+export function splitList(value: CellValue): string[] {
+  const parts = Array.isArray(value) ? value.map((v) => String(v)) : cellText(value).split(LIST_SEPARATORS);
+  return parts.map((part) => part.trim()).filter((part) => part !== '');
+}
+
+function isoDateOf(date: Date): string {
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');

@@ -1,0 +1,80 @@
+/**
+ * Issuing through a running service: POST /v1/licences/batch with a bearer token. Network failures,
+ * 429 and 5xx answers are retried with backoff: every item carries its idempotency key, so a batch
+ * the service did commit before the connection broke is answered, not issued, the second time.
+ */
+import { ElicenceError } from '../core/errors.js';
+import type { LicenceTypeDefinition } from '../core/licence-types.js';
+import { defaultConfig } from '../app/deps.js';
+import { refusedFromError, serviceError, type BatchItem, type BatchOutcome, type IssuedLicence, type LicenceIssuer } from './issuers.js';
+
+export interface HttpIssuerOptions {
+  server: string;
+  token: string;
+  /** Attempts per batch for network errors, 429 and 5xx (default 6, about 30 s of backoff). */
+  attempts?: number;
+  fetch?: typeof fetch;
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; field?: string; details?: unknown };
+}
+
+export function httpIssuer(options: HttpIssuerOptions): LicenceIssuer {
+  const base = options.server.replace(/\/+$/u, '');
+  const doFetch = options.fetch ?? fetch;
+  const attempts = options.attempts ?? 6;
+  const headers = { Authorization: `Bearer ${options.token}`, 'Content-Type': 'application/json', Accept: 'application/json' };
+
+  async function request(path: string, init: RequestInit): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        response = await doFetch(`${base}${path}`, { ...init, headers });
+      } catch (error) {
+        failure = error;
+      }
+      const retryable = !response || response.status === 429 || response.status >= 500;
+      if (!retryable) return response!;
+      if (attempt >= attempts) {
+        if (response) return response;
+        throw new ElicenceError('ERR_INTERNAL', `cannot reach ${base}: ${(failure as Error)?.message ?? failure}`, { cause: failure });
+      }
+      await response?.body?.cancel();
+      const retryAfter = Number(response?.headers.get('retry-after'));
+      await new Promise((resolve) => setTimeout(resolve, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 500 * 2 ** (attempt - 1)));
+    }
+  }
+
+  async function fail(response: Response): Promise<never> {
+    const body = (await response.json().catch(() => ({}))) as ErrorBody;
+    throw serviceError(body.error?.code ?? 'ERR_INTERNAL', `${base} answered ${response.status}: ${body.error?.message ?? response.statusText}`, body.error?.field);
+  }
+
+  return {
+    label: base,
+    maxBatchSize: defaultConfig(base).maxBatchSize,
+    concurrency: 2,
+    defaultValidityDays: defaultConfig(base).defaultValidityDays,
+    async licenceType(code) {
+      const response = await request(`/v1/licence-types/${encodeURIComponent(code)}`, { method: 'GET' });
+      if (response.status === 404) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `${base} has no licence type "${code}"`, { field: 'type' });
+      if (!response.ok) return fail(response);
+      return (await response.json()) as LicenceTypeDefinition;
+    },
+    async issueBatch(items: readonly BatchItem[]): Promise<BatchOutcome> {
+      const response = await request('/v1/licences/batch', { method: 'POST', body: JSON.stringify({ items }) });
+      if (response.status === 201) {
+        const body = (await response.json()) as { items: IssuedLicence[] };
+        return { ok: true, licences: body.items };
+      }
+      const body = (await response.json().catch(() => ({}))) as ErrorBody;
+      const error = body.error ?? {};
+      const refused = refusedFromError(error.code ?? '', error.message ?? '', error.field, error.details);
+      if (response.status < 500 && refused && refused.length > 0) return { ok: false, refused };
+      throw serviceError(error.code ?? 'ERR_INTERNAL', `${base} answered ${response.status}: ${error.message ?? response.statusText}`, error.field);
+    },
+    async close() {},
+  };
+}

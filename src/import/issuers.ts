@@ -1,0 +1,84 @@
+/**
+ * Where rows are issued: a service over HTTP (POST /v1/licences/batch with an agency token) or the
+ * local Node database directly (the service's own issueLicences, for an agency running the service
+ * on the same machine). Both answer a batch with one licence per item, in order, or with the items
+ * the service refused (all-or-nothing: then nothing of the batch was issued).
+ */
+import { ElicenceError, type ErrorCode } from '../core/errors.js';
+import type { LicenceTypeDefinition } from '../core/licence-types.js';
+import { BUILT_IN_LICENCE_TYPES } from '../core/licence-types.js';
+import { defaultConfig } from '../app/deps.js';
+import type { ImportItem } from './idempotency.js';
+
+export interface IssuedLicence {
+  id: string;
+  /** The compact JWS. */
+  credential: string;
+  /** EL1 QR text, when the service sends it. */
+  qrText?: string | undefined;
+  validFrom: string;
+  validUntil: string;
+}
+
+export interface RefusedItem {
+  index: number;
+  code: string;
+  message: string;
+  field?: string | undefined;
+}
+
+export type BatchOutcome = { ok: true; licences: IssuedLicence[] } | { ok: false; refused: RefusedItem[] };
+
+export interface BatchItem extends ImportItem {
+  idempotencyKey: string;
+}
+
+export interface LicenceIssuer {
+  /** Human-readable target, for messages. */
+  readonly label: string;
+  /** Largest batch the target takes. */
+  readonly maxBatchSize: number;
+  /** Batches to keep in flight by default. */
+  readonly concurrency: number;
+  /** The service's default validity in days, for rows without validUntil. */
+  readonly defaultValidityDays: number;
+  licenceType(code: string): Promise<LicenceTypeDefinition>;
+  issueBatch(items: readonly BatchItem[]): Promise<BatchOutcome>;
+  close(): Promise<void>;
+}
+
+/** Only the built-in types, for a dry run with neither --server nor --local. */
+export function offlineIssuer(): LicenceIssuer {
+  return {
+    label: 'built-in licence types (dry run)',
+    maxBatchSize: defaultConfig('http://localhost').maxBatchSize,
+    concurrency: 1,
+    defaultValidityDays: defaultConfig('http://localhost').defaultValidityDays,
+    async licenceType(code) {
+      const type = BUILT_IN_LICENCE_TYPES.find((t) => t.code === code);
+      if (!type) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}" (pass --server or --local to use registered types)`, { field: 'type' });
+      return type;
+    },
+    issueBatch() {
+      throw new ElicenceError('ERR_INTERNAL', 'a dry run issues nothing');
+    },
+    async close() {},
+  };
+}
+
+/** Batches whose items the service refused carry `items[<index>]...` fields; map them back to the items. */
+export function refusedFromError(code: string, message: string, field: string | undefined, details: unknown): RefusedItem[] | undefined {
+  if (code === 'ERR_BATCH_FAILED' && Array.isArray(details)) {
+    return details.flatMap((d: unknown) => {
+      const item = d as Partial<RefusedItem>;
+      return typeof item.index === 'number' ? [{ index: item.index, code: String(item.code ?? code), message: String(item.message ?? message), field: item.field }] : [];
+    });
+  }
+  const match = field ? /^items\[(\d+)\]\.?(.*)$/u.exec(field) : null;
+  if (match) return [{ index: Number(match[1]), code, message, field: match[2] || undefined }];
+  return undefined;
+}
+
+export function serviceError(code: string, message: string, field?: string): ElicenceError {
+  return new ElicenceError(code as ErrorCode, message, field === undefined ? {} : { field });
+}

@@ -1,0 +1,79 @@
+/**
+ * The ports of the services layer: what a service needs from its runtime (storage, private keys, a
+ * clock, settings, a QR encoder), declared here, below the code that uses them. The HTTP app and each
+ * runtime entry build these; nothing in src/services reaches upward for them.
+ */
+import type { JWK } from 'jose';
+import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
+import type { Store } from '../db/store.js';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Where private keys live. The database only ever sees public halves. */
+export interface KeyStore {
+  /** Generates a key pair, keeps the private half, returns the public JWK and its thumbprint. */
+  generate(alg: SigningAlgorithm): Promise<{ kid: string; publicJwk: JWK }>;
+  /** A signer for a key this store holds; throws ERR_NO_ACTIVE_KEY when it has no such private key. */
+  signer(kid: string): Promise<JwsSigner>;
+}
+
+export interface AppConfig {
+  /** Base URL for did:web and every URL put in a credential, without a trailing slash. */
+  publicUrl: string;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+  /** Entries per status list (the spec minimum is 131,072). */
+  statusListSize: number;
+  /** How often verifiers should refetch a status list, in milliseconds (the list's `ttl`). */
+  statusListTtlMs: number;
+  /**
+   * How long a signed status list stays valid (validFrom..validUntil). Longer than the ttl on purpose:
+   * an offline inspector must be able to use yesterday's lists; lists are re-signed at half this.
+   */
+  statusListValidityMs: number;
+  /** Default validity of a licence issued without validUntil, in days. */
+  defaultValidityDays: number;
+  /** Largest batch accepted by POST /v1/licences/batch. */
+  maxBatchSize: number;
+  /** Settings for the trust-anchor role (a province), when this deployment is one. */
+  anchor?: AnchorSettings;
+}
+
+export interface AnchorSettings {
+  name?: { zh: string; en: string };
+  /** GB/T 2260 code of the province, e.g. 330000. */
+  jurisdiction?: string;
+  /** Lifetime of each signed trust list. */
+  trustListTtlMs?: number;
+}
+
+export const defaultConfig = (publicUrl: string): AppConfig => ({
+  publicUrl: publicUrl.replace(/\/+$/, ''),
+  bodyLimitBytes: 1024 * 1024,
+  statusListSize: 131_072,
+  statusListTtlMs: 5 * 60 * 1000,
+  statusListValidityMs: 48 * 60 * 60 * 1000,
+  defaultValidityDays: 5 * 365,
+  maxBatchSize: 1000,
+});
+
+/** Turns licence JWSs into their EL1 QR texts (docs/qr-format.md), possibly off the serving thread. */
+export interface QrEncoder {
+  encode(jws: readonly string[]): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Everything a service function is handed. */
+export interface ServiceDeps {
+  store: Store;
+  keys: KeyStore;
+  clock: Clock;
+  config: AppConfig;
+  /** Where QR texts are encoded (Node: a worker thread); without it, on the calling thread. */
+  qrEncoder?: QrEncoder;
+}
