@@ -6,8 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { generateSigningJwk } from './src/core/jws-sign.js';
-import { importable } from './src/worker/secret-key-store.js';
+import { generateSigningJwk, importablePrivateJwk } from './src/core/jws-sign.js';
 
 export const WORKER_TEST_TOKEN = 'elk_workerd-test-token-with-every-scope';
 export const WORKER_TEST_PUBLIC_URL = 'https://elicence.test';
@@ -26,7 +25,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             PUBLIC_URL: WORKER_TEST_PUBLIC_URL,
-            SIGNING_KEYS: JSON.stringify([{ owner: 'authority:dev-city', privateJwk: importable(privateJwk) }]),
+            SIGNING_KEYS: JSON.stringify([{ owner: 'authority:dev-city', privateJwk: importablePrivateJwk(privateJwk) }]),
             BOOTSTRAP_TOKEN: WORKER_TEST_TOKEN,
           },
         },

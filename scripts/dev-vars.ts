@@ -4,9 +4,8 @@
  * exists. Prints the token once. Runs in Node; nothing here is bundled into the Worker.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateSigningJwk } from '../src/core/jws-sign.js';
+import { generateSigningJwk, importablePrivateJwk } from '../src/core/jws-sign.js';
 import { base64url } from '../src/core/encoding.js';
-import { importable } from '../src/worker/secret-key-store.js';
 
 const FILE = '.dev.vars';
 if (existsSync(FILE)) {
@@ -16,7 +15,7 @@ if (existsSync(FILE)) {
   const match = /^AUTHORITIES\s*=\s*'(.*)'\s*$/m.exec(toml);
   const ids = match ? (JSON.parse(match[1]!) as { id: string }[]).map((a) => a.id) : [];
   if (ids.length === 0) throw new Error('wrangler.toml has no AUTHORITIES var');
-  const keys = await Promise.all(ids.map(async (id) => ({ owner: `authority:${id}`, privateJwk: importable((await generateSigningJwk('EdDSA')).privateJwk) })));
+  const keys = await Promise.all(ids.map(async (id) => ({ owner: `authority:${id}`, privateJwk: importablePrivateJwk((await generateSigningJwk('EdDSA')).privateJwk) })));
   const token = `elk_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
   writeFileSync(FILE, `SIGNING_KEYS='${JSON.stringify(keys)}'\nBOOTSTRAP_TOKEN='${token}'\n`, { mode: 0o600 });
   console.log(`wrote ${FILE} (keys for ${ids.join(', ')}); development token, shown once:\n  ${token}`);

@@ -5,9 +5,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../src/core/encoding.js';
 import { signCompact } from '../src/core/jws-sign.js';
-import { useNobleVerifierOnly } from '../src/core/jws-verify.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
+import { signTrustList } from '../src/core/trust-list.js';
 import { verify, type CheckName, type VerifyResult } from '../verifier/index.js';
+import { withoutWebCryptoCurves, type NobleOnly } from './helpers/noble-only.js';
 import {
   DAY,
   NOW,
@@ -18,6 +19,7 @@ import {
   makeKey,
   signStatusList,
   signTrustListFor,
+  trustListPayload,
   statusUrl,
   type World,
   makeWorld,
@@ -31,7 +33,11 @@ beforeAll(async () => {
   hangzhouLicence = await issueLicence(w.hangzhou);
 });
 
-afterEach(() => useNobleVerifierOnly(false));
+let noble: NobleOnly<typeof import('../verifier/index.js')> | undefined;
+afterEach(() => {
+  noble?.restore();
+  noble = undefined;
+});
 
 function check(result: VerifyResult, name: CheckName) {
   return result.checks.find((c) => c.name === name)!;
@@ -87,9 +93,10 @@ describe('VALID', () => {
   it('an ES256 food licence from Ningbo, also with the pure-JS fallback verifier', async () => {
     const jws = await issueLicence(w.ningbo, { type: 'FoodBusinessLicence' });
     expect((await verify(jws, w.bundle, w.options())).verdict).toBe('VALID');
-    useNobleVerifierOnly(true);
-    expect((await verify(jws, w.bundle, w.options())).verdict).toBe('VALID');
-    expect((await verify(hangzhouLicence, w.bundle, w.options())).verdict).toBe('VALID');
+    noble = await withoutWebCryptoCurves(() => import('../verifier/index.js'));
+    expect((await noble.module.verify(jws, w.bundle, w.options())).verdict).toBe('VALID');
+    expect((await noble.module.verify(hangzhouLicence, w.bundle, w.options())).verdict).toBe('VALID');
+    expect(noble.refused()).toBeGreaterThan(0);
   });
 
   it('after key rotation: old licences with the old key, new ones with the new key', async () => {
@@ -109,6 +116,25 @@ describe('VALID', () => {
     // Without either, Nanjing is unknown.
     const alone = await verify(nanjing, w.bundleWith({ trustLists: [w.zhejiangList] }), w.options());
     expectFailure(alone, 'UNTRUSTED_ISSUER', 'issuerListed', 'ERR_ISSUER_NOT_LISTED');
+  });
+  it('a trust list carrying keys of an algorithm this verifier does not know: those keys are skipped, the rest verifies', async () => {
+    // A province whose newer build adds an algorithm: one new authority with only such a key, and a
+    // second key of that kind for Hangzhou. Neither may make the whole list malformed.
+    const payload = await trustListPayload(w.zhejiang, {}, w.zhejiangAuthorities);
+    const futureKey = { jwk: { kty: 'EC', crv: 'SM2', x: base64url(new Uint8Array(32).fill(7)), y: base64url(new Uint8Array(32).fill(9)), kid: 'future-sm2-key' }, validFrom: '2025-01-01T00:00:00Z' };
+    payload.authorities.push({ id: 'did:web:elicence.zj.example:authorities:330400-amr', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', status: 'active', licenceTypes: ['BusinessLicence'], keys: [futureKey as never] });
+    payload.authorities[0]!.keys.push({ jwk: { kty: 'OKP', crv: 'Ed448', x: base64url(new Uint8Array(57).fill(1)), kid: 'future-ed448-key' }, validFrom: '2025-01-01T00:00:00Z' } as never);
+    const list = await signTrustList(w.zhejiang.key.signer, payload);
+    const result = await verify(hangzhouLicence, w.bundleWith({ trustLists: [list, w.jiangsuList] }), w.options());
+    expect(result.verdict).toBe('VALID');
+    expect(check(result, 'trustList').message).toContain('future-sm2-key skipped');
+    expect(check(result, 'trustList').message).toContain('future-ed448-key skipped');
+    expect((await verify(await issueLicence(w.ningbo, { type: 'FoodBusinessLicence' }), w.bundleWith({ trustLists: [list, w.jiangsuList] }), w.options())).verdict).toBe('VALID');
+    // A key of a known algorithm with broken coordinates still makes the list malformed.
+    const broken = await trustListPayload(w.zhejiang, {}, w.zhejiangAuthorities);
+    broken.authorities[0]!.keys.push({ jwk: { kty: 'OKP', crv: 'Ed25519', x: 'AAAA', kid: 'short' }, validFrom: '2025-01-01T00:00:00Z' } as never);
+    const refused = await verify(hangzhouLicence, w.bundleWith({ trustLists: [await signTrustList(w.zhejiang.key.signer, broken)] }), w.options());
+    expectFailure(refused, 'UNTRUSTED_ISSUER', 'trustList', 'ERR_TRUST_LIST_MALFORMED');
   });
 });
 

@@ -1,5 +1,6 @@
 /** The offline verifier library: `verify()` and its result types. Imports the pure core only. */
 export { verify } from './verify.js';
+export { prepare } from './prepare.js';
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_MAX_STATUS_AGE_SECONDS,

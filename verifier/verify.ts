@@ -3,19 +3,19 @@
  * bundle and pinned anchor keys into a verdict with one entry per check. It never throws: any bad
  * input, bundle or option is itself a verdict. Pure core only, so it runs in Node, browsers and Workers.
  */
+import { SIGNING_ALGORITHMS } from '../src/core/algorithms.js';
 import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { VC_JWT_CTY, VC_JWT_TYP } from '../src/core/credential.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { decodeJws, verifyJwsSignature, type DecodedJws, type JwsPolicy } from '../src/core/jws-verify.js';
 import { formatDateTime, type ParsedStatusList } from '../src/core/status-list.js';
-import { acceptIssuer, type Acceptance, type TrustedKey } from '../src/core/trust-list.js';
-import { syncOutcomeOf, type Outcome } from './cache.js';
+import { syncOutcomeOf, type Outcome } from '../src/core/memo.js';
+import { acceptTrustLists, type Acceptance, type TrustedKey, type TrustView } from '../src/core/trust-list.js';
 import { licenceDisplay } from './display.js';
 import { jwsFromInput } from './input.js';
 import { parseLicence, type ParsedLicence } from './licence.js';
 import { resolveOptions, type ResolvedOptions, type VerifyOptions } from './options.js';
 import { findStatusList } from './status.js';
-import { trustedLists, type TrustState } from './trust.js';
 import { CHECK_NAMES, verdictOf, type Check, type CheckCode, type CheckName, type LicenceDisplay, type StatusListUsed, type Verdict, type VerifyResult } from './verdict.js';
 
 const LICENCE_POLICY: JwsPolicy = { typ: VC_JWT_TYP, cty: VC_JWT_CTY, maxLength: 64 * 1024 };
@@ -28,7 +28,7 @@ class Report {
   statusAge: number | undefined;
   trustListAge: number | undefined;
   statusLists: StatusListUsed[] = [];
-  trust: TrustState | undefined;
+  trust: TrustView | undefined;
 
   ok(name: CheckName, message: string): void {
     this.checks.set(name, { name, result: 'ok', code: 'OK', message });
@@ -116,7 +116,7 @@ function readLicence(report: Report, input: unknown): { decoded: DecodedJws; lic
     }
     return undefined;
   }
-  report.ok('algorithm', `${decoded.header.alg} (allowed: EdDSA, ES256)`);
+  report.ok('algorithm', `${decoded.header.alg} (allowed: ${SIGNING_ALGORITHMS.join(', ')})`);
   try {
     const licence = parseLicence(decoded.payload);
     report.ok('format', `compact JWS, vc+jwt, ${licence.type}`);
@@ -129,7 +129,7 @@ function readLicence(report: Report, input: unknown): { decoded: DecodedJws; lic
 
 /** Trust list, issuer listed, key valid, type authorised; returns the acceptance and key to verify with. */
 async function checkTrust(report: Report, licence: ParsedLicence, kid: string, bundle: VerifierBundle, options: ResolvedOptions): Promise<{ acceptance: Acceptance; key: TrustedKey | undefined } | undefined> {
-  const trust = await trustedLists(bundle, {
+  const trust = await acceptTrustLists(bundle.trustLists, {
     anchors: options.anchors,
     now: options.now,
     graceSeconds: options.graceSeconds,
@@ -144,9 +144,10 @@ async function checkTrust(report: Report, licence: ParsedLicence, kid: string, b
     return undefined;
   }
   const names = trust.lists.map((l) => `${l.anchorId} #${l.sequence}${l.inGrace ? ' (expired, in grace period)' : ''}${l.federation ? ` via ${l.federation.vouchedBy}` : ''}`);
-  report.ok('trustList', `accepted ${names.join(', ')}${refused ? `; refused ${refused}` : ''}`);
+  const notes = trust.notes.length > 0 ? `; ${trust.notes.join('; ')}` : '';
+  report.ok('trustList', `accepted ${names.join(', ')}${refused ? `; refused ${refused}` : ''}${notes}`);
 
-  const acceptance = acceptIssuer(trust.lists, { issuerId: licence.issuerId, kid, issuedAt: licence.issuedAt, licenceType: licence.type });
+  const acceptance = trust.accept({ issuerId: licence.issuerId, kid, issuedAt: licence.issuedAt, licenceType: licence.type });
   const rules = ['issuerListed', 'keyValid', 'typeAuthorised'] as const;
   const failedAt = acceptance.ok ? rules.length : rules.indexOf(acceptance.rule);
   rules.forEach((rule, i) => {
@@ -179,11 +180,11 @@ function checkValidity(report: Report, licence: ParsedLicence, options: Resolved
   }
 }
 
-async function checkStatus(report: Report, licence: ParsedLicence, bundle: VerifierBundle, trust: TrustState, options: ResolvedOptions): Promise<void> {
+async function checkStatus(report: Report, licence: ParsedLicence, bundle: VerifierBundle, trust: TrustView, options: ResolvedOptions): Promise<void> {
   const found: ParsedStatusList[] = [];
   for (const purpose of ['revocation', 'suspension'] as const) {
     const entry = licence.status[purpose];
-    const lookup = await findStatusList(bundle.statusLists, entry.listUrl, purpose, licence.issuerId, trust.lists);
+    const lookup = await findStatusList(bundle.statusLists, entry.listUrl, purpose, licence.issuerId, trust);
     if (!lookup.ok) {
       report.fail(purpose, lookup.code, lookup.message, 'STATUS_UNKNOWN');
       continue;

@@ -1,12 +1,13 @@
 /**
  * Compact JWS signing for everything this project signs: licences, status lists, trust lists.
- * The signer is injected so the same code runs with file keys (Node), Worker secrets or test vectors.
+ * The signer is injected so the same code runs with file keys (Node), Worker secrets or test vectors;
+ * what each algorithm needs comes from the algorithm table (algorithms.ts).
  */
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { algorithmForJwk, DEFAULT_ALGORITHM, type SignatureAlgorithm, type SigningAlgorithm, algorithmNamed } from './algorithms.js';
 import { base64url, utf8 } from './encoding.js';
 
-export type SigningAlgorithm = 'EdDSA' | 'ES256';
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256'];
+export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
 
 export interface JwsSigner {
   readonly alg: SigningAlgorithm;
@@ -35,48 +36,48 @@ export async function signCompact(
   return `${signingInput}.${base64url(signature)}`;
 }
 
-/** Public members only, in RFC 7638 order, for publication (JWKS, DID documents, trust lists). */
+function entryFor(jwk: JWK): SignatureAlgorithm {
+  const entry = algorithmForJwk(jwk);
+  if (!entry) throw new TypeError(`unsupported key ${String(jwk.kty)}/${String(jwk.crv)}`);
+  return entry;
+}
+
+/** Public members only (`kty`, `crv`, coordinates), for publication (JWKS, DID documents, trust lists). */
 export function publicJwk(jwk: JWK): JWK {
-  if (jwk.kty === 'OKP') return { kty: 'OKP', crv: jwk.crv!, x: jwk.x! };
-  if (jwk.kty === 'EC') return { kty: 'EC', crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
-  throw new TypeError(`unsupported key type ${String(jwk.kty)}`);
+  const entry = entryFor(jwk);
+  const out: JWK = { kty: entry.kty, crv: entry.crv };
+  for (const member of entry.coordinates) out[member] = jwk[member]!;
+  return out;
 }
 
 export function algorithmOfJwk(jwk: JWK): SigningAlgorithm {
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
-  throw new TypeError(`unsupported key ${String(jwk.kty)}/${String(jwk.crv)}`);
+  return entryFor(jwk).alg as SigningAlgorithm;
 }
 
 export function jwkThumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(publicJwk(jwk), 'sha256');
 }
 
-/** A signer backed by WebCrypto from a private JWK (Ed25519 or P-256). */
-export async function signerFromPrivateJwk(privateJwk: JWK): Promise<JwsSigner> {
-  const alg = algorithmOfJwk(privateJwk);
-  const kid = await jwkThumbprint(privateJwk);
-  const importAlg = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
-  const signAlg = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
-  const key = await crypto.subtle.importKey('jwk', privateJwk as JsonWebKey, importAlg, false, ['sign']);
-  return {
-    alg,
-    kid,
-    async sign(signingInput) {
-      return new Uint8Array(await crypto.subtle.sign(signAlg, key, signingInput as BufferSource));
-    },
-  };
+/**
+ * The members a private JWK needs to be imported anywhere: `kty`, `crv`, coordinates and `d`. Node
+ * exports Ed25519 keys with `alg: "Ed25519"`, which workerd refuses; `kty`/`crv` say all `alg` would.
+ */
+export function importablePrivateJwk(jwk: JWK): JWK {
+  return { ...publicJwk(jwk), d: jwk.d! };
 }
 
-/** Generates a fresh key pair as JWKs (private JWK includes `d`). */
-export async function generateSigningJwk(alg: SigningAlgorithm = 'EdDSA'): Promise<{ privateJwk: JWK; publicJwk: JWK; kid: string }> {
-  const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
-  const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const privateJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK;
-  // Node adds alg/key_ops/ext; workerd refuses to import an Ed25519 JWK that carries alg "Ed25519".
-  delete privateJwk.key_ops;
-  delete privateJwk.ext;
-  delete privateJwk.alg;
+/** A signer from a private JWK, with the table entry's WebCrypto signing. */
+export async function signerFromPrivateJwk(privateJwk: JWK): Promise<JwsSigner> {
+  const entry = entryFor(privateJwk);
+  const sign = await entry.importSigner(importablePrivateJwk(privateJwk));
+  return { alg: entry.alg as SigningAlgorithm, kid: await jwkThumbprint(privateJwk), sign };
+}
+
+/** Generates a fresh key pair as JWKs (the private JWK holds the public members and `d`). */
+export async function generateSigningJwk(alg: SigningAlgorithm = DEFAULT_ALGORITHM): Promise<{ privateJwk: JWK; publicJwk: JWK; kid: string }> {
+  const entry = algorithmNamed(alg);
+  if (!entry) throw new TypeError(`unsupported algorithm ${String(alg)}`);
+  const privateJwk = await entry.generate();
   const pub = publicJwk(privateJwk);
   return { privateJwk, publicJwk: pub, kid: await jwkThumbprint(pub) };
 }

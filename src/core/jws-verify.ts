@@ -4,15 +4,13 @@
  * from the caller, never from the token. Decoding and signature checking are separate steps because a
  * verifier must read the payload (the issuer) to know which key set to look the `kid` up in.
  *
- * Signatures go through WebCrypto; where a runtime lacks Ed25519 in WebCrypto (some browsers), the
- * pure-JS `@noble/curves` verifier is used instead (strict RFC 8032, `zip215: false`).
+ * Each algorithm's import and verification come from the algorithm table (algorithms.ts): WebCrypto,
+ * or a pure-JS `@noble/curves` fallback where a runtime lacks the curve.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256 } from '@noble/curves/nist.js';
 import type { JWK } from 'jose';
+import { algorithmNamed, checkPublicJwk, SIGNING_ALGORITHMS, type SignatureCheck, type SigningAlgorithm } from './algorithms.js';
 import { fromBase64url, fromUtf8, utf8 } from './encoding.js';
 import { ElicenceError } from './errors.js';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './jws-sign.js';
 import { parseStrictJson } from './strict-json.js';
 
 export interface JwsPolicy {
@@ -20,7 +18,7 @@ export interface JwsPolicy {
   typ: string;
   /** Required `cty` header value; when omitted the header must not carry `cty`. */
   cty?: string;
-  /** Accepted algorithms, a subset of EdDSA and ES256 (default: both). */
+  /** Accepted algorithms, a subset of the algorithm table (default: all of it). */
   algorithms?: readonly SigningAlgorithm[];
   /** Longest accepted token in characters (default 1 MiB). */
   maxLength?: number;
@@ -44,7 +42,6 @@ export interface DecodedJws {
 
 const DEFAULT_MAX_LENGTH = 1024 * 1024;
 const ALLOWED_HEADER_MEMBERS = new Set(['alg', 'kid', 'typ', 'cty']);
-const SIGNATURE_LENGTH = 64; // Ed25519 and raw P-256 (r || s) alike
 
 function malformed(message: string): ElicenceError {
   return new ElicenceError('ERR_JWS_MALFORMED', message);
@@ -110,103 +107,26 @@ export function decodeJws(jws: unknown, policy: JwsPolicy): DecodedJws {
   return { header, payload, signingInput: `${headerPart}.${payloadPart}`, signature };
 }
 
-type SignatureCheck = (signature: Uint8Array, data: Uint8Array) => Promise<boolean>;
-
 const MAX_CACHED_KEYS = 1024;
-const keyCache = new Map<string, SignatureCheck>();
-let ed25519InWebCrypto: boolean | undefined;
-let forceNoble = false;
+const keyCache = new Map<string, Promise<SignatureCheck>>();
 
-/** Test hook: verify with `@noble/curves` only, as a runtime without WebCrypto Ed25519 would. */
-export function useNobleVerifierOnly(force: boolean): void {
-  forceNoble = force;
-  keyCache.clear();
-}
-
-function keyBytes(value: unknown, length: number, name: string): Uint8Array {
-  const bytes = typeof value === 'string' ? fromBase64url(value) : undefined;
-  if (bytes === undefined || bytes.length !== length) {
-    throw new ElicenceError('ERR_JWS_SIGNATURE', `verification key has a bad "${name}"`, { field: name });
-  }
-  return bytes;
-}
-
-// RFC 8032 §7.1 test 1 public key: importing it tells whether this runtime has Ed25519 in WebCrypto.
-const PROBE_ED25519_KEY = new Uint8Array([
-  0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
-  0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a,
-]);
-
-async function hasWebCryptoEd25519(): Promise<boolean> {
-  if (ed25519InWebCrypto === undefined) {
-    try {
-      await crypto.subtle.importKey('raw', PROBE_ED25519_KEY, { name: 'Ed25519' }, false, ['verify']);
-      ed25519InWebCrypto = true;
-    } catch {
-      ed25519InWebCrypto = false;
-    }
-  }
-  return ed25519InWebCrypto;
-}
-
-async function importEd25519(jwk: JWK): Promise<SignatureCheck> {
-  const publicKey = keyBytes(jwk.x, 32, 'x');
-  if (!forceNoble && (await hasWebCryptoEd25519())) {
-    let key: CryptoKey;
-    try {
-      key = await crypto.subtle.importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-    } catch (cause) {
-      throw new ElicenceError('ERR_JWS_SIGNATURE', 'unusable Ed25519 key', { cause });
-    }
-    return (signature, data) => crypto.subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, data as BufferSource);
-  }
-  return async (signature, data) => {
-    try {
-      return ed25519.verify(signature, data, publicKey, { zip215: false });
-    } catch {
-      return false;
-    }
-  };
-}
-
-async function importP256(jwk: JWK): Promise<SignatureCheck> {
-  const x = keyBytes(jwk.x, 32, 'x');
-  const y = keyBytes(jwk.y, 32, 'y');
-  if (!forceNoble) {
-    let key: CryptoKey;
-    try {
-      key = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } as JsonWebKey, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-    } catch (cause) {
-      throw new ElicenceError('ERR_JWS_SIGNATURE', 'unusable P-256 key', { cause });
-    }
-    return (signature, data) => crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature as BufferSource, data as BufferSource);
-  }
-  const uncompressed = new Uint8Array(65);
-  uncompressed[0] = 4;
-  uncompressed.set(x, 1);
-  uncompressed.set(y, 33);
-  return async (signature, data) => {
-    try {
-      // WebCrypto signers do not normalise s, so high-s signatures are valid ES256 (see NOTES.md).
-      return p256.verify(signature, data, uncompressed, { lowS: false });
-    } catch {
-      return false;
-    }
-  };
-}
-
-async function signatureCheckFor(alg: SigningAlgorithm, jwk: JWK): Promise<SignatureCheck> {
-  const expectedKty = alg === 'EdDSA' ? 'OKP' : 'EC';
-  const expectedCrv = alg === 'EdDSA' ? 'Ed25519' : 'P-256';
-  if (jwk.kty !== expectedKty || jwk.crv !== expectedCrv) {
+async function signatureCheckFor(alg: string, jwk: JWK): Promise<SignatureCheck> {
+  const entry = algorithmNamed(alg);
+  if (!entry || jwk.kty !== entry.kty || jwk.crv !== entry.crv) {
     throw new ElicenceError('ERR_JWS_ALGORITHM', `algorithm ${alg} does not match the ${String(jwk.kty)}/${String(jwk.crv)} key`, { field: 'alg' });
   }
-  const cacheKey = `${String(jwk.kid)}|${alg}|${String(jwk.x)}|${String(jwk.y)}`;
-  const cached = keyCache.get(cacheKey);
-  if (cached) return cached;
-  const check = alg === 'EdDSA' ? await importEd25519(jwk) : await importP256(jwk);
-  if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
-  keyCache.set(cacheKey, check);
+  const checked = checkPublicJwk(jwk as Record<string, unknown>);
+  if (!checked.ok) {
+    const member = checked.problem === 'private-member' ? 'd' : 'x';
+    throw new ElicenceError('ERR_JWS_SIGNATURE', `verification key is unusable (${checked.problem})`, { field: member });
+  }
+  const cacheKey = `${alg}|${String(jwk.x)}|${String(jwk.y)}`;
+  let check = keyCache.get(cacheKey);
+  if (!check) {
+    check = entry.importVerifier(checked.jwk);
+    if (keyCache.size >= MAX_CACHED_KEYS) keyCache.clear();
+    keyCache.set(cacheKey, check);
+  }
   return check;
 }
 
@@ -220,14 +140,7 @@ export async function verifyJwsSignature(decoded: DecodedJws, key: JWK): Promise
     throw new ElicenceError('ERR_JWS_HEADER', 'kid does not name the given key', { field: 'kid' });
   }
   const check = await signatureCheckFor(decoded.header.alg, key);
-  let ok = false;
-  if (decoded.signature.length === SIGNATURE_LENGTH) {
-    try {
-      ok = await check(decoded.signature, utf8(decoded.signingInput));
-    } catch {
-      ok = false;
-    }
-  }
+  const ok = decoded.signature.length === algorithmNamed(decoded.header.alg)!.signatureBytes && (await check(decoded.signature, utf8(decoded.signingInput)));
   if (!ok) throw new ElicenceError('ERR_JWS_SIGNATURE', 'signature does not verify');
 }
 

@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { SIGNING_ALGORITHMS } from '../core/algorithms.js';
 
 /** Issuing authorities hosted by this deployment (a city bureau each). */
 export const authorities = sqliteTable('authorities', {
@@ -27,7 +28,7 @@ export const signingKeys = sqliteTable(
     kid: text('kid').primaryKey(),
     ownerKind: text('owner_kind', { enum: ['authority', 'anchor'] }).notNull(),
     ownerId: text('owner_id').notNull(),
-    alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull(),
+    alg: text('alg', { enum: SIGNING_ALGORITHMS }).notNull(),
     publicJwk: text('public_jwk').notNull(),
     status: text('status', { enum: ['active', 'published', 'retired'] }).notNull(),
     validFrom: integer('valid_from').notNull(),

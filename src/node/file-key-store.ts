@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import type { KeyStore } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
-import { algorithmOfJwk, generateSigningJwk, jwkThumbprint, type JwsSigner } from '../core/jws-sign.js';
+import type { SigningAlgorithm } from '../core/algorithms.js';
+import { algorithmOfJwk, generateSigningJwk, importablePrivateJwk, jwkThumbprint, signerFromPrivateJwk, type JwsSigner } from '../core/jws-sign.js';
 
 const KID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -46,20 +47,28 @@ export function createFileKeyStore(directory: string): KeyStore {
   };
 }
 
+/** node:crypto's digest and signature encoding per algorithm of the table that it signs natively. */
+const NODE_SIGNING: Partial<Record<SigningAlgorithm, { digest: string | null; dsaEncoding?: 'ieee-p1363' }>> = {
+  EdDSA: { digest: null },
+  ES256: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },
+};
+
 /**
  * Signs with node:crypto's callback form, which runs on libuv's thread pool: the serving thread, the
  * bottleneck under load, stays free for other requests while signatures are made on the other core
- * (and a batch of a thousand signs in parallel). Cheaper than WebCrypto's promise machinery.
+ * (and a batch of a thousand signs in parallel). Cheaper than WebCrypto's promise machinery. An
+ * algorithm node:crypto does not sign natively uses the core's signer.
  */
 async function nodeSigner(privateJwk: JWK): Promise<JwsSigner> {
   const alg = algorithmOfJwk(privateJwk);
+  const native = NODE_SIGNING[alg];
+  if (!native) return signerFromPrivateJwk(privateJwk);
   const kid = await jwkThumbprint(privateJwk);
-  const key: KeyObject = createPrivateKey({ key: privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const key: KeyObject = createPrivateKey({ key: importablePrivateJwk(privateJwk) as import('node:crypto').JsonWebKey, format: 'jwk' });
+  const options = native.dsaEncoding ? { key, dsaEncoding: native.dsaEncoding } : key;
   const sign = (data: Uint8Array) =>
     new Promise<Uint8Array>((resolve, reject) => {
-      const done = (error: Error | null, signature: Buffer) => (error ? reject(error) : resolve(new Uint8Array(signature)));
-      if (alg === 'EdDSA') nodeSign(null, data, key, done);
-      else nodeSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
+      nodeSign(native.digest, data, options, (error: Error | null, signature: Buffer) => (error ? reject(error) : resolve(new Uint8Array(signature))));
     });
   return { alg, kid, sign };
 }

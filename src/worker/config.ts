@@ -5,6 +5,7 @@
  */
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import { algorithmForJwk, SIGNING_ALGORITHMS } from '../core/algorithms.js';
 import { defaultConfig, type AppConfig } from '../app/deps.js';
 import type { D1Database } from './cloudflare.js';
 
@@ -51,7 +52,9 @@ const OwnerSchema = z
 const SigningKeySchema = z
   .object({
     owner: OwnerSchema,
-    privateJwk: z.looseObject({ kty: z.enum(['OKP', 'EC']), crv: z.enum(['Ed25519', 'P-256']), d: z.string().min(32) }),
+    privateJwk: z
+      .looseObject({ kty: z.string(), crv: z.string(), d: z.string().min(32) })
+      .refine((jwk) => algorithmForJwk(jwk) !== undefined, `privateJwk must be a key of one of: ${SIGNING_ALGORITHMS.join(', ')}`),
   })
   .strict();
 

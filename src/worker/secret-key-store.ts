@@ -3,7 +3,6 @@
  * `generate` (creating an authority or rotating a key through the API) is refused with a typed error:
  * the operator adds the key to the secret and redeploys, and the Worker registers its public half.
  */
-import type { JWK } from 'jose';
 import type { KeyStore } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
 import { signerFromPrivateJwk, type JwsSigner } from '../core/jws-sign.js';
@@ -14,26 +13,17 @@ export interface SecretKeyStore extends KeyStore {
   loaded(): Promise<(ConfiguredKey & { kid: string; signer: JwsSigner })[]>;
 }
 
-/**
- * The JWK members WebCrypto needs. Node 20 exports Ed25519 keys with `alg: "Ed25519"`, which workerd
- * refuses ("does not match requested Ed25519 curve"); `kty`/`crv` already say everything `alg` would.
- */
-export function importable(jwk: JWK): JWK {
-  const { alg: _alg, key_ops: _ops, ext: _ext, use: _use, kid: _kid, ...members } = jwk;
-  return members;
-}
-
 export function createSecretKeyStore(keys: readonly ConfiguredKey[]): SecretKeyStore {
   let imported: Promise<(ConfiguredKey & { kid: string; signer: JwsSigner })[]> | undefined;
   const loaded = () => {
     imported ??= Promise.all(
       keys.map(async (key, index) => {
         try {
-          const signer = await signerFromPrivateJwk(importable(key.privateJwk));
+          const signer = await signerFromPrivateJwk(key.privateJwk);
           return { ...key, kid: signer.kid, signer };
         } catch (cause) {
           // Never echo the JWK: it is the secret.
-          throw new ElicenceError('ERR_NO_ACTIVE_KEY', `SIGNING_KEYS[${index}] is not a usable Ed25519 or P-256 private JWK`, { cause });
+          throw new ElicenceError('ERR_NO_ACTIVE_KEY', `SIGNING_KEYS[${index}] is not a usable private JWK of a known algorithm`, { cause });
         }
       }),
     );

@@ -1,6 +1,7 @@
 /** Agency administration: licence types, signing keys and API tokens of the caller's authority. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { desc, eq } from 'drizzle-orm';
+import { DEFAULT_ALGORITHM, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../core/algorithms.js';
 import { ElicenceError } from '../../core/errors.js';
 import { apiTokens, auditLog } from '../../db/schema.js';
 import { readAuditHead } from '../../services/audit.js';
@@ -25,7 +26,7 @@ const RegisterTypeSchema = z
 const KeySchema = z
   .object({
     kid: z.string(),
-    alg: z.enum(['EdDSA', 'ES256']),
+    alg: z.enum(SIGNING_ALGORITHMS),
     status: z.enum(['active', 'published']),
     publicJwk: z.record(z.string(), z.unknown()),
     validFrom: z.string(),
@@ -123,12 +124,12 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Keys'],
       summary: 'Rotate: a new key signs from now on; the old one stays published for verification (admin)',
       security,
-      request: { body: { required: false, content: { 'application/json': { schema: z.object({ alg: z.enum(['EdDSA', 'ES256']).default('EdDSA') }).strict() } } } },
+      request: { body: { required: false, content: { 'application/json': { schema: z.object({ alg: z.enum(SIGNING_ALGORITHMS).default(DEFAULT_ALGORITHM) }).strict() } } } },
       responses: { 201: { description: 'The new active key', content: { 'application/json': { schema: KeySchema } } }, ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
       const principal = c.var.principal;
-      const alg = (c.req.valid('json') as { alg?: 'EdDSA' | 'ES256' } | undefined)?.alg ?? 'EdDSA';
+      const alg = (c.req.valid('json') as { alg?: SigningAlgorithm } | undefined)?.alg ?? DEFAULT_ALGORITHM;
       const key = await createActiveKey(c.var.services, { kind: 'authority', id: principal.authorityId }, alg, principal.tokenId);
       return c.json({ kid: key.kid, alg: key.alg, status: key.status, publicJwk: { ...key.publicJwk }, validFrom: iso(key.validFrom)!, validUntil: null }, 201);
     },

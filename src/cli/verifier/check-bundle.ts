@@ -16,24 +16,8 @@
  * decides, with its grace period).
  */
 import type { BundleStatusList, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
-import { VC_JWT_CTY, VC_JWT_TYP } from '../../core/credential.js';
 import { ElicenceError } from '../../core/errors.js';
-import { decodeJws, verifyJwsSignature, type JwsPolicy } from '../../core/jws-verify.js';
-import { parseStatusListCredential } from '../../core/status-list.js';
-import {
-  acceptIssuer,
-  anchorKeyMap,
-  checkTrustListTimes,
-  decodeTrustList,
-  findFederationKey,
-  keyValidAt,
-  openTrustList,
-  type AnchorKeys,
-  type OpenedTrustList,
-  type VerifiedTrustList,
-} from '../../core/trust-list.js';
-
-const STATUS_LIST_POLICY: JwsPolicy = { typ: VC_JWT_TYP, cty: VC_JWT_CTY, maxLength: 4 * 1024 * 1024 };
+import { acceptTrustLists, openStatusList, type AnchorKeys } from '../../core/trust-list.js';
 
 export interface CheckedTrustList {
   anchorId: string;
@@ -77,52 +61,6 @@ function uniqueByJws<T extends { jws: string }>(entries: readonly T[]): T[] {
   return entries.filter((e) => !seen.has(e.jws) && seen.add(e.jws));
 }
 
-interface OpenedPiece {
-  entry: BundleTrustList;
-  list: OpenedTrustList;
-  vouchedBy?: string;
-  federation?: VerifiedTrustList['federation'];
-}
-
-async function checkTrustLists(entries: readonly BundleTrustList[], options: CheckOptions, problems: string[]): Promise<OpenedPiece[]> {
-  const anchors = await anchorKeyMap(options.anchors);
-  const direct: OpenedPiece[] = [];
-  const pending: Array<{ entry: BundleTrustList; index: number; decoded: ReturnType<typeof decodeTrustList> }> = [];
-  for (const [index, entry] of entries.entries()) {
-    const label = `trust list ${index + 1}${entry.url ? ` (${entry.url})` : ''}`;
-    try {
-      const decoded = decodeTrustList(entry.jws);
-      const key = anchors.get(decoded.header.kid);
-      if (!key) {
-        pending.push({ entry, index, decoded });
-        continue;
-      }
-      direct.push({ entry, list: await openTrustList(decoded, key) });
-    } catch (error) {
-      problems.push(`${label}: ${describe(error)}`);
-    }
-  }
-  const vouching: VerifiedTrustList[] = direct.map((p) => ({ ...p.list, inGrace: false }));
-  const federated: OpenedPiece[] = [];
-  for (const { entry, index, decoded } of pending) {
-    const label = `trust list ${index + 1}${entry.url ? ` (${entry.url})` : ''}`;
-    const found = findFederationKey(decoded, vouching);
-    if (!found) {
-      problems.push(`${label}: signed by key ${decoded.header.kid}, which no pinned anchor holds and no pinned anchor's list federates`);
-      continue;
-    }
-    try {
-      const list = await openTrustList(decoded, found.key.jwk);
-      if (list.anchorId !== found.entry.id) throw new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `names ${list.anchorId}, but its key belongs to ${found.entry.id}`);
-      if (!keyValidAt(found.key, list.issuedAt)) throw new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `federated key ${found.key.kid} was not valid at its issuedAt`);
-      federated.push({ entry, list, vouchedBy: found.vouchedBy, federation: { vouchedBy: found.vouchedBy, scope: found.entry.scope } });
-    } catch (error) {
-      problems.push(`${label}: ${describe(error)}`);
-    }
-  }
-  return [...direct, ...federated];
-}
-
 /** Newest piece per key; the others are reported as dropped. */
 function newestBy<T>(items: readonly T[], keyOf: (item: T) => string, rank: (item: T) => number, name: (item: T) => string, dropped: string[]): T[] {
   const best = new Map<string, T>();
@@ -141,48 +79,55 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
   const dropped: string[] = [];
   const warnings: string[] = [];
 
-  const opened = await checkTrustLists(uniqueByJws(input.trustLists), options, problems);
-  const trust = newestBy(opened, (p) => p.list.anchorId, (p) => p.list.sequence, (p) => `trust list ${p.list.anchorId} #${p.list.sequence}`, dropped);
-  const accepted: VerifiedTrustList[] = [];
-  for (const piece of trust) {
-    const { list } = piece;
-    const seen = options.minSequences[list.anchorId];
-    if (seen !== undefined && list.sequence < seen) {
-      problems.push(`trust list ${list.anchorId} #${list.sequence} is older than #${seen} already seen (ERR_TRUST_LIST_REPLAYED): a rollback`);
-      continue;
+  // The same trust view the verifier decides with; only the policy on what it refuses differs here.
+  const trustEntries = uniqueByJws(input.trustLists);
+  const view = await acceptTrustLists(trustEntries, { anchors: options.anchors, now: options.now, minSequences: options.minSequences });
+  const keptTrust: Array<{ entry: BundleTrustList; checked: CheckedTrustList }> = [];
+  view.pieces.forEach((piece, index) => {
+    const entry = trustEntries[index]!;
+    const label = `trust list ${index + 1}${entry.url ? ` (${entry.url})` : ''}`;
+    if (piece.status === 'superseded') {
+      dropped.push(`trust list ${piece.list.anchorId} #${piece.list.sequence} (superseded by a newer copy)`);
+      return;
     }
-    let inGrace = false;
-    try {
-      inGrace = checkTrustListTimes(list, { now: options.now }).inGrace;
-      if (inGrace) warnings.push(`trust list ${list.anchorId} #${list.sequence} expired at ${list.payload.expiresAt} (still in its grace period)`);
-    } catch (error) {
-      warnings.push(`trust list ${list.anchorId} #${list.sequence}: ${describe(error)}`);
+    if (piece.status === 'refused' && (!piece.genuine || piece.problem.code === 'ERR_TRUST_LIST_REPLAYED' || !piece.list)) {
+      problems.push(`${label}: ${piece.problem.code}: ${piece.problem.message}${piece.problem.code === 'ERR_TRUST_LIST_REPLAYED' ? ': a rollback' : ''}`);
+      return;
     }
-    accepted.push({ ...list, inGrace, ...(piece.federation ? { federation: piece.federation } : {}) });
-  }
+    // Accepted, or genuine but refused by the clock: kept, the verifier decides with its grace period.
+    const list = piece.list!;
+    if (piece.status === 'refused') warnings.push(`trust list ${list.anchorId} #${list.sequence}: ${piece.problem.code}: ${piece.problem.message}`);
+    else if (piece.list.inGrace) warnings.push(`trust list ${list.anchorId} #${list.sequence} expired at ${list.payload.expiresAt} (still in its grace period)`);
+    const vouchedBy = piece.status === 'accepted' ? piece.list.federation?.vouchedBy : undefined;
+    keptTrust.push({
+      entry,
+      checked: {
+        anchorId: list.anchorId,
+        sequence: list.sequence,
+        issuedAt: list.payload.issuedAt,
+        expiresAt: list.payload.expiresAt,
+        authorities: list.authorities.size,
+        ...(vouchedBy === undefined ? {} : { vouchedBy }),
+      },
+    });
+  });
+  for (const note of view.notes) warnings.push(note);
 
   const statusPieces: Array<{ entry: BundleStatusList; checked: CheckedStatusList }> = [];
   for (const [index, entry] of uniqueByJws(input.statusLists).entries()) {
     const label = `status list ${entry.url}`;
-    try {
-      const decoded = decodeJws(entry.jws, STATUS_LIST_POLICY);
-      const payload = decoded.payload;
-      const issuer = typeof payload.issuer === 'string' ? payload.issuer : (payload.issuer as { id?: unknown } | undefined)?.id;
-      if (typeof issuer !== 'string') throw new ElicenceError('ERR_STATUS_LIST_MALFORMED', 'no issuer');
-      const signedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : Date.parse(String(payload.validFrom));
-      const acceptance = acceptIssuer(accepted, { issuerId: issuer, kid: decoded.header.kid, issuedAt: signedAt });
-      // A listed key of a suspended or withdrawn issuer (or one outside its window) still proves the
-      // piece genuine: keep it, the verifier refuses the issuer itself.
-      const key = acceptance.ok ? acceptance.key : acceptance.authority?.keys.get(decoded.header.kid);
-      if (!key) throw new ElicenceError(acceptance.ok ? 'ERR_KEY_UNKNOWN' : acceptance.code, `cannot be verified: ${acceptance.ok ? 'no key' : acceptance.message}`);
-      await verifyJwsSignature(decoded, key.jwk);
-      const list = await parseStatusListCredential(payload);
-      if (list.id !== entry.url) throw new ElicenceError('ERR_STATUS_LIST_MALFORMED', `signed id ${list.id} is not the entry's url`);
-      if (!acceptance.ok) warnings.push(`${label}: genuine, but ${acceptance.code}: ${acceptance.message}`);
-      statusPieces.push({ entry, checked: { url: entry.url, issuer, purpose: list.purpose, issuedAt: list.issuedAt, ...(list.validUntil === undefined ? {} : { validUntil: list.validUntil }) } });
-    } catch (error) {
-      problems.push(`${label} (entry ${index + 1}): ${describe(error)}`);
+    const opened = await openStatusList(entry.jws, view);
+    if (!opened.ok) {
+      problems.push(`${label} (entry ${index + 1}): ${describe(opened.error)}`);
+      continue;
     }
+    const { list, acceptance } = opened;
+    if (list.id !== entry.url) {
+      problems.push(`${label} (entry ${index + 1}): ERR_STATUS_LIST_MALFORMED: signed id ${list.id} is not the entry's url`);
+      continue;
+    }
+    if (!acceptance.ok) warnings.push(`${label}: genuine, but ${acceptance.code}: ${acceptance.message}`);
+    statusPieces.push({ entry, checked: { url: entry.url, issuer: list.issuerId, purpose: list.purpose, issuedAt: list.issuedAt, ...(list.validUntil === undefined ? {} : { validUntil: list.validUntil }) } });
   }
   if (problems.length > 0) {
     throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, { details: problems });
@@ -191,17 +136,9 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
   for (const { checked } of status) {
     if (checked.validUntil !== undefined && options.now > checked.validUntil) warnings.push(`status list ${checked.url} expired at ${new Date(checked.validUntil).toISOString()}`);
   }
-  const keptTrust = trust.filter((p) => accepted.some((a) => a.anchorId === p.list.anchorId && a.sequence === p.list.sequence));
   return {
     bundle: { version: 1, generatedAt: input.generatedAt, trustLists: keptTrust.map((p) => p.entry), statusLists: status.map((p) => p.entry) },
-    trustLists: keptTrust.map((p) => ({
-      anchorId: p.list.anchorId,
-      sequence: p.list.sequence,
-      issuedAt: p.list.payload.issuedAt,
-      expiresAt: p.list.payload.expiresAt,
-      authorities: p.list.authorities.size,
-      ...(p.vouchedBy === undefined ? {} : { vouchedBy: p.vouchedBy }),
-    })),
+    trustLists: keptTrust.map((p) => p.checked),
     statusLists: status.map((p) => p.checked),
     dropped,
     warnings,

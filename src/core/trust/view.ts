@@ -1,0 +1,201 @@
+/**
+ * The bundle's trust lists as one core operation: (trust list pieces, pinned anchors, state, now) ->
+ * the trust view a verifier decides with. The offline verifier, the CLI's `sync` check and the web app
+ * all call this, so they cannot disagree about which list counts.
+ *
+ * 1. Genuine: each piece's signature with a pinned anchor key (direct), or with a key that the newest
+ *    genuine direct list of another anchor federates (one hop; same anchor id; key valid at its
+ *    `issuedAt`); its shape.
+ * 2. Newest per anchor: among genuine pieces of one anchor the highest sequence wins, even when it has
+ *    expired (then the anchor gives its grace or expiry result); the rest are superseded.
+ * 3. Current: the newest is checked against the clock and the highest sequence already seen; a
+ *    federated list also needs its vouching list accepted.
+ *
+ * Decoding and signatures are memoised by JWS text and key; the time rules run on every call.
+ */
+import type { JWK } from 'jose';
+import { ElicenceError, type ErrorCode } from '../errors.js';
+import type { DecodedJws } from '../jws-verify.js';
+import { BoundedMap, keyIdentity, outcomeOf, syncOutcomeOf, type Outcome } from '../memo.js';
+import { acceptIssuer, type Acceptance, type AcceptanceQuery } from './acceptance.js';
+import { anchorKeyMap, checkFederation, checkTrustListTimes, decodeTrustList, findFederationKey, openTrustList, type AnchorKeys, type FederationKey } from './open.js';
+import type { FederatedAnchor, OpenedTrustList, VerifiedTrustList } from './types.js';
+
+export interface TrustProblem {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface TrustViewOptions {
+  anchors: AnchorKeys;
+  /** Verification time, epoch ms. */
+  now: number;
+  graceSeconds?: number;
+  skewSeconds?: number;
+  /** Highest sequence already seen per anchor id: an older newest list is refused as a replay. */
+  minSequences?: Readonly<Record<string, number>>;
+}
+
+/** What became of one piece of the input, by its index. */
+export type TrustPiece =
+  | { status: 'accepted'; list: VerifiedTrustList }
+  /** Genuine, but another genuine list of the same anchor is newer. */
+  | { status: 'superseded'; list: OpenedTrustList }
+  /** `genuine` tells a forged or malformed piece from a genuine one that the clock or a replay refuses. */
+  | { status: 'refused'; genuine: boolean; problem: TrustProblem; list?: OpenedTrustList };
+
+export interface TrustView {
+  /** Accepted lists: newest per anchor, direct first. */
+  lists: VerifiedTrustList[];
+  /** Every refusal, in input order. */
+  problems: TrustProblem[];
+  /** What accepted lists left out while being read (keys of unknown algorithms). */
+  notes: string[];
+  pieces: TrustPiece[];
+  /** The acceptance rules against this view's lists. */
+  accept(query: AcceptanceQuery): Acceptance;
+}
+
+interface Memo {
+  decoded: Outcome<DecodedJws>;
+  opened: Map<string, Promise<Outcome<OpenedTrustList>>>;
+}
+
+const memo = new BoundedMap<string, Memo>(256);
+
+function memoFor(jws: string): Memo {
+  return memo.getOrSet(jws, () => ({ decoded: syncOutcomeOf(() => decodeTrustList(jws)), opened: new Map() }));
+}
+
+function open(entry: Memo, decoded: DecodedJws, key: JWK): Promise<Outcome<OpenedTrustList>> {
+  const id = keyIdentity(key);
+  let opened = entry.opened.get(id);
+  if (!opened) {
+    opened = outcomeOf(() => openTrustList(decoded, key));
+    entry.opened.set(id, opened);
+  }
+  return opened;
+}
+
+function problemOf(error: unknown): TrustProblem {
+  if (error instanceof ElicenceError) return { code: error.code, message: error.message };
+  return { code: 'ERR_TRUST_LIST_MALFORMED', message: String(error) };
+}
+
+// An accepted list differs from its opened form only by `inGrace` and the federation entry that
+// vouched for it: build each form once per (opened list, entry, inGrace) instead of on every call.
+// The entry object belongs to the vouching list, so a newer vouching list (a changed scope) gives a
+// new form at once.
+const DIRECT = {};
+const acceptedForms = new WeakMap<OpenedTrustList, WeakMap<object, Map<boolean, VerifiedTrustList>>>();
+
+function acceptedForm(opened: OpenedTrustList, inGrace: boolean, found: FederationKey | undefined): VerifiedTrustList {
+  let byEntry = acceptedForms.get(opened);
+  if (!byEntry) acceptedForms.set(opened, (byEntry = new WeakMap()));
+  const entry: FederatedAnchor | object = found?.entry ?? DIRECT;
+  let byGrace = byEntry.get(entry);
+  if (!byGrace) byEntry.set(entry, (byGrace = new Map()));
+  let form = byGrace.get(inGrace);
+  if (!form) {
+    form = { ...opened, inGrace, ...(found ? { federation: { vouchedBy: found.vouchedBy, scope: found.entry.scope } } : {}) };
+    byGrace.set(inGrace, form);
+  }
+  return form;
+}
+
+interface Genuine {
+  index: number;
+  list: OpenedTrustList;
+  federation?: FederationKey;
+}
+
+/** Marks all but the highest sequence per anchor as superseded; returns the newest ones. */
+function newestPerAnchor(genuine: readonly Genuine[], pieces: TrustPiece[]): Genuine[] {
+  const newest = new Map<string, Genuine>();
+  for (const piece of genuine) {
+    const seen = newest.get(piece.list.anchorId);
+    if (!seen || piece.list.sequence > seen.list.sequence) newest.set(piece.list.anchorId, piece);
+  }
+  for (const piece of genuine) {
+    if (newest.get(piece.list.anchorId) !== piece) pieces[piece.index] = { status: 'superseded', list: piece.list };
+  }
+  return [...newest.values()];
+}
+
+/** Builds the trust view of `trustLists` (bundle pieces, in any order). Never throws for a bad piece. */
+export async function acceptTrustLists(trustLists: readonly { jws: string }[], options: TrustViewOptions): Promise<TrustView> {
+  const anchors = await anchorKeyMap(options.anchors);
+  const pieces: TrustPiece[] = new Array(trustLists.length);
+  const refuse = (index: number, error: unknown, list?: OpenedTrustList, genuine = false) => {
+    pieces[index] = { status: 'refused', genuine, problem: problemOf(error), ...(list ? { list } : {}) };
+  };
+
+  // 1. Genuine direct lists; the rest wait for a federation entry.
+  const direct: Genuine[] = [];
+  const pending: Array<{ index: number; entry: Memo; decoded: DecodedJws }> = [];
+  for (const [index, item] of trustLists.entries()) {
+    const entry = memoFor(item.jws);
+    if (!entry.decoded.ok) {
+      refuse(index, entry.decoded.error);
+      continue;
+    }
+    const decoded = entry.decoded.value;
+    const key = anchors.get(decoded.header.kid);
+    if (!key) {
+      pending.push({ index, entry, decoded });
+      continue;
+    }
+    const opened = await open(entry, decoded, key);
+    if (opened.ok) direct.push({ index, list: opened.value });
+    else refuse(index, opened.error);
+  }
+  const newestDirect = newestPerAnchor(direct, pieces);
+
+  // 2. Genuine federated lists, vouched for by the newest genuine direct lists only.
+  const vouching = newestDirect.map((g) => acceptedForm(g.list, false, undefined));
+  const federated: Genuine[] = [];
+  for (const { index, entry, decoded } of pending) {
+    const found = findFederationKey(decoded, vouching);
+    if (!found) {
+      refuse(index, new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list signed by key ${decoded.header.kid}, which no pinned anchor holds and no pinned anchor's list federates`));
+      continue;
+    }
+    const opened = await open(entry, decoded, found.key.jwk);
+    const checked = opened.ok ? syncOutcomeOf(() => checkFederation(opened.value, found)) : opened;
+    if (opened.ok && checked.ok) federated.push({ index, list: opened.value, federation: found });
+    else refuse(index, checked.ok ? undefined : checked.error);
+  }
+  const newestFederated = newestPerAnchor(federated, pieces);
+
+  // 3. The clock and the replay memory decide which newest lists are current.
+  const lists: VerifiedTrustList[] = [];
+  const accepted = new Set<string>();
+  for (const piece of [...newestDirect, ...newestFederated]) {
+    const { list, federation } = piece;
+    if (federation && !accepted.has(federation.vouchedBy)) {
+      refuse(piece.index, new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list ${list.anchorId} #${list.sequence}: the list of ${federation.vouchedBy} that vouches for it is not accepted`), list, true);
+      continue;
+    }
+    const minSequence = options.minSequences?.[list.anchorId];
+    const timed = syncOutcomeOf(() =>
+      checkTrustListTimes(list, {
+        now: options.now,
+        ...(options.graceSeconds === undefined ? {} : { graceSeconds: options.graceSeconds }),
+        ...(options.skewSeconds === undefined ? {} : { skewSeconds: options.skewSeconds }),
+        ...(minSequence === undefined ? {} : { minSequence }),
+      }),
+    );
+    if (!timed.ok) {
+      refuse(piece.index, timed.error, list, true);
+      continue;
+    }
+    const form = acceptedForm(list, timed.value.inGrace, federation);
+    pieces[piece.index] = { status: 'accepted', list: form };
+    lists.push(form);
+    accepted.add(list.anchorId);
+  }
+
+  const problems = pieces.flatMap((p) => (p.status === 'refused' ? [p.problem] : []));
+  const notes = lists.flatMap((l) => l.notes.map((note) => `${l.anchorId} #${l.sequence}: ${note}`));
+  return { lists, problems, notes, pieces, accept: (query) => acceptIssuer(lists, query) };
+}
