@@ -11,13 +11,7 @@ import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
 import { ACTIONS, createToken } from './tokens.js';
 import { ensureDevTrustList } from './trust-anchor.js';
-
-export const DEV_ANCHOR_ID = 'dev-anchor';
-export const DEV_AUTHORITY = {
-  id: 'dev-city',
-  name: { zh: '开发市市场监督管理局', en: 'Dev City Administration for Market Regulation' },
-  jurisdiction: '330100',
-};
+import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
 
 export interface BootstrapResult {
   /** true when this call created the development setup (the database was empty). */

@@ -28,6 +28,7 @@ import type { AnchorSettings, AppConfig, ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
 import { didWebFor } from './authorities.js';
 import { activeSigner, publishedKeys } from './keys.js';
+import { DEV_ANCHOR_ID, DEV_ANCHOR_NAME, DEV_AUTHORITY } from './dev-setup.js';
 
 const SECOND = 1000;
 const DAY = 86_400_000;
@@ -38,10 +39,6 @@ export const ROTATION_OVERLAP_MS = 5 * 60 * SECOND;
 const MAX_JWKS_BYTES = 256 * 1024;
 const MAX_KEYS = 32;
 const FETCH_TIMEOUT_MS = 10_000;
-// Mirrors src/services/bootstrap.ts (not imported: bootstrap calls ensureDevTrustList, avoid a cycle).
-const DEV_ANCHOR_OWNER = 'dev-anchor';
-const DEV_AUTHORITY_SLUG = 'dev-city';
-const DEV_ANCHOR_NAME: BilingualName = { zh: '开发环境电子证照信任锚', en: 'Development e-licence trust anchor' };
 
 // ---------------------------------------------------------------------------------------------
 // The anchor itself
@@ -77,7 +74,7 @@ export async function findAnchor(deps: ServiceDeps): Promise<Anchor | undefined>
   return {
     ownerId: key.ownerId,
     id: didWebFor(deps.config.publicUrl, ['anchors', key.ownerId]),
-    name: settings.name ?? (key.ownerId === DEV_ANCHOR_OWNER ? DEV_ANCHOR_NAME : { zh: key.ownerId, en: key.ownerId }),
+    name: settings.name ?? (key.ownerId === DEV_ANCHOR_ID ? DEV_ANCHOR_NAME : { zh: key.ownerId, en: key.ownerId }),
     jurisdiction: settings.jurisdiction,
     trustListTtlMs: settings.trustListTtlMs ?? DEFAULT_TRUST_LIST_TTL_MS,
   };
@@ -643,10 +640,10 @@ export async function currentTrustList(deps: ServiceDeps): Promise<StoredTrustLi
  */
 export async function ensureDevTrustList(deps: ServiceDeps, known?: Anchor): Promise<void> {
   const anchor = known ?? (await findAnchor(deps));
-  if (!anchor || anchor.ownerId !== DEV_ANCHOR_OWNER) return;
+  if (!anchor || anchor.ownerId !== DEV_ANCHOR_ID) return;
   const { store } = deps;
   if (await latestTrustList(store.db)) return;
-  const [dev] = await store.db.select().from(authorities).where(eq(authorities.id, DEV_AUTHORITY_SLUG));
+  const [dev] = await store.db.select().from(authorities).where(eq(authorities.id, DEV_AUTHORITY.id));
   if (dev && !(await findRegistered(store.db, dev.did))) {
     const types = (await store.db.select({ code: licenceTypes.code }).from(licenceTypes).orderBy(asc(licenceTypes.createdAt), asc(licenceTypes.code))).map((t) => t.code);
     try {
