@@ -9,8 +9,8 @@ import { systemClock, type AppDeps } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
 import { formatDateTime } from '../core/status-list.js';
 import { parseDateTime } from '../services/dates.js';
+import { ensureDevTrustList } from '../services/bootstrap.js';
 import {
-  ensureDevTrustList,
   latestTrustList,
   listRegistry,
   parseJwksText,

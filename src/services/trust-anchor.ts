@@ -22,13 +22,13 @@ import {
   type IssuingAuthorityJson,
   type TrustListPayload,
 } from '../core/trust-list.js';
-import { authorities, licenceTypes, signingKeys, trustLists, trustRegistry } from '../db/schema.js';
+import { authorities, signingKeys, trustLists, trustRegistry } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
 import type { AnchorSettings, AppConfig, ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
 import { didWebFor } from './authorities.js';
 import { activeSigner, publishedKeys } from './keys.js';
-import { DEV_ANCHOR_ID, DEV_ANCHOR_NAME, DEV_AUTHORITY } from './dev-setup.js';
+import { DEV_ANCHOR_ID, DEV_ANCHOR_NAME } from './dev-setup.js';
 
 const SECOND = 1000;
 const DAY = 86_400_000;
@@ -621,7 +621,6 @@ async function staleness(deps: ServiceDeps, latest: StoredTrustList | undefined)
 export async function currentTrustList(deps: ServiceDeps): Promise<StoredTrustList | undefined> {
   const anchor = await findAnchor(deps);
   if (!anchor) return undefined;
-  await ensureDevTrustList(deps, anchor);
   const latest = await latestTrustList(deps.store.db);
   if ((await staleness(deps, latest)) === undefined) return latest!;
   return deps.store.exclusive(async () => {
@@ -632,28 +631,9 @@ export async function currentTrustList(deps: ServiceDeps): Promise<StoredTrustLi
   });
 }
 
-/**
- * First start of a development setup: the development anchor lists the development authority (every
- * licence type this deployment knows) and publishes its first list, so a fresh `npm start` serves a
- * usable verifier bundle. Does nothing for any other anchor, once a list exists, or when the
- * development authority was already registered (even if later withdrawn).
- */
-export async function ensureDevTrustList(deps: ServiceDeps, known?: Anchor): Promise<void> {
-  const anchor = known ?? (await findAnchor(deps));
-  if (!anchor || anchor.ownerId !== DEV_ANCHOR_ID) return;
-  const { store } = deps;
-  if (await latestTrustList(store.db)) return;
-  const [dev] = await store.db.select().from(authorities).where(eq(authorities.id, DEV_AUTHORITY.id));
-  if (dev && !(await findRegistered(store.db, dev.did))) {
-    const types = (await store.db.select({ code: licenceTypes.code }).from(licenceTypes).orderBy(asc(licenceTypes.createdAt), asc(licenceTypes.code))).map((t) => t.code);
-    try {
-      await registerAuthority(deps, { id: dev.did, name: { zh: dev.nameZh, en: dev.nameEn }, jurisdiction: dev.jurisdiction, licenceTypes: types, keys: { hosted: true } }, 'system');
-    } catch (error) {
-      // A concurrent first request registered it already.
-      if (!(error instanceof ElicenceError && error.code === 'ERR_CONFLICT')) throw error;
-    }
-  }
-  await store.exclusive(async () => {
-    if (!(await latestTrustList(store.db))) await publishLocked(deps, anchor, 'system', { reason: 'first' });
+/** Publishes the first list, unless one exists by the time the lock is held. */
+export async function publishFirstTrustList(deps: ServiceDeps, anchor: Anchor, actor: string): Promise<void> {
+  await deps.store.exclusive(async () => {
+    if (!(await latestTrustList(deps.store.db))) await publishLocked(deps, anchor, actor, { reason: 'first' });
   });
 }

@@ -14,11 +14,11 @@ import { BUNDLE_MEDIA_TYPE } from '../../core/bundle.js';
 import { base64url, utf8 } from '../../core/encoding.js';
 import { formatDateTime } from '../../core/status-list.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { parseDateTime } from '../../services/dates.js';
 import {
   anchorJwks,
   currentTrustList,
-  ensureDevTrustList,
   findAnchor,
   findRegistered,
   listRegistry,
@@ -135,7 +135,10 @@ const bundleResponses = {
 
 async function serveBundle(c: Context<AppEnv>, cacheControl: string): Promise<Response> {
   const since = c.req.query('since');
-  const built = await buildVerifierBundle(c.var.services, since === undefined ? {} : { since: parseDateTime(since, 'since') });
+  const options = since === undefined ? {} : { since: parseDateTime(since, 'since') };
+  // A development setup whose bootstrap did not list its authority yet gets it first.
+  await ensureDevTrustList(c.var.services);
+  const built = await buildVerifierBundle(c.var.services, options);
   c.header('ETag', built.etag);
   c.header('Cache-Control', cacheControl);
   c.header('Elicence-Bundle', built.delta ? 'delta' : 'full');
@@ -163,6 +166,7 @@ export function trustRoutes(): OpenAPIHono<AppEnv> {
       },
     }),
     async (c: Context<AppEnv>) => {
+      await ensureDevTrustList(c.var.services);
       const list = await currentTrustList(c.var.services);
       if (!list) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
       const type = accepts(c, { header: 'Accept', supports: [JWT, 'application/trust-list+jwt', 'application/json'], default: JWT });
