@@ -12,7 +12,10 @@ import { createAuthority, listAuthorities, type Authority } from './authorities.
 import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
 import { ACTIONS, createToken } from './tokens.js';
-import { findAnchor, findRegistered, latestTrustList, publishFirstTrustList, registerAuthority, type Anchor } from './trust-anchor.js';
+import { findAnchor, type Anchor } from './trust/anchor.js';
+import { latestTrustList, publishFirstTrustList } from './trust/publishing.js';
+import { registerAuthority } from './trust/register-edits.js';
+import { findRegistered } from './trust/register.js';
 import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
 
 export interface BootstrapResult {

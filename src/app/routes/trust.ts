@@ -16,24 +16,10 @@ import { formatDateTime } from '../../core/status-list.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { parseDateTime } from '../../services/dates.js';
-import {
-  anchorJwks,
-  currentTrustList,
-  findAnchor,
-  findRegistered,
-  listRegistry,
-  publishTrustList,
-  refreshAuthorityKeys,
-  registerAuthority,
-  requireAnchor,
-  setAuthorityStatus,
-  trustListHistory,
-  trustListPayloadOf,
-  updateAuthority,
-  withdrawKey,
-  type KeySource,
-  type RegisteredAuthority,
-} from '../../services/trust-anchor.js';
+import { anchorJwks, findAnchor, requireAnchor } from '../../services/trust/anchor.js';
+import { currentTrustList, publishTrustList, trustListHistory, trustListPayloadOf } from '../../services/trust/publishing.js';
+import { refreshAuthorityKeys, registerAuthority, setAuthorityStatus, updateAuthority, withdrawKey, type KeySource } from '../../services/trust/register-edits.js';
+import { findRegistered, listRegistry, type RegisteredAuthority } from '../../services/trust/register.js';
 import { buildVerifierBundle, etagMatches } from '../../services/verifier-bundle.js';
 import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
