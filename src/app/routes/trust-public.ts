@@ -16,7 +16,7 @@ import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { parseDateTime } from '../../services/dates.js';
 import { anchorJwks, findAnchor } from '../../services/trust/anchor.js';
 import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
-import { buildVerifierBundle, etagMatches } from '../../services/verifier-bundle.js';
+import { buildVerifierBundle, etagMatches, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
 import type { AppEnv } from '../env.js';
 import { DateTimeString, errorResponses } from '../schemas.js';
 
@@ -56,7 +56,7 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/trust-list',
+      path: TRUST_LIST_PATH,
       tags: ['Trust'],
       summary: "The anchor's latest signed trust list",
       description: 'application/jwt (the compact JWS, typ trust-list+jwt) by default; the JSON payload on Accept: application/json (informative: only the JWS is to be trusted). Strong ETag per representation; 404 when this deployment is not a trust anchor.',
