@@ -19,7 +19,7 @@ import { authorityDid, createAuthority } from '../src/services/authorities.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { createMemoryKeyStore } from './helpers/memory-key-store.js';
 import { ACTIONS, createToken } from '../src/services/tokens.js';
-import type { AnchorSettings } from '../src/services/trust-anchor.js';
+import type { AnchorSettings } from '../src/services/ports.js';
 import { openSqliteStore } from '../src/node/sqlite-store.js';
 import { verify, type VerifyResult } from '../verifier/index.js';
 import { businessSubject, manualClock } from './helpers/app.js';

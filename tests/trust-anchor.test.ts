@@ -12,7 +12,8 @@ import { verifyTrustList, type TrustListPayload } from '../src/core/trust-list.j
 import { signingKeys } from '../src/db/schema.js';
 import { authorityDid } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
-import { DEFAULT_TRUST_LIST_TTL_MS, ROTATION_OVERLAP_MS } from '../src/services/trust-anchor.js';
+import { DEFAULT_TRUST_LIST_TTL_MS } from '../src/services/trust/anchor.js';
+import { ROTATION_OVERLAP_MS } from '../src/services/trust/hosted-keys.js';
 import { createTestContext, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
 
 const DEV_DID = authorityDid(TEST_PUBLIC_URL, 'dev-city');

@@ -19,7 +19,8 @@ import { licenceRoutes } from './routes/licences.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { qrRoutes } from './routes/qr.js';
 import { statusListRoutes } from './routes/status-lists.js';
-import { trustRoutes } from './routes/trust.js';
+import { trustAdminRoutes } from './routes/trust-admin.js';
+import { trustPublicRoutes } from './routes/trust-public.js';
 import { verifierAppRoutes } from './routes/verifier-app.js';
 import { vcApiRoutes } from './routes/vc-api.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -89,7 +90,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', lifecycleRoutes());
   app.route('/', statusListRoutes());
   app.route('/', qrRoutes());
-  app.route('/', trustRoutes());
+  app.route('/', trustPublicRoutes());
+  app.route('/', trustAdminRoutes());
   app.route('/', verifierAppRoutes());
 
   const openApiConfig = {

@@ -9,17 +9,11 @@ import { systemClock, type AppDeps } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
 import { formatDateTime } from '../core/status-list.js';
 import { parseDateTime } from '../services/dates.js';
-import {
-  ensureDevTrustList,
-  latestTrustList,
-  listRegistry,
-  parseJwksText,
-  publishTrustList,
-  registerAuthority,
-  setAuthorityStatus,
-  withdrawKey,
-  type KeySource,
-} from '../services/trust-anchor.js';
+import { ensureDevTrustList } from '../services/bootstrap.js';
+import { parseJwksText } from '../services/trust/jwks.js';
+import { latestTrustList, publishTrustList } from '../services/trust/publishing.js';
+import { registerAuthority, setAuthorityStatus, withdrawKey, type KeySource } from '../services/trust/register-edits.js';
+import { listRegistry } from '../services/trust/register.js';
 import { loadNodeConfig } from '../node/config.js';
 import { createFileKeyStore } from '../node/file-key-store.js';
 import { openSqliteStore } from '../node/sqlite-store.js';

@@ -1,23 +1,22 @@
 /**
  * First start-up of an empty database: the built-in licence types, a development trust anchor, one
- * development issuing authority with an Ed25519 key, and an agency token with every scope.
+ * development issuing authority with an Ed25519 key, and an agency token with every scope; and the
+ * development anchor's first trust list, listing that authority.
  */
 import type { ServiceDeps } from './ports.js';
-import { signingKeys } from '../db/schema.js';
-import { eq } from 'drizzle-orm';
+import { ElicenceError } from '../core/errors.js';
+import { authorities, licenceTypes, signingKeys } from '../db/schema.js';
+import { asc, eq } from 'drizzle-orm';
 import { auditStatements, readAuditHead } from './audit.js';
 import { createAuthority, listAuthorities, type Authority } from './authorities.js';
 import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
 import { ACTIONS, createToken } from './tokens.js';
-import { ensureDevTrustList } from './trust-anchor.js';
-
-export const DEV_ANCHOR_ID = 'dev-anchor';
-export const DEV_AUTHORITY = {
-  id: 'dev-city',
-  name: { zh: '开发市市场监督管理局', en: 'Dev City Administration for Market Regulation' },
-  jurisdiction: '330100',
-};
+import { findAnchor, type Anchor } from './trust/anchor.js';
+import { latestTrustList, publishFirstTrustList } from './trust/publishing.js';
+import { registerAuthority } from './trust/register-edits.js';
+import { findRegistered } from './trust/register.js';
+import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
 
 export interface BootstrapResult {
   /** true when this call created the development setup (the database was empty). */
@@ -54,4 +53,28 @@ export async function bootstrap(deps: ServiceDeps, options: { devToken?: string 
   );
   await ensureDevTrustList(deps);
   return { created: true, authorities: [authority], token: token.token };
+}
+
+/**
+ * First start of a development setup: the development anchor lists the development authority (every
+ * licence type this deployment knows) and publishes its first list, so a fresh `npm start` serves a
+ * usable verifier bundle. Does nothing for any other anchor, once a list exists, or when the
+ * development authority was already registered (even if later withdrawn).
+ */
+export async function ensureDevTrustList(deps: ServiceDeps, known?: Anchor): Promise<void> {
+  const anchor = known ?? (await findAnchor(deps));
+  if (!anchor || anchor.ownerId !== DEV_ANCHOR_ID) return;
+  const { store } = deps;
+  if (await latestTrustList(store.db)) return;
+  const [dev] = await store.db.select().from(authorities).where(eq(authorities.id, DEV_AUTHORITY.id));
+  if (dev && !(await findRegistered(store.db, dev.did))) {
+    const types = (await store.db.select({ code: licenceTypes.code }).from(licenceTypes).orderBy(asc(licenceTypes.createdAt), asc(licenceTypes.code))).map((t) => t.code);
+    try {
+      await registerAuthority(deps, { id: dev.did, name: { zh: dev.nameZh, en: dev.nameEn }, jurisdiction: dev.jurisdiction, licenceTypes: types, keys: { hosted: true } }, 'system');
+    } catch (error) {
+      // A concurrent first request registered it already.
+      if (!(error instanceof ElicenceError && error.code === 'ERR_CONFLICT')) throw error;
+    }
+  }
+  await publishFirstTrustList(deps, anchor, 'system');
 }

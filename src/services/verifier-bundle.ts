@@ -9,7 +9,7 @@ import { buildBundle, type BundleStatusList, type BundleTrustList, type Verifier
 import { base64url, utf8 } from '../core/encoding.js';
 import type { ServiceDeps } from './ports.js';
 import { publishedStatusList, statusListIdsOf } from './status-publishing.js';
-import { currentTrustList } from './trust-anchor.js';
+import { currentTrustList } from './trust/publishing.js';
 
 /**
  * A `since` request also returns pieces signed up to this long before it, so a piece committed just

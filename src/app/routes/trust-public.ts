@@ -1,0 +1,129 @@
+/**
+ * What verifiers fetch from a trust anchor (docs/trust-anchor.md), no token needed: `GET /trust-list`
+ * (the anchor's latest signed list: application/jwt, or its JSON payload on Accept: application/json),
+ * `GET /.well-known/trust-anchor.json` (anchor keys to pin), and the verifier bundle at
+ * `GET /verifier-bundle` (inspectors are not agencies); `GET /v1/verifier-bundle` is the same bundle
+ * for agency clients, with their token. The anchor's admin API is in trust-admin.ts.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { accepts } from 'hono/accepts';
+import { ElicenceError } from '../../core/errors.js';
+import { BUNDLE_MEDIA_TYPE } from '../../core/bundle.js';
+import { base64url, utf8 } from '../../core/encoding.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ensureDevTrustList } from '../../services/bootstrap.js';
+import { parseDateTime } from '../../services/dates.js';
+import { anchorJwks, findAnchor } from '../../services/trust/anchor.js';
+import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
+import { buildVerifierBundle, etagMatches, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
+import type { AppEnv } from '../env.js';
+import { DateTimeString, errorResponses } from '../schemas.js';
+
+const security = [{ bearer: [] }];
+const JWT = 'application/jwt';
+
+const BundleQuery = z.object({
+  since: DateTimeString.optional().openapi({ description: "The previous bundle's generatedAt: only pieces signed since then (minus a minute) are returned, to merge" }),
+});
+
+const bundleResponses = {
+  200: {
+    description: 'The verifier bundle (docs/trust-list.md): trust lists and status lists, each a signed JWS with its fetch time',
+    content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+  },
+  304: { description: 'Not modified (If-None-Match matched the bundle\'s ETag)' },
+  ...errorResponses(400),
+};
+
+async function serveBundle(c: Context<AppEnv>, cacheControl: string): Promise<Response> {
+  const since = c.req.query('since');
+  const options = since === undefined ? {} : { since: parseDateTime(since, 'since') };
+  // A development setup whose bootstrap did not list its authority yet gets it first.
+  await ensureDevTrustList(c.var.services);
+  const built = await buildVerifierBundle(c.var.services, options);
+  c.header('ETag', built.etag);
+  c.header('Cache-Control', cacheControl);
+  c.header('Elicence-Bundle', built.delta ? 'delta' : 'full');
+  if (etagMatches(c.req.header('If-None-Match'), built.etag)) return c.body(null, 304);
+  const type = accepts(c, { header: 'Accept', supports: ['application/json', BUNDLE_MEDIA_TYPE], default: 'application/json' });
+  return c.body(JSON.stringify(built.bundle), 200, { 'Content-Type': `${type}; charset=utf-8` });
+}
+
+export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: TRUST_LIST_PATH,
+      tags: ['Trust'],
+      summary: "The anchor's latest signed trust list",
+      description: 'application/jwt (the compact JWS, typ trust-list+jwt) by default; the JSON payload on Accept: application/json (informative: only the JWS is to be trusted). Strong ETag per representation; 404 when this deployment is not a trust anchor.',
+      responses: {
+        200: { description: 'The trust list', content: { [JWT]: { schema: z.string() }, 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        304: { description: 'Not modified' },
+        ...errorResponses(404),
+      },
+    }),
+    async (c: Context<AppEnv>) => {
+      await ensureDevTrustList(c.var.services);
+      const list = await currentTrustList(c.var.services);
+      if (!list) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
+      const type = accepts(c, { header: 'Accept', supports: [JWT, 'application/trust-list+jwt', 'application/json'], default: JWT });
+      const json = type === 'application/json';
+      const etag = `"${base64url(sha256(utf8(list.jws)).subarray(0, 18))}${json ? '.json' : ''}"`;
+      c.header('ETag', etag);
+      c.header('Vary', 'Accept');
+      c.header('Cache-Control', 'public, max-age=60, must-revalidate');
+      if (etagMatches(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
+      if (json) return c.body(JSON.stringify(trustListPayloadOf(list)), 200, { 'Content-Type': 'application/json; charset=utf-8' });
+      return c.body(list.jws, 200, { 'Content-Type': type });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/.well-known/trust-anchor.json',
+      tags: ['Trust'],
+      summary: "The trust anchor's public keys (JWKS), for verifier operators to pin",
+      responses: { 200: { description: 'JWKS', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } }, ...errorResponses(404) },
+    }),
+    async (c) => {
+      if (!(await findAnchor(c.var.services))) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
+      const jwks = await anchorJwks(c.var.services);
+      c.header('Cache-Control', 'public, max-age=300');
+      return c.json({ keys: jwks.keys as Array<Record<string, unknown>> }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/verifier-bundle',
+      tags: ['Trust'],
+      summary: 'Everything an offline verifier needs (public, no token)',
+      description:
+        "The anchor's current trust list and the current status lists of the authorities hosted here, each still a signed JWS. Weak ETag over all pieces (If-None-Match gives 304); `since` returns only pieces signed since (header Elicence-Bundle: delta) to merge into the previous bundle.",
+      request: { query: BundleQuery },
+      responses: bundleResponses,
+    }),
+    (c: Context<AppEnv>) => serveBundle(c, 'public, max-age=60, must-revalidate'),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/verifier-bundle',
+      tags: ['Trust'],
+      summary: 'The verifier bundle, for agency clients (same content as GET /verifier-bundle)',
+      security,
+      request: { query: BundleQuery },
+      responses: { ...bundleResponses, ...errorResponses(400, 401) },
+    }),
+    (c: Context<AppEnv>) => serveBundle(c, 'private, max-age=60, must-revalidate'),
+  );
+
+  return app;
+}

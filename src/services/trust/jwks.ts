@@ -1,0 +1,107 @@
+/**
+ * Authorities' public keys as they come in: a JWKS or did:web document fetched over the network
+ * (`fetchJwks`) or read from a file (`parseJwksText`), then checked key by key (`publicKeysFromJwks`).
+ */
+import type { JWK } from 'jose';
+import { readStreamCapped } from '../../core/encoding.js';
+import { ElicenceError } from '../../core/errors.js';
+import { jwkThumbprint, publicJwk } from '../../core/jws-sign.js';
+
+const MAX_JWKS_BYTES = 256 * 1024;
+/** Most keys in one key set, and in one authority's register entry. */
+export const MAX_KEYS = 32;
+const FETCH_TIMEOUT_MS = 10_000;
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function jwksError(message: string, field: string): ElicenceError {
+  return new ElicenceError('ERR_JWKS_INVALID', message, { field });
+}
+
+/**
+ * Public signing keys from a JWKS (`{ keys: [...] }`) or a did:web document (`verificationMethod[].
+ * publicKeyJwk`). Refuses the whole set if any key carries private material (ERR_JWKS_PRIVATE_KEY);
+ * refuses keys that are not Ed25519 / P-256 public keys or whose `kid` is not their RFC 7638
+ * thumbprint, since licences name their key by that thumbprint (ERR_JWKS_INVALID).
+ */
+export async function publicKeysFromJwks(document: unknown, field = 'jwks'): Promise<Array<JWK & { kid: string }>> {
+  let raw: unknown[];
+  if (isRecord(document) && Array.isArray(document.keys)) raw = document.keys;
+  else if (isRecord(document) && Array.isArray(document.verificationMethod)) {
+    raw = document.verificationMethod.map((m) => (isRecord(m) ? m.publicKeyJwk : undefined));
+  } else throw jwksError('expected a JWKS ({ "keys": [...] }) or a did:web document', field);
+  if (raw.length === 0) throw jwksError('the key set is empty', field);
+  if (raw.length > MAX_KEYS) throw jwksError(`at most ${MAX_KEYS} keys`, field);
+  // Private material anywhere refuses everything: whoever sent it has leaked it, and must rotate.
+  raw.forEach((key, i) => {
+    const member = isRecord(key) ? PRIVATE_MEMBERS.find((m) => m in key) : undefined;
+    if (member) {
+      throw new ElicenceError('ERR_JWKS_PRIVATE_KEY', `key ${i} contains private key material ("${member}"); submit public keys only and treat this key as compromised`, {
+        field: `${field}.keys[${i}].${member}`,
+      });
+    }
+  });
+  const keys = new Map<string, JWK & { kid: string }>();
+  for (let i = 0; i < raw.length; i++) {
+    const key = raw[i];
+    const at = `${field}.keys[${i}]`;
+    if (!isRecord(key)) throw jwksError('must be a JWK object', at);
+    const ed = key.kty === 'OKP' && key.crv === 'Ed25519';
+    const ec = key.kty === 'EC' && key.crv === 'P-256';
+    if (!ed && !ec) throw jwksError('only Ed25519 (OKP) and P-256 (EC) signing keys are accepted', at);
+    if (key.use !== undefined && key.use !== 'sig') throw jwksError('"use" must be "sig"', `${at}.use`);
+    if (key.alg !== undefined && key.alg !== (ed ? 'EdDSA' : 'ES256')) throw jwksError(`"alg" must be ${ed ? 'EdDSA' : 'ES256'}`, `${at}.alg`);
+    const jwk = (ed ? { kty: 'OKP', crv: 'Ed25519', x: key.x } : { kty: 'EC', crv: 'P-256', x: key.x, y: key.y }) as JsonWebKey;
+    try {
+      // Import checks the coordinates (length, point on the curve for P-256).
+      await crypto.subtle.importKey('jwk', jwk, ed ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+    } catch (cause) {
+      throw new ElicenceError('ERR_JWKS_INVALID', 'not a usable public key', { field: at, cause });
+    }
+    const kid = await jwkThumbprint(jwk as JWK);
+    if (key.kid !== undefined && key.kid !== kid) throw jwksError(`"kid" must be the key's RFC 7638 thumbprint ${kid}`, `${at}.kid`);
+    keys.set(kid, { ...publicJwk(jwk as JWK), kid });
+  }
+  return [...keys.values()];
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Fetches a JWKS or did:web document over HTTPS (plain HTTP only on loopback), with size and time limits. */
+export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ElicenceError('ERR_VALIDATION', 'jwksUrl must be an absolute URL', { field: 'jwksUrl' });
+  }
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
+    throw new ElicenceError('ERR_VALIDATION', 'jwksUrl must use https (http only for localhost)', { field: 'jwksUrl' });
+  }
+  let text: string;
+  try {
+    const response = await fetchImpl(parsed, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'application/json, application/jwk-set+json, application/did+json' } });
+    if (!response.ok) throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `GET ${url} answered ${response.status}`, { field: 'jwksUrl' });
+    const bytes = response.body ? await readStreamCapped(response.body, MAX_JWKS_BYTES) : new Uint8Array(0);
+    if (!bytes) throw jwksError(`the key set is larger than ${MAX_JWKS_BYTES} bytes`, 'jwksUrl');
+    text = new TextDecoder().decode(bytes);
+  } catch (cause) {
+    if (cause instanceof ElicenceError) throw cause;
+    throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `could not fetch ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'jwksUrl', cause });
+  }
+  return parseJwksText(text, 'jwksUrl');
+}
+
+/** Parses JWKS text (from a file or a response), with a size limit. */
+export function parseJwksText(text: string, field: string): unknown {
+  if (text.length > MAX_JWKS_BYTES) throw jwksError(`the key set is larger than ${MAX_JWKS_BYTES} bytes`, field);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new ElicenceError('ERR_JWKS_INVALID', 'the key set is not valid JSON', { field, cause });
+  }
+}
