@@ -26,6 +26,8 @@ export interface SignatureAlgorithm<Alg extends string = string> {
   readonly coordinateBytes: number;
   /** Exact length of a signature, in bytes. */
   readonly signatureBytes: number;
+  /** Whether a public JWK that passed `checkPublicJwk` is a point on the curve (what registering a key checks). */
+  isPoint(jwk: JWK): boolean;
   /** A verifier for a public JWK that already passed `checkPublicJwk`. */
   importVerifier(jwk: JWK): Promise<SignatureCheck>;
   /** A signer for a private JWK (`d` plus the public members). */
@@ -77,6 +79,24 @@ async function verifierWith(importKey: () => Promise<CryptoKey>, params: Algorit
   };
 }
 
+/** SEC 1 uncompressed point (0x04 || x || y) of an EC public JWK. */
+function uncompressedPoint(jwk: JWK): Uint8Array {
+  const point = new Uint8Array(65);
+  point[0] = 4;
+  point.set(bytes(jwk, 'x'), 1);
+  point.set(bytes(jwk, 'y'), 33);
+  return point;
+}
+
+function succeeds(run: () => unknown): boolean {
+  try {
+    run();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A pure-JS check that answers false instead of throwing on any malformed input. */
 function safely(check: (signature: Uint8Array, data: Uint8Array) => boolean): SignatureCheck {
   return async (signature, data) => {
@@ -95,6 +115,7 @@ export const EDDSA: SignatureAlgorithm<'EdDSA'> = {
   coordinates: ['x'],
   coordinateBytes: 32,
   signatureBytes: 64,
+  isPoint: (jwk) => succeeds(() => ed25519.Point.fromBytes(bytes(jwk, 'x'))),
   importVerifier(jwk) {
     const publicKey = bytes(jwk, 'x');
     // Strict RFC 8032 verification in the fallback, as WebCrypto does (zip215: false).
@@ -116,11 +137,9 @@ export const ES256: SignatureAlgorithm<'ES256'> = {
   coordinates: ['x', 'y'],
   coordinateBytes: 32,
   signatureBytes: 64,
+  isPoint: (jwk) => succeeds(() => p256.Point.fromBytes(uncompressedPoint(jwk))),
   importVerifier(jwk) {
-    const point = new Uint8Array(65);
-    point[0] = 4;
-    point.set(bytes(jwk, 'x'), 1);
-    point.set(bytes(jwk, 'y'), 33);
+    const point = uncompressedPoint(jwk);
     // WebCrypto signers do not normalise s, so high-s signatures are valid ES256 (NOTES: lowS false).
     const noble = safely((signature, data) => p256.verify(signature, data, point, { lowS: false }));
     const importKey = () => crypto.subtle.importKey('jwk', webCryptoJwk(jwk, ES256, false), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);

@@ -5,14 +5,13 @@
 import type { JWK } from 'jose';
 import { readStreamCapped } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
-import { jwkThumbprint, publicJwk } from '../../core/jws-sign.js';
+import { algorithmForJwk, checkPublicJwk, PRIVATE_JWK_MEMBERS, SIGNING_ALGORITHMS } from '../../core/algorithms.js';
+import { jwkThumbprint } from '../../core/jws-sign.js';
 
 const MAX_JWKS_BYTES = 256 * 1024;
 /** Most keys in one key set, and in one authority's register entry. */
 export const MAX_KEYS = 32;
 const FETCH_TIMEOUT_MS = 10_000;
-
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -25,7 +24,7 @@ export function jwksError(message: string, field: string): ElicenceError {
 /**
  * Public signing keys from a JWKS (`{ keys: [...] }`) or a did:web document (`verificationMethod[].
  * publicKeyJwk`). Refuses the whole set if any key carries private material (ERR_JWKS_PRIVATE_KEY);
- * refuses keys that are not Ed25519 / P-256 public keys or whose `kid` is not their RFC 7638
+ * refuses keys of algorithms outside the algorithm table, off their curve, or whose `kid` is not their RFC 7638
  * thumbprint, since licences name their key by that thumbprint (ERR_JWKS_INVALID).
  */
 export async function publicKeysFromJwks(document: unknown, field = 'jwks'): Promise<Array<JWK & { kid: string }>> {
@@ -38,7 +37,7 @@ export async function publicKeysFromJwks(document: unknown, field = 'jwks'): Pro
   if (raw.length > MAX_KEYS) throw jwksError(`at most ${MAX_KEYS} keys`, field);
   // Private material anywhere refuses everything: whoever sent it has leaked it, and must rotate.
   raw.forEach((key, i) => {
-    const member = isRecord(key) ? PRIVATE_MEMBERS.find((m) => m in key) : undefined;
+    const member = isRecord(key) ? PRIVATE_JWK_MEMBERS.find((m) => m in key) : undefined;
     if (member) {
       throw new ElicenceError('ERR_JWKS_PRIVATE_KEY', `key ${i} contains private key material ("${member}"); submit public keys only and treat this key as compromised`, {
         field: `${field}.keys[${i}].${member}`,
@@ -50,21 +49,20 @@ export async function publicKeysFromJwks(document: unknown, field = 'jwks'): Pro
     const key = raw[i];
     const at = `${field}.keys[${i}]`;
     if (!isRecord(key)) throw jwksError('must be a JWK object', at);
-    const ed = key.kty === 'OKP' && key.crv === 'Ed25519';
-    const ec = key.kty === 'EC' && key.crv === 'P-256';
-    if (!ed && !ec) throw jwksError('only Ed25519 (OKP) and P-256 (EC) signing keys are accepted', at);
     if (key.use !== undefined && key.use !== 'sig') throw jwksError('"use" must be "sig"', `${at}.use`);
-    if (key.alg !== undefined && key.alg !== (ed ? 'EdDSA' : 'ES256')) throw jwksError(`"alg" must be ${ed ? 'EdDSA' : 'ES256'}`, `${at}.alg`);
-    const jwk = (ed ? { kty: 'OKP', crv: 'Ed25519', x: key.x } : { kty: 'EC', crv: 'P-256', x: key.x, y: key.y }) as JsonWebKey;
-    try {
-      // Import checks the coordinates (length, point on the curve for P-256).
-      await crypto.subtle.importKey('jwk', jwk, ed ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
-    } catch (cause) {
-      throw new ElicenceError('ERR_JWKS_INVALID', 'not a usable public key', { field: at, cause });
+    const known = algorithmForJwk(key);
+    if (known && key.alg !== undefined && key.alg !== known.alg) throw jwksError(`"alg" must be ${known.alg}`, `${at}.alg`);
+    const checked = checkPublicJwk(key);
+    if (!checked.ok) {
+      if (checked.problem === 'unknown-algorithm') throw jwksError(`only keys of ${SIGNING_ALGORITHMS.join(', ')} are accepted (with a matching "alg" when present)`, at);
+      throw jwksError('not a usable public key (coordinates)', at);
     }
-    const kid = await jwkThumbprint(jwk as JWK);
+    // Licences name their key by thumbprint, and a verifier imports it: it must be a point on the curve.
+    if (!checked.algorithm.isPoint(checked.jwk)) throw jwksError('not a usable public key (not a point on the curve)', at);
+    const jwk = checked.jwk;
+    const kid = await jwkThumbprint(jwk);
     if (key.kid !== undefined && key.kid !== kid) throw jwksError(`"kid" must be the key's RFC 7638 thumbprint ${kid}`, `${at}.kid`);
-    keys.set(kid, { ...publicJwk(jwk as JWK), kid });
+    keys.set(kid, { ...jwk, kid });
   }
   return [...keys.values()];
 }
