@@ -198,7 +198,8 @@ describe('two cities, one anchor, a second province', () => {
     const unpinned = await verify(licenceJ, merge(bundleB, jsBundle), { anchors: pinned, now });
     expect(unpinned.verdict).toBe('UNTRUSTED_ISSUER');
 
-    const both = { keys: [...pinned.keys, ...jsAnchor.keys] };
+    // Two anchors pinned: each trust-anchor.json binds its keys to its own anchor id.
+    const both = [pinned, jsAnchor];
     const merged = merge(bundleB, jsBundle);
     const federated = await verify(licenceJ, merged, { anchors: both, now });
     expect(federated.verdict).toBe('VALID');

@@ -34,7 +34,7 @@ describe('verifyTrustList', () => {
     expect(zj.inGrace).toBe(false);
     expect([...zj.authorities.keys()]).toEqual([w.hangzhou.id, w.ningbo.id, w.wenzhou.id]);
     expect(zj.authorities.get(w.hangzhou.id)!.keys.size).toBe(2);
-    expect(zj.federatedAnchors[0]!.scope).toEqual({ jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] });
+    expect(zj.federatedAnchors[0]!.scope).toEqual({ issuerPrefixes: ['did:web:elicence.js.example:'], jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] });
   });
 
   it('uses the distinct typ and an RFC 7638 kid', () => {
@@ -174,7 +174,7 @@ describe('acceptIssuer: each rule failing alone', () => {
 describe('federation', () => {
   it('accepts a province-B list through province A\'s federation entry, within its scope', async () => {
     const js = await verifyFederatedTrustList(w.jiangsuList, [zj], { now: NOW });
-    expect(js.federation).toEqual({ vouchedBy: w.zhejiang.id, scope: { jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] } });
+    expect(js.federation).toEqual({ vouchedBy: w.zhejiang.id, scope: { issuerPrefixes: ['did:web:elicence.js.example:'], jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] } });
     const nanjing = { issuerId: w.nanjing.id, kid: w.nanjing.keys[0]!.kid, issuedAt: at('2026-01-01T00:00:00Z') };
     expect(acceptIssuer([zj, js], { ...nanjing, licenceType: 'BusinessLicence' })).toMatchObject({ ok: true, list: { anchorId: w.jiangsu.id } });
     // Nanjing may issue food licences in Jiangsu, but Zhejiang's scope only takes business licences.
@@ -196,7 +196,7 @@ describe('federation', () => {
   it('refuses a federated list naming another anchor, and does not trust transitively', async () => {
     const liar = await signTrustListFor({ ...w.jiangsu, id: 'did:web:someone-else' }, {}, w.jiangsuAuthorities);
     await expect(verifyFederatedTrustList(liar, [zj], { now: NOW })).rejects.toMatchObject({ code: 'ERR_TRUST_ANCHOR_UNKNOWN' });
-    const anhui: Anchor = { id: 'did:web:trust.ah.example', name: { zh: '安徽省', en: 'Anhui' }, jurisdiction: '340000', key: await makeKey() };
+    const anhui: Anchor = { id: 'did:web:trust.ah.example', name: { zh: '安徽省', en: 'Anhui' }, jurisdiction: '340000', key: await makeKey(), namespace: 'did:web:elicence.ah.example:' };
     const jsFederatingAnhui = await signTrustListFor(w.jiangsu, { sequence: 5, federate: [{ anchor: anhui, jurisdictions: ['34'] }] }, w.jiangsuAuthorities);
     const js = await verifyFederatedTrustList(jsFederatingAnhui, [zj], { now: NOW });
     const anhuiList = await signTrustListFor(anhui, {}, []);

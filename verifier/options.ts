@@ -2,7 +2,11 @@
 import type { AnchorKeys } from '../src/core/trust-list.js';
 
 export interface VerifyOptions {
-  /** Pinned trust anchor public keys (a JWKS or an array of JWKs). Keys come from nowhere else. */
+  /**
+   * Pinned trust anchors (docs/trust-list.md): `{ anchorId, keys }` as served at
+   * /.well-known/trust-anchor.json, `[{ id, keys }]`, or a bare JWKS / array of JWKs. Keys come from
+   * nowhere else, and each counts only for its anchor id.
+   */
   anchors: AnchorKeys;
   /** Verification time (default: the current time). */
   now?: Date | number;
@@ -19,6 +23,11 @@ export interface VerifyOptions {
    * `statusLists` of an earlier result): an older copy of that list is refused as a replay.
    */
   statusListsSeen?: Readonly<Record<string, number>>;
+  /**
+   * Anchor ids that pinned keys given without one were bound to earlier, by kid (as returned in
+   * `anchorBindings` of an earlier result): a bare key set keeps speaking for the same anchor.
+   */
+  anchorBindings?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
@@ -33,6 +42,7 @@ export interface ResolvedOptions {
   graceSeconds: number;
   minSequences: Readonly<Record<string, number>>;
   statusListsSeen: Readonly<Record<string, number>>;
+  anchorBindings: Readonly<Record<string, string>>;
 }
 
 function seconds(value: unknown, fallback: number, name: string): number {
@@ -54,5 +64,6 @@ export function resolveOptions(options: VerifyOptions | undefined): ResolvedOpti
     graceSeconds: seconds(options.trustListGraceSeconds, DEFAULT_TRUST_LIST_GRACE_SECONDS, 'trustListGraceSeconds'),
     minSequences: options.trustListSequences ?? {},
     statusListsSeen: options.statusListsSeen ?? {},
+    anchorBindings: options.anchorBindings ?? {},
   };
 }

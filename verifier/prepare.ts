@@ -17,6 +17,7 @@ export async function prepare(bundle: unknown, options: VerifyOptions): Promise<
       graceSeconds: resolved.graceSeconds,
       skewSeconds: resolved.skewSeconds,
       minSequences: resolved.minSequences,
+      anchorBindings: resolved.anchorBindings,
     });
     if (view.lists.length === 0) return;
     for (const entry of parsed.statusLists) await openStatusList(entry.jws, view);

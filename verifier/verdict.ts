@@ -103,6 +103,8 @@ export interface VerifyResult {
   trustLists: TrustListUsed[];
   /** Every status list used, with when it was signed (persist the newest per URL to refuse replays later). */
   statusLists: StatusListUsed[];
+  /** The anchor id of each pinned key given without one, by kid (persist, pass back as `anchorBindings`). */
+  anchorBindings: Record<string, string>;
 }
 
 export interface StatusListUsed {

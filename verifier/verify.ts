@@ -73,6 +73,7 @@ class Report {
         ...(l.federation ? { vouchedBy: l.federation.vouchedBy } : {}),
       })),
       statusLists: this.statusLists,
+      anchorBindings: this.trust?.anchorBindings ?? {},
     };
   }
 }
@@ -135,6 +136,7 @@ async function checkTrust(report: Report, licence: ParsedLicence, kid: string, b
     graceSeconds: options.graceSeconds,
     skewSeconds: options.skewSeconds,
     minSequences: options.minSequences,
+    anchorBindings: options.anchorBindings,
   });
   report.trust = trust;
   const refused = trust.problems.map((p) => `${p.code}: ${p.message}`).join('; ');

@@ -7,11 +7,12 @@
  */
 export * from './trust/types.js';
 export { isJurisdictionCode, isJurisdictionPrefix } from './trust/jurisdiction.js';
-export { parseTrustListPayload } from './trust/parse.js';
+export { isIssuerPrefix, parseTrustListPayload, prefixesOverlap } from './trust/parse.js';
 export { buildTrustList, signTrustList, type TrustedKeyInput, type TrustListInput } from './trust/build.js';
 export {
-  anchorKeyMap,
+  checkAnchorBinding,
   checkFederation,
+  federatedForm,
   checkTrustListTimes,
   decodeTrustList,
   DEFAULT_CLOCK_SKEW_SECONDS,
@@ -21,11 +22,12 @@ export {
   openTrustList,
   verifyFederatedTrustList,
   verifyTrustList,
-  type AnchorKeys,
   type FederationKey,
   type TrustListTimeOptions,
   type VerifyTrustListOptions,
 } from './trust/open.js';
+export { pinnedAnchors, readPinnedAnchors, type AnchorKeys, type PinnedAnchor, type PinnedAnchors } from './trust/anchors.js';
+export { inNamespace, scopeAuthorities } from './trust/scope.js';
 export { acceptIssuer, type Acceptance, type AcceptanceQuery, type AcceptanceRule } from './trust/acceptance.js';
 export { acceptTrustLists, type TrustPiece, type TrustProblem, type TrustView, type TrustViewOptions } from './trust/view.js';
 export { openStatusList, STATUS_LIST_POLICY, type OpenedStatusList } from './trust/status-lists.js';

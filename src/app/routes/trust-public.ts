@@ -14,7 +14,7 @@ import { base64url, utf8 } from '../../core/encoding.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { parseDateTime } from '../../services/dates.js';
-import { anchorJwks, findAnchor } from '../../services/trust/anchor.js';
+import { anchorJwks } from '../../services/trust/anchor.js';
 import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
 import { buildVerifierBundle, etagMatches, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
 import type { AppEnv } from '../env.js';
@@ -87,14 +87,20 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
       method: 'get',
       path: '/.well-known/trust-anchor.json',
       tags: ['Trust'],
-      summary: "The trust anchor's public keys (JWKS), for verifier operators to pin",
-      responses: { 200: { description: 'JWKS', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } }, ...errorResponses(404) },
+      summary: "The trust anchor's id and public keys (a JWKS with `anchorId`), for verifier operators to pin",
+      responses: {
+        200: {
+          description: 'A JWKS whose keys count only for trust lists naming `anchorId`',
+          content: { 'application/json': { schema: z.object({ anchorId: z.string().openapi({ example: 'did:web:elicence.zj.example:anchors:zhejiang' }), keys: z.array(z.record(z.string(), z.unknown())) }) } },
+        },
+        ...errorResponses(404),
+      },
     }),
     async (c) => {
-      if (!(await findAnchor(c.var.services))) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
       const jwks = await anchorJwks(c.var.services);
+      if (!jwks) throw new ElicenceError('ERR_NOT_FOUND', 'this deployment is not a trust anchor');
       c.header('Cache-Control', 'public, max-age=300');
-      return c.json({ keys: jwks.keys as Array<Record<string, unknown>> }, 200);
+      return c.json({ anchorId: jwks.anchorId, keys: jwks.keys as Array<Record<string, unknown>> }, 200);
     },
   );
 

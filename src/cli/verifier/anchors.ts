@@ -1,44 +1,30 @@
 /**
- * The pinned trust-anchor keys (`--anchors`, repeatable): each file a JWKS `{ "keys": [...] }` (as
- * served at /.well-known/trust-anchor.json) or a JSON array of JWKs. Several files are merged, which
- * is how a second province's anchor is pinned. Private key material is refused outright.
+ * The pinned trust anchors (`--anchors`, repeatable, one file per anchor accepted): each file is what
+ * /.well-known/trust-anchor.json serves (`{ "anchorId", "keys" }`), `[{ "id", "keys" }]`, or an older
+ * bare JWKS / array of JWKs (bound to an anchor id on first use, remembered in the state). Read with
+ * the core's rules: private key material refuses a file, keys of unknown algorithms are skipped.
  */
-import type { JWK } from 'jose';
-import { ElicenceError } from '../../core/errors.js';
+import type { AnchorKeys } from '../../core/trust-list.js';
+import { readPinnedAnchors } from '../../core/trust-list.js';
 import { parseStrictJson } from '../../core/strict-json.js';
+import { ElicenceError } from '../../core/errors.js';
 import { MAX_ANCHORS_BYTES, readUserFile, utf8Text } from './files.js';
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-
-function invalid(message: string, cause?: unknown): ElicenceError {
-  return new ElicenceError('ERR_JWKS_INVALID', message, { field: 'anchors', ...(cause === undefined ? {} : { cause }) });
-}
-
-export function parseAnchorKeys(text: string, label: string): JWK[] {
-  let document: unknown;
-  try {
-    document = parseStrictJson(text, 'ERR_JWKS_INVALID');
-  } catch (cause) {
-    throw invalid(`${label}: not JSON (${cause instanceof Error ? cause.message : String(cause)})`, cause);
-  }
-  const keys = Array.isArray(document) ? document : (document as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw invalid(`${label}: expected a JWKS { "keys": [...] } or an array of JWKs, with at least one key`);
-  return keys.map((key: unknown, i) => {
-    if (typeof key !== 'object' || key === null || Array.isArray(key)) throw invalid(`${label}: key ${i} is not a JWK object`);
-    const jwk = key as Record<string, unknown>;
-    if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw new ElicenceError('ERR_JWKS_PRIVATE_KEY', `${label}: key ${i} carries private key material; pin public keys only`, { field: 'anchors' });
-    const okp = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string';
-    const ec = jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string';
-    if (!okp && !ec) throw invalid(`${label}: key ${i} is not an Ed25519 or P-256 public key`);
-    return jwk as JWK;
-  });
-}
-
-export function readAnchorFiles(paths: readonly string[], cwd: string): { keys: JWK[] } {
-  const keys: JWK[] = [];
+export async function readAnchorFiles(paths: readonly string[], cwd: string): Promise<{ anchors: AnchorKeys; skipped: string[] }> {
+  const groups: Array<{ id?: string; keys: import('jose').JWK[] }> = [];
+  const skipped: string[] = [];
   for (const path of paths) {
     const label = `--anchors ${path}`;
-    keys.push(...parseAnchorKeys(utf8Text(readUserFile(path, { cwd, label: '--anchors', maxBytes: MAX_ANCHORS_BYTES }), label), label));
+    const text = utf8Text(readUserFile(path, { cwd, label: '--anchors', maxBytes: MAX_ANCHORS_BYTES }), label);
+    let document: unknown;
+    try {
+      document = parseStrictJson(text, 'ERR_JWKS_INVALID');
+    } catch (cause) {
+      throw new ElicenceError('ERR_JWKS_INVALID', `${label}: not JSON (${cause instanceof Error ? cause.message : String(cause)})`, { field: 'anchors', cause });
+    }
+    const read = await readPinnedAnchors(document, label);
+    groups.push(...read.anchors);
+    skipped.push(...read.skipped.map((s) => `${label}: ${s}`));
   }
-  return { keys };
+  return { anchors: groups, skipped };
 }

@@ -50,7 +50,7 @@ function summary(check: BundleCheck, now: number): string {
 
 export async function runSync(args: SyncArgs, io: CliIo): Promise<number> {
   const url = args.url;
-  const anchors = readAnchorFiles(args.anchors, io.cwd);
+  const { anchors } = await readAnchorFiles(args.anchors, io.cwd);
   const statePath = args.state ?? stateFileFor(args.out);
   const state: VerifierState = readState(statePath, io.cwd);
   const now = args.now ?? io.now();

@@ -17,7 +17,7 @@ import { pickLang } from './locale.js';
 import { raiseSequences, raiseStatusListsSeen, readState, stateFileFor, writeState } from './state.js';
 
 export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
-  const anchors = readAnchorFiles(args.anchors, io.cwd);
+  const { anchors } = await readAnchorFiles(args.anchors, io.cwd);
   const bundleFiles = args.bundles.map((file) => readUserFile(file, { cwd: io.cwd, label: '--bundle', maxBytes: MAX_BUNDLE_BYTES }));
   const statePath = args.state ?? stateFileFor(args.bundles[0]!);
   const state = readState(statePath, io.cwd);

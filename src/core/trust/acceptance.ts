@@ -22,34 +22,43 @@ export type Acceptance =
   | { ok: true; authority: TrustedAuthority; key: TrustedKey; list: VerifiedTrustList }
   | { ok: false; rule: AcceptanceRule; code: ErrorCode; message: string; authority?: TrustedAuthority; list?: VerifiedTrustList };
 
-function inScope(list: VerifiedTrustList, authority: TrustedAuthority): boolean {
-  return !list.federation || list.federation.scope.jurisdictions.some((prefix) => authority.jurisdiction.startsWith(prefix));
-}
-
 function typeAllowed(list: VerifiedTrustList, authority: TrustedAuthority, type: string): boolean {
   const scoped = list.federation?.scope.licenceTypes;
   return authority.licenceTypes.has(type) && (scoped === undefined || scoped.includes(type));
+}
+
+type Entry = { list: VerifiedTrustList; authority: TrustedAuthority };
+
+/**
+ * The entries allowed to speak for `issuerId`: those of directly pinned anchors when any lists it
+ * (direct wins: a federated list never changes what a pinned anchor says about its own authorities),
+ * else those of federated lists inside their scope. Federated lists only hold in-scope entries.
+ */
+function speakersFor(lists: readonly VerifiedTrustList[], issuerId: string): Entry[] {
+  const direct: Entry[] = [];
+  const federated: Entry[] = [];
+  for (const list of lists) {
+    const authority = list.authorities.get(issuerId);
+    if (authority) (list.federation ? federated : direct).push({ list, authority });
+  }
+  return direct.length > 0 ? direct : federated;
 }
 
 /**
  * The acceptance rules, in order, each failing with its own code: issuer listed (ERR_ISSUER_NOT_LISTED,
  * ERR_ISSUER_OUT_OF_SCOPE) and active (ERR_ISSUER_SUSPENDED, ERR_ISSUER_WITHDRAWN); kid one of its keys
  * (ERR_KEY_UNKNOWN) and valid at issue time (ERR_KEY_NOT_VALID_AT_IAT); type authorised
- * (ERR_TYPE_NOT_AUTHORISED). When several accepted lists name the issuer, a suspension or withdrawal
- * in any of them wins; otherwise any entry that passes every rule accepts.
+ * (ERR_TYPE_NOT_AUTHORISED). Only the lists allowed to speak for the issuer count (`speakersFor`);
+ * when several do, a suspension or withdrawal in any of them wins; otherwise any entry that passes
+ * every rule accepts (keys are the union).
  */
 export function acceptIssuer(lists: readonly VerifiedTrustList[], query: AcceptanceQuery): Acceptance {
-  const entries: Array<{ list: VerifiedTrustList; authority: TrustedAuthority }> = [];
-  let outOfScope: { list: VerifiedTrustList; authority: TrustedAuthority } | undefined;
-  for (const list of lists) {
-    const authority = list.authorities.get(query.issuerId);
-    if (!authority) continue;
-    if (inScope(list, authority)) entries.push({ list, authority });
-    else outOfScope ??= { list, authority };
-  }
+  const entries = speakersFor(lists, query.issuerId);
   if (entries.length === 0) {
-    if (outOfScope) {
-      return { ok: false, rule: 'issuerListed', code: 'ERR_ISSUER_OUT_OF_SCOPE', message: `${query.issuerId} (${outOfScope.authority.jurisdiction}) is outside the federation scope of ${outOfScope.list.anchorId}`, ...outOfScope };
+    const outside = lists.find((l) => l.outOfScope.has(query.issuerId));
+    if (outside) {
+      const authority = outside.outOfScope.get(query.issuerId)!;
+      return { ok: false, rule: 'issuerListed', code: 'ERR_ISSUER_OUT_OF_SCOPE', message: `${query.issuerId} (${authority.jurisdiction}) is listed by ${outside.anchorId} outside the scope ${outside.federation?.vouchedBy ?? 'its voucher'} granted it` };
     }
     return { ok: false, rule: 'issuerListed', code: 'ERR_ISSUER_NOT_LISTED', message: `${query.issuerId} is not on any trusted list` };
   }

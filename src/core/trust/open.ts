@@ -5,42 +5,11 @@
  */
 import type { JWK } from 'jose';
 import { ElicenceError } from '../errors.js';
-import { jwkThumbprint, publicJwk } from '../jws-sign.js';
 import { decodeJws, verifyJwsSignature, type DecodedJws } from '../jws-verify.js';
+import { pinnedAnchors, type AnchorKeys } from './anchors.js';
 import { parseTrustListPayload } from './parse.js';
+import { scopeAuthorities } from './scope.js';
 import { TRUST_LIST_POLICY, type FederatedAnchor, type OpenedTrustList, type TrustedKey, type VerifiedTrustList } from './types.js';
-
-/** Pinned anchor keys: a JWKS or an array of public JWKs (kid optional: the thumbprint is used). */
-export type AnchorKeys = { keys: readonly JWK[] } | readonly JWK[];
-
-const anchorCache = new Map<string, Promise<Map<string, JWK>>>();
-const MAX_CACHED_ANCHOR_SETS = 64;
-
-/** Indexes pinned anchor keys by RFC 7638 thumbprint (a `kid` that disagrees is ignored). */
-export function anchorKeyMap(anchors: AnchorKeys): Promise<Map<string, JWK>> {
-  const raw: unknown = Array.isArray(anchors) ? anchors : (anchors as { keys?: unknown } | null | undefined)?.keys;
-  const list: JWK[] = Array.isArray(raw) ? raw.filter((k): k is JWK => typeof k === 'object' && k !== null) : [];
-  // Cached by key material, not by object identity: callers often rebuild the options per call.
-  const identity = list.map((k) => `${String(k.kty)}|${String(k.crv)}|${String(k.x)}|${String(k.y)}`).join('\n');
-  let cached = anchorCache.get(identity);
-  if (!cached) {
-    cached = (async () => {
-      const map = new Map<string, JWK>();
-      for (const jwk of list) {
-        try {
-          const kid = await jwkThumbprint(jwk);
-          map.set(kid, { ...publicJwk(jwk), kid });
-        } catch {
-          // An unusable configured key trusts nothing.
-        }
-      }
-      return map;
-    })();
-    if (anchorCache.size >= MAX_CACHED_ANCHOR_SETS) anchorCache.clear();
-    anchorCache.set(identity, cached);
-  }
-  return cached;
-}
 
 /** Decodes a trust list JWS strictly and returns its header (to pick the key) without trusting it. */
 export function decodeTrustList(jws: unknown): DecodedJws {
@@ -87,17 +56,26 @@ export interface VerifyTrustListOptions extends TrustListTimeOptions {
   anchors: AnchorKeys;
 }
 
+/** ERR_TRUST_ANCHOR_UNKNOWN unless a list signed by a key pinned for `anchorId` names that anchor. */
+export function checkAnchorBinding(opened: OpenedTrustList, anchorId: string | undefined): void {
+  if (anchorId !== undefined && opened.anchorId !== anchorId) {
+    throw new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list names ${opened.anchorId}, but its key is pinned for ${anchorId}`, { field: 'id' });
+  }
+}
+
 /**
- * Verifies a trust list signed by one of the pinned anchor keys: ERR_JWS_* for a malformed or
- * tampered token, ERR_TRUST_ANCHOR_UNKNOWN, ERR_TRUST_LIST_MALFORMED, ERR_TRUST_LIST_NOT_YET_VALID,
- * ERR_TRUST_LIST_EXPIRED (beyond the grace period) or ERR_TRUST_LIST_REPLAYED.
+ * Verifies one trust list signed by a pinned anchor key (bound to the list's id when the pin names
+ * one): ERR_JWS_* for a malformed or tampered token, ERR_TRUST_ANCHOR_UNKNOWN, ERR_TRUST_LIST_MALFORMED,
+ * ERR_TRUST_LIST_NOT_YET_VALID, ERR_TRUST_LIST_EXPIRED (beyond the grace period) or ERR_TRUST_LIST_REPLAYED.
  */
 export async function verifyTrustList(jws: unknown, options: VerifyTrustListOptions): Promise<VerifiedTrustList> {
   const decoded = decodeTrustList(jws);
-  const key = (await anchorKeyMap(options.anchors)).get(decoded.header.kid);
-  if (!key) throw new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list signed by unknown key ${decoded.header.kid}`, { field: 'kid' });
+  const anchor = (await pinnedAnchors(options.anchors)).byKid.get(decoded.header.kid);
+  const key = anchor?.keys.get(decoded.header.kid);
+  if (!anchor || !key) throw new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list signed by unknown key ${decoded.header.kid}`, { field: 'kid' });
   const opened = await openTrustList(decoded, key);
-  return { ...opened, ...checkTrustListTimes(opened, options) };
+  checkAnchorBinding(opened, anchor.id);
+  return { ...opened, ...checkTrustListTimes(opened, options), outOfScope: new Map() };
 }
 
 export interface FederationKey {
@@ -146,5 +124,17 @@ export async function verifyFederatedTrustList(jws: unknown, vouching: readonly 
   if (!found) throw new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list signed by unknown key ${decoded.header.kid}`, { field: 'kid' });
   const opened = await openTrustList(decoded, found.key.jwk);
   checkFederation(opened, found);
-  return { ...opened, ...checkTrustListTimes(opened, options), federation: { vouchedBy: found.vouchedBy, scope: found.entry.scope } };
+  return { ...federatedForm(opened, found), ...checkTrustListTimes(opened, options) };
+}
+
+/** A federated list as the acceptance rules see it: only the authorities inside the vouched scope. */
+export function federatedForm(opened: OpenedTrustList, found: FederationKey): Omit<VerifiedTrustList, 'inGrace'> {
+  const scoped = scopeAuthorities(opened, found.entry.scope, found.vouchedBy);
+  return {
+    ...opened,
+    authorities: scoped.inScope,
+    outOfScope: scoped.outOfScope,
+    notes: [...opened.notes, ...scoped.notes],
+    federation: { vouchedBy: found.vouchedBy, scope: found.entry.scope },
+  };
 }

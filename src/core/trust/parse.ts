@@ -93,13 +93,34 @@ function typeList(value: unknown, field: string): string[] {
   return array(value, field, MAX_TYPES).map((t, i) => text(t, `${field}[${i}]`));
 }
 
+/** A namespace an anchor may be vouched for: a DID prefix with at least a method and a host, ending in `:`. */
+const ISSUER_PREFIX = /^did:[a-z0-9]+:[^:\s][^\s]*:$/;
+
+export function isIssuerPrefix(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_TEXT && ISSUER_PREFIX.test(value);
+}
+
+/** Two prefixes overlap when one starts with the other: some DID would then have two owners. */
+export function prefixesOverlap(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
 function scope(value: unknown, field: string): FederationScope {
-  if (!isRecord(value)) throw malformed(`${field} must be { jurisdictions, licenceTypes? }`, field);
+  if (!isRecord(value)) throw malformed(`${field} must be { issuerPrefixes, jurisdictions, licenceTypes? }`, field);
+  let issuerPrefixes: string[] | undefined;
+  if (value.issuerPrefixes !== undefined) {
+    const prefixes = array(value.issuerPrefixes, `${field}.issuerPrefixes`, MAX_TYPES);
+    if (prefixes.length === 0 || !prefixes.every(isIssuerPrefix)) {
+      throw malformed(`${field}.issuerPrefixes must list DID prefixes ending in ":" (e.g. "did:web:elicence.js.example:")`, `${field}.issuerPrefixes`);
+    }
+    issuerPrefixes = prefixes as string[];
+  }
   const jurisdictions = array(value.jurisdictions, `${field}.jurisdictions`, MAX_TYPES);
   if (jurisdictions.length === 0 || !jurisdictions.every(isJurisdictionPrefix)) {
     throw malformed(`${field}.jurisdictions must list GB/T 2260 prefixes`, `${field}.jurisdictions`);
   }
   return {
+    ...(issuerPrefixes === undefined ? {} : { issuerPrefixes }),
     jurisdictions: jurisdictions as string[],
     ...(value.licenceTypes === undefined ? {} : { licenceTypes: typeList(value.licenceTypes, `${field}.licenceTypes`) }),
   };
@@ -147,12 +168,18 @@ export async function parseTrustListPayload(payload: unknown): Promise<Omit<Open
     const field = `federatedAnchors[${i}]`;
     const f = rawFederated[i];
     if (!isRecord(f)) throw malformed(`${field} must be an object`, field);
-    federatedAnchors.push({
+    const entry: FederatedAnchor = {
       id: text(f.id, `${field}.id`),
       name: bilingual(f.name, `${field}.name`),
       keys: await keyMap(f.keys, `${field}.keys`, notes),
       scope: scope(f.scope, `${field}.scope`),
-    });
+    };
+    // No DID may have two owners: the namespaces of two federated anchors must not overlap.
+    for (const other of federatedAnchors) {
+      const clash = (entry.scope.issuerPrefixes ?? []).find((p) => (other.scope.issuerPrefixes ?? []).some((q) => prefixesOverlap(p, q)));
+      if (clash !== undefined) throw malformed(`${field}.scope.issuerPrefixes: ${clash} overlaps the namespace of ${other.id}`, `${field}.scope.issuerPrefixes`);
+    }
+    federatedAnchors.push(entry);
   }
   return { payload: payload as unknown as TrustListPayload, anchorId, sequence, issuedAt, expiresAt, authorities, federatedAnchors, notes };
 }

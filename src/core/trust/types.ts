@@ -34,6 +34,12 @@ export interface IssuingAuthorityJson {
 }
 
 export interface FederationScope {
+  /**
+   * DID prefixes, each ending in `:`, that the federated anchor may speak for (its namespace). An
+   * authority entry in its list counts only if its id starts with one of them. Absent in lists from
+   * before namespaces: such an entry vouches for nothing.
+   */
+  issuerPrefixes?: string[];
   /** GB/T 2260 code prefixes (2, 4 or 6 digits) the federated anchor's authorities must fall under. */
   jurisdictions: string[];
   /** Licence types accepted from them; omitted means whatever each authority is listed for. */
@@ -101,10 +107,16 @@ export interface OpenedTrustList {
   signedBy: string;
 }
 
-/** A trust list a verifier accepted: direct (signed by a configured anchor) or federated (scoped). */
+/**
+ * A trust list a verifier accepted: direct (signed by a pinned anchor key bound to its id) or
+ * federated. A federated list's `authorities` hold only the entries inside the vouching entry's scope;
+ * the others are in `outOfScope`, ignored (their status and keys included) and reported.
+ */
 export interface VerifiedTrustList extends OpenedTrustList {
   /** Present when accepted through another anchor's federation entry. */
   federation?: { vouchedBy: string; scope: FederationScope };
+  /** Entries of a federated list outside the vouching scope (empty for a direct list). */
+  outOfScope: ReadonlyMap<string, TrustedAuthority>;
   /** True when past `expiresAt` but inside the grace period. */
   inGrace: boolean;
 }

@@ -18,8 +18,9 @@ import { ElicenceError, type ErrorCode } from '../errors.js';
 import type { DecodedJws } from '../jws-verify.js';
 import { BoundedMap, keyIdentity, outcomeOf, syncOutcomeOf, type Outcome } from '../memo.js';
 import { acceptIssuer, type Acceptance, type AcceptanceQuery } from './acceptance.js';
-import { anchorKeyMap, checkFederation, checkTrustListTimes, decodeTrustList, findFederationKey, openTrustList, type AnchorKeys, type FederationKey } from './open.js';
-import type { FederatedAnchor, OpenedTrustList, VerifiedTrustList } from './types.js';
+import { pinnedAnchors, type AnchorKeys, type PinnedAnchor } from './anchors.js';
+import { checkAnchorBinding, checkFederation, checkTrustListTimes, decodeTrustList, federatedForm, findFederationKey, openTrustList, type FederationKey } from './open.js';
+import type { OpenedTrustList, TrustedAuthority, VerifiedTrustList } from './types.js';
 
 export interface TrustProblem {
   code: ErrorCode;
@@ -34,6 +35,8 @@ export interface TrustViewOptions {
   skewSeconds?: number;
   /** Highest sequence already seen per anchor id: an older newest list is refused as a replay. */
   minSequences?: Readonly<Record<string, number>>;
+  /** Anchor ids that pinned keys without one were bound to earlier, by kid (the state). */
+  anchorBindings?: Readonly<Record<string, string>>;
 }
 
 /** What became of one piece of the input, by its index. */
@@ -52,6 +55,8 @@ export interface TrustView {
   /** What accepted lists left out while being read (keys of unknown algorithms). */
   notes: string[];
   pieces: TrustPiece[];
+  /** Anchor id of every pinned key that had none of its own, by kid: persist them (the state). */
+  anchorBindings: Record<string, string>;
   /** The acceptance rules against this view's lists. */
   accept(query: AcceptanceQuery): Acceptance;
 }
@@ -82,25 +87,60 @@ function problemOf(error: unknown): TrustProblem {
   return { code: 'ERR_TRUST_LIST_MALFORMED', message: String(error) };
 }
 
-// An accepted list differs from its opened form only by `inGrace` and the federation entry that
-// vouched for it: build each form once per (opened list, entry, inGrace) instead of on every call.
-// The entry object belongs to the vouching list, so a newer vouching list (a changed scope) gives a
-// new form at once.
+// An accepted list differs from its opened form only by `inGrace` and, when federated, the entry that
+// vouched for it (which sets its scope): build each form once per (opened list, entry, inGrace) rather
+// than on every call. The entry object belongs to the vouching list, so a newer vouching list (a
+// narrowed scope, say) gives a new form at once.
 const DIRECT = {};
+const NO_AUTHORITIES: ReadonlyMap<string, TrustedAuthority> = new Map();
 const acceptedForms = new WeakMap<OpenedTrustList, WeakMap<object, Map<boolean, VerifiedTrustList>>>();
 
 function acceptedForm(opened: OpenedTrustList, inGrace: boolean, found: FederationKey | undefined): VerifiedTrustList {
   let byEntry = acceptedForms.get(opened);
   if (!byEntry) acceptedForms.set(opened, (byEntry = new WeakMap()));
-  const entry: FederatedAnchor | object = found?.entry ?? DIRECT;
+  const entry: object = found?.entry ?? DIRECT;
   let byGrace = byEntry.get(entry);
   if (!byGrace) byEntry.set(entry, (byGrace = new Map()));
   let form = byGrace.get(inGrace);
   if (!form) {
-    form = { ...opened, inGrace, ...(found ? { federation: { vouchedBy: found.vouchedBy, scope: found.entry.scope } } : {}) };
+    form = found ? { ...federatedForm(opened, found), inGrace } : { ...opened, outOfScope: NO_AUTHORITIES, inGrace };
     byGrace.set(inGrace, form);
   }
   return form;
+}
+
+/**
+ * The anchor id each pinned anchor speaks for: its own, else the one the state bound its keys to,
+ * else the id of the first genuine list it signed, unless another pinned anchor holds or claims that
+ * id (then none: a bare key set cannot take over another anchor's id).
+ */
+function bindAnchors(signed: ReadonlyArray<{ list: OpenedTrustList; pin: PinnedAnchor }>, anchors: readonly PinnedAnchor[], state: Readonly<Record<string, string>>): { ids: Map<PinnedAnchor, string>; bindings: Record<string, string>; notes: string[] } {
+  const ids = new Map<PinnedAnchor, string>();
+  const blocked = new Set<PinnedAnchor>();
+  const notes: string[] = [];
+  const kids = (anchor: PinnedAnchor) => [...anchor.keys.keys()].join(', ');
+  for (const anchor of anchors) {
+    const remembered = new Set([...anchor.keys.keys()].map((kid) => state[kid]).filter((id): id is string => id !== undefined));
+    const id = anchor.id ?? (remembered.size === 1 ? [...remembered][0] : undefined);
+    if (id !== undefined) ids.set(anchor, id);
+    else if (remembered.size > 1) {
+      blocked.add(anchor);
+      notes.push(`pinned keys ${kids(anchor)} were bound to several anchor ids earlier; they speak for none`);
+    }
+  }
+  const claims = new Map<PinnedAnchor, string>();
+  for (const { list, pin } of signed) {
+    if (!ids.has(pin) && !blocked.has(pin) && !claims.has(pin)) claims.set(pin, list.anchorId);
+  }
+  const taken = new Set(ids.values());
+  for (const [pin, id] of claims) {
+    const rivals = [...claims.entries()].filter(([other, claimed]) => other !== pin && claimed === id);
+    if (taken.has(id) || rivals.length > 0) notes.push(`pinned keys ${kids(pin)} (no anchor id) sign lists of ${id}, which other pinned keys hold: not bound`);
+    else ids.set(pin, id);
+  }
+  const bindings: Record<string, string> = {};
+  for (const [anchor, id] of ids) if (anchor.id === undefined) for (const kid of anchor.keys.keys()) bindings[kid] = id;
+  return { ids, bindings, notes };
 }
 
 interface Genuine {
@@ -124,14 +164,14 @@ function newestPerAnchor(genuine: readonly Genuine[], pieces: TrustPiece[]): Gen
 
 /** Builds the trust view of `trustLists` (bundle pieces, in any order). Never throws for a bad piece. */
 export async function acceptTrustLists(trustLists: readonly { jws: string }[], options: TrustViewOptions): Promise<TrustView> {
-  const anchors = await anchorKeyMap(options.anchors);
+  const pinned = await pinnedAnchors(options.anchors);
   const pieces: TrustPiece[] = new Array(trustLists.length);
   const refuse = (index: number, error: unknown, list?: OpenedTrustList, genuine = false) => {
     pieces[index] = { status: 'refused', genuine, problem: problemOf(error), ...(list ? { list } : {}) };
   };
 
-  // 1. Genuine direct lists; the rest wait for a federation entry.
-  const direct: Genuine[] = [];
+  // 1. Lists signed by pinned keys, each counting only for the anchor its key is pinned for.
+  const signed: Array<{ index: number; list: OpenedTrustList; pin: PinnedAnchor }> = [];
   const pending: Array<{ index: number; entry: Memo; decoded: DecodedJws }> = [];
   for (const [index, item] of trustLists.entries()) {
     const entry = memoFor(item.jws);
@@ -140,14 +180,25 @@ export async function acceptTrustLists(trustLists: readonly { jws: string }[], o
       continue;
     }
     const decoded = entry.decoded.value;
-    const key = anchors.get(decoded.header.kid);
-    if (!key) {
+    const pin = pinned.byKid.get(decoded.header.kid);
+    if (!pin) {
       pending.push({ index, entry, decoded });
       continue;
     }
-    const opened = await open(entry, decoded, key);
-    if (opened.ok) direct.push({ index, list: opened.value });
+    const opened = await open(entry, decoded, pin.keys.get(decoded.header.kid)!);
+    if (opened.ok) signed.push({ index, list: opened.value, pin });
     else refuse(index, opened.error);
+  }
+  const binding = bindAnchors(signed, pinned.anchors, options.anchorBindings ?? {});
+  const direct: Genuine[] = [];
+  for (const { index, list, pin } of signed) {
+    const id = binding.ids.get(pin);
+    const bound =
+      id === undefined
+        ? { ok: false as const, error: new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list ${list.anchorId} #${list.sequence}: its key is pinned without an anchor id, and that id is held or claimed by other pinned keys`) }
+        : syncOutcomeOf(() => checkAnchorBinding(list, id));
+    if (bound.ok) direct.push({ index, list });
+    else refuse(index, bound.error);
   }
   const newestDirect = newestPerAnchor(direct, pieces);
 
@@ -196,6 +247,6 @@ export async function acceptTrustLists(trustLists: readonly { jws: string }[], o
   }
 
   const problems = pieces.flatMap((p) => (p.status === 'refused' ? [p.problem] : []));
-  const notes = lists.flatMap((l) => l.notes.map((note) => `${l.anchorId} #${l.sequence}: ${note}`));
-  return { lists, problems, notes, pieces, accept: (query) => acceptIssuer(lists, query) };
+  const notes = [...pinned.skipped, ...binding.notes, ...lists.flatMap((l) => l.notes.map((note) => `${l.anchorId} #${l.sequence}: ${note}`))];
+  return { lists, problems, notes, pieces, anchorBindings: binding.bindings, accept: (query) => acceptIssuer(lists, query) };
 }

@@ -60,8 +60,11 @@ export async function requireAnchor(deps: ServiceDeps): Promise<Anchor> {
   return anchor;
 }
 
-/** The anchor's public keys (active and rotated-out, not retired) as a JWKS, for verifiers to pin. */
-export async function anchorJwks(deps: ServiceDeps): Promise<{ keys: JWK[] }> {
+/** The anchor's id and public keys (active and rotated-out, not retired) as a JWKS, for verifiers to pin. */
+export async function anchorJwks(deps: ServiceDeps): Promise<{ anchorId: string; keys: JWK[] } | undefined> {
+  const anchor = await findAnchor(deps);
+  if (!anchor) return undefined;
   const keys = await publishedKeys(deps.store.db, { kind: 'anchor' });
-  return { keys: keys.map((k) => ({ ...publicJwk(k.publicJwk), kid: k.kid, alg: k.alg, use: 'sig' })) };
+  // `anchorId` binds the keys to this anchor: a verifier counts a list they sign only if it names it.
+  return { anchorId: anchor.id, keys: keys.map((k) => ({ ...publicJwk(k.publicJwk), kid: k.kid, alg: k.alg, use: 'sig' })) };
 }
