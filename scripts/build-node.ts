@@ -13,10 +13,10 @@
  * Files whose content did not change are not rewritten, and a changed file is replaced by a rename, so
  * a build (every `npm run elicence` makes one) never disturbs a service or a command already running.
  */
-import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const NODE_OUT_DIR = join(ROOT, 'dist', 'node');
@@ -76,7 +76,9 @@ export async function buildNode(options: { quiet?: boolean } = {}): Promise<Node
 
   const report: NodeBuildReport = { outDir: NODE_OUT_DIR, files: files.sort(), written, removed, millis: Math.round(performance.now() - started) };
   if (!options.quiet) {
-    const entries = Object.keys(NODE_ENTRIES).map((name) => `${name}.js`).join(', ');
+    const entries = Object.keys(NODE_ENTRIES)
+      .map((name) => `${name}.js`)
+      .join(', ');
     console.log(`node build -> ${relative(process.cwd(), NODE_OUT_DIR) || '.'}: ${entries} (${files.length} files, ${written.length} written, ${report.millis} ms)`);
   }
   return report;

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerifierApp, DEFAULT_VERIFIER_OUT_DIR } from '../scripts/build-verifier.js';
 import { buildNode, NODE_OUT_DIR } from '../scripts/build-node.js';
+import { buildVerifierApp, DEFAULT_VERIFIER_OUT_DIR } from '../scripts/build-verifier.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(NODE_OUT_DIR, 'cli.js');
