@@ -1,29 +1,34 @@
 /**
  * EL1 QR texts encoded on a worker thread: DEFLATE with the EL1 dictionary costs about a third of an
  * issuing request, so the Node service (every licence response carries its QR text) and a --local
- * import hand it to the other core. The worker loads the TypeScript codec through tsx's loader (the
- * project runs from source); if the worker cannot start, the texts are encoded here instead, same result.
+ * import hand it to the other core. The thread is qr-worker-thread.ts: built, it is the file
+ * dist/node/qr-worker-thread.js beside this module's bundle; run from source (tests, benches), it is
+ * loaded through tsx's loader. If the worker cannot start, the texts are encoded here instead, same
+ * result (with a warning: a built service should never need it).
  */
 import { Worker } from 'node:worker_threads';
 import type { QrEncoder } from '../app/deps.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
+import type { QrReply } from './qr-worker-thread.js';
 
-const WORKER_SOURCE = `
+/** True when this module runs from the esbuild output (scripts/build-node.ts), not from TypeScript source. */
+const BUILT = !import.meta.url.endsWith('.ts');
+
+/** From source only: the worker registers tsx, then imports the TypeScript thread module. */
+const TSX_BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { encodeLicenceQr } = await import(workerData.codecUrl);
-  parentPort.on('message', ({ id, jws }) => {
-    try {
-      parentPort.postMessage({ id, texts: jws.map((j) => encodeLicenceQr(j)) });
-    } catch (error) {
-      parentPort.postMessage({ id, error: String(error && error.message || error) });
-    }
-  });
-  parentPort.postMessage({ ready: true });
-})().catch((error) => parentPort.postMessage({ failed: String(error && error.message || error) }));
+import('tsx/esm/api')
+  .then(({ register }) => {
+    register();
+    return import(workerData.url);
+  })
+  .catch((error) => parentPort.postMessage({ failed: String(error && error.message || error) }));
 `;
+
+function spawnWorker(): Worker {
+  if (BUILT) return new Worker(new URL('./qr-worker-thread.js', import.meta.url));
+  return new Worker(TSX_BOOTSTRAP, { eval: true, workerData: { url: new URL('./qr-worker-thread.ts', import.meta.url).href } });
+}
 
 export type { QrEncoder };
 
@@ -32,27 +37,31 @@ export const inlineQrEncoder: QrEncoder = {
   close: async () => {},
 };
 
-type Reply = { id: number; texts?: string[]; error?: string } | { ready: true } | { failed: string };
+function fallBackInline(reason: unknown): QrEncoder {
+  const message = reason instanceof Error ? reason.message : String(reason);
+  console.warn(`QR worker thread did not start (${message}); encoding QR texts on the main thread`);
+  return inlineQrEncoder;
+}
 
 export async function startQrEncoder(): Promise<QrEncoder> {
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { codecUrl: new URL('../core/qr/index.ts', import.meta.url).href } });
-  } catch {
-    return inlineQrEncoder;
+    worker = spawnWorker();
+  } catch (error) {
+    return fallBackInline(error);
   }
   const pending = new Map<number, { resolve(texts: string[]): void; reject(error: Error): void; retry(): void }>();
   let nextId = 0;
-  const ready = await new Promise<boolean>((resolve) => {
-    worker.once('error', () => resolve(false));
-    worker.once('message', (reply: Reply) => resolve('ready' in reply));
+  const failure = await new Promise<unknown>((resolve) => {
+    worker.once('error', resolve);
+    worker.once('message', (reply: QrReply) => resolve('ready' in reply ? null : 'failed' in reply ? reply.failed : 'no ready message'));
   });
-  if (!ready) {
+  if (failure !== null) {
     await worker.terminate();
-    return inlineQrEncoder;
+    return fallBackInline(failure);
   }
   worker.unref();
-  worker.on('message', (reply: Reply) => {
+  worker.on('message', (reply: QrReply) => {
     if (!('id' in reply)) return;
     const waiter = pending.get(reply.id);
     pending.delete(reply.id);
