@@ -5,6 +5,7 @@
 import { VC_CONTEXT_V2 } from '../src/core/credential.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { parseDateTimeMs, type StatusPurpose } from '../src/core/status-list.js';
+import { isRecord } from '../src/core/strict-json.js';
 
 export interface StatusEntry {
   purpose: StatusPurpose;
@@ -28,10 +29,6 @@ export interface ParsedLicence {
 }
 
 const MAX_STATUS_INDEX = 2 ** 31 - 1;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function bad(message: string, field: string): ElicenceError {
   return new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });

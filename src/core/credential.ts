@@ -7,6 +7,8 @@ import { signCompact, type JwsSigner } from './jws-sign.js';
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 export const VC_JWT_TYP = 'vc+jwt';
 export const VC_JWT_CTY = 'vc';
+/** `id` of a VC 2.0 EnvelopedVerifiableCredential carrying a vc+jwt: this prefix, then the compact JWS. */
+export const VC_JWT_ENVELOPE_PREFIX = 'data:application/vc+jwt,';
 
 export type StatusPurpose = 'revocation' | 'suspension';
 export const STATUS_PURPOSES: readonly StatusPurpose[] = ['revocation', 'suspension'];

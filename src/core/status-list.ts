@@ -7,6 +7,7 @@
 import type { StatusPurpose } from './credential.js';
 import { base64url, fromBase64url, readStreamCapped } from './encoding.js';
 import { ElicenceError } from './errors.js';
+import { isRecord } from './strict-json.js';
 
 export { STATUS_PURPOSES, type StatusPurpose } from './credential.js';
 
@@ -194,10 +195,6 @@ export interface ParsedStatusList {
   /** Signing time in epoch ms (`iat`, else `validFrom`). */
   issuedAt: number;
   bits: Bitstring;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

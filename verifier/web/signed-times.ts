@@ -4,6 +4,7 @@
  * by verify() from verified pieces and shows its own ages among the checks).
  */
 import { fromBase64url, fromUtf8 } from '../../src/core/encoding.js';
+import { isRecord } from '../../src/core/strict-json.js';
 import { DEFAULT_MAX_STATUS_AGE_SECONDS, DEFAULT_TRUST_LIST_GRACE_SECONDS, type VerifierBundle } from '../index.js';
 
 export function jwsPayload(jws: string): Record<string, unknown> | undefined {
@@ -11,7 +12,7 @@ export function jwsPayload(jws: string): Record<string, unknown> | undefined {
     const part = jws.split('.')[1];
     const bytes = part === undefined ? undefined : fromBase64url(part);
     const value: unknown = bytes && JSON.parse(fromUtf8(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

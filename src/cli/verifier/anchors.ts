@@ -5,7 +5,7 @@
  */
 import type { JWK } from 'jose';
 import { ElicenceError } from '../../core/errors.js';
-import { parseStrictJson } from '../../core/strict-json.js';
+import { isRecord, parseStrictJson } from '../../core/strict-json.js';
 import { MAX_ANCHORS_BYTES, readUserFile, utf8Text } from './files.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -24,8 +24,8 @@ export function parseAnchorKeys(text: string, label: string): JWK[] {
   const keys = Array.isArray(document) ? document : (document as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys) || keys.length === 0) throw invalid(`${label}: expected a JWKS { "keys": [...] } or an array of JWKs, with at least one key`);
   return keys.map((key: unknown, i) => {
-    if (typeof key !== 'object' || key === null || Array.isArray(key)) throw invalid(`${label}: key ${i} is not a JWK object`);
-    const jwk = key as Record<string, unknown>;
+    if (!isRecord(key)) throw invalid(`${label}: key ${i} is not a JWK object`);
+    const jwk = key;
     if (PRIVATE_MEMBERS.some((m) => m in jwk)) throw new ElicenceError('ERR_JWKS_PRIVATE_KEY', `${label}: key ${i} carries private key material; pin public keys only`, { field: 'anchors' });
     const okp = jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string';
     const ec = jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string';
