@@ -234,6 +234,7 @@ describe('verify', () => {
       verifyArgs(pngFile, '--bogus'),
       verifyArgs(pngFile, 'second-input'),
       [pngFile, '--bundle', bundleFile, '--anchors', anchorsFile, '--now', 'yesterday'],
+      [pngFile, '--bundle', bundleFile, '--anchors', anchorsFile, '--now', '2027-02-30T00:00:00Z'],
       verifyArgs(pngFile, '--max-status-age', '-5'),
       verifyArgs(pngFile, '--bundle'),
     ];

@@ -5,11 +5,13 @@
  * verifier runs on a signed list's payload. Decoding is bounded: a hard cap on the inflated size.
  */
 import type { StatusPurpose } from './credential.js';
+import { formatDateTime, parseDateTimeMs } from './dates.js';
 import { base64url, fromBase64url, readStreamCapped } from './encoding.js';
 import { ElicenceError } from './errors.js';
 import { isRecord } from './strict-json.js';
 
 export { STATUS_PURPOSES, type StatusPurpose } from './credential.js';
+export { parseDateTimeMs, formatDateTime } from './dates.js'; // re-export for modules being rewritten; removed at merge
 
 /** W3C minimum for herd privacy: 131,072 entries (16 KiB). */
 export const MIN_STATUS_LIST_ENTRIES = 131_072;
@@ -116,20 +118,6 @@ export async function decodeStatusList(encodedList: unknown, options: DecodeStat
   if (inflated === undefined) throw malformed(`status list inflates beyond ${maxBytes} bytes`);
   if (inflated.length * 8 < minEntries) throw malformed(`status list has fewer than ${minEntries} entries`);
   return new Bitstring(inflated);
-}
-
-/** Parses an XML Schema dateTime with an explicit zone (`Z` or ±hh:mm) to epoch milliseconds. */
-export function parseDateTimeMs(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/** Whole-second UTC dateTime, as every credential of this project writes it. */
-export function formatDateTime(ms: number): string {
-  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString();
-  // Years beyond 9999 get a longer, signed form: keep those untouched.
-  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso;
 }
 
 export interface StatusListCredential {

@@ -4,6 +4,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
+import { parseDateTimeMs } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
 import { isRecord } from '../core/strict-json.js';
@@ -13,7 +14,6 @@ import type { IssueRequest } from './issuance.js';
 import { effectiveStatus } from './licences.js';
 
 const ALLOWED_CREDENTIAL_MEMBERS = new Set(['@context', 'type', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'name', 'description']);
-const XSD_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 const invalid = (message: string, field: string) => new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });
 
@@ -56,7 +56,7 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   }
   for (const field of ['validFrom', 'validUntil'] as const) {
     const value = vc[field];
-    if (value !== undefined && (typeof value !== 'string' || !XSD_DATE_TIME.test(value))) throw invalid(`${field} must be an XML Schema dateTime`, `credential.${field}`);
+    if (value !== undefined && parseDateTimeMs(value) === undefined) throw invalid(`${field} must be an XML Schema dateTime`, `credential.${field}`);
   }
   const subject = vc['credentialSubject'];
   if (!isRecord(subject)) throw invalid('credentialSubject must be one object', 'credential.credentialSubject');
@@ -138,9 +138,9 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
     errors.push({ code: cause instanceof ElicenceError ? cause.code : 'ERR_JWS_SIGNATURE', message: 'signature does not verify' });
     return { verified: false, checks, warnings: [], errors };
   }
-  const validFrom = Date.parse(String(payload['validFrom']));
-  const validUntil = Date.parse(String(payload['validUntil']));
-  if (Number.isNaN(validFrom) || Number.isNaN(validUntil)) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: 'validFrom/validUntil missing or invalid' });
+  const validFrom = parseDateTimeMs(payload['validFrom']);
+  const validUntil = parseDateTimeMs(payload['validUntil']);
+  if (validFrom === undefined || validUntil === undefined) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: 'validFrom/validUntil missing or invalid' });
   else if (now + skewMs < validFrom) errors.push({ code: 'ERR_NOT_YET_VALID', message: 'the credential is not valid yet' });
   else if (now - skewMs >= validUntil) errors.push({ code: 'ERR_EXPIRED', message: 'the credential has expired' });
   else checks.push('validityWindow');

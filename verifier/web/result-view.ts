@@ -3,6 +3,7 @@
  * plain words, the licence's details when the signature verified, and the checks behind the verdict
  * behind a second tap.
  */
+import { calendarDateAt, formatDate, parseDateTimeMs } from '../../src/core/dates.js';
 import type { LicenceDisplay, Verdict, VerifyResult } from '../index.js';
 import { el, type Child } from './dom.js';
 import { CHECK_LABEL, CODE_REASON, TEXTS, VERDICT_REASON, VERDICT_TEXT, durationText, jurisdictionText, type Lang } from './i18n.js';
@@ -32,7 +33,11 @@ export function reasonOf(result: VerifyResult, lang: Lang): string {
   return VERDICT_REASON[lang][result.verdict];
 }
 
-const date = (iso: string) => iso.slice(0, 10);
+/** The UTC calendar date of a dateTime the verifier shows (YYYY-MM-DD). */
+function date(text: string): string {
+  const ms = parseDateTimeMs(text);
+  return ms === undefined ? text : formatDate(calendarDateAt(ms));
+}
 
 function valueText(value: unknown): string {
   if (Array.isArray(value)) return value.map(String).join('；');

@@ -3,6 +3,7 @@
  * times inside each piece (decoded, not verified: this is an indicator only, every verdict is computed
  * by verify() from verified pieces and shows its own ages among the checks).
  */
+import { parseDateTimeMs } from '../../src/core/dates.js';
 import { fromBase64url, fromUtf8 } from '../../src/core/encoding.js';
 import { isRecord } from '../../src/core/strict-json.js';
 import { DEFAULT_MAX_STATUS_AGE_SECONDS, DEFAULT_TRUST_LIST_GRACE_SECONDS, type VerifierBundle } from '../index.js';
@@ -26,7 +27,7 @@ export interface DataAges {
   status: { ageSeconds: number; count: number; state: Freshness } | undefined;
 }
 
-const ms = (text: unknown) => (typeof text === 'string' ? Date.parse(text) : Number.NaN);
+const ms = (text: unknown) => parseDateTimeMs(text) ?? Number.NaN;
 
 export function dataAges(bundle: VerifierBundle | undefined, now: number): DataAges {
   if (!bundle) return { trust: undefined, status: undefined };

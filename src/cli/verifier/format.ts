@@ -4,6 +4,7 @@
  * and how fresh the trust and status data are. Only signed data is shown: the library leaves
  * `licence` out unless the signature verified with a listed issuer key.
  */
+import { parseDateTimeMs } from '../../core/dates.js';
 import type { LicenceDisplay, Verdict, VerifyResult } from '../../../verifier/index.js';
 import { CATALOGUES, formatAge, formatDuration, type Lang } from './locale.js';
 
@@ -48,6 +49,9 @@ function value(v: unknown, lang: Lang): string {
   if (typeof v === 'string') return v;
   return JSON.stringify(v);
 }
+
+/** Seconds from a dateTime the verifier produced to `now`, as "3 h ago". */
+const ageOf = (text: string, now: number, lang: Lang) => formatAge((now - (parseDateTimeMs(text) ?? Number.NaN)) / 1000, lang);
 
 function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
   const t = CATALOGUES[lang];
@@ -95,12 +99,12 @@ export function formatHuman(result: VerifyResult, context: HumanContext): string
   out.push(t.heading.freshness);
   if (result.trustLists.length === 0) out.push(`  ${t.fresh.noTrustList}`);
   for (const list of result.trustLists) {
-    const age = formatAge((context.now - Date.parse(list.issuedAt)) / 1000, lang);
+    const age = ageOf(list.issuedAt, context.now, lang);
     out.push(`  ${t.fresh.trustList(list.anchorId, list.sequence, age, list.expiresAt, list.inGrace)}`);
   }
   out.push(`  ${result.statusAge === undefined ? t.fresh.noStatus : t.fresh.status(formatAge(result.statusAge, lang), formatDuration(context.maxStatusAgeSeconds, lang))}`);
   if (context.bundleGeneratedAt) {
-    out.push(`  ${t.fresh.bundle(context.bundleGeneratedAt, formatAge((context.now - Date.parse(context.bundleGeneratedAt)) / 1000, lang))}`);
+    out.push(`  ${t.fresh.bundle(context.bundleGeneratedAt, ageOf(context.bundleGeneratedAt, context.now, lang))}`);
   }
   out.push(`${t.heading.source}: ${context.source}`);
   return `${out.join('\n')}\n`;

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseBundle, type VerifierBundle } from '../../core/bundle.js';
+import { parseDateTimeMs } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { readAnchorFiles } from './anchors.js';
 import type { SyncArgs } from './args.js';
@@ -30,7 +31,7 @@ function readPrevious(path: string, io: CliIo): VerifierBundle | undefined {
 
 function summary(check: BundleCheck, now: number): string {
   const lines: string[] = [];
-  const age = (iso: string | number) => formatAge((now - (typeof iso === 'number' ? iso : Date.parse(iso))) / 1000, 'en');
+  const age = (iso: string | number) => formatAge((now - (typeof iso === 'number' ? iso : (parseDateTimeMs(iso) ?? Number.NaN))) / 1000, 'en');
   lines.push(`trust lists: ${check.trustLists.length}`);
   for (const t of check.trustLists) {
     lines.push(`  ${t.anchorId} #${t.sequence}: ${t.authorities} issuing authorities, issued ${age(t.issuedAt)}, expires ${t.expiresAt}${t.vouchedBy ? `, federated by ${t.vouchedBy}` : ''}`);
