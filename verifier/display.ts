@@ -6,9 +6,10 @@ import { formatDateTime } from '../src/core/dates.js';
 import { BUILT_IN_LICENCE_TYPES } from '../src/core/licence-types.js';
 import type { TrustedAuthority } from '../src/core/trust-list.js';
 import type { ParsedLicence } from './licence.js';
+import { MESSAGES } from './messages.js';
 import type { LicenceDisplay, LicenceField } from './verdict.js';
 
-const CREDIT_CODE_LABEL = { zh: '统一社会信用代码', en: 'Unified social credit code' };
+const CREDIT_CODE_LABEL = { zh: MESSAGES.zh.field.creditCode, en: MESSAGES.en.field.creditCode };
 /** Subject members that name the holder, by licence type convention. */
 const HOLDER_FIELDS = ['name', 'operatorName'];
 

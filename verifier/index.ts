@@ -1,4 +1,7 @@
-/** The offline verifier library: `verify()` and its result types. Imports the pure core only. */
+/**
+ * The offline verifier library: `verify()`, its result types, and the words every front end shows a
+ * result in (messages.ts). Imports the pure core only.
+ */
 export { verify } from './verify.js';
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,
@@ -21,5 +24,6 @@ export {
   type VerifierCode,
   type VerifyResult,
 } from './verdict.js';
+export { MESSAGES, ageText, durationText, reasonOf, type Lang, type Messages } from './messages.js';
 export { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 export type { AnchorKeys } from '../src/core/trust-list.js';

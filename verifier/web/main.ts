@@ -2,12 +2,12 @@
  * The inspectors' verifier app (docs/verifier-app.md): scan / pick / paste a licence QR, verify it
  * offline with the verifier library against the bundle kept in IndexedDB, show the answer full screen.
  */
-import { verify, type VerifierBundle, type VerifyResult } from '../index.js';
+import { MESSAGES, ageText, verify, type VerifierBundle, type VerifyResult } from '../index.js';
 import { BUILT_IN_ANCHORS, fingerprintText, offeredKeys, unpinned, withAdded, type OfferedKey } from './anchors.js';
 import { apiUrl, fetchBundle } from './bundle-sync.js';
 import { startCameraScan, type CameraScan } from './camera.js';
 import { byId, el } from './dom.js';
-import { TEXTS, durationText, initialLang, saveLang, type Lang } from './i18n.js';
+import { TEXTS, initialLang, saveLang, type Lang } from './i18n.js';
 import { readQrFromFile } from './qr-decode.js';
 import { renderResult } from './result-view.js';
 import { dataAges, type Freshness } from './signed-times.js';
@@ -39,6 +39,8 @@ const state: {
 } = { lang: initialLang(), stored: undefined, anchors: undefined, sequences: {}, statusListsSeen: {}, camera: undefined, last: undefined };
 
 const t = () => TEXTS[state.lang];
+/** What the app shares with the command line: freshness words here. */
+const fresh = () => MESSAGES[state.lang].freshness;
 
 function setMessage(text: string, kind: 'info' | 'error' = 'info'): void {
   const message = byId('message');
@@ -60,15 +62,15 @@ function applyLanguage(): void {
   if (state.last && !byId('result').hidden) showResult(state.last);
 }
 
-const agoText = (seconds: number) => (state.lang === 'zh' ? `${durationText(seconds, 'zh')}${t().ago}` : `${durationText(seconds, 'en')} ${t().ago}`);
+const agoText = (seconds: number) => ageText(seconds, state.lang);
 
 function freshnessLine(label: string, ageSeconds: number | undefined, freshness: Freshness): HTMLElement {
-  const note = freshness === 'stale' ? t().tooOld : freshness === 'grace' ? t().inGrace : freshness === 'missing' ? t().none : '';
+  const note = freshness === 'stale' ? fresh().tooOld : freshness === 'grace' ? fresh().inGrace : freshness === 'missing' ? fresh().none : '';
   return el(
     'div',
     { class: `age age-${freshness}` },
     el('span', { class: 'age-label' }, label),
-    el('span', { class: 'age-value' }, ageSeconds === undefined ? t().none : agoText(ageSeconds)),
+    el('span', { class: 'age-value' }, ageSeconds === undefined ? fresh().none : agoText(ageSeconds)),
     note && ageSeconds !== undefined ? el('span', { class: 'age-note' }, note) : null,
   );
 }
@@ -86,8 +88,8 @@ function renderFreshness(): void {
   const worst = [ages.trust?.state ?? 'missing', ages.status?.state ?? 'missing'].includes('stale') || !ages.trust || !ages.status ? 'stale' : ages.trust.state === 'grace' ? 'grace' : 'fresh';
   box.dataset.state = worst;
   box.replaceChildren(
-    freshnessLine(t().trustData, ages.trust?.ageSeconds, ages.trust?.state ?? 'missing'),
-    freshnessLine(`${t().statusData}${ages.status ? ` (${ages.status.count})` : ''}`, ages.status?.ageSeconds, ages.status?.state ?? 'missing'),
+    freshnessLine(fresh().trustList, ages.trust?.ageSeconds, ages.trust?.state ?? 'missing'),
+    freshnessLine(`${fresh().statusLists}${ages.status ? ` (${ages.status.count})` : ''}`, ages.status?.ageSeconds, ages.status?.state ?? 'missing'),
     el('div', { class: 'age age-sync' }, el('span', { class: 'age-label' }, t().lastSync), el('span', { class: 'age-value' }, agoText((now - state.stored.syncedAt) / 1000))),
   );
 }
@@ -101,7 +103,7 @@ function renderAnchorsList(): void {
     list.replaceChildren(...BUILT_IN_ANCHORS.keys.map((k) => el('li', { class: 'fingerprint' }, String(k.kid ?? k.x))));
     return;
   }
-  list.replaceChildren(...(keys?.length ? keys.map((k) => el('li', { class: 'fingerprint' }, fingerprintText(k))) : [el('li', {}, t().none)]));
+  list.replaceChildren(...(keys?.length ? keys.map((k) => el('li', { class: 'fingerprint' }, fingerprintText(k))) : [el('li', {}, fresh().none)]));
 }
 
 /** Shows the offered keys' fingerprints and resolves true only on an explicit confirmation. */
