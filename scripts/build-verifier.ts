@@ -8,6 +8,7 @@
  *
  * Environment equivalents: VERIFIER_OUT_DIR, VERIFIER_ANCHORS, VERIFIER_API_BASE.
  */
+import { readPinnedAnchors } from '../src/core/trust-list.js';
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,16 +48,10 @@ export interface VerifierBuildReport {
   millis: number;
 }
 
-function readAnchors(file: string | undefined): { keys: unknown[] } | null {
+/** Pinned anchors for a build with built-in keys, read by the core's rules (public keys only, ids kept). */
+async function readAnchors(file: string | undefined): Promise<Array<{ id?: string; keys: unknown[] }> | null> {
   if (!file) return null;
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown };
-  if (!Array.isArray(parsed.keys) || parsed.keys.length === 0) throw new Error(`${file}: expected a JWKS with at least one key`);
-  // Public members only: a private key must never end up in a web page.
-  const keys = parsed.keys.map((key) => {
-    const { kty, crv, x, y, kid } = key as Record<string, unknown>;
-    return Object.fromEntries(Object.entries({ kty, crv, x, y, kid }).filter(([, v]) => v !== undefined));
-  });
-  return { keys };
+  return (await readPinnedAnchors(JSON.parse(readFileSync(file, 'utf8')) as unknown, file)).anchors;
 }
 
 export async function buildVerifierApp(options: BuildVerifierOptions = {}): Promise<VerifierBuildReport> {
@@ -82,7 +77,7 @@ export async function buildVerifierApp(options: BuildVerifierOptions = {}): Prom
     metafile: true,
     logLevel: 'silent',
     define: {
-      __ELICENCE_ANCHORS__: JSON.stringify(readAnchors(options.anchorsFile)),
+      __ELICENCE_ANCHORS__: JSON.stringify(await readAnchors(options.anchorsFile)),
       __ELICENCE_API_BASE__: JSON.stringify(options.apiBase ?? '/'),
     },
   });

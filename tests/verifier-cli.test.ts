@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifierBundle } from '../src/core/bundle.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { run, type CliIo } from '../src/cli/verify.js';
+import { CLI_TEXTS } from '../src/cli/verifier/locale.js';
 import { renderQrPng } from './helpers/qr-render.js';
-import type { VerifyResult } from '../verifier/index.js';
+import { MESSAGES, ageText, durationText, type VerifyResult } from '../verifier/index.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 import { issueLicence, makeWorld, NOW } from './fixtures/world.js';
 
@@ -117,12 +118,16 @@ describe('verify', () => {
     const { code, io: out } = await verifyRun(verifyArgs(pngFile));
     expect(out.err).toBe('');
     expect(code).toBe(0);
-    expect(out.out).toMatch(/✔ VALID/);
+    expect(out.out).toContain(`✔ ${MESSAGES.en.verdict.VALID.title}`);
     expect(out.out).toContain('Business licence (营业执照)');
     expect(out.out).toContain('杭州示例科技有限公司');
     expect(out.out).toContain('91330106MA2CFX7K5Y');
-    expect(out.out).toMatch(/status data signed 60 s ago \(limit 24 h\)/);
-    expect(out.out).toContain('Source: PNG licence.png'.replace('licence.png', pngFile));
+    expect(out.out).toContain(CLI_TEXTS.en.fresh.status(ageText(60, 'en'), durationText(86_400, 'en')));
+    expect(out.out).toContain(`${CLI_TEXTS.en.heading.source}: PNG ${pngFile}`);
+    // Checks and results are worded as the web app words them (one catalogue, verifier/messages.ts).
+    for (const name of ['format', 'signature', 'issuerListed', 'revocation', 'statusFreshness'] as const) {
+      expect(out.out).toMatch(new RegExp(`✔ ${MESSAGES.en.check[name]} +${MESSAGES.en.result.ok}`));
+    }
   });
 
   it('reads a JPEG of the same QR', async () => {
@@ -134,7 +139,7 @@ describe('verify', () => {
   it('gives REVOKED and exit 10 for a revoked licence', async () => {
     const { code, io: out } = await verifyRun(verifyArgs(join(dir, 'revoked.png')));
     expect(code).toBe(10);
-    expect(out.out).toMatch(/✘ REVOKED/);
+    expect(out.out).toContain(`✘ ${MESSAGES.en.verdict.REVOKED.title}`);
     expect(out.out).toContain('ERR_LICENCE_REVOKED');
   });
 
@@ -144,7 +149,8 @@ describe('verify', () => {
     const flipped = `${signature.slice(0, middle)}${signature[middle] === 'A' ? 'B' : 'A'}${signature.slice(middle + 1)}`;
     const { code, io: out } = await verifyRun(verifyArgs(`${header}.${payload}.${flipped}`));
     expect(code).toBe(15);
-    expect(out.out).toContain('INVALID');
+    expect(out.out).toContain(MESSAGES.en.verdict.INVALID.title);
+    expect(out.out).toContain(`${CLI_TEXTS.en.heading.reason}: ${MESSAGES.en.code.ERR_JWS_SIGNATURE}`);
     expect(out.out).toContain('ERR_JWS_SIGNATURE');
     expect(out.out).not.toContain('杭州示例科技有限公司');
     // Garbage that is not a path goes to the library too: INVALID, not a file error.
@@ -174,16 +180,16 @@ describe('verify', () => {
 
   it('speaks Chinese with --lang zh or a zh locale, English otherwise', async () => {
     const zh = await verifyRun(verifyArgs(pngFile, '--lang', 'zh'));
-    expect(zh.io.out).toContain('✔ 有效  VALID');
+    expect(zh.io.out).toContain(`✔ ${MESSAGES.zh.verdict.VALID.title}  VALID`);
     expect(zh.io.out).toContain('营业执照 (Business licence)');
-    expect(zh.io.out).toContain('核验项目');
+    expect(zh.io.out).toContain(CLI_TEXTS.zh.heading.checks);
     const byLocale = await verifyRun(verifyArgs(join(dir, 'revoked.png')), { env: { LANG: 'en_US.UTF-8', LC_ALL: 'zh_CN.UTF-8' } });
     expect(byLocale.code).toBe(10);
-    expect(byLocale.io.out).toContain('已吊销');
-    expect(byLocale.io.out).toContain('签发机关已吊销此证照');
+    expect(byLocale.io.out).toContain(MESSAGES.zh.verdict.REVOKED.title);
+    expect(byLocale.io.out).toContain(MESSAGES.zh.verdict.REVOKED.reason);
     const english = await verifyRun(verifyArgs(pngFile), { env: { LANG: 'C.UTF-8' } });
-    expect(english.io.out).toContain('Checks');
-    expect(english.io.out).not.toContain('核验项目');
+    expect(english.io.out).toContain(CLI_TEXTS.en.heading.checks);
+    expect(english.io.out).not.toContain(CLI_TEXTS.zh.heading.checks);
   });
 
   it('reads the input from stdin with -', async () => {
@@ -234,6 +240,7 @@ describe('verify', () => {
       verifyArgs(pngFile, '--bogus'),
       verifyArgs(pngFile, 'second-input'),
       [pngFile, '--bundle', bundleFile, '--anchors', anchorsFile, '--now', 'yesterday'],
+      [pngFile, '--bundle', bundleFile, '--anchors', anchorsFile, '--now', '2027-02-30T00:00:00Z'],
       verifyArgs(pngFile, '--max-status-age', '-5'),
       verifyArgs(pngFile, '--bundle'),
     ];
@@ -301,10 +308,10 @@ describe('verify', () => {
     const ok = runCli(pngFile);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain('✔ VALID');
+    expect(ok.stdout).toContain(`✔ ${MESSAGES.en.verdict.VALID.title}`);
     const bad = runCli(join(dir, 'revoked.png'));
     expect(bad.status).toBe(10);
-    expect(bad.stdout).toContain('REVOKED');
+    expect(bad.stdout).toContain(MESSAGES.en.verdict.REVOKED.title);
   }, 60_000);
 });
 
@@ -373,7 +380,7 @@ describe('sync', () => {
     expect(merged.statusLists).toHaveLength(2);
     const suspended = await verifyRun([pngFile, '--bundle', out, '--anchors', anchorsFile]);
     expect(suspended.code).toBe(11);
-    expect(suspended.io.out).toContain('SUSPENDED');
+    expect(suspended.io.out).toContain(MESSAGES.en.verdict.SUSPENDED.title);
   });
 
   it('refuses a bundle with a forged piece and leaves the previous file untouched', async () => {

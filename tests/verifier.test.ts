@@ -207,6 +207,26 @@ describe('INVALID', () => {
     expectFailure(await verify(await signCompact(signer, oneStatus, 'vc+jwt', 'vc'), w.bundle, w.options()), 'INVALID', 'format', 'ERR_INVALID_CREDENTIAL');
   });
 
+  it('a properly signed licence with an impossible date is INVALID (not read as 2 March, or as the next day)', async () => {
+    const signer = w.hangzhou.keys[0]!.signer;
+    const cases = [
+      ['validFrom', '2027-02-30T00:00:00Z'],
+      ['validFrom', '2026-01-01T24:00:00Z'],
+      ['validUntil', '2031-13-01T00:00:00Z'],
+      ['validUntil', '2031-02-29T00:00:00Z'],
+    ] as const;
+    for (const [member, value] of cases) {
+      const jws = await signCompact(signer, { ...payloadOf(hangzhouLicence), [member]: value }, 'vc+jwt', 'vc');
+      const result = await verify(jws, w.bundle, w.options());
+      expectFailure(result, 'INVALID', 'format', 'ERR_INVALID_CREDENTIAL');
+      expect(check(result, 'format').message, value).toContain(member);
+      expect(result.licence).toBeUndefined();
+    }
+    // The same credential with a real leap day verifies.
+    const leap = await signCompact(signer, { ...payloadOf(hangzhouLicence), validUntil: '2028-02-29T00:00:00Z' }, 'vc+jwt', 'vc');
+    expect((await verify(leap, w.bundle, w.options())).verdict).toBe('VALID');
+  });
+
   it('bad input types and options are verdicts, not exceptions', async () => {
     for (const input of [undefined, null, 42, {}, [], '']) {
       expect((await verify(input, w.bundle, w.options())).verdict).toBe('INVALID');

@@ -2,13 +2,14 @@
  * Display fields of a verified licence with bilingual labels, taken from the built-in licence type
  * definitions (agency-registered types fall back to their field names).
  */
+import { formatDateTime } from '../src/core/dates.js';
 import { BUILT_IN_LICENCE_TYPES } from '../src/core/licence-types.js';
-import { formatDateTime } from '../src/core/status-list.js';
 import type { TrustedAuthority } from '../src/core/trust-list.js';
 import type { ParsedLicence } from './licence.js';
+import { MESSAGES } from './messages.js';
 import type { LicenceDisplay, LicenceField } from './verdict.js';
 
-const CREDIT_CODE_LABEL = { zh: '统一社会信用代码', en: 'Unified social credit code' };
+const CREDIT_CODE_LABEL = { zh: MESSAGES.zh.field.creditCode, en: MESSAGES.en.field.creditCode };
 /** Subject members that name the holder, by licence type convention. */
 const HOLDER_FIELDS = ['name', 'operatorName'];
 
@@ -32,9 +33,9 @@ export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthori
     type: { code: licence.type, name: definition?.name ?? { zh: licence.type, en: licence.type } },
     holder: holderKey === undefined ? undefined : (licence.subject[holderKey] as string),
     creditCode,
-    // Already whole-second UTC strings (parseLicence checked them); shown as signed.
-    validFrom: licence.payload.validFrom as string,
-    validUntil: licence.payload.validUntil as string,
+    // Every time the verifier shows is in one form: UTC, whole seconds.
+    validFrom: formatDateTime(licence.validFrom),
+    validUntil: formatDateTime(licence.validUntil),
     issuedAt: formatDateTime(licence.issuedAt),
     issuer: {
       id: licence.issuerId,

@@ -2,9 +2,8 @@
  * What the inspector hands in: QR text (prefix `EL1:`), a compact JWS, or an enveloped credential id
  * (`data:application/vc+jwt,<jws>`). This is the single place the verifier reads the QR format.
  */
+import { VC_JWT_ENVELOPE_PREFIX } from '../src/core/credential.js';
 import { LICENCE_QR_PREFIX, decodeLicenceQr } from '../src/core/qr/index.js';
-
-const ENVELOPED_PREFIX = 'data:application/vc+jwt,';
 
 /**
  * The compact JWS carried by `text` (surrounding whitespace ignored). Throws the QR codec's errors.
@@ -14,6 +13,6 @@ const ENVELOPED_PREFIX = 'data:application/vc+jwt,';
 export function jwsFromInput(text: string): string {
   const trimmed = text.trim();
   if (trimmed.startsWith(LICENCE_QR_PREFIX)) return decodeLicenceQr(trimmed, { canonical: false });
-  if (trimmed.startsWith(ENVELOPED_PREFIX)) return trimmed.slice(ENVELOPED_PREFIX.length);
+  if (trimmed.startsWith(VC_JWT_ENVELOPE_PREFIX)) return trimmed.slice(VC_JWT_ENVELOPE_PREFIX.length);
   return trimmed;
 }

@@ -2,9 +2,10 @@
  * Reads a licence credential payload (docs/credential-format.md) into the few facts the checks need.
  * Shape only: nothing here is trusted until the signature and the trust list say so.
  */
-import { VC_CONTEXT_V2 } from '../src/core/credential.js';
+import { VC_CONTEXT_V2, type StatusPurpose } from '../src/core/credential.js';
+import { parseDateTimeMs } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
-import { parseDateTimeMs, type StatusPurpose } from '../src/core/status-list.js';
+import { isRecord } from '../src/core/strict-json.js';
 
 export interface StatusEntry {
   purpose: StatusPurpose;
@@ -28,10 +29,6 @@ export interface ParsedLicence {
 }
 
 const MAX_STATUS_INDEX = 2 ** 31 - 1;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function bad(message: string, field: string): ElicenceError {
   return new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });

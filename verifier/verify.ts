@@ -6,9 +6,10 @@
 import { SIGNING_ALGORITHMS } from '../src/core/algorithms.js';
 import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { VC_JWT_CTY, VC_JWT_TYP } from '../src/core/credential.js';
+import { formatDateTime } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { decodeJws, verifyJwsSignature, type DecodedJws, type JwsPolicy } from '../src/core/jws-verify.js';
-import { formatDateTime, type ParsedStatusList } from '../src/core/status-list.js';
+import type { ParsedStatusList } from '../src/core/status-list.js';
 import { syncOutcomeOf, type Outcome } from '../src/core/memo.js';
 import { acceptTrustLists, type Acceptance, type TrustedKey, type TrustView } from '../src/core/trust-list.js';
 import { licenceDisplay } from './display.js';
@@ -178,7 +179,7 @@ function checkValidity(report: Report, licence: ParsedLicence, options: Resolved
   } else if (options.now - skew > licence.validUntil) {
     report.fail('validityWindow', 'ERR_LICENCE_EXPIRED', `expired at ${formatDateTime(licence.validUntil)}`, 'EXPIRED');
   } else {
-    report.ok('validityWindow', `${String(licence.payload.validFrom)} to ${String(licence.payload.validUntil)}`);
+    report.ok('validityWindow', `${formatDateTime(licence.validFrom)} to ${formatDateTime(licence.validUntil)}`);
   }
 }
 

@@ -6,6 +6,7 @@
  * and a watermark across the sheet, so a printout never passes for a valid one.
  * Every value is escaped here; the caller passes raw data.
  */
+import { calendarDateAt, formatDate, formatDateTime, parseDate, type CalendarDate } from '../core/dates.js';
 import { fieldLabel, type LicenceTypeDefinition } from '../core/licence-types.js';
 import type { EffectiveStatus } from '../services/licences.js';
 import { cardCss, type CardFormat } from './card.css.js';
@@ -49,18 +50,25 @@ export function printedQrMillimetres(qr: QrMatrix, margin: number, format: CardF
   return Math.round(Math.min(max, Math.max(min, modules * perModule)) * 10) / 10;
 }
 
-const CHINA_OFFSET_MS = 8 * 3600_000; // China Standard Time, UTC+8 all year (no daylight saving)
+const CHINA_OFFSET_MINUTES = 8 * 60; // China Standard Time, UTC+8 all year (no daylight saving)
+
+const dateTexts = (date: CalendarDate) => ({ zh: `${date.year}年${date.month}月${date.day}日`, iso: formatDate(date) });
 
 /** Calendar date in China: { zh: "2026年3月15日", iso: "2026-03-15" }. */
 export function chinaDate(ms: number): { zh: string; iso: string } {
-  const d = new Date(ms + CHINA_OFFSET_MS);
-  const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
-  return { zh: `${y}年${m}月${day}日`, iso: `${y}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}` };
+  return dateTexts(calendarDateAt(ms, CHINA_OFFSET_MINUTES));
 }
 
+/** An instant, shown as its date in China. */
 const dateHtml = (ms: number) => {
   const date = chinaDate(ms);
-  return `<time datetime="${new Date(ms).toISOString()}">${date.zh}</time> <span class="iso">${date.iso}</span>`;
+  return `<time datetime="${formatDateTime(ms)}">${date.zh}</time> <span class="iso">${date.iso}</span>`;
+};
+
+/** A calendar date field (JSON Schema `format: date`), shown as the date it names. */
+const calendarDateHtml = (date: CalendarDate) => {
+  const text = dateTexts(date);
+  return `<time datetime="${text.iso}">${text.zh}</time> <span class="iso">${text.iso}</span>`;
 };
 
 const STATUS_TEXT: Record<EffectiveStatus | 'notYetValid', { zh: string; en: string; detailZh: string; detailEn: string }> = {
@@ -103,9 +111,8 @@ function fieldRows(input: CardInput): FieldRow[] {
 
 function valueHtml(row: FieldRow, definition: LicenceTypeDefinition | undefined): string {
   const { value } = row;
-  if (definition?.schema.properties[row.key]?.['format'] === 'date' && typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    return dateHtml(Date.parse(`${value}T00:00:00+08:00`));
-  }
+  const date = definition?.schema.properties[row.key]?.['format'] === 'date' ? parseDate(value) : undefined;
+  if (date) return calendarDateHtml(date);
   if (Array.isArray(value)) return value.map((item) => escapeHtml(typeof item === 'string' ? item : JSON.stringify(item))).join('、');
   return escapeHtml(typeof value === 'string' ? value : JSON.stringify(value));
 }

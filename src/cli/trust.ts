@@ -6,9 +6,8 @@ import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock, type AppDeps } from '../app/deps.js';
+import { formatDateTime, parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
-import { formatDateTime } from '../core/status-list.js';
-import { parseDateTime } from '../services/dates.js';
 import { ensureDevTrustList } from '../services/bootstrap.js';
 import { parseJwksText } from '../services/trust/jwks.js';
 import { latestTrustList, publishTrustList } from '../services/trust/publishing.js';
@@ -100,7 +99,7 @@ async function addAuthority(deps: AppDeps, args: string[]): Promise<number> {
       jurisdiction: values.jurisdiction!,
       licenceTypes: values.types!.split(',').map((t) => t.trim()).filter(Boolean),
       ...(keys ? { keys } : {}),
-      ...(values['valid-from'] ? { validFrom: parseDateTime(values['valid-from'], 'valid-from') } : {}),
+      ...(values['valid-from'] ? { validFrom: parseDateTimeField(values['valid-from'], 'valid-from') } : {}),
     },
     ACTOR,
   );

@@ -4,8 +4,8 @@
  * was fetched; nothing in it is trusted as a whole, every piece is verified on its own signature.
  */
 import { ElicenceError } from './errors.js';
-import { parseDateTimeMs } from './status-list.js';
-import { parseStrictJson } from './strict-json.js';
+import { formatDateTime, parseDateTimeMs } from './dates.js';
+import { isRecord, parseStrictJson } from './strict-json.js';
 
 export const BUNDLE_VERSION = 1;
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.elicence.verifier-bundle+json';
@@ -38,10 +38,6 @@ const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function malformed(message: string, field?: string): ElicenceError {
   return new ElicenceError('ERR_BUNDLE_MALFORMED', message, field === undefined ? {} : { field });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function entry(value: unknown, field: string, urlRequired: boolean): { url?: string; jws: string; fetchedAt: string } {
@@ -88,6 +84,6 @@ export function parseBundle(input: unknown): VerifierBundle {
 
 /** Assembles a bundle; `generatedAt` defaults to now. Entries are copied as given (already signed). */
 export function buildBundle(parts: { trustLists: BundleTrustList[]; statusLists: BundleStatusList[]; generatedAt?: Date }): VerifierBundle {
-  const generatedAt = (parts.generatedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const generatedAt = formatDateTime((parts.generatedAt ?? new Date()).getTime());
   return { version: 1, generatedAt, trustLists: [...parts.trustLists], statusLists: [...parts.statusLists] };
 }

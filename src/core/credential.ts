@@ -2,11 +2,14 @@
  * Builds the licence credential (W3C VC 2.0) in the fixed member order of docs/credential-format.md,
  * and signs it as `vc+jwt`. Member order matters: it makes the JWS reproducible byte for byte.
  */
+import { formatDateTime } from './dates.js';
 import { signCompact, type JwsSigner } from './jws-sign.js';
 
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 export const VC_JWT_TYP = 'vc+jwt';
 export const VC_JWT_CTY = 'vc';
+/** `id` of a VC 2.0 EnvelopedVerifiableCredential carrying a vc+jwt: this prefix, then the compact JWS. */
+export const VC_JWT_ENVELOPE_PREFIX = 'data:application/vc+jwt,';
 
 export type StatusPurpose = 'revocation' | 'suspension';
 export const STATUS_PURPOSES: readonly StatusPurpose[] = ['revocation', 'suspension'];
@@ -55,11 +58,6 @@ export interface LicenceCredential {
 export const credentialIdOf = (licenceId: string): string => `urn:uuid:${licenceId}`;
 export const subjectIdOf = (creditCode: string): string => `urn:uscc:${creditCode}`;
 
-/** XML Schema dateTime in UTC, whole seconds: 2026-01-01T00:00:00Z. */
-export function toDateTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 export function buildLicenceCredential(input: LicenceCredentialInput): LicenceCredential {
   const { creditCode, ...fields } = input.subject;
   const credential: LicenceCredential = {
@@ -67,8 +65,8 @@ export function buildLicenceCredential(input: LicenceCredentialInput): LicenceCr
     id: credentialIdOf(input.id),
     type: ['VerifiableCredential', input.type],
     issuer: { id: input.issuer.id, name: input.issuer.name },
-    validFrom: toDateTime(input.validFrom),
-    validUntil: toDateTime(input.validUntil),
+    validFrom: formatDateTime(input.validFrom.getTime()),
+    validUntil: formatDateTime(input.validUntil.getTime()),
     credentialSubject: { id: subjectIdOf(String(creditCode)), ...fields },
     credentialStatus: (['revocation', 'suspension'] as const).map((purpose) => ({
       type: 'BitstringStatusListEntry' as const,

@@ -11,7 +11,7 @@ import type { JWK } from 'jose';
 import { algorithmNamed, checkPublicJwk, SIGNING_ALGORITHMS, type SignatureCheck, type SigningAlgorithm } from './algorithms.js';
 import { fromBase64url, fromUtf8, utf8 } from './encoding.js';
 import { ElicenceError } from './errors.js';
-import { parseStrictJson } from './strict-json.js';
+import { isRecord, parseStrictJson } from './strict-json.js';
 
 export interface JwsPolicy {
   /** Required `typ` header value (exact match). */
@@ -62,8 +62,8 @@ function decodeJsonObject(part: string, name: string): Record<string, unknown> {
     throw new ElicenceError('ERR_JWS_MALFORMED', `${name} is not valid UTF-8`, { cause });
   }
   const value = parseStrictJson(text, 'ERR_JWS_MALFORMED');
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed(`${name} is not a JSON object`);
-  return value as Record<string, unknown>;
+  if (!isRecord(value)) throw malformed(`${name} is not a JSON object`);
+  return value;
 }
 
 function checkHeader(header: Record<string, unknown>, policy: JwsPolicy): VerifiedJwsHeader {

@@ -7,6 +7,7 @@
 import { Validator, type Schema } from '@cfworker/json-schema';
 import { creditCodeProblem } from './credit-code.js';
 import { ElicenceError } from './errors.js';
+import { isRecord } from './strict-json.js';
 
 export interface LicenceTypeDefinition {
   code: string;
@@ -108,7 +109,7 @@ export function assertValidTypeDefinition(definition: LicenceTypeDefinition): vo
     throw new ElicenceError('ERR_VALIDATION', 'type code must be PascalCase letters and digits, 3-64 long', { field: 'code' });
   }
   const schema = definition.schema as unknown;
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+  if (!isRecord(schema)) {
     throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must be a JSON Schema object', { field: 'schema' });
   }
   if (JSON.stringify(schema).length > MAX_SCHEMA_BYTES) {
@@ -150,7 +151,7 @@ export class SubjectValidator {
 
   /** Throws ElicenceError naming the first field at fault (as `subject.<path>`). */
   assertValid(subject: unknown): asserts subject is Record<string, unknown> {
-    if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
+    if (!isRecord(subject)) {
       throw new ElicenceError('ERR_VALIDATION', 'subject must be an object', { field: 'subject' });
     }
     const result = this.#validator.validate(subject);

@@ -5,8 +5,10 @@
  * verifier runs on a signed list's payload. Decoding is bounded: a hard cap on the inflated size.
  */
 import type { StatusPurpose } from './credential.js';
+import { formatDateTime, parseDateTimeMs } from './dates.js';
 import { base64url, fromBase64url, readStreamCapped } from './encoding.js';
 import { ElicenceError } from './errors.js';
+import { isRecord } from './strict-json.js';
 
 export { STATUS_PURPOSES, type StatusPurpose } from './credential.js';
 
@@ -117,20 +119,6 @@ export async function decodeStatusList(encodedList: unknown, options: DecodeStat
   return new Bitstring(inflated);
 }
 
-/** Parses an XML Schema dateTime with an explicit zone (`Z` or ±hh:mm) to epoch milliseconds. */
-export function parseDateTimeMs(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/** Whole-second UTC dateTime, as every credential of this project writes it. */
-export function formatDateTime(ms: number): string {
-  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString();
-  // Years beyond 9999 get a longer, signed form: keep those untouched.
-  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso;
-}
-
 export interface StatusListCredential {
   '@context': string[];
   id: string;
@@ -194,10 +182,6 @@ export interface ParsedStatusList {
   /** Signing time in epoch ms (`iat`, else `validFrom`). */
   issuedAt: number;
   bits: Bitstring;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

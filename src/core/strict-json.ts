@@ -3,6 +3,7 @@
  * JWS consumers to reject them), so a signed object never means two things to two parsers.
  * Grammar is checked by `JSON.parse`; a second linear pass over the (now known valid) text looks for
  * repeated keys per object, comparing keys after unescaping (`"a"` and `"\u0061"` collide).
+ * Also the one `isRecord`: what a parsed JSON object is (not null, not an array).
  */
 import { ElicenceError, type ErrorCode } from './errors.js';
 
@@ -14,6 +15,11 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+
+/** A JSON object: a non-null, non-array object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /**
  * Parses `text` as JSON. Throws `ElicenceError` with `malformedCode` on a syntax error and

@@ -4,8 +4,8 @@
  * instants (a date alone means 00:00 China Standard Time, +08:00; an RFC 3339 date-time is kept as
  * given), and lists split on 、 ; ； ， , or line breaks.
  */
+import { calendarDate, calendarDateAt, formatDate, parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
-import { parseDateTime } from '../services/dates.js';
 import type { CellValue } from './source.js';
 
 /** The offset a date-only validity value is read in: China Standard Time. */
@@ -34,12 +34,9 @@ export function parseCalendarDate(value: CellValue, field: string): string {
   for (const form of DATE_FORMS) {
     const match = form.exec(text);
     if (!match) continue;
-    const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-    const date = new Date(Date.UTC(y, m - 1, d));
-    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) {
-      throw new ElicenceError('ERR_INVALID_DATE', `"${text}" is not a real calendar date`, { field });
-    }
-    return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+    const date = calendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+    if (!date) throw new ElicenceError('ERR_INVALID_DATE', `"${text}" is not a real calendar date`, { field });
+    return formatDate(date);
   }
   throw new ElicenceError('ERR_INVALID_DATE', `"${String(value).slice(0, 40)}" is not a date (expected e.g. 2020-05-18, 2020/5/18 or 2020年5月18日)`, { field });
 }
@@ -48,12 +45,12 @@ export function parseCalendarDate(value: CellValue, field: string): string {
 export function parseValidityInstant(value: CellValue, field: string): { text: string; ms: number } {
   if (typeof value === 'string' && /\d[Tt ]\d/u.test(value.trim()) && /(Z|[+-]\d{2}:\d{2})$/u.test(value.trim())) {
     const text = value.trim().replace(/^(\S+) /u, '$1T');
-    return { text, ms: parseDateTime(text, field) };
+    return { text, ms: parseDateTimeField(text, field) };
   }
   // XLSX date cells hold the calendar date at UTC midnight: the date is what counts, read in CST.
   const date = parseCalendarDate(value, field);
   const text = `${date}T00:00:00${DATE_ONLY_OFFSET}`;
-  return { text, ms: parseDateTime(text, field) };
+  return { text, ms: parseDateTimeField(text, field) };
 }
 
 export function splitList(value: CellValue): string[] {
@@ -61,8 +58,7 @@ export function splitList(value: CellValue): string[] {
   return parts.map((part) => part.trim()).filter((part) => part !== '');
 }
 
+/** The UTC calendar date of a spreadsheet date cell (XLSX stores the date at UTC midnight). */
 function isoDateOf(date: Date): string {
-  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+  return Number.isNaN(date.getTime()) ? String(date) : formatDate(calendarDateAt(date.getTime()));
 }
-
-const pad = (n: number, width: number) => String(n).padStart(width, '0');

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { ElicenceError } from '../core/errors.js';
 import type { LicenceTypeDefinition } from '../core/licence-types.js';
+import { isRecord } from '../core/strict-json.js';
 
 export type ColumnTarget = { kind: 'field'; field: string } | { kind: 'validFrom' } | { kind: 'validUntil' } | { kind: 'ignore' };
 
@@ -104,7 +105,7 @@ export async function readHeaderMap(path: string): Promise<HeaderMap> {
   } catch (cause) {
     throw new ElicenceError('ERR_IMPORT_FILE', `cannot read the --map file ${path}: ${(cause as Error).message}`, { field: 'map', cause });
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !Object.values(parsed).every((v) => v === null || typeof v === 'string')) {
+  if (!isRecord(parsed) || !Object.values(parsed).every((v) => v === null || typeof v === 'string')) {
     throw new ElicenceError('ERR_IMPORT_FILE', '--map must be a JSON object of "header": "fieldName" (or null to ignore the column)', { field: 'map' });
   }
   return parsed as HeaderMap;

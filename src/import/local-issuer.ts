@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { systemClock, type AppDeps, type Clock } from '../app/deps.js';
+import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { listAuthorities } from '../services/authorities.js';
 import { seedLicenceTypes } from '../services/bootstrap.js';
@@ -73,8 +74,8 @@ export async function localIssuer(options: LocalIssuerOptions = {}): Promise<Lic
             licences: result.licences.map((row) => ({
               id: row.id,
               credential: row.jws,
-              validFrom: new Date(row.validFrom).toISOString(),
-              validUntil: new Date(row.validUntil).toISOString(),
+              validFrom: formatTimestamp(row.validFrom),
+              validUntil: formatTimestamp(row.validUntil),
             })),
           };
         } catch (error) {

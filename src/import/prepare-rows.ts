@@ -5,6 +5,7 @@
  * sent), and each good row gets its idempotency key. A bad row is reported with every field at fault,
  * not just the first.
  */
+import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import { SubjectValidator, type LicenceTypeDefinition, type PropertySchema } from '../core/licence-types.js';
 import type { ColumnTarget } from './columns.js';
@@ -158,7 +159,7 @@ export function prepareRows(table: SourceTable, targets: readonly ColumnTarget[]
       const until = validUntil?.ms ?? from + options.defaultValidityDays * DAY_MS;
       const validityOk = !alreadyReported.has('validFrom') && !alreadyReported.has('validUntil');
       if (validityOk && until <= options.now) {
-        report('validUntil', 'ERR_LICENCE_EXPIRED', `already expired on ${new Date(until).toISOString()}: reported, not issued`);
+        report('validUntil', 'ERR_LICENCE_EXPIRED', `already expired on ${formatTimestamp(until)}: reported, not issued`);
       } else if (validityOk && until <= from) {
         report('validUntil', 'ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom');
       }

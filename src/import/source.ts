@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ElicenceError } from '../core/errors.js';
+import { isRecord } from '../core/strict-json.js';
 import { decodeText, type TextEncodingName } from './decode-text.js';
 
 /** A raw cell: text from CSV, typed values from XLSX or JSON (arrays from JSON for list fields). */
@@ -97,7 +98,7 @@ function readJsonl(text: string): SourceTable {
       rows.push({ rowNumber, values: [], problem: { code: 'ERR_BAD_JSON', message: 'line is not valid JSON' } });
       continue;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (!isRecord(value)) {
       rows.push({ rowNumber, values: [], problem: { code: 'ERR_BAD_JSON', message: 'line is not a JSON object' } });
       continue;
     }

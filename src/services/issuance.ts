@@ -5,6 +5,7 @@
 import { inArray } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { buildLicenceCredential, signLicenceCredential } from '../core/credential.js';
+import { parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { idempotencyKeys, licences } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
@@ -19,7 +20,6 @@ import type { LicenceTypeRegistry } from './licence-types.js';
 import type { SubjectValidator } from '../core/licence-types.js';
 import { forgetListStates, planSlots, recordCommittedPlan, slotPlanStatements, statusListUrl, type SlotPlan, type StatusSlot } from './status-allocation.js';
 import { requireLicenceType, type Principal } from './tokens.js';
-import { parseDateTime } from './dates.js';
 
 export type LicenceRow = typeof licences.$inferSelect;
 
@@ -95,9 +95,9 @@ async function validateRequest(
     }
     throw error;
   }
-  const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseDateTime(request.validFrom, `${prefix}validFrom`);
+  const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseDateTimeField(request.validFrom, `${prefix}validFrom`);
   const validUntil =
-    request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseDateTime(request.validUntil, `${prefix}validUntil`);
+    request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseDateTimeField(request.validUntil, `${prefix}validUntil`);
   if (validUntil <= validFrom) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom', { field: `${prefix}validUntil` });
   }

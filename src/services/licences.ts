@@ -1,6 +1,7 @@
 /** Reading licences: one by id, or a filtered, cursor-paginated list, always within one authority. */
 import { and, desc, eq, gt, gte, inArray, lt, lte, ne, type SQL } from 'drizzle-orm';
 import { credentialIdOf } from '../core/credential.js';
+import { formatTimestamp } from '../core/dates.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { licences } from '../db/schema.js';
@@ -46,10 +47,10 @@ export function licenceView(row: LicenceRow, publicUrl: string, now: number): Li
     statusReason: row.statusReason,
     authorityId: row.authorityId,
     holder: { creditCode: row.holderCreditCode, name: row.holderName },
-    validFrom: new Date(row.validFrom).toISOString(),
-    validUntil: new Date(row.validUntil).toISOString(),
-    issuedAt: new Date(row.issuedAt).toISOString(),
-    updatedAt: new Date(row.updatedAt).toISOString(),
+    validFrom: formatTimestamp(row.validFrom),
+    validUntil: formatTimestamp(row.validUntil),
+    issuedAt: formatTimestamp(row.issuedAt),
+    updatedAt: formatTimestamp(row.updatedAt),
     supersedes: row.supersedes,
     supersededBy: row.supersededBy,
     credential: row.jws,

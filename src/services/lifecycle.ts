@@ -19,6 +19,7 @@
  * `store.exclusive`, after re-reading the licence there: a refused request commits nothing.
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
+import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
@@ -229,7 +230,7 @@ export async function licenceHistory(db: Db, authorityId: string, licenceId: str
     return {
       seq: row.seq,
       action: row.action,
-      at: new Date(row.at).toISOString(),
+      at: formatTimestamp(row.at),
       actor: row.actor,
       reason: text('reason'),
       note: text('note'),

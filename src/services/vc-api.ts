@@ -3,22 +3,22 @@
  * the data model forbids), and verifies enveloped vc+jwt credentials against this deployment's keys.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_TYP } from '../core/credential.js';
+import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
+import { parseDateTimeMs } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
+import { isRecord } from '../core/strict-json.js';
 import { authorities, licences, signingKeys } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import type { IssueRequest } from './issuance.js';
 import { effectiveStatus } from './licences.js';
 
-const ENVELOPE_PREFIX = 'data:application/vc+jwt,';
 const ALLOWED_CREDENTIAL_MEMBERS = new Set(['@context', 'type', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'name', 'description']);
-const XSD_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 const invalid = (message: string, field: string) => new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });
 
 export function envelope(jws: string) {
-  return { '@context': [VC_CONTEXT_V2], type: 'EnvelopedVerifiableCredential', id: `${ENVELOPE_PREFIX}${jws}` };
+  return { '@context': [VC_CONTEXT_V2], type: 'EnvelopedVerifiableCredential', id: `${VC_JWT_ENVELOPE_PREFIX}${jws}` };
 }
 
 /**
@@ -26,8 +26,8 @@ export function envelope(jws: string) {
  * `credentialStatus` and signs; a caller cannot supply a proof, status or another issuer.
  */
 export function credentialToIssueRequest(credential: unknown, issuerDid: string): IssueRequest {
-  if (typeof credential !== 'object' || credential === null || Array.isArray(credential)) throw invalid('credential must be a JSON object', 'credential');
-  const vc = credential as Record<string, unknown>;
+  if (!isRecord(credential)) throw invalid('credential must be a JSON object', 'credential');
+  const vc = credential;
   const context = vc['@context'];
   if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) {
     throw invalid(`@context must be an array whose first item is ${VC_CONTEXT_V2}`, 'credential.@context');
@@ -56,13 +56,11 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   }
   for (const field of ['validFrom', 'validUntil'] as const) {
     const value = vc[field];
-    if (value !== undefined && (typeof value !== 'string' || !XSD_DATE_TIME.test(value))) throw invalid(`${field} must be an XML Schema dateTime`, `credential.${field}`);
+    if (value !== undefined && parseDateTimeMs(value) === undefined) throw invalid(`${field} must be an XML Schema dateTime`, `credential.${field}`);
   }
   const subject = vc['credentialSubject'];
-  if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
-    throw invalid('credentialSubject must be one object', 'credential.credentialSubject');
-  }
-  const { id: subjectId, ...fields } = subject as Record<string, unknown>;
+  if (!isRecord(subject)) throw invalid('credentialSubject must be one object', 'credential.credentialSubject');
+  const { id: subjectId, ...fields } = subject;
   const creditCode = typeof subjectId === 'string' && subjectId.startsWith('urn:uscc:') ? subjectId.slice('urn:uscc:'.length) : undefined;
   if (creditCode === undefined) throw invalid('credentialSubject.id must be urn:uscc:<unified social credit code>', 'credential.credentialSubject.id');
   return {
@@ -92,10 +90,10 @@ export function unwrapEnvelope(value: unknown): string {
   if (type !== 'EnvelopedVerifiableCredential' && !(Array.isArray(type) && type.includes('EnvelopedVerifiableCredential'))) {
     throw invalid('verifiableCredential.type must be EnvelopedVerifiableCredential', 'verifiableCredential.type');
   }
-  if (typeof id !== 'string' || !id.startsWith(ENVELOPE_PREFIX)) {
-    throw invalid(`verifiableCredential.id must be a ${ENVELOPE_PREFIX}<jws> data URL`, 'verifiableCredential.id');
+  if (typeof id !== 'string' || !id.startsWith(VC_JWT_ENVELOPE_PREFIX)) {
+    throw invalid(`verifiableCredential.id must be a ${VC_JWT_ENVELOPE_PREFIX}<jws> data URL`, 'verifiableCredential.id');
   }
-  return id.slice(ENVELOPE_PREFIX.length);
+  return id.slice(VC_JWT_ENVELOPE_PREFIX.length);
 }
 
 /**
@@ -140,9 +138,9 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
     errors.push({ code: cause instanceof ElicenceError ? cause.code : 'ERR_JWS_SIGNATURE', message: 'signature does not verify' });
     return { verified: false, checks, warnings: [], errors };
   }
-  const validFrom = Date.parse(String(payload['validFrom']));
-  const validUntil = Date.parse(String(payload['validUntil']));
-  if (Number.isNaN(validFrom) || Number.isNaN(validUntil)) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: 'validFrom/validUntil missing or invalid' });
+  const validFrom = parseDateTimeMs(payload['validFrom']);
+  const validUntil = parseDateTimeMs(payload['validUntil']);
+  if (validFrom === undefined || validUntil === undefined) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: 'validFrom/validUntil missing or invalid' });
   else if (now + skewMs < validFrom) errors.push({ code: 'ERR_NOT_YET_VALID', message: 'the credential is not valid yet' });
   else if (now - skewMs >= validUntil) errors.push({ code: 'ERR_EXPIRED', message: 'the credential has expired' });
   else checks.push('validityWindow');

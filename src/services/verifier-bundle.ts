@@ -6,6 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { buildBundle, type BundleStatusList, type BundleTrustList, type VerifierBundle } from '../core/bundle.js';
+import { formatDateTime } from '../core/dates.js';
 import { base64url, utf8 } from '../core/encoding.js';
 import type { ServiceDeps } from './ports.js';
 import { publishedStatusList, statusListIdsOf } from './status-publishing.js';
@@ -44,7 +45,7 @@ export const TRUST_LIST_PATH = '/trust-list';
 export async function buildVerifierBundle(deps: ServiceDeps, options: BundleOptions = {}): Promise<BuiltBundle> {
   const { store, clock, config } = deps;
   const now = clock.now();
-  const fetchedAt = new Date(Math.floor(now / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const fetchedAt = formatDateTime(now);
 
   const trust: Array<Piece<BundleTrustList>> = [];
   const list = await currentTrustList(deps);

@@ -18,6 +18,8 @@ import { fromBase64url, fromUtf8, base64url, utf8 } from '../../src/core/encodin
 import { jwkThumbprint } from '../../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../../src/core/qr/index.js';
 import { createAuthority } from '../../src/services/authorities.js';
+import { MESSAGES } from '../../verifier/index.js';
+import { jurisdictionText } from '../../verifier/web/i18n.js';
 import { ACTIONS, createToken } from '../../src/services/tokens.js';
 import { renderQrPng } from '../helpers/qr-render.js';
 import { buildVerifierApp } from '../../scripts/build-verifier.js';
@@ -161,7 +163,8 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await page.click('#anchors-confirm');
     await page.locator('body[data-synced]').waitFor();
     await expect(page.locator('#freshness').getAttribute('data-state')).resolves.toBe('fresh');
-    await expect(page.locator('#freshness').textContent()).resolves.toMatch(/信任列表.*秒前/);
+    const { freshness } = MESSAGES.zh; // "信任列表 … 12 秒前"
+    await expect(page.locator('#freshness').textContent()).resolves.toMatch(new RegExp(`${freshness.trustList}.*${freshness.ago(freshness.units.s)}`));
     await shot('home-synced');
     // The app shell is precached once the service worker is active.
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
@@ -173,10 +176,10 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     expect(await page.evaluate((url) => fetch(url).then(() => 'online', () => 'offline'), `${base}/verifier-bundle`)).toBe('offline');
 
     expect(await upload('valid')).toBe('VALID');
-    await expect(page.locator('#verdict').textContent()).resolves.toBe('有效');
+    await expect(page.locator('#verdict').textContent()).resolves.toBe(MESSAGES.zh.verdict.VALID.title);
     await expect(page.locator('.details').textContent()).resolves.toContain('杭州示例科技有限公司');
     await expect(page.locator('.details').textContent()).resolves.toContain('91330106MA2CFX7K5Y');
-    await expect(page.locator('.details').textContent()).resolves.toContain('浙江省 · 330100');
+    await expect(page.locator('.details').textContent()).resolves.toContain(jurisdictionText('330100', 'zh'));
     await shot('valid');
     await page.click('#toggle-checks');
     expect(await page.locator('#checks li.check-ok').count()).toBe(11);
@@ -184,12 +187,12 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await again();
 
     expect(await upload('revoked')).toBe('REVOKED');
-    await expect(page.locator('#reason').textContent()).resolves.toContain('吊销');
+    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.verdict.REVOKED.reason);
     await shot('revoked');
     await again();
 
     expect(await upload('tampered')).toBe('INVALID');
-    await expect(page.locator('#reason').textContent()).resolves.toContain('签名');
+    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.code.ERR_JWS_SIGNATURE);
     expect(await page.locator('.details').count()).toBe(0); // forged content is never displayed
     await shot('tampered');
     await again();
@@ -204,8 +207,8 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
   it('switches to English', async () => {
     await page.click('#lang');
     expect(await upload('revoked')).toBe('REVOKED');
-    await expect(page.locator('#verdict').textContent()).resolves.toBe('REVOKED');
-    await expect(page.locator('#reason').textContent()).resolves.toBe('The issuing authority has revoked this licence: it must not be used.');
+    await expect(page.locator('#verdict').textContent()).resolves.toBe(MESSAGES.en.verdict.REVOKED.title);
+    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.en.verdict.REVOKED.reason);
     await shot('revoked-en');
     await again();
     await page.click('#lang');

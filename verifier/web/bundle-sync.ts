@@ -1,13 +1,11 @@
 /**
  * Fetching the verifier bundle (GET /verifier-bundle, docs/trust-anchor.md): a conditional request with
- * the stored ETag, `?since=` for a delta once a bundle is held, and the merge rule of the service's
- * docs (newest piece per status list URL, highest sequence per anchor). Merging looks at unverified
- * payload fields only to decide what to keep: a forged piece can at worst push out a genuine one and
- * make the answer STATUS_UNKNOWN or UNTRUSTED_ISSUER, never a wrong VALID, because verify() checks
- * every piece it uses.
+ * the stored ETag, `?since=` for a delta once a bundle is held, merged with the verifier library's
+ * `mergeBundles` (the same trust view verify() decides with). A piece from an authority not (yet) on
+ * the trust list never fails a sync: it is kept until it can be checked, and verify() checks every
+ * piece it uses.
  */
-import { parseBundle, type VerifierBundle } from '../index.js';
-import { jwsPayload } from './signed-times.js';
+import { mergeBundles, parseBundle, type VerifyOptions } from '../index.js';
 import type { StoredBundle } from './storage.js';
 
 export const API_BASE: string = typeof __ELICENCE_API_BASE__ === 'undefined' ? '/' : __ELICENCE_API_BASE__;
@@ -17,7 +15,8 @@ export const apiUrl = (path: string) => new URL(path, new URL(API_BASE, location
 
 export type SyncOutcome = { kind: 'updated'; stored: StoredBundle } | { kind: 'not-modified'; stored: StoredBundle };
 
-export async function fetchBundle(previous: StoredBundle | undefined, now: number): Promise<SyncOutcome> {
+/** Fetches the bundle; a delta is merged with the verifier's own rules (`options`: anchors and state). */
+export async function fetchBundle(previous: StoredBundle | undefined, now: number, options: VerifyOptions): Promise<SyncOutcome> {
   const url = new URL(apiUrl('verifier-bundle'));
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (previous) {
@@ -29,34 +28,8 @@ export async function fetchBundle(previous: StoredBundle | undefined, now: numbe
   if (!response.ok) throw new Error(`verifier bundle: HTTP ${response.status}`);
   const received = parseBundle(await response.text());
   const delta = response.headers.get('Elicence-Bundle') === 'delta' && previous !== undefined;
-  const bundle = delta ? mergeBundles(previous.bundle, received) : received;
+  const bundle = delta ? await mergeBundles(previous.bundle, received, { ...options, now }) : received;
   const etag = response.headers.get('ETag');
   return { kind: 'updated', stored: { bundle, syncedAt: now, ...(etag ? { etag } : {}) } };
 }
 
-const signedTime = (jws: string): number => {
-  const payload = jwsPayload(jws);
-  const iat = payload?.iat;
-  return typeof iat === 'number' ? iat : 0;
-};
-
-const trustListKey = (jws: string): { id: string; sequence: number } => {
-  const payload = jwsPayload(jws);
-  return { id: typeof payload?.id === 'string' ? payload.id : jws, sequence: typeof payload?.sequence === 'number' ? payload.sequence : -1 };
-};
-
-/** Keeps the newest status list per URL and the highest-sequence trust list per anchor id. */
-export function mergeBundles(base: VerifierBundle, delta: VerifierBundle): VerifierBundle {
-  const status = new Map<string, VerifierBundle['statusLists'][number]>();
-  for (const entry of [...base.statusLists, ...delta.statusLists]) {
-    const held = status.get(entry.url);
-    if (!held || signedTime(entry.jws) >= signedTime(held.jws)) status.set(entry.url, entry);
-  }
-  const trust = new Map<string, VerifierBundle['trustLists'][number]>();
-  for (const entry of [...base.trustLists, ...delta.trustLists]) {
-    const key = trustListKey(entry.jws);
-    const held = trust.get(key.id);
-    if (!held || key.sequence >= trustListKey(held.jws).sequence) trust.set(key.id, entry);
-  }
-  return { ...delta, trustLists: [...trust.values()], statusLists: [...status.values()] };
-}

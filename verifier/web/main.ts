@@ -2,22 +2,23 @@
  * The inspectors' verifier app (docs/verifier-app.md): scan / pick / paste a licence QR, verify it
  * offline with the verifier library against the bundle kept in IndexedDB, show the answer full screen.
  */
-import { verify, type VerifierBundle, type VerifyResult } from '../index.js';
-import { BUILT_IN_ANCHORS, fingerprintText, offeredKeys, unpinned, withAdded, type OfferedKey } from './anchors.js';
+import { MESSAGES, ageText, freshness, verify, type BundleFreshness, type FreshnessState, type VerifierBundle, type VerifyOptions, type VerifyResult } from '../index.js';
+import { anchorsOf, BUILT_IN_ANCHORS, builtInKids, fingerprintText, offeredKeys, unpinned, withAdded, type Offer } from './anchors.js';
 import { apiUrl, fetchBundle } from './bundle-sync.js';
 import { startCameraScan, type CameraScan } from './camera.js';
 import { byId, el } from './dom.js';
-import { TEXTS, durationText, initialLang, saveLang, type Lang } from './i18n.js';
+import { TEXTS, initialLang, saveLang, type Lang } from './i18n.js';
 import { readQrFromFile } from './qr-decode.js';
 import { renderResult } from './result-view.js';
-import { dataAges, type Freshness } from './signed-times.js';
 import { warmUp } from './warm-up.js';
 import {
   forgetAnchors,
+  loadAnchorBindings,
   loadAnchors,
   loadBundle,
   loadSequences,
   loadStatusListsSeen,
+  saveAnchorBindings,
   saveAnchors,
   saveBundle,
   saveSequences,
@@ -34,11 +35,15 @@ const state: {
   anchors: PinnedAnchors | undefined;
   sequences: Record<string, number>;
   statusListsSeen: Record<string, number>;
+  anchorBindings: Record<string, string>;
+  freshness: BundleFreshness | undefined;
   camera: CameraScan | undefined;
   last: VerifyResult | undefined;
-} = { lang: initialLang(), stored: undefined, anchors: undefined, sequences: {}, statusListsSeen: {}, camera: undefined, last: undefined };
+} = { lang: initialLang(), stored: undefined, anchors: undefined, sequences: {}, statusListsSeen: {}, anchorBindings: {}, freshness: undefined, camera: undefined, last: undefined };
 
 const t = () => TEXTS[state.lang];
+/** What the app shares with the command line: freshness words here. */
+const fresh = () => MESSAGES[state.lang].freshness;
 
 function setMessage(text: string, kind: 'info' | 'error' = 'info'): void {
   const message = byId('message');
@@ -60,20 +65,37 @@ function applyLanguage(): void {
   if (state.last && !byId('result').hidden) showResult(state.last);
 }
 
-const agoText = (seconds: number) => (state.lang === 'zh' ? `${durationText(seconds, 'zh')}${t().ago}` : `${durationText(seconds, 'en')} ${t().ago}`);
+const agoText = (seconds: number) => ageText(seconds, state.lang);
 
-function freshnessLine(label: string, ageSeconds: number | undefined, freshness: Freshness): HTMLElement {
-  const note = freshness === 'stale' ? t().tooOld : freshness === 'grace' ? t().inGrace : freshness === 'missing' ? t().none : '';
+function freshnessLine(label: string, ageSeconds: number | undefined, state: FreshnessState, detail = ''): HTMLElement {
+  const note = state === 'stale' ? fresh().tooOld : state === 'grace' ? fresh().inGrace : state === 'missing' ? fresh().none : '';
   return el(
     'div',
-    { class: `age age-${freshness}` },
-    el('span', { class: 'age-label' }, label),
-    el('span', { class: 'age-value' }, ageSeconds === undefined ? t().none : agoText(ageSeconds)),
+    { class: `age age-${state}` },
+    el('span', { class: 'age-label' }, `${label}${detail}`),
+    el('span', { class: 'age-value' }, ageSeconds === undefined ? fresh().none : agoText(ageSeconds)),
     note && ageSeconds !== undefined ? el('span', { class: 'age-note' }, note) : null,
   );
 }
 
-/** The always-visible line saying how old the trust and status data are (and warning when too old). */
+/** What the library needs besides the input: pinned anchors and what this device remembers. */
+const verifyOptions = (): VerifyOptions => ({
+  anchors: anchorsOf(state.anchors),
+  trustListSequences: state.sequences,
+  statusListsSeen: state.statusListsSeen,
+  anchorBindings: state.anchorBindings,
+});
+
+/** Recomputes how fresh the verified data is, per province, then redraws the line. */
+async function refreshFreshness(): Promise<void> {
+  state.freshness = state.stored ? await freshness(state.stored.bundle, verifyOptions()).catch(() => undefined) : undefined;
+  renderFreshness();
+}
+
+/**
+ * The always-visible lines saying how old each province's trust and status data are (and warning
+ * when too old), from verified pieces only.
+ */
 function renderFreshness(): void {
   const box = byId('freshness');
   const now = Date.now();
@@ -82,14 +104,17 @@ function renderFreshness(): void {
     box.replaceChildren(el('p', { class: 'age age-missing' }, t().neverSynced));
     return;
   }
-  const ages = dataAges(state.stored.bundle, now);
-  const worst = [ages.trust?.state ?? 'missing', ages.status?.state ?? 'missing'].includes('stale') || !ages.trust || !ages.status ? 'stale' : ages.trust.state === 'grace' ? 'grace' : 'fresh';
-  box.dataset.state = worst;
-  box.replaceChildren(
-    freshnessLine(t().trustData, ages.trust?.ageSeconds, ages.trust?.state ?? 'missing'),
-    freshnessLine(`${t().statusData}${ages.status ? ` (${ages.status.count})` : ''}`, ages.status?.ageSeconds, ages.status?.state ?? 'missing'),
-    el('div', { class: 'age age-sync' }, el('span', { class: 'age-label' }, t().lastSync), el('span', { class: 'age-value' }, agoText((now - state.stored.syncedAt) / 1000))),
-  );
+  const data = state.freshness;
+  box.dataset.state = data?.state === 'missing' || !data ? 'stale' : data.state;
+  const lines: HTMLElement[] = [];
+  for (const p of data?.provinces ?? []) {
+    const name = ` · ${p.name[state.lang]}`;
+    lines.push(freshnessLine(fresh().trustList, p.trustListAge, p.trustListState, name));
+    lines.push(freshnessLine(fresh().statusLists, p.oldestStatusAge, p.statusState, `${name} (${p.statusLists})`));
+  }
+  if (lines.length === 0) lines.push(freshnessLine(fresh().trustList, undefined, 'missing'));
+  lines.push(el('div', { class: 'age age-sync' }, el('span', { class: 'age-label' }, t().lastSync), el('span', { class: 'age-value' }, agoText((now - state.stored.syncedAt) / 1000))));
+  box.replaceChildren(...lines);
 }
 
 function renderAnchorsList(): void {
@@ -98,17 +123,20 @@ function renderAnchorsList(): void {
   byId('anchors-builtin').hidden = !BUILT_IN_ANCHORS;
   byId('forget-anchors').hidden = !!BUILT_IN_ANCHORS || !state.anchors;
   if (BUILT_IN_ANCHORS) {
-    list.replaceChildren(...BUILT_IN_ANCHORS.keys.map((k) => el('li', { class: 'fingerprint' }, String(k.kid ?? k.x))));
+    list.replaceChildren(...builtInKids().map((kid) => el('li', { class: 'fingerprint' }, kid)));
     return;
   }
-  list.replaceChildren(...(keys?.length ? keys.map((k) => el('li', { class: 'fingerprint' }, fingerprintText(k))) : [el('li', {}, t().none)]));
+  list.replaceChildren(...(keys?.length ? keys.map((k) => el('li', { class: 'fingerprint' }, fingerprintText(k))) : [el('li', {}, fresh().none)]));
 }
 
-/** Shows the offered keys' fingerprints and resolves true only on an explicit confirmation. */
-function confirmAnchors(keys: OfferedKey[], first: boolean): Promise<boolean> {
+/** Shows the offered anchor id and keys' fingerprints and resolves true only on an explicit confirmation. */
+function confirmAnchors(offer: Offer, first: boolean): Promise<boolean> {
   const dialog = byId<HTMLDialogElement>('anchors-dialog');
   byId('anchors-intro').textContent = first ? t().anchorsIntro : t().anchorsNew;
-  byId('anchors-offered').replaceChildren(...keys.map((k) => el('li', { class: 'fingerprint' }, fingerprintText(k.thumbprint))));
+  byId('anchors-offered').replaceChildren(
+    ...(offer.anchorId === undefined ? [] : [el('li', { class: 'anchor-id' }, offer.anchorId)]),
+    ...offer.keys.map((k) => el('li', { class: 'fingerprint' }, fingerprintText(k.thumbprint))),
+  );
   dialog.showModal();
   return new Promise((resolve) => {
     const done = (answer: boolean) => {
@@ -131,7 +159,7 @@ async function syncAnchors(): Promise<void> {
   const response = await fetch(apiUrl('.well-known/trust-anchor.json'), { cache: 'no-store' });
   if (!response.ok) return; // Not an anchor deployment: keep whatever is pinned.
   const offered = unpinned(await offeredKeys(await response.json()), state.anchors);
-  if (offered.length === 0) return;
+  if (offered.keys.length === 0 && offered.anchorId === undefined) return;
   if (!(await confirmAnchors(offered, !state.anchors))) return;
   state.anchors = withAdded(state.anchors, offered, Date.now());
   await saveAnchors(state.anchors);
@@ -144,7 +172,7 @@ async function sync(): Promise<void> {
   button.textContent = t().syncing;
   try {
     await syncAnchors();
-    const outcome = await fetchBundle(state.stored, Date.now());
+    const outcome = await fetchBundle(state.stored, Date.now(), verifyOptions());
     state.stored = outcome.stored;
     await saveBundle(outcome.stored);
     setMessage(outcome.kind === 'updated' ? t().syncedOk : t().syncNotModified);
@@ -155,7 +183,7 @@ async function sync(): Promise<void> {
   } finally {
     button.disabled = false;
     button.textContent = t().sync;
-    renderFreshness();
+    void refreshFreshness();
   }
 }
 
@@ -189,25 +217,22 @@ async function rememberSeen(result: VerifyResult): Promise<void> {
       listsChanged = true;
     }
   }
+  const newBindings = Object.entries(result.anchorBindings).filter(([kid, id]) => state.anchorBindings[kid] !== id);
+  if (newBindings.length > 0) state.anchorBindings = { ...state.anchorBindings, ...Object.fromEntries(newBindings) };
   if (sequencesChanged) await saveSequences(state.sequences);
   if (listsChanged) await saveStatusListsSeen(state.statusListsSeen);
+  if (newBindings.length > 0) await saveAnchorBindings(state.anchorBindings);
 }
-
-const currentAnchors = () => BUILT_IN_ANCHORS ?? { keys: state.anchors?.keys ?? [] };
 
 /** Pre-verifies the held lists in the background so the first scan is as fast as the next. */
 function warm(): void {
-  if (state.stored) void warmUp(state.stored.bundle, currentAnchors(), state.sequences);
+  if (state.stored) void warmUp(state.stored.bundle, verifyOptions());
 }
 
 /** From a decoded QR text to the verdict on screen; measured with performance marks. */
 async function verifyText(text: string): Promise<void> {
   performance.mark('elicence:decoded');
-  const result = await verify(text.trim(), state.stored?.bundle ?? EMPTY_BUNDLE, {
-    anchors: currentAnchors(),
-    trustListSequences: state.sequences,
-    statusListsSeen: state.statusListsSeen,
-  });
+  const result = await verify(text.trim(), state.stored?.bundle ?? EMPTY_BUNDLE, verifyOptions());
   state.last = result;
   showResult(result);
   performance.mark('elicence:verdict');
@@ -273,13 +298,20 @@ function wire(): void {
     renderAnchorsList();
   });
   // The ages move while the page stays open.
-  setInterval(renderFreshness, 30_000);
+  setInterval(() => void refreshFreshness(), 30_000);
 }
 
 async function start(): Promise<void> {
   wire();
-  [state.stored, state.anchors, state.sequences, state.statusListsSeen] = await Promise.all([loadBundle(), loadAnchors(), loadSequences(), loadStatusListsSeen()]);
+  [state.stored, state.anchors, state.sequences, state.statusListsSeen, state.anchorBindings] = await Promise.all([
+    loadBundle(),
+    loadAnchors(),
+    loadSequences(),
+    loadStatusListsSeen(),
+    loadAnchorBindings(),
+  ]);
   applyLanguage();
+  await refreshFreshness();
   warm();
   document.body.dataset.ready = 'true';
   if ('serviceWorker' in navigator) {

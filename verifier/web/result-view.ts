@@ -3,9 +3,9 @@
  * plain words, the licence's details when the signature verified, and the checks behind the verdict
  * behind a second tap.
  */
-import type { LicenceDisplay, Verdict, VerifyResult } from '../index.js';
+import { MESSAGES, ageText, calendarDateAt, formatDate, parseDateTimeMs, reasonOf, type LicenceDisplay, type Verdict, type VerifyResult } from '../index.js';
 import { el, type Child } from './dom.js';
-import { CHECK_LABEL, CODE_REASON, TEXTS, VERDICT_REASON, VERDICT_TEXT, durationText, jurisdictionText, type Lang } from './i18n.js';
+import { TEXTS, jurisdictionText, type Lang } from './i18n.js';
 
 const TONE: Record<Verdict, 'good' | 'bad' | 'warn'> = {
   VALID: 'good',
@@ -20,19 +20,11 @@ const TONE: Record<Verdict, 'good' | 'bad' | 'warn'> = {
 
 const ICON: Record<'good' | 'bad' | 'warn', string> = { good: '✓', bad: '✕', warn: '!' };
 
-/** The most specific plain-words reason: the first failed check's code if we have words for it. */
-export function reasonOf(result: VerifyResult, lang: Lang): string {
-  if (result.verdict !== 'VALID') {
-    for (const check of result.checks) {
-      if (check.result !== 'fail') continue;
-      const words = CODE_REASON[lang][check.code];
-      if (words) return words;
-    }
-  }
-  return VERDICT_REASON[lang][result.verdict];
+/** The UTC calendar date of a dateTime the verifier shows (YYYY-MM-DD). */
+function date(text: string): string {
+  const ms = parseDateTimeMs(text);
+  return ms === undefined ? text : formatDate(calendarDateAt(ms));
 }
-
-const date = (iso: string) => iso.slice(0, 10);
 
 function valueText(value: unknown): string {
   if (Array.isArray(value)) return value.map(String).join('；');
@@ -41,28 +33,29 @@ function valueText(value: unknown): string {
 
 function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
   const t = TEXTS[lang];
+  const label = MESSAGES[lang].field;
   const scopeField = licence.fields.find((f) => f.key === 'businessScope' || f.key === 'businessItems');
   const issuerName = licence.issuer.listedName?.[lang] ?? licence.issuer.name;
   const rows: Array<[string, string | HTMLElement]> = [
-    [t.holder, licence.holder ?? ''],
-    [t.creditCode, licence.creditCode ?? ''],
-    [t.licenceType, licence.type.name[lang]],
-    [t.validity, el('span', {}, el('span', { class: 'nowrap' }, date(licence.validFrom)), ` ${t.to} `, el('span', { class: 'nowrap' }, date(licence.validUntil)))],
-    [t.issuer, issuerName],
-    [t.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
+    [label.holder, licence.holder ?? ''],
+    [label.creditCode, licence.creditCode ?? ''],
+    [label.type, licence.type.name[lang]],
+    [label.validity, el('span', {}, el('span', { class: 'nowrap' }, date(licence.validFrom)), ` ${t.to} `, el('span', { class: 'nowrap' }, date(licence.validUntil)))],
+    [label.issuer, issuerName],
+    [label.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
   ];
-  if (scopeField) rows.push([t.scope, valueText(scopeField.value)]);
+  if (scopeField) rows.push([label.scope, valueText(scopeField.value)]);
   const shown = new Set(['creditCode', 'name', 'operatorName', 'businessScope', 'businessItems']);
   for (const field of licence.fields) if (!shown.has(field.key)) rows.push([field.label[lang], valueText(field.value)]);
-  rows.push([t.issuedAt, licence.issuedAt.replace('T', ' ').replace('Z', ' UTC')], [t.licenceId, licence.id]);
+  rows.push([label.issuedAt, licence.issuedAt.replace('T', ' ').replace('Z', ' UTC')], [label.id, licence.id]);
   return el('dl', { class: 'details' }, ...rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
 
 function checksList(result: VerifyResult, lang: Lang): HTMLElement {
-  const t = TEXTS[lang];
+  const m = MESSAGES[lang];
   const ages: Child[] = [];
-  if (result.trustListAge !== undefined) ages.push(el('li', {}, `${t.trustData}: ${durationText(result.trustListAge, lang)}${lang === 'zh' ? '' : ' '}${t.ago}`));
-  if (result.statusAge !== undefined) ages.push(el('li', {}, `${t.statusData}: ${durationText(result.statusAge, lang)}${lang === 'zh' ? '' : ' '}${t.ago}`));
+  if (result.trustListAge !== undefined) ages.push(el('li', {}, `${m.freshness.trustList}: ${ageText(result.trustListAge, lang)}`));
+  if (result.statusAge !== undefined) ages.push(el('li', {}, `${m.freshness.statusLists}: ${ageText(result.statusAge, lang)}`));
   return el(
     'div',
     { class: 'checks', id: 'checks', hidden: '' },
@@ -73,8 +66,8 @@ function checksList(result: VerifyResult, lang: Lang): HTMLElement {
         el(
           'li',
           { class: `check check-${check.result}`, 'data-check': check.name },
-          el('span', { class: 'check-name' }, CHECK_LABEL[lang][check.name]),
-          el('span', { class: 'check-result' }, t.checkResult[check.result]),
+          el('span', { class: 'check-name' }, m.check[check.name]),
+          el('span', { class: 'check-result' }, m.result[check.result]),
           check.result === 'fail' ? el('span', { class: 'check-code' }, `${check.code}: ${check.message}`) : null,
         ),
       ),
@@ -103,7 +96,7 @@ export function renderResult(container: HTMLElement, result: VerifyResult, lang:
       'div',
       { class: 'verdict-banner', role: 'alert' },
       el('div', { class: 'verdict-icon', 'aria-hidden': 'true' }, ICON[tone]),
-      el('h2', { class: 'verdict', id: 'verdict' }, VERDICT_TEXT[lang][result.verdict]),
+      el('h2', { class: 'verdict', id: 'verdict' }, MESSAGES[lang].verdict[result.verdict].title),
       lang === 'zh' ? el('div', { class: 'verdict-code' }, result.verdict) : null,
       el('p', { class: 'reason', id: 'reason' }, reasonOf(result, lang)),
     ),

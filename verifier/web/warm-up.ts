@@ -3,8 +3,8 @@
  * so the first scan costs one licence signature check instead of every list's. Nothing here decides a
  * verdict, and a failure is simply ignored (the scan will report it).
  */
-import { prepare, type AnchorKeys, type VerifierBundle } from '../index.js';
+import { prepare, type VerifierBundle, type VerifyOptions } from '../index.js';
 
-export function warmUp(bundle: VerifierBundle, anchors: AnchorKeys, trustListSequences: Readonly<Record<string, number>>): Promise<void> {
-  return prepare(bundle, { anchors, trustListSequences });
+export function warmUp(bundle: VerifierBundle, options: VerifyOptions): Promise<void> {
+  return prepare(bundle, options);
 }

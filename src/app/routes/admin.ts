@@ -2,6 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { desc, eq } from 'drizzle-orm';
 import { DEFAULT_ALGORITHM, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../core/algorithms.js';
+import { formatTimestamp } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { apiTokens, auditLog } from '../../db/schema.js';
 import { readAuditHead } from '../../services/audit.js';
@@ -47,7 +48,7 @@ const TokenSchema = z
   })
   .openapi('ApiToken');
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(ms));
 
 export function adminRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -172,7 +173,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       const db = c.var.services.store.db;
       const head = await readAuditHead(db);
       const [entry] = head.seq === 0 ? [] : await db.select({ at: auditLog.at }).from(auditLog).where(eq(auditLog.seq, head.seq));
-      return c.json({ seq: head.seq, hash: head.hash, at: entry ? new Date(entry.at).toISOString() : null }, 200);
+      return c.json({ seq: head.seq, hash: head.hash, at: entry ? formatTimestamp(entry.at) : null }, 200);
     },
   );
 

@@ -1,9 +1,9 @@
 /** Agency API: issue (single and batch, idempotent), read and list licences. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { parseDateTimeField } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { batchItemIdempotency, issueLicences, requestHash } from '../../services/issuance.js';
 import { listLicences, requireLicence } from '../../services/licences.js';
-import { parseDateTime } from '../../services/dates.js';
 import { requireLicenceType } from '../../services/tokens.js';
 import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
@@ -159,8 +159,8 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
         type: query.type,
         holder: query.holder,
         status: query.status,
-        issuedFrom: query.issuedFrom === undefined ? undefined : parseDateTime(query.issuedFrom, 'issuedFrom'),
-        issuedTo: query.issuedTo === undefined ? undefined : parseDateTime(query.issuedTo, 'issuedTo'),
+        issuedFrom: query.issuedFrom === undefined ? undefined : parseDateTimeField(query.issuedFrom, 'issuedFrom'),
+        issuedTo: query.issuedTo === undefined ? undefined : parseDateTimeField(query.issuedTo, 'issuedTo'),
         cursor: query.cursor,
         limit: query.limit,
         allowedTypes: principal.licenceTypes,

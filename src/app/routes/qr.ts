@@ -10,6 +10,7 @@ import { credentialIdOf } from '../../core/credential.js';
 import { fromBase64url, fromUtf8, utf8 } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { encodeLicenceQr } from '../../core/qr/index.js';
+import { isRecord } from '../../core/strict-json.js';
 import { requireAuthority } from '../../services/authorities.js';
 import type { LicenceRow } from '../../services/issuance.js';
 import { effectiveStatus, requireLicence } from '../../services/licences.js';
@@ -108,10 +109,8 @@ function credentialSubjectOf(jws: string): Record<string, unknown> {
   const payload = fromBase64url(jws.split('.')[1] ?? '');
   const credential = payload && (JSON.parse(fromUtf8(payload)) as { credentialSubject?: unknown });
   const subject = credential?.credentialSubject;
-  if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
-    throw new ElicenceError('ERR_INTERNAL', 'stored credential has no credentialSubject');
-  }
-  return subject as Record<string, unknown>;
+  if (!isRecord(subject)) throw new ElicenceError('ERR_INTERNAL', 'stored credential has no credentialSubject');
+  return subject;
 }
 
 export function qrRoutes(): OpenAPIHono<AppEnv> {

@@ -7,9 +7,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ElicenceError } from '../../core/errors.js';
-import { formatDateTime } from '../../core/status-list.js';
+import { formatDateTime, parseDateTimeField as parseDateTime } from '../../core/dates.js';
 import { ensureDevTrustList } from '../../services/bootstrap.js';
-import { parseDateTime } from '../../services/dates.js';
+
 import { requireAnchor } from '../../services/trust/anchor.js';
 import { publishTrustList, trustListHistory } from '../../services/trust/publishing.js';
 import { refreshAuthorityKeys, registerAuthority, setAuthorityStatus, updateAuthority, withdrawKey, type KeySource } from '../../services/trust/register-edits.js';

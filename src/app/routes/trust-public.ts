@@ -13,7 +13,7 @@ import { BUNDLE_MEDIA_TYPE } from '../../core/bundle.js';
 import { base64url, utf8 } from '../../core/encoding.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ensureDevTrustList } from '../../services/bootstrap.js';
-import { parseDateTime } from '../../services/dates.js';
+import { parseDateTimeField as parseDateTime } from '../../core/dates.js';
 import { anchorJwks } from '../../services/trust/anchor.js';
 import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
 import { buildVerifierBundle, etagMatches, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';

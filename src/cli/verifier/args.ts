@@ -3,6 +3,7 @@
  * positionals are usage errors, exit 64) into typed options.
  */
 import { parseArgs } from 'node:util';
+import { parseDateTimeMs } from '../../core/dates.js';
 import { bundleUrlOf } from './fetch-bundle.js';
 
 export const VERIFY_USAGE = `usage: npm run elicence -- verify <qr-text | jws | image.png | image.jpg | file | -> --bundle <file> --anchors <jwks-file>
@@ -69,8 +70,8 @@ function seconds(value: string | undefined, name: string, { min = 0 } = {}): num
 
 function instant(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`--now must be an ISO 8601 date-time with a zone, e.g. 2026-06-01T08:00:00Z, not ${JSON.stringify(value)}`);
+  const ms = parseDateTimeMs(value);
+  if (ms === undefined) throw new UsageError(`--now must be a date-time with a zone, e.g. 2026-06-01T08:00:00Z, not ${JSON.stringify(value)}`);
   return ms;
 }
 

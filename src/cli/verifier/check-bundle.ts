@@ -16,6 +16,7 @@
  * decides, with its grace period).
  */
 import type { BundleStatusList, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
+import { formatDateTime } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { acceptTrustLists, openStatusList, type AnchorKeys } from '../../core/trust-list.js';
 
@@ -132,9 +133,9 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
   if (problems.length > 0) {
     throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, { details: problems });
   }
-  const status = newestBy(statusPieces, (p) => p.entry.url, (p) => p.checked.issuedAt, (p) => `status list ${p.entry.url} signed ${new Date(p.checked.issuedAt).toISOString()}`, dropped);
+  const status = newestBy(statusPieces, (p) => p.entry.url, (p) => p.checked.issuedAt, (p) => `status list ${p.entry.url} signed ${formatDateTime(p.checked.issuedAt)}`, dropped);
   for (const { checked } of status) {
-    if (checked.validUntil !== undefined && options.now > checked.validUntil) warnings.push(`status list ${checked.url} expired at ${new Date(checked.validUntil).toISOString()}`);
+    if (checked.validUntil !== undefined && options.now > checked.validUntil) warnings.push(`status list ${checked.url} expired at ${formatDateTime(checked.validUntil)}`);
   }
   return {
     bundle: { version: 1, generatedAt: input.generatedAt, trustLists: keptTrust.map((p) => p.entry), statusLists: status.map((p) => p.entry) },

@@ -1,11 +1,13 @@
 /**
  * Human output of `verify`: the verdict as a banner, the reason in plain words (with the failing
  * checks' codes for the record), the licence's display fields with bilingual labels, every check,
- * and how fresh the trust and status data are. Only signed data is shown: the library leaves
- * `licence` out unless the signature verified with a listed issuer key.
+ * and how fresh the trust and status data are, worded as the web app words them (verifier/messages.ts).
+ * Only signed data is shown: the library leaves `licence` out unless the signature verified with a
+ * listed issuer key.
  */
-import type { LicenceDisplay, Verdict, VerifyResult } from '../../../verifier/index.js';
-import { CATALOGUES, formatAge, formatDuration, type Lang } from './locale.js';
+import { parseDateTimeMs } from '../../core/dates.js';
+import { MESSAGES, ageText, durationText, reasonOf, type LicenceDisplay, type Messages, type Verdict, type VerifyResult } from '../../../verifier/index.js';
+import { CLI_TEXTS, type Lang } from './locale.js';
 
 export interface HumanContext {
   lang: Lang;
@@ -49,9 +51,11 @@ function value(v: unknown, lang: Lang): string {
   return JSON.stringify(v);
 }
 
+/** Seconds from a dateTime the verifier produced to `now`, as "3 h ago". */
+const ageOf = (text: string, now: number, lang: Lang) => ageText((now - (parseDateTimeMs(text) ?? Number.NaN)) / 1000, lang);
+
 function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
-  const t = CATALOGUES[lang];
-  const both = (key: keyof typeof t.field) => bilingual({ zh: CATALOGUES.zh.field[key], en: CATALOGUES.en.field[key] }, lang);
+  const both = (key: keyof Messages['field']) => bilingual({ zh: MESSAGES.zh.field[key], en: MESSAGES.en.field[key] }, lang);
   const issuerName = licence.issuer.listedName ? bilingual(licence.issuer.listedName, lang) : licence.issuer.name;
   const lines = [
     `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]`,
@@ -70,37 +74,38 @@ function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
 
 export function formatHuman(result: VerifyResult, context: HumanContext): string {
   const { lang } = context;
-  const t = CATALOGUES[lang];
-  const verdict = t.verdict[result.verdict];
+  const m = MESSAGES[lang];
+  const t = CLI_TEXTS[lang];
+  const verdict = m.verdict[result.verdict];
   const mark = result.verdict === 'VALID' ? '✔' : result.verdict === 'STATUS_UNKNOWN' ? '?' : '✘';
   const title = lang === 'zh' ? `${mark} ${verdict.title}  ${result.verdict}` : `${mark} ${verdict.title}`;
   const rule = '═'.repeat(48);
   const banner = context.colour ? `\u001b[1;${COLOURS[result.verdict]}m  ${title}\u001b[0m` : `  ${title}`;
-  const out: string[] = [rule, banner, rule, `${t.heading.reason}: ${verdict.meaning}`];
+  const out: string[] = [rule, banner, rule, `${t.heading.reason}: ${reasonOf(result, lang)}`];
   for (const check of result.checks.filter((c) => c.result === 'fail')) {
-    out.push(`  ${MARK.fail} ${t.check[check.name]}: ${check.code} ${check.message}`);
+    out.push(`  ${MARK.fail} ${m.check[check.name]}: ${check.code} ${check.message}`);
   }
   out.push('');
 
-  if (result.licence) out.push(`${bilingual({ zh: CATALOGUES.zh.heading.licence, en: CATALOGUES.en.heading.licence }, lang)}`, ...licenceLines(result.licence, lang), '');
+  if (result.licence) out.push(`${bilingual({ zh: CLI_TEXTS.zh.heading.licence, en: CLI_TEXTS.en.heading.licence }, lang)}`, ...licenceLines(result.licence, lang), '');
 
   out.push(t.heading.checks);
-  const width = Math.max(...result.checks.map((c) => displayWidth(t.check[c.name])));
+  const width = Math.max(...result.checks.map((c) => displayWidth(m.check[c.name])));
   for (const check of result.checks) {
-    const name = padTo(t.check[check.name], width + 1);
-    out.push(`  ${MARK[check.result]} ${name} ${t.result[check.result]}${check.result === 'ok' || check.result === 'skip' ? `  ${check.message}` : `  ${check.code}`}`);
+    const name = padTo(m.check[check.name], width + 1);
+    out.push(`  ${MARK[check.result]} ${name} ${m.result[check.result]}${check.result === 'ok' || check.result === 'skip' ? `  ${check.message}` : `  ${check.code}`}`);
   }
   out.push('');
 
   out.push(t.heading.freshness);
   if (result.trustLists.length === 0) out.push(`  ${t.fresh.noTrustList}`);
   for (const list of result.trustLists) {
-    const age = formatAge((context.now - Date.parse(list.issuedAt)) / 1000, lang);
+    const age = ageOf(list.issuedAt, context.now, lang);
     out.push(`  ${t.fresh.trustList(list.anchorId, list.sequence, age, list.expiresAt, list.inGrace)}`);
   }
-  out.push(`  ${result.statusAge === undefined ? t.fresh.noStatus : t.fresh.status(formatAge(result.statusAge, lang), formatDuration(context.maxStatusAgeSeconds, lang))}`);
+  out.push(`  ${result.statusAge === undefined ? t.fresh.noStatus : t.fresh.status(ageText(result.statusAge, lang), durationText(context.maxStatusAgeSeconds, lang))}`);
   if (context.bundleGeneratedAt) {
-    out.push(`  ${t.fresh.bundle(context.bundleGeneratedAt, formatAge((context.now - Date.parse(context.bundleGeneratedAt)) / 1000, lang))}`);
+    out.push(`  ${t.fresh.bundle(context.bundleGeneratedAt, ageOf(context.bundleGeneratedAt, context.now, lang))}`);
   }
   out.push(`${t.heading.source}: ${context.source}`);
   return `${out.join('\n')}\n`;

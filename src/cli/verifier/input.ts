@@ -6,6 +6,7 @@
  * INVALID rather than a file error.
  */
 import { existsSync } from 'node:fs';
+import { VC_JWT_ENVELOPE_PREFIX } from '../../core/credential.js';
 import { LICENCE_QR_PREFIX } from '../../core/qr/index.js';
 import { ElicenceError } from '../../core/errors.js';
 import { MAX_INPUT_BYTES, readUserFile, userPath, utf8Text } from './files.js';
@@ -18,12 +19,11 @@ export interface LicenceInput {
 }
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
-const ENVELOPE_PREFIX = 'data:application/vc+jwt,';
 const PATH_LIKE = /[/\\]|\.(png|jpe?g|txt|jws|jwt)$/i;
 
 function looksLikeLicenceText(value: string): boolean {
   const trimmed = value.trim();
-  return trimmed.startsWith(LICENCE_QR_PREFIX) || trimmed.startsWith(ENVELOPE_PREFIX) || JWS_SHAPE.test(trimmed);
+  return trimmed.startsWith(LICENCE_QR_PREFIX) || trimmed.startsWith(VC_JWT_ENVELOPE_PREFIX) || JWS_SHAPE.test(trimmed);
 }
 
 function fromBytes(bytes: Uint8Array, where: string): LicenceInput {

@@ -7,7 +7,7 @@
  * re-open the replay window).
  */
 import { ElicenceError } from '../../core/errors.js';
-import { parseStrictJson } from '../../core/strict-json.js';
+import { isRecord, parseStrictJson } from '../../core/strict-json.js';
 import { MAX_STATE_BYTES, readUserFile, userPath, utf8Text, writeFileAtomic } from './files.js';
 
 export interface SyncRecord {
@@ -30,10 +30,6 @@ export const stateFileFor = (bundlePath: string): string => `${bundlePath}.state
 
 function corrupt(path: string, why: string): ElicenceError {
   return new ElicenceError('ERR_VALIDATION', `state file ${path}: ${why}; fix or delete it (deleting forgets the trust list sequences seen)`, { field: 'state' });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function readState(path: string, cwd: string): VerifierState {

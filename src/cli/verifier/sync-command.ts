@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { parseBundle, type VerifierBundle } from '../../core/bundle.js';
+import { parseDateTimeMs } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
+import { ageText } from '../../../verifier/index.js';
 import { readAnchorFiles } from './anchors.js';
 import type { SyncArgs } from './args.js';
 import { checkBundle, mergeBundles, type BundleCheck } from './check-bundle.js';
@@ -14,7 +16,6 @@ import { EXIT } from './exit-codes.js';
 import { fetchBundle } from './fetch-bundle.js';
 import { MAX_BUNDLE_BYTES, readUserFile, userPath, writeFileAtomic } from './files.js';
 import type { CliIo } from './io.js';
-import { formatAge } from './locale.js';
 import { raiseSequences, readState, stateFileFor, writeState, type VerifierState } from './state.js';
 
 function readPrevious(path: string, io: CliIo): VerifierBundle | undefined {
@@ -30,7 +31,7 @@ function readPrevious(path: string, io: CliIo): VerifierBundle | undefined {
 
 function summary(check: BundleCheck, now: number): string {
   const lines: string[] = [];
-  const age = (iso: string | number) => formatAge((now - (typeof iso === 'number' ? iso : Date.parse(iso))) / 1000, 'en');
+  const age = (iso: string | number) => ageText((now - (typeof iso === 'number' ? iso : (parseDateTimeMs(iso) ?? Number.NaN))) / 1000, 'en');
   lines.push(`trust lists: ${check.trustLists.length}`);
   for (const t of check.trustLists) {
     lines.push(`  ${t.anchorId} #${t.sequence}: ${t.authorities} issuing authorities, issued ${age(t.issuedAt)}, expires ${t.expiresAt}${t.vouchedBy ? `, federated by ${t.vouchedBy}` : ''}`);

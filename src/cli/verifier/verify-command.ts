@@ -4,6 +4,7 @@
  * runs are refused); persists any higher sequence; prints the result; exits with the verdict's code.
  */
 import { parseBundle, verify, type VerifierBundle } from '../../../verifier/index.js';
+import { parseDateTimeMs } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { DEFAULT_MAX_STATUS_AGE_SECONDS } from '../../../verifier/index.js';
 import { readAnchorFiles } from './anchors.js';
@@ -78,7 +79,7 @@ function combineBundles(files: readonly Uint8Array[]): VerifierBundle | Uint8Arr
   if (parsed.length === 1) return parsed[0]!;
   return {
     version: 1,
-    generatedAt: parsed.map((b) => b.generatedAt).reduce((oldest, at) => (Date.parse(at) < Date.parse(oldest) ? at : oldest)),
+    generatedAt: parsed.map((b) => b.generatedAt).reduce((oldest, at) => ((parseDateTimeMs(at) ?? 0) < (parseDateTimeMs(oldest) ?? 0) ? at : oldest)),
     trustLists: parsed.flatMap((b) => b.trustLists),
     statusLists: parsed.flatMap((b) => b.statusLists),
   };

@@ -3,6 +3,7 @@
  * accepted (docs/trust-list.md): issuer listed and active, key known and valid at signing time,
  * licence type authorised, each failing with its own code.
  */
+import { formatDateTime } from '../dates.js';
 import type { ErrorCode } from '../errors.js';
 import { keyValidAt } from './open.js';
 import type { TrustedAuthority, TrustedKey, VerifiedTrustList } from './types.js';
@@ -74,7 +75,7 @@ export function acceptIssuer(lists: readonly VerifiedTrustList[], query: Accepta
   }
   const inWindow = withKid.filter((e) => keyValidAt(e.authority.keys.get(query.kid)!, query.issuedAt));
   if (inWindow.length === 0) {
-    return { ok: false, rule: 'keyValid', code: 'ERR_KEY_NOT_VALID_AT_IAT', message: `key ${query.kid} was not valid at ${new Date(query.issuedAt).toISOString()}`, ...withKid[0]! };
+    return { ok: false, rule: 'keyValid', code: 'ERR_KEY_NOT_VALID_AT_IAT', message: `key ${query.kid} was not valid at ${formatDateTime(query.issuedAt)}`, ...withKid[0]! };
   }
   const type = query.licenceType;
   const accepted = type === undefined ? inWindow[0] : inWindow.find((e) => typeAllowed(e.list, e.authority, type));

@@ -12,6 +12,7 @@ import type { JWK } from 'jose';
 import { checkPublicJwk } from '../algorithms.js';
 import { ElicenceError } from '../errors.js';
 import { jwkThumbprint } from '../jws-sign.js';
+import { isRecord } from '../strict-json.js';
 
 /** What a caller pins: one anchor's keys (with or without its id), or several anchors. */
 export type AnchorKeys =
@@ -34,10 +35,6 @@ export interface PinnedAnchors {
 }
 
 const MAX_ANCHOR_ID = 512;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The anchors in `input` as groups of raw keys with their ids (shape only). */
 function groupsOf(input: unknown): Array<{ id: string | undefined; keys: unknown[] }> {

@@ -1,7 +1,7 @@
 /** Building and signing trust lists: the payload is checked by the same rules a verifier applies. */
 import type { JWK } from 'jose';
 import { jwkThumbprint, publicJwk, signCompact, type JwsSigner } from '../jws-sign.js';
-import { formatDateTime, parseDateTimeMs } from '../status-list.js';
+import { formatDateTime, parseDateTimeMs } from '../dates.js';
 import { malformed, parseTrustListPayload } from './parse.js';
 import { TRUST_LIST_TYP, type BilingualName, type FederatedAnchorJson, type IssuingAuthorityJson, type TrustedKeyJson, type TrustListPayload } from './types.js';
 

@@ -6,7 +6,8 @@
 import { checkPublicJwk } from '../algorithms.js';
 import { ElicenceError } from '../errors.js';
 import { jwkThumbprint } from '../jws-sign.js';
-import { parseDateTimeMs } from '../status-list.js';
+import { parseDateTimeMs } from '../dates.js';
+import { isRecord } from '../strict-json.js';
 import { isJurisdictionCode, isJurisdictionPrefix } from './jurisdiction.js';
 import {
   TRUST_LIST_VERSION,
@@ -27,10 +28,6 @@ const ALLOWED_JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use'
 
 export function malformed(message: string, field?: string): ElicenceError {
   return new ElicenceError('ERR_TRUST_LIST_MALFORMED', message, field === undefined ? {} : { field });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function text(value: unknown, field: string): string {

@@ -5,6 +5,7 @@
  * memoised by JWS text and key.
  */
 import { VC_JWT_CTY, VC_JWT_TYP } from '../credential.js';
+import { parseDateTimeMs } from '../dates.js';
 import { ElicenceError } from '../errors.js';
 import { decodeJws, verifyJwsSignature, type DecodedJws, type JwsPolicy } from '../jws-verify.js';
 import { BoundedMap, keyIdentity, outcomeOf, syncOutcomeOf, type Outcome } from '../memo.js';
@@ -41,7 +42,7 @@ export async function openStatusList(jws: string, view: TrustView): Promise<Open
   const payload = decoded.payload;
   const issuerId = typeof payload.issuer === 'string' ? payload.issuer : (payload.issuer as { id?: unknown } | undefined)?.id;
   if (typeof issuerId !== 'string') return { ok: false, error: new ElicenceError('ERR_STATUS_LIST_MALFORMED', 'the list names no issuer') };
-  const signedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : Date.parse(String(payload.validFrom));
+  const signedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : (parseDateTimeMs(payload.validFrom) ?? Number.NaN);
   const acceptance = view.accept({ issuerId, kid: decoded.header.kid, issuedAt: signedAt });
   const key = acceptance.ok ? acceptance.key : acceptance.authority?.keys.get(decoded.header.kid);
   if (!key) return { ok: false, error: new ElicenceError(acceptance.ok ? 'ERR_KEY_UNKNOWN' : acceptance.code, `cannot be verified: ${acceptance.ok ? 'no key' : acceptance.message}`) };

@@ -5,6 +5,7 @@
 import type { JWK } from 'jose';
 import { readStreamCapped } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
+import { isRecord } from '../../core/strict-json.js';
 import { algorithmForJwk, checkPublicJwk, PRIVATE_JWK_MEMBERS, SIGNING_ALGORITHMS } from '../../core/algorithms.js';
 import { jwkThumbprint } from '../../core/jws-sign.js';
 
@@ -12,10 +13,6 @@ const MAX_JWKS_BYTES = 256 * 1024;
 /** Most keys in one key set, and in one authority's register entry. */
 export const MAX_KEYS = 32;
 const FETCH_TIMEOUT_MS = 10_000;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function jwksError(message: string, field: string): ElicenceError {
   return new ElicenceError('ERR_JWKS_INVALID', message, { field });

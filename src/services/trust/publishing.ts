@@ -8,7 +8,7 @@ import { desc, eq } from 'drizzle-orm';
 import { fromBase64url, fromUtf8 } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { publicJwk } from '../../core/jws-sign.js';
-import { formatDateTime } from '../../core/status-list.js';
+import { formatDateTime } from '../../core/dates.js';
 import { buildTrustList, signTrustList, type IssuingAuthorityJson, type TrustListPayload } from '../../core/trust-list.js';
 import { trustLists, trustRegistry } from '../../db/schema.js';
 import { asConstraintViolation, type Db } from '../../db/store.js';

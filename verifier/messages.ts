@@ -1,0 +1,210 @@
+/**
+ * What every front end of the verifier (the command line, the inspectors' web app) says to a person
+ * about a result, in Chinese and English: verdict titles and reasons, plain words for the codes an
+ * inspector is most likely to meet, check names and results, the licence's field labels, and how fresh
+ * the trust and status data are. One catalogue, so a verdict reads the same wherever it is shown.
+ * Pure data and small pure functions; each front end keeps only its own strings (buttons, usage).
+ */
+import type { CheckCode, CheckName, CheckResult, Verdict, VerifyResult } from './verdict.js';
+
+export type Lang = 'zh' | 'en';
+
+export interface Messages {
+  /** Banner title and the one sentence said when no more specific reason applies. */
+  verdict: Record<Verdict, { title: string; reason: string }>;
+  /** Plain words for the codes an inspector is most likely to meet (others fall back to the verdict's reason). */
+  code: Partial<Record<CheckCode, string>>;
+  check: Record<CheckName, string>;
+  result: Record<CheckResult, string>;
+  field: {
+    type: string;
+    holder: string;
+    creditCode: string;
+    validity: string;
+    issuer: string;
+    jurisdiction: string;
+    scope: string;
+    issuedAt: string;
+    id: string;
+    supersedes: string;
+  };
+  freshness: {
+    trustList: string;
+    statusLists: string;
+    /** Said of data older than allowed. */
+    tooOld: string;
+    /** Said of a trust list past its expiry but still within the grace period. */
+    inGrace: string;
+    none: string;
+    units: { s: string; min: string; h: string; d: string };
+    /** "3 h" -> "3 h ago". */
+    ago: (duration: string) => string;
+    /** "3 h" -> "in 3 h" (a time still to come: a clock behind the signer's). */
+    ahead: (duration: string) => string;
+  };
+}
+
+export const MESSAGES: Record<Lang, Messages> = {
+  zh: {
+    verdict: {
+      VALID: { title: '有效', reason: '签名、发证机关和状态均已核验，证照当前有效。' },
+      REVOKED: { title: '已吊销', reason: '发证机关已吊销此证照，不得继续使用。' },
+      INVALID: { title: '无效（伪造或损坏）', reason: '二维码内容被篡改、损坏或不是电子证照。' },
+      UNTRUSTED_ISSUER: { title: '发证机关不受信任', reason: '发证机关不在信任列表中，或已被撤销信任。' },
+      EXPIRED: { title: '已过期', reason: '证照已超过有效期。' },
+      SUSPENDED: { title: '已暂停', reason: '证照已被发证机关暂停，暂不可使用。' },
+      STATUS_UNKNOWN: { title: '状态未知', reason: '签名与发证机关无误，但缺少最新的状态数据，无法确认是否被吊销或暂停。请联网同步。' },
+      NOT_YET_VALID: { title: '尚未生效', reason: '证照尚未到生效日期。' },
+    },
+    code: {
+      ERR_JWS_SIGNATURE: '数字签名不符：内容被改动过。',
+      ERR_QR_PREFIX: '这不是电子证照二维码。',
+      ERR_QR_CORRUPT: '二维码数据已损坏。',
+      ERR_QR_TRUNCATED: '二维码数据不完整。',
+      ERR_ISSUER_NOT_LISTED: '发证机关不在信任列表中。',
+      ERR_ISSUER_WITHDRAWN: '信任锚已撤销对该发证机关的信任。',
+      ERR_ISSUER_SUSPENDED: '信任锚已暂停对该发证机关的信任。',
+      ERR_KEY_UNKNOWN: '签名密钥不属于该发证机关。',
+      ERR_KEY_NOT_VALID_AT_IAT: '签名密钥在签发时无效。',
+      ERR_TYPE_NOT_AUTHORISED: '该发证机关无权签发此类证照。',
+      ERR_NO_TRUST_LIST: '没有可用的信任列表：请同步。',
+      ERR_TRUST_LIST_EXPIRED: '信任列表已过期：请同步。',
+      ERR_TRUST_ANCHOR_UNKNOWN: '信任列表不是由已固定的信任锚签发的。',
+      ERR_STATUS_LIST_MISSING: '缺少该发证机关的状态列表。',
+      ERR_STATUS_LIST_STALE: '状态列表已过期或太旧。',
+      ERR_STATUS_LIST_REPLAYED: '状态列表比已见过的版本旧：请同步。',
+    },
+    check: {
+      format: '格式',
+      algorithm: '签名算法',
+      signature: '数字签名',
+      trustList: '信任列表',
+      issuerListed: '发证机关受信任',
+      keyValid: '签名密钥有效',
+      typeAuthorised: '有权签发此类证照',
+      validityWindow: '有效期',
+      revocation: '未被吊销',
+      suspension: '未被暂停',
+      statusFreshness: '状态数据新鲜度',
+    },
+    result: { ok: '通过', fail: '未通过', skip: '未检查' },
+    field: {
+      type: '证照类型',
+      holder: '持证主体',
+      creditCode: '统一社会信用代码',
+      validity: '有效期',
+      issuer: '发证机关',
+      jurisdiction: '所在地区',
+      scope: '经营范围 / 项目',
+      issuedAt: '签发时间',
+      id: '证照编号',
+      supersedes: '替代',
+    },
+    freshness: {
+      trustList: '信任列表',
+      statusLists: '状态列表',
+      tooOld: '已超过允许时长，请联网同步',
+      inGrace: '已过有效期，处于宽限期内，请尽快同步',
+      none: '无',
+      units: { s: '秒', min: '分钟', h: '小时', d: '天' },
+      ago: (duration) => `${duration}前`,
+      ahead: (duration) => `${duration}后`,
+    },
+  },
+  en: {
+    verdict: {
+      VALID: { title: 'VALID', reason: 'Signature, issuer and status all check out: the licence is valid now.' },
+      REVOKED: { title: 'REVOKED', reason: 'The issuing authority has revoked this licence: it must not be used.' },
+      INVALID: { title: 'INVALID', reason: 'The QR content was tampered with, damaged, or is not an e-licence.' },
+      UNTRUSTED_ISSUER: { title: 'UNTRUSTED ISSUER', reason: 'The issuing authority is not on the trust list, or is no longer trusted.' },
+      EXPIRED: { title: 'EXPIRED', reason: 'The licence is past its validity period.' },
+      SUSPENDED: { title: 'SUSPENDED', reason: 'The issuing authority has suspended this licence for now.' },
+      STATUS_UNKNOWN: {
+        title: 'STATUS UNKNOWN',
+        reason: 'Signature and issuer are fine, but recent status data is missing, so revocation or suspension cannot be ruled out. Sync when online.',
+      },
+      NOT_YET_VALID: { title: 'NOT YET VALID', reason: 'The licence is not valid yet (its start date is in the future).' },
+    },
+    code: {
+      ERR_JWS_SIGNATURE: 'The digital signature does not match: the content was changed.',
+      ERR_QR_PREFIX: 'This is not an e-licence QR code.',
+      ERR_QR_CORRUPT: 'The QR data is corrupt.',
+      ERR_QR_TRUNCATED: 'The QR data is incomplete.',
+      ERR_ISSUER_NOT_LISTED: 'The issuing authority is not on the trust list.',
+      ERR_ISSUER_WITHDRAWN: 'The trust anchor has withdrawn its trust in this authority.',
+      ERR_ISSUER_SUSPENDED: 'The trust anchor has suspended its trust in this authority.',
+      ERR_KEY_UNKNOWN: 'The signing key does not belong to this authority.',
+      ERR_KEY_NOT_VALID_AT_IAT: 'The signing key was not valid when the licence was issued.',
+      ERR_TYPE_NOT_AUTHORISED: 'This authority may not issue this type of licence.',
+      ERR_NO_TRUST_LIST: 'No usable trust list: sync first.',
+      ERR_TRUST_LIST_EXPIRED: 'The trust list has expired: sync.',
+      ERR_TRUST_ANCHOR_UNKNOWN: 'The trust list is not signed by a pinned trust anchor.',
+      ERR_STATUS_LIST_MISSING: "The authority's status list is missing.",
+      ERR_STATUS_LIST_STALE: 'The status list is expired or too old.',
+      ERR_STATUS_LIST_REPLAYED: 'The status list is older than one already seen: sync.',
+    },
+    check: {
+      format: 'Format',
+      algorithm: 'Signature algorithm',
+      signature: 'Digital signature',
+      trustList: 'Trust list',
+      issuerListed: 'Issuer trusted',
+      keyValid: 'Signing key valid',
+      typeAuthorised: 'Authorised for this type',
+      validityWindow: 'Validity period',
+      revocation: 'Not revoked',
+      suspension: 'Not suspended',
+      statusFreshness: 'Status data fresh',
+    },
+    result: { ok: 'passed', fail: 'failed', skip: 'not checked' },
+    field: {
+      type: 'Licence type',
+      holder: 'Holder',
+      creditCode: 'Unified social credit code',
+      validity: 'Valid',
+      issuer: 'Issuing authority',
+      jurisdiction: 'Region',
+      scope: 'Business scope / items',
+      issuedAt: 'Issued',
+      id: 'Licence id',
+      supersedes: 'Supersedes',
+    },
+    freshness: {
+      trustList: 'Trust list',
+      statusLists: 'Status lists',
+      tooOld: 'older than allowed: sync when online',
+      inGrace: 'past its expiry, in the grace period: sync soon',
+      none: 'none',
+      units: { s: 's', min: 'min', h: 'h', d: 'd' },
+      ago: (duration) => `${duration} ago`,
+      ahead: (duration) => `in ${duration}`,
+    },
+  },
+};
+
+/** The most specific plain-words reason: the first failed check's code if there are words for it, else the verdict's. */
+export function reasonOf(result: Pick<VerifyResult, 'verdict' | 'checks'>, lang: Lang): string {
+  const messages = MESSAGES[lang];
+  if (result.verdict !== 'VALID') {
+    for (const check of result.checks) {
+      if (check.result !== 'fail') continue;
+      const words = messages.code[check.code];
+      if (words) return words;
+    }
+  }
+  return messages.verdict[result.verdict].reason;
+}
+
+/** "45 s", "3 h", "2 d": one unit, rounded. */
+export function durationText(seconds: number, lang: Lang): string {
+  const unit = MESSAGES[lang].freshness.units;
+  const s = Math.max(0, Math.round(Math.abs(seconds)));
+  const [value, name] = s < 90 ? [s, unit.s] : s < 5400 ? [Math.round(s / 60), unit.min] : s < 172_800 ? [Math.round(s / 3600), unit.h] : [Math.round(s / 86_400), unit.d];
+  return `${value} ${name}`;
+}
+
+/** How long ago something was signed: "3 h ago", or "in 3 h" for a time still to come. */
+export function ageText(seconds: number, lang: Lang): string {
+  const words = MESSAGES[lang].freshness;
+  return Math.round(seconds) >= 0 ? words.ago(durationText(seconds, lang)) : words.ahead(durationText(seconds, lang));
+}
