@@ -3,10 +3,11 @@
  * Ed25519 and inserts one row in SQLite, durable before it answers like the service: WAL with
  * synchronous=FULL, the plain way (the service syncs the WAL itself, once per group commit).
  */
-import Database from 'better-sqlite3';
+
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 const db = new Database(join(process.env['DATA_DIR'] ?? '/tmp', 'floor.db'));
 db.pragma('journal_mode = WAL');

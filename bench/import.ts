@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { defaultConfig, systemClock } from '../src/app/deps.js';
-import { bootstrap } from '../src/services/bootstrap.js';
-import { createFileKeyStore } from '../src/node/file-key-store.js';
-import { openSqliteStore } from '../src/node/sqlite-store.js';
 import { localIssuer } from '../src/import/local-issuer.js';
 import { runImport } from '../src/import/run-import.js';
+import { createFileKeyStore } from '../src/node/file-key-store.js';
+import { openSqliteStore } from '../src/node/sqlite-store.js';
+import { bootstrap } from '../src/services/bootstrap.js';
 import { generateRegister, toCsv } from '../tests/fixtures/import/register.js';
 
 export interface ImportBenchResult {
@@ -84,7 +84,7 @@ export async function runImportBench(options: { rows?: number; log?: (line: stri
 
     const started = performance.now();
     const issuer = await localIssuer({ env });
-    let summary;
+    let summary: Awaited<ReturnType<typeof runImport>>;
     try {
       summary = await runImport({ file, type: 'BusinessLicence', issuer, batchSize: 1000 });
     } finally {
@@ -112,7 +112,9 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<Impo
   const rows = args[0] ? Number(args[0]) : 100_000;
   const result = await runImportBench({ rows, log: (line) => console.error(line) });
   console.log(`import of ${result.rows} rows (--local, batches of 1000)`);
-  console.log(`  end to end        ${result.endToEndSeconds.toFixed(1)} s  (${Math.round(result.rowsPerSecond)} rows/s; check ${result.checkSeconds.toFixed(1)} s, issue+results ${result.issueSeconds.toFixed(1)} s)`);
+  console.log(
+    `  end to end        ${result.endToEndSeconds.toFixed(1)} s  (${Math.round(result.rowsPerSecond)} rows/s; check ${result.checkSeconds.toFixed(1)} s, issue+results ${result.issueSeconds.toFixed(1)} s)`,
+  );
   console.log(`  floor             ${result.floorSeconds.toFixed(1)} s  (Ed25519 sign + 1000-row insert transactions)`);
   console.log(`  ratio             ${result.ratio.toFixed(1)}x   target: end to end at most 30 s`);
   return result;

@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, ROOT, startServer, table, type LoadResult } from './lib/load.js';
+import { type LoadResult, load, ROOT, startServer, table } from './lib/load.js';
 
 const TOKEN = 'elk_bench-token-with-every-scope-0123456789';
 const SERVERS = {
@@ -42,7 +42,15 @@ export async function benchIssue(seconds = Number(process.env['BENCH_SECONDS'] ?
   for (let round = 1; round <= rounds; round++) {
     const results = { floor: await measure('floor', body, seconds), service: await measure('service', body, seconds) };
     for (const [name, r] of Object.entries(results)) {
-      rows.push({ round, server: SERVERS[name as keyof typeof SERVERS].label, 'req/s': r.requestsPerSecond.toFixed(0), 'p50 ms': r.p50, 'p99 ms': r.p99, 'non-2xx': r.non2xx, errors: r.errors });
+      rows.push({
+        round,
+        server: SERVERS[name as keyof typeof SERVERS].label,
+        'req/s': r.requestsPerSecond.toFixed(0),
+        'p50 ms': r.p50,
+        'p99 ms': r.p99,
+        'non-2xx': r.non2xx,
+        errors: r.errors,
+      });
     }
     ratios.push(results.service.requestsPerSecond / results.floor.requestsPerSecond);
     serviceP99.push(results.service.p99);

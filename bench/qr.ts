@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import QRCode, { type QRCodeSegment } from 'qrcode';
 import { decodeLicenceQr, encodeLicenceQr, LICENCE_QR_MODE, LICENCE_QR_PREFIX } from '../src/core/qr/index.js';
 import { digitsToBytes } from '../src/core/qr/numeric.js';
-import { qrSegmentsFor } from '../tests/helpers/qr-render.js';
 import { realisticLicences } from '../tests/fixtures/licences.js';
+import { qrSegmentsFor } from '../tests/helpers/qr-render.js';
 
 const LEVELS = ['L', 'M', 'Q'] as const;
 

@@ -9,9 +9,7 @@
  *    transactions, one at a time.
  * Standalone: `npx tsx bench/status.ts`; a runner calls `benchStatus()`.
  */
-import { serve } from '@hono/node-server';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -19,14 +17,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { serve } from '@hono/node-server';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { createApp } from '../src/app/app.js';
-import { defaultConfig, systemClock, type AppDeps } from '../src/app/deps.js';
+import { type AppDeps, defaultConfig, systemClock } from '../src/app/deps.js';
 import { Bitstring } from '../src/core/status-list.js';
+import { openSqliteStore, type SqliteStore } from '../src/node/sqlite-store.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { DEV_AUTHORITY } from '../src/services/dev-setup.js';
-import { createMemoryKeyStore } from '../tests/helpers/memory-key-store.js';
 import { publishedStatusList } from '../src/services/status-publishing.js';
-import { openSqliteStore, type SqliteStore } from '../src/node/sqlite-store.js';
+import { createMemoryKeyStore } from '../tests/helpers/memory-key-store.js';
 
 const BENCH_TOKEN = 'elk_bench-token-with-every-scope-000000';
 
@@ -76,7 +77,8 @@ function seedList(store: SqliteStore, listId: string, size: number, count: numbe
       insert.run(`${listId}-${index}`, DEV_AUTHORITY.id, 'revoked', kid, listId, index, `${listId}-s`, index);
       n++;
     }
-    if (full) for (let index = 0; index < size; index++) if (!bits.get(index)) insert.run(`${listId}-${index}`, DEV_AUTHORITY.id, 'active', kid, listId, index, `${listId}-s`, index);
+    if (full)
+      for (let index = 0; index < size; index++) if (!bits.get(index)) insert.run(`${listId}-${index}`, DEV_AUTHORITY.id, 'active', kid, listId, index, `${listId}-s`, index);
   })();
   return bits;
 }
@@ -116,7 +118,9 @@ function rawCommitRate(durationMs: number): number {
   const store = openSqliteStore(join(dir, 'raw.db'));
   try {
     const db = store.sqlite;
-    db.prepare(`INSERT INTO status_lists (id, authority_id, purpose, seq, size, allocated, version, created_at) VALUES ('a/suspension/1', 'a', 'suspension', 1, 131072, 0, 0, 0)`).run();
+    db.prepare(
+      `INSERT INTO status_lists (id, authority_id, purpose, seq, size, allocated, version, created_at) VALUES ('a/suspension/1', 'a', 'suspension', 1, 131072, 0, 0, 0)`,
+    ).run();
     const seed = db.prepare(
       `INSERT INTO licences (id, authority_id, type, holder_credit_code, status, valid_from, valid_until, issued_at, updated_at, kid, jws, revocation_list_id, revocation_index, suspension_list_id, suspension_index)
        VALUES (?, 'a', 'BusinessLicence', '91330106MA2CFX7K5Y', 'active', 0, 4102444800000, 0, 0, 'k', 'x', 'a/revocation/1', ?, 'a/suspension/1', ?)`,
@@ -293,12 +297,14 @@ export async function benchStatus(options: { durationMs?: number; rounds?: numbe
     console.log('publish after a change (1% set)                      publish ms   floor: gzipSync L6 ms    ratio   encodedList chars');
     for (const row of publish) {
       const label = `${row.entries.toLocaleString('en')} entries, ${row.setBits} set, ${row.allocated.toLocaleString('en')} allocated`;
-      console.log(`  ${label.padEnd(50)} ${row.publishMs.toFixed(2).padStart(8)}   ${row.gzipMs.toFixed(2).padStart(18)}   ${row.ratio.toFixed(1).padStart(5)}x   ${row.encodedChars}`);
+      console.log(
+        `  ${label.padEnd(50)} ${row.publishMs.toFixed(2).padStart(8)}   ${row.gzipMs.toFixed(2).padStart(18)}   ${row.ratio.toFixed(1).padStart(5)}x   ${row.encodedChars}`,
+      );
     }
+    console.log(`status changes over HTTP (${http.connections} connections, ${http.durationMs} ms): ${http.perSecond.toFixed(0)} /s (${http.changes} ok, ${http.errors} errors)`);
     console.log(
-      `status changes over HTTP (${http.connections} connections, ${http.durationMs} ms): ${http.perSecond.toFixed(0)} /s (${http.changes} ok, ${http.errors} errors)`,
+      `reference: GET /v1/licences/{id} on the same server and connections: ${http.readsPerSecond.toFixed(0)} /s (changes / reads ${((http.perSecond / http.readsPerSecond) * 100).toFixed(0)}%)`,
     );
-    console.log(`reference: GET /v1/licences/{id} on the same server and connections: ${http.readsPerSecond.toFixed(0)} /s (changes / reads ${((http.perSecond / http.readsPerSecond) * 100).toFixed(0)}%)`);
     console.log(`floor: raw better-sqlite3 transaction of the same writes, one at a time: ${rawCommitsPerSecond.toFixed(0)} /s`);
     console.log(`HTTP / raw: ${(result.httpRatio * 100).toFixed(1)}%`);
   }

@@ -4,10 +4,11 @@
  * imported CryptoKey). Both one at a time and with 32 in flight. Target: verify >= 70% of the floor.
  * Standalone: `npx tsx bench/verify.ts`; a runner calls `benchVerify()`.
  */
-import { compactVerify, importJWK } from 'jose';
+
 import { pathToFileURL } from 'node:url';
+import { compactVerify, importJWK } from 'jose';
 import { buildBundle } from '../src/core/bundle.js';
-import { NOW, issueLicence, makeAuthority, makeKey, signStatusList, signTrustListFor, statusUrl, type Anchor, type Authority } from '../tests/fixtures/world.js';
+import { type Anchor, type Authority, issueLicence, makeAuthority, makeKey, NOW, signStatusList, signTrustListFor, statusUrl } from '../tests/fixtures/world.js';
 import { verify } from '../verifier/index.js';
 
 export interface VerifyBenchRow {
@@ -43,7 +44,13 @@ async function rate(run: () => Promise<unknown>, durationMs: number, inFlight: n
 export async function benchVerify(options: { issuers?: number; durationMs?: number; log?: boolean } = {}): Promise<VerifyBenchResult> {
   const issuers = options.issuers ?? 50;
   const durationMs = options.durationMs ?? 3000;
-  const anchor: Anchor = { id: 'did:web:trust.zj.example', name: { zh: '浙江省市场监督管理局', en: 'Zhejiang AMR' }, jurisdiction: '330000', key: await makeKey(), namespace: 'did:web:elicence.zj.example:' };
+  const anchor: Anchor = {
+    id: 'did:web:trust.zj.example',
+    name: { zh: '浙江省市场监督管理局', en: 'Zhejiang AMR' },
+    jurisdiction: '330000',
+    key: await makeKey(),
+    namespace: 'did:web:elicence.zj.example:',
+  };
   const authorities: Authority[] = [];
   for (let i = 0; i < issuers; i++) {
     const city = String(330100 + (i % 11) * 100 + Math.floor(i / 11) + 1);

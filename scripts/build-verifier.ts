@@ -8,13 +8,14 @@
  *
  * Environment equivalents: VERIFIER_OUT_DIR, VERIFIER_ANCHORS, VERIFIER_API_BASE.
  */
-import { readPinnedAnchors } from '../src/core/trust-list.js';
-import { build } from 'esbuild';
+
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { readPinnedAnchors } from '../src/core/trust-list.js';
 import { layOutWorkerAssets } from './worker-assets.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

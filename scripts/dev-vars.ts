@@ -4,8 +4,8 @@
  * exists. Prints the token once. Runs in Node; nothing here is bundled into the Worker.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateSigningJwk, importablePrivateJwk } from '../src/core/jws-sign.js';
 import { base64url } from '../src/core/encoding.js';
+import { generateSigningJwk, importablePrivateJwk } from '../src/core/jws-sign.js';
 
 const FILE = '.dev.vars';
 if (existsSync(FILE)) {

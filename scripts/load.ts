@@ -18,7 +18,7 @@
  * the exact JWS the client got and verify against GET /.well-known/jwks.json (jose), and its status
  * must be the last acknowledged one. Exit code 0 only with zero 5xx and zero lost writes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -317,7 +317,9 @@ export function formatReport(report: LoadReport, lost: LostWriteCheck | undefine
   ];
   for (const op of OPERATIONS) {
     const s = report.operations[op];
-    const statuses = Object.entries(s.statuses).map(([k, v]) => `${k}:${v}`).join(' ');
+    const statuses = Object.entries(s.statuses)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(' ');
     lines.push(
       `${op.padEnd(9)}  ${String(s.count).padEnd(6)}  ${round(s.count / report.seconds).padEnd(6)}  ${round(percentile(s.latenciesMs, 50)).padEnd(6)}  ${round(percentile(s.latenciesMs, 99)).padEnd(6)}  ${statuses.padEnd(18)}  ${s.networkErrors}`,
     );
@@ -356,7 +358,7 @@ async function main(): Promise<number> {
   let token = values.token;
   if (url === undefined) {
     temp = mkdtempSync(join(tmpdir(), 'elicence-load-'));
-    token = 'elk_load-test-token-' + Math.random().toString(36).slice(2);
+    token = `elk_load-test-token-${Math.random().toString(36).slice(2)}`;
     const started = await startLocalService({ dataDir: join(temp, 'data'), keysDir: join(temp, 'keys'), token });
     service = started;
     url = started.url;

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { entryHash, verifyAuditChain } from '../src/services/audit.js';
 import { run } from '../src/cli/audit.js';
+import { entryHash, verifyAuditChain } from '../src/services/audit.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 
 interface AuditRow {
@@ -84,7 +84,16 @@ describe('audit chain', () => {
     const seq = seqOf('licence.suspended');
     const row = rows().find((r) => r.seq === seq)!;
     const content = row.content_json.replace('"investigation"', '"holder_request"');
-    const hash = entryHash({ seq, at: row.at, authorityId: row.authority_id, actor: row.actor, action: row.action, subjectId: row.subject_id, contentJson: content, prevHash: row.prev_hash });
+    const hash = entryHash({
+      seq,
+      at: row.at,
+      authorityId: row.authority_id,
+      actor: row.actor,
+      action: row.action,
+      subjectId: row.subject_id,
+      contentJson: content,
+      prevHash: row.prev_hash,
+    });
     t.store.sqlite.prepare('UPDATE audit_log SET content_json = ?, hash = ? WHERE seq = ?').run(content, hash, seq);
     expect(await verifyAuditChain(t.store.db)).toMatchObject({ ok: false, firstBrokenSeq: seq + 1 });
     const { code, err } = await cli(['verify', '--data-dir', dir]);

@@ -7,14 +7,18 @@ import { canonicalJson } from '../src/core/canonical-json.js';
 function reversedCopy(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversedCopy);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reversedCopy((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .reverse()
+      .map((k) => [k, reversedCopy((value as Record<string, unknown>)[k])]),
+  );
 }
 
 describe('canonicalJson', () => {
   test('known answers', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, 'x'], c: null }, u: undefined })).toBe('{"a":{"c":null,"d":[1,"x"]},"b":1}');
     expect(canonicalJson([1, [2, undefined]])).toBe('[1,[2,null]]');
-    expect(canonicalJson({ 'é': 1, 'a"b': 2, 营业: '执照' })).toBe('{"a\\"b":2,"é":1,"营业":"执照"}');
+    expect(canonicalJson({ é: 1, 'a"b': 2, 营业: '执照' })).toBe('{"a\\"b":2,"é":1,"营业":"执照"}');
   });
 
   test('is valid JSON of the same value, whatever order the keys were inserted in', () => {

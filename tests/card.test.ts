@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUSINESS_LICENCE, FOOD_BUSINESS_LICENCE } from '../src/core/licence-types.js';
-import { decodeLicenceQr } from '../src/core/qr/index.js';
 import { chinaDate, printedQrMillimetres } from '../src/app/card.js';
 import { qrMatrix } from '../src/app/qr-image.js';
+import { BUSINESS_LICENCE, FOOD_BUSINESS_LICENCE } from '../src/core/licence-types.js';
+import { decodeLicenceQr } from '../src/core/qr/index.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
@@ -199,4 +199,3 @@ describe.skipIf(!existsSync(CHROMIUM))('the card in headless Chromium', () => {
     expect(decodeLicenceQr(read!.data)).toBe(licence.credential);
   }, 90_000);
 });
-

@@ -14,9 +14,7 @@ let t: TestContext | undefined;
 afterEach(() => t?.close());
 
 async function issueConcurrently(context: TestContext, count: number): Promise<Licence[]> {
-  const responses = await Promise.all(
-    Array.from({ length: count }, () => context.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })),
-  );
+  const responses = await Promise.all(Array.from({ length: count }, () => context.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })));
   expect(responses.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
   return Promise.all(responses.map(async (r) => (await r.json()) as Licence));
 }
@@ -71,7 +69,10 @@ describe('concurrent issuance', () => {
     const concurrent = await Promise.all(Array.from({ length: 4 }, () => context.call('POST', '/v1/licences/batch', { body: batch(250) })));
     expect(concurrent.map((r) => r.status)).toEqual([201, 201, 201, 201]);
     for (const column of ['revocation', 'suspension']) {
-      const row = context.store.sqlite.prepare(`SELECT count(*) AS n, count(DISTINCT ${column}_list_id || '#' || ${column}_index) AS d FROM licences`).get() as { n: number; d: number };
+      const row = context.store.sqlite.prepare(`SELECT count(*) AS n, count(DISTINCT ${column}_list_id || '#' || ${column}_index) AS d FROM licences`).get() as {
+        n: number;
+        d: number;
+      };
       expect(row).toEqual({ n: 2200, d: 2200 });
     }
   });

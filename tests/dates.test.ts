@@ -4,16 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  calendarDate,
-  calendarDateAt,
-  formatDate,
-  formatDateTime,
-  formatTimestamp,
-  parseDate,
-  parseDateTimeField,
-  parseDateTimeMs,
-} from '../src/core/dates.js';
+import { calendarDate, calendarDateAt, formatDate, formatDateTime, formatTimestamp, parseDate, parseDateTimeField, parseDateTimeMs } from '../src/core/dates.js';
 
 const MAX_MS = 8.64e15;
 
@@ -165,7 +156,9 @@ describe('parseDateTimeField', () => {
 
   it('throws ERR_INVALID_DATE naming the field', () => {
     const expectInvalid = (value: unknown, message: RegExp) =>
-      expect(() => parseDateTimeField(value, 'validUntil')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_DATE', field: 'validUntil', message: expect.stringMatching(message) }));
+      expect(() => parseDateTimeField(value, 'validUntil')).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_DATE', field: 'validUntil', message: expect.stringMatching(message) }),
+      );
     expectInvalid(42, /string/);
     expectInvalid('yesterday', /is not an RFC 3339 date-time/);
     expectInvalid('2027-02-30T00:00:00Z', /is not a real date-time/);

@@ -2,10 +2,11 @@
  * Group commit on better-sqlite3: writes of one event-loop turn share a transaction and one WAL sync;
  * each write is still all-or-nothing on its own, and nothing counts as done before it is durable.
  */
-import Database from 'better-sqlite3';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiTokens } from '../src/db/schema.js';
 import { ConstraintViolation } from '../src/db/store.js';
@@ -149,9 +150,7 @@ describe('group commit (better-sqlite3)', () => {
   it('concurrent issues through the app keep one unbroken audit chain', { timeout: 30_000 }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'elicence-group-'));
     t = await createTestContext({ filename: join(dir, 'db.sqlite') });
-    const responses = await Promise.all(
-      Array.from({ length: 64 }, () => t!.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })),
-    );
+    const responses = await Promise.all(Array.from({ length: 64 }, () => t!.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })));
     expect(responses.map((r) => r.status)).toEqual(Array(64).fill(201));
     const chain = await verifyAuditChain(t.store.db);
     expect(chain.ok).toBe(true);

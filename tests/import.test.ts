@@ -7,29 +7,29 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app/app.js';
-import { defaultConfig, systemClock, type AppDeps } from '../src/app/deps.js';
-import { ElicenceError } from '../src/core/errors.js';
+import { type AppDeps, defaultConfig, systemClock } from '../src/app/deps.js';
+import type { ElicenceError } from '../src/core/errors.js';
 import { BUSINESS_LICENCE, FOOD_BUSINESS_LICENCE } from '../src/core/licence-types.js';
 import { decodeLicenceQr } from '../src/core/qr/index.js';
-import { bootstrap } from '../src/services/bootstrap.js';
+import { parseCalendarDate, parseValidityInstant, splitList } from '../src/import/cell-values.js';
+import { foldHeader, mapColumns, readHeaderMap } from '../src/import/columns.js';
+import { offlineIssuer } from '../src/import/issuers.js';
+import { localIssuer } from '../src/import/local-issuer.js';
+import { runImport } from '../src/import/run-import.js';
 import { createFileKeyStore } from '../src/node/file-key-store.js';
 import { openSqliteStore, type SqliteStore } from '../src/node/sqlite-store.js';
-import { foldHeader, mapColumns, readHeaderMap } from '../src/import/columns.js';
-import { parseCalendarDate, parseValidityInstant, splitList } from '../src/import/cell-values.js';
-import { localIssuer } from '../src/import/local-issuer.js';
-import { offlineIssuer } from '../src/import/issuers.js';
-import { runImport } from '../src/import/run-import.js';
-import { generateRegister, toCsv, EN_HEADER } from './fixtures/import/register.js';
+import { bootstrap } from '../src/services/bootstrap.js';
+import { EN_HEADER, generateRegister, toCsv } from './fixtures/import/register.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = join(ROOT, 'tests/fixtures/import');
@@ -76,17 +76,46 @@ describe('column mapping', () => {
   it('maps Chinese titles, English titles and field names, folding width, case and spacing', () => {
     const zh = ['统一社会信用代码', '名称', '类型', '法定代表人', '注册资本', '成立日期', '住所', '经营范围', '有效期自', '有效期至'];
     expect(mapColumns(zh, BUSINESS_LICENCE).map((t) => (t.kind === 'field' ? t.field : t.kind))).toEqual([
-      'creditCode', 'name', 'entityType', 'legalRepresentative', 'registeredCapital', 'establishedOn', 'address', 'businessScope', 'validFrom', 'validUntil',
+      'creditCode',
+      'name',
+      'entityType',
+      'legalRepresentative',
+      'registeredCapital',
+      'establishedOn',
+      'address',
+      'businessScope',
+      'validFrom',
+      'validUntil',
     ]);
     expect(mapColumns(EN_HEADER, BUSINESS_LICENCE).map((t) => (t.kind === 'field' ? t.field : t.kind))).toEqual([
-      'creditCode', 'name', 'entityType', 'legalRepresentative', 'registeredCapital', 'establishedOn', 'address', 'businessScope', 'validFrom', 'validUntil',
+      'creditCode',
+      'name',
+      'entityType',
+      'legalRepresentative',
+      'registeredCapital',
+      'establishedOn',
+      'address',
+      'businessScope',
+      'validFrom',
+      'validUntil',
     ]);
-    const food = mapColumns(['许可证编号', '经营者名称', 'CREDIT CODE ', '法定代表人(负责人)', 'premises_address', '主体业态', '经营项目*'], FOOD_BUSINESS_LICENCE, { 'CREDIT CODE': 'creditCode' });
+    const food = mapColumns(['许可证编号', '经营者名称', 'CREDIT CODE ', '法定代表人(负责人)', 'premises_address', '主体业态', '经营项目*'], FOOD_BUSINESS_LICENCE, {
+      'CREDIT CODE': 'creditCode',
+    });
     expect(food.map((t) => (t.kind === 'field' ? t.field : t.kind))).toEqual([
-      'licenceNumber', 'operatorName', 'creditCode', 'legalRepresentative', 'premisesAddress', 'mainBusinessFormat', 'businessItems',
+      'licenceNumber',
+      'operatorName',
+      'creditCode',
+      'legalRepresentative',
+      'premisesAddress',
+      'mainBusinessFormat',
+      'businessItems',
     ]);
     // The bracketed part of a title may be left out.
-    expect(mapColumns(['许可证编号', '经营者名称', '统一社会信用代码', '法定代表人', '经营场所', '主体业态', '经营项目'], FOOD_BUSINESS_LICENCE)[3]).toEqual({ kind: 'field', field: 'legalRepresentative' });
+    expect(mapColumns(['许可证编号', '经营者名称', '统一社会信用代码', '法定代表人', '经营场所', '主体业态', '经营项目'], FOOD_BUSINESS_LICENCE)[3]).toEqual({
+      kind: 'field',
+      field: 'legalRepresentative',
+    });
     expect(foldHeader('　Legal  Representative：')).toBe('legalrepresentative');
   });
 
@@ -133,7 +162,11 @@ describe('cell values', () => {
 
   it('splits list cells on 、 ; ； ， and keeps JSON arrays', () => {
     expect(splitList('热食类食品制售、冷食类食品制售；预包装食品销售，散装食品销售; 保健食品销售')).toEqual([
-      '热食类食品制售', '冷食类食品制售', '预包装食品销售', '散装食品销售', '保健食品销售',
+      '热食类食品制售',
+      '冷食类食品制售',
+      '预包装食品销售',
+      '散装食品销售',
+      '保健食品销售',
     ]);
     expect(splitList(['a ', 'b'])).toEqual(['a', 'b']);
   });
@@ -192,7 +225,17 @@ describe('file formats, locally issued', () => {
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('登记册');
     sheet.addRow(['Unified social credit code', 'Name', 'Entity type', 'Legal representative', 'Registered capital', 'Date established', 'Address', 'Business scope', '有效期至']);
-    sheet.addRow(['91330106MA2CFX7K5Y', { richText: [{ text: '杭州示例' }, { text: '科技有限公司' }] }, '有限责任公司', '张三', 500, new Date(Date.UTC(2020, 4, 18)), '杭州市西湖区', '技术开发', new Date(Date.UTC(2040, 4, 17))]);
+    sheet.addRow([
+      '91330106MA2CFX7K5Y',
+      { richText: [{ text: '杭州示例' }, { text: '科技有限公司' }] },
+      '有限责任公司',
+      '张三',
+      500,
+      new Date(Date.UTC(2020, 4, 18)),
+      '杭州市西湖区',
+      '技术开发',
+      new Date(Date.UTC(2040, 4, 17)),
+    ]);
     sheet.addRow([]);
     sheet.addRow(['91330100MA27Y1F3XC', '杭州味道', '有限责任公司', '李四', '100万元', '2019年3月1日', '杭州市上城区', '餐饮管理', new Date(Date.UTC(2020, 0, 1))]);
     const file = join(deployment.dir, 'register.xlsx');
@@ -274,7 +317,25 @@ describe('a 10,000-row register with 40 bad rows', () => {
         new Promise<{ code: number | null; signal: NodeJS.Signals | null; killedAt?: number }>((resolve, reject) => {
           const proc = spawn(
             process.execPath,
-            ['--import', 'tsx', 'src/cli/main.ts', 'import', file, '--type', 'BusinessLicence', '--server', deployment.url, '--token', TOKEN, '--batch-size', '250', '--report', report, '--out', results],
+            [
+              '--import',
+              'tsx',
+              'src/cli/main.ts',
+              'import',
+              file,
+              '--type',
+              'BusinessLicence',
+              '--server',
+              deployment.url,
+              '--token',
+              TOKEN,
+              '--batch-size',
+              '250',
+              '--report',
+              report,
+              '--out',
+              results,
+            ],
             { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
           );
           let killedAt: number | undefined;
@@ -288,7 +349,9 @@ describe('a 10,000-row register with 40 bad rows', () => {
             }
           });
           proc.on('error', reject);
-          proc.on('exit', (code, signal) => (killedAt === undefined && signal ? reject(new Error(stderr)) : resolve({ code, signal, ...(killedAt === undefined ? {} : { killedAt }) })));
+          proc.on('exit', (code, signal) =>
+            killedAt === undefined && signal ? reject(new Error(stderr)) : resolve({ code, signal, ...(killedAt === undefined ? {} : { killedAt }) }),
+          );
         });
 
       const first = await child(0.3);

@@ -2,9 +2,9 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { auditLog, licences } from '../src/db/schema.js';
-import { createAuthority } from '../src/services/authorities.js';
-import { createToken, type Action } from '../src/services/tokens.js';
 import { verifyAuditChain } from '../src/services/audit.js';
+import { createAuthority } from '../src/services/authorities.js';
+import { type Action, createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
 
 let t: TestContext;
@@ -94,7 +94,13 @@ describe('issue', () => {
     ['bad establishedOn', issueBody(businessSubject({ establishedOn: '2020-13-01' })), 400, 'ERR_VALIDATION', 'subject.establishedOn'],
     ['bad validFrom', issueBody(businessSubject(), { validFrom: 'yesterday' }), 400, 'ERR_INVALID_DATE', 'validFrom'],
     ['impossible date', issueBody(businessSubject(), { validUntil: '2027-02-30T00:00:00Z' }), 400, 'ERR_INVALID_DATE', 'validUntil'],
-    ['validUntil before validFrom', issueBody(businessSubject(), { validFrom: '2027-01-01T00:00:00Z', validUntil: '2026-12-01T00:00:00Z' }), 400, 'ERR_VALIDITY_WINDOW', 'validUntil'],
+    [
+      'validUntil before validFrom',
+      issueBody(businessSubject(), { validFrom: '2027-01-01T00:00:00Z', validUntil: '2026-12-01T00:00:00Z' }),
+      400,
+      'ERR_VALIDITY_WINDOW',
+      'validUntil',
+    ],
     ['already expired', issueBody(businessSubject(), { validFrom: '2020-01-01T00:00:00Z', validUntil: '2021-01-01T00:00:00Z' }), 400, 'ERR_VALIDITY_WINDOW', 'validUntil'],
     ['unknown type', { type: 'FishingLicence', subject: businessSubject() }, 400, 'ERR_UNKNOWN_LICENCE_TYPE', 'type'],
     ['missing type', { subject: businessSubject() }, 400, 'ERR_VALIDATION', 'type'],
@@ -113,8 +119,17 @@ describe('issue', () => {
     // A repeated key means two requests to two parsers (a gateway may read the first, JSON.parse the last).
     const valid = JSON.stringify(issueBody());
     await expectError(await t.call('POST', '/v1/licences', { body: `${valid.slice(0, -1)},"type":"FoodBusinessLicence"}` }), 400, 'ERR_JSON_DUPLICATE_KEY', 'type');
-    await expectError(await t.call('POST', '/v1/licences', { body: valid.replace('"subject":{', '"subject":{"name":"x","na\\u006de":"y",') }), 400, 'ERR_JSON_DUPLICATE_KEY', 'name');
-    await expectError(await t.call('POST', '/v1/licences', { body: 'type=BusinessLicence', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE');
+    await expectError(
+      await t.call('POST', '/v1/licences', { body: valid.replace('"subject":{', '"subject":{"name":"x","na\\u006de":"y",') }),
+      400,
+      'ERR_JSON_DUPLICATE_KEY',
+      'name',
+    );
+    await expectError(
+      await t.call('POST', '/v1/licences', { body: 'type=BusinessLicence', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+    );
     await expectError(await t.call('POST', '/v1/licences', { body: JSON.stringify(issueBody()), headers: { 'Content-Type': 'text/plain' } }), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE');
     const huge = issueBody(businessSubject({ businessScope: '经'.repeat(600_000) }));
     await expectError(await t.call('POST', '/v1/licences', { body: huge }), 413, 'ERR_BODY_TOO_LARGE');
@@ -241,7 +256,12 @@ describe('read and list', () => {
 
 describe('auth and scopes', () => {
   test('missing or unknown token is 401 with WWW-Authenticate; never 500', async () => {
-    for (const [path, method] of [['/v1/licences', 'GET'], ['/v1/licences', 'POST'], ['/v1/licence-types', 'GET'], ['/v1/keys/rotate', 'POST']] as const) {
+    for (const [path, method] of [
+      ['/v1/licences', 'GET'],
+      ['/v1/licences', 'POST'],
+      ['/v1/licence-types', 'GET'],
+      ['/v1/keys/rotate', 'POST'],
+    ] as const) {
       const res = await t.call(method, path, { token: null, body: method === 'POST' ? issueBody() : undefined });
       await expectError(res, 401, 'ERR_UNAUTHENTICATED');
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -324,7 +344,12 @@ describe('licence types', () => {
       'ERR_CREDIT_CODE',
       'subject.creditCode',
     );
-    await expectError(await t.call('POST', '/v1/licences', { body: { type: 'TaxiOperatorLicence', subject: { creditCode: '91330106MA2CFX7K5Y', operatorName: 'x', vehicles: 0 } } }), 400, 'ERR_VALIDATION', 'subject.vehicles');
+    await expectError(
+      await t.call('POST', '/v1/licences', { body: { type: 'TaxiOperatorLicence', subject: { creditCode: '91330106MA2CFX7K5Y', operatorName: 'x', vehicles: 0 } } }),
+      400,
+      'ERR_VALIDATION',
+      'subject.vehicles',
+    );
   });
 
   test.each([
@@ -354,7 +379,7 @@ describe('keys', () => {
     expect(authorityDid.assertionMethod).toEqual([`did:web:elicence.test:authorities:dev-city#${keys.keys[0]!.kid}`]);
     await expectError(await t.call('GET', '/authorities/nowhere/did.json', { token: null }), 404, 'ERR_NOT_FOUND');
     // Private halves never reach the database.
-    const dump = JSON.stringify(t.store.sqlite.prepare("select * from signing_keys").all()) + JSON.stringify(t.store.sqlite.prepare('select * from audit_log').all());
+    const dump = JSON.stringify(t.store.sqlite.prepare('select * from signing_keys').all()) + JSON.stringify(t.store.sqlite.prepare('select * from audit_log').all());
     expect(dump).not.toMatch(/\\"d\\":/);
   });
 
@@ -401,7 +426,9 @@ describe('W3C VC API', () => {
     const jws: string = verifiableCredential.id.slice('data:application/vc+jwt,'.length);
     const [h, p, s] = jws.split('.');
     const swapped = `${h}.${p}.${s![0] === 'A' ? 'B' : 'A'}${s!.slice(1)}`;
-    const bad = await json(await t.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: { ...verifiableCredential, id: `data:application/vc+jwt,${swapped}` } } }));
+    const bad = await json(
+      await t.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: { ...verifiableCredential, id: `data:application/vc+jwt,${swapped}` } } }),
+    );
     expect(bad.verified).toBe(false);
     expect(bad.errors[0].code).toBe('ERR_JWS_SIGNATURE');
 
@@ -428,10 +455,26 @@ describe('W3C VC API', () => {
   });
 
   test('refuses another issuer, and non-enveloped input to verify', async () => {
-    await expectError(await t.call('POST', '/credentials/issue', { body: { credential: { ...credential(), issuer: 'did:web:evil.example' } } }), 403, 'ERR_FORBIDDEN', 'credential.issuer');
+    await expectError(
+      await t.call('POST', '/credentials/issue', { body: { credential: { ...credential(), issuer: 'did:web:evil.example' } } }),
+      403,
+      'ERR_FORBIDDEN',
+      'credential.issuer',
+    );
     await expectError(await t.call('POST', '/credentials/issue', { token: null, body: { credential: credential() } }), 401, 'ERR_UNAUTHENTICATED');
-    await expectError(await t.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: { type: 'VerifiableCredential' } } }), 400, 'ERR_INVALID_CREDENTIAL');
-    await expectError(await t.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: { type: 'EnvelopedVerifiableCredential', id: 'data:application/vc+jwt,not.a.jws' } } }), 400, 'ERR_INVALID_CREDENTIAL');
+    await expectError(
+      await t.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: { type: 'VerifiableCredential' } } }),
+      400,
+      'ERR_INVALID_CREDENTIAL',
+    );
+    await expectError(
+      await t.call('POST', '/credentials/verify', {
+        token: null,
+        body: { verifiableCredential: { type: 'EnvelopedVerifiableCredential', id: 'data:application/vc+jwt,not.a.jws' } },
+      }),
+      400,
+      'ERR_INVALID_CREDENTIAL',
+    );
   });
 });
 

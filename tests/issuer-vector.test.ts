@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { buildLicenceCredential, signLicenceCredential } from '../src/core/credential.js';
 import { isValidCreditCode } from '../src/core/credit-code.js';
 import { publicJwk, signerFromPrivateJwk } from '../src/core/jws-sign.js';
-import { SubjectValidator, BUSINESS_LICENCE } from '../src/core/licence-types.js';
+import { BUSINESS_LICENCE, SubjectValidator } from '../src/core/licence-types.js';
 
 const vector = JSON.parse(readFileSync(new URL('./vectors/qr-business-licence.json', import.meta.url), 'utf8'));
 const { privateJwk } = JSON.parse(readFileSync(new URL('./vectors/qr-test-key.json', import.meta.url), 'utf8'));
@@ -27,8 +27,7 @@ const input = {
     registeredCapital: '1000万元人民币',
     establishedOn: '2019-06-18',
     address: '浙江省杭州市西湖区三墩镇西园八路11号2幢501室',
-    businessScope:
-      '一般项目：技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广；软件开发；信息系统集成服务（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。',
+    businessScope: '一般项目：技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广；软件开发；信息系统集成服务（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。',
   },
   status: {
     revocation: { listUrl: 'https://elicence.hangzhou.gov.cn/status/330100-amr/revocation/1', index: 94567 },

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import type { JWK } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { base64url, fromBase64url, utf8 } from '../src/core/encoding.js';
-import { generateSigningJwk, signCompact, signerFromPrivateJwk, type JwsSigner } from '../src/core/jws-sign.js';
-import { decodeJws, verifyJws, verifyJwsSignature, type JwsPolicy } from '../src/core/jws-verify.js';
-import { withoutWebCryptoCurves, type NobleOnly } from './helpers/noble-only.js';
+import { generateSigningJwk, type JwsSigner, signCompact, signerFromPrivateJwk } from '../src/core/jws-sign.js';
+import { decodeJws, type JwsPolicy, verifyJws, verifyJwsSignature } from '../src/core/jws-verify.js';
 import { findDuplicateKey, parseStrictJson } from '../src/core/strict-json.js';
+import { type NobleOnly, withoutWebCryptoCurves } from './helpers/noble-only.js';
 
 const POLICY: JwsPolicy = { typ: 'vc+jwt', cty: 'vc' };
 const PAYLOAD = { iss: 'did:web:example', name: '杭州云栖智算科技有限公司', n: 1 };

@@ -30,7 +30,7 @@ describe('file key store', () => {
 
   test('refuses kids that are not thumbprints (no path traversal) and unknown keys, with typed errors', async () => {
     const store = createFileKeyStore(join(mkdtempSync(join(tmpdir(), 'elicence-keys-')), 'keys'));
-    for (const kid of ['../../etc/passwd', '..', 'a/b', '', 'x'.repeat(43) + '\u0000']) {
+    for (const kid of ['../../etc/passwd', '..', 'a/b', '', `${'x'.repeat(43)}\u0000`]) {
       await expect(store.signer(kid)).rejects.toSatisfy((e) => e instanceof ElicenceError && e.code === 'ERR_NO_ACTIVE_KEY');
     }
     await expect(store.signer('A'.repeat(43))).rejects.toSatisfy((e) => e instanceof ElicenceError && e.code === 'ERR_NO_ACTIVE_KEY');
@@ -67,12 +67,17 @@ describe('unified social credit code (GB 32100-2015)', () => {
     const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
     const symbol = fc.constantFrom(...alphabet.split(''));
     fc.assert(
-      fc.property(fc.array(symbol, { minLength: 2, maxLength: 2 }), fc.array(fc.constantFrom(...'0123456789'.split('')), { minLength: 6, maxLength: 6 }), fc.array(symbol, { minLength: 9, maxLength: 9 }), (a, b, c) => {
-        const first17 = [...a, ...b, ...c].join('');
-        const check = creditCodeCheckCharacter(first17)!;
-        expect(alphabet).toContain(check);
-        for (const other of alphabet) expect(isValidCreditCode(first17 + other)).toBe(other === check);
-      }),
+      fc.property(
+        fc.array(symbol, { minLength: 2, maxLength: 2 }),
+        fc.array(fc.constantFrom(...'0123456789'.split('')), { minLength: 6, maxLength: 6 }),
+        fc.array(symbol, { minLength: 9, maxLength: 9 }),
+        (a, b, c) => {
+          const first17 = [...a, ...b, ...c].join('');
+          const check = creditCodeCheckCharacter(first17)!;
+          expect(alphabet).toContain(check);
+          for (const other of alphabet) expect(isValidCreditCode(first17 + other)).toBe(other === check);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -183,7 +183,9 @@ describe('history', () => {
     const successor = (await amend.json()) as Licence;
     const res = await t.call('GET', `/v1/licences/${licence.id}/history`);
     expect(res.status).toBe(200);
-    const { items } = (await res.json()) as { items: { seq: number; action: string; at: string; actor: string; reason: string | null; note: string | null; supersededBy?: string }[] };
+    const { items } = (await res.json()) as {
+      items: { seq: number; action: string; at: string; actor: string; reason: string | null; note: string | null; supersededBy?: string }[];
+    };
     expect(items.map((e) => [e.action, e.reason, e.note])).toEqual([
       ['licence.issued', null, null],
       ['licence.suspended', 'investigation', '群众举报，立案调查'],

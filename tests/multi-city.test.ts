@@ -6,23 +6,24 @@
  * untrusted after the bundle refresh; a Nanjing licence verifies once the inspector also pins the
  * Jiangsu anchor and merges its bundle (federation by pinning, docs/trust-anchor.md).
  */
-import { serve, type ServerType } from '@hono/node-server';
+
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app/app.js';
-import { defaultConfig, type AppConfig, type AppDeps } from '../src/app/deps.js';
+import { type AppConfig, type AppDeps, defaultConfig } from '../src/app/deps.js';
 import type { VerifierBundle } from '../src/core/bundle.js';
 import { creditCodeCheckCharacter } from '../src/core/credit-code.js';
 import { fromBase64url, fromUtf8 } from '../src/core/encoding.js';
 import { signCompact } from '../src/core/jws-sign.js';
+import { openSqliteStore } from '../src/node/sqlite-store.js';
 import { authorityDid, createAuthority } from '../src/services/authorities.js';
 import { bootstrap } from '../src/services/bootstrap.js';
-import { createMemoryKeyStore } from './helpers/memory-key-store.js';
-import { ACTIONS, createToken } from '../src/services/tokens.js';
 import type { AnchorSettings } from '../src/services/ports.js';
-import { openSqliteStore } from '../src/node/sqlite-store.js';
-import { verify, type VerifyResult } from '../verifier/index.js';
+import { ACTIONS, createToken } from '../src/services/tokens.js';
+import { type VerifyResult, verify } from '../verifier/index.js';
 import { businessSubject, manualClock } from './helpers/app.js';
+import { createMemoryKeyStore } from './helpers/memory-key-store.js';
 
 const clock = manualClock('2026-06-01T00:00:00Z');
 
@@ -49,7 +50,17 @@ async function startInstance(publicUrl: string, anchor: AnchorSettings, cities: 
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { base, deps, adminToken: setup.token!, tokens, server, close: () => (server.close(), store.close()) };
+  return {
+    base,
+    deps,
+    adminToken: setup.token!,
+    tokens,
+    server,
+    close: () => {
+      server.close();
+      store.close();
+    },
+  };
 }
 
 async function http(instance: Instance, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
@@ -69,7 +80,11 @@ const headerOf = (jws: string) => JSON.parse(fromUtf8(fromBase64url(jws.split('.
 const payloadOf = (jws: string) => JSON.parse(fromUtf8(fromBase64url(jws.split('.')[1]!)!)) as Record<string, unknown>;
 const check = (result: VerifyResult, name: string) => result.checks.find((c) => c.name === name)!;
 const creditCode = (first17: string) => first17 + creditCodeCheckCharacter(first17)!;
-const merge = (a: VerifierBundle, b: VerifierBundle): VerifierBundle => ({ ...a, trustLists: [...a.trustLists, ...b.trustLists], statusLists: [...a.statusLists, ...b.statusLists] });
+const merge = (a: VerifierBundle, b: VerifierBundle): VerifierBundle => ({
+  ...a,
+  trustLists: [...a.trustLists, ...b.trustLists],
+  statusLists: [...a.statusLists, ...b.statusLists],
+});
 
 let zj: Instance;
 let js: Instance;
@@ -94,7 +109,10 @@ const NANJING = authorityDid('https://js.example', 'nanjing');
 const TYPES = ['BusinessLicence', 'FoodBusinessLicence'];
 
 async function issue(instance: Instance, city: string, creditCode = '91330106MA2CFX7K5Y'): Promise<string> {
-  const body = await ok<{ credential: string }>(http(instance, 'POST', '/v1/licences', { token: instance.tokens[city]!, body: { type: 'BusinessLicence', subject: businessSubject({ creditCode }) } }), 201);
+  const body = await ok<{ credential: string }>(
+    http(instance, 'POST', '/v1/licences', { token: instance.tokens[city]!, body: { type: 'BusinessLicence', subject: businessSubject({ creditCode }) } }),
+    201,
+  );
   return body.credential;
 }
 
@@ -114,19 +132,31 @@ describe('two cities, one anchor, a second province', () => {
     const hz = await ok<{ keys: Array<{ kid: string }>; source: string }>(
       http(zj, 'POST', '/v1/trust/authorities', {
         token: zj.adminToken,
-        body: { id: HANGZHOU, name: { zh: '杭州市市场监督管理局', en: 'Hangzhou AMR' }, jurisdiction: '330100', licenceTypes: TYPES, jwksUrl: `${zj.base}/authorities/hangzhou/did.json` },
+        body: {
+          id: HANGZHOU,
+          name: { zh: '杭州市市场监督管理局', en: 'Hangzhou AMR' },
+          jurisdiction: '330100',
+          licenceTypes: TYPES,
+          jwksUrl: `${zj.base}/authorities/hangzhou/did.json`,
+        },
       }),
       201,
     );
     expect(hz.keys).toHaveLength(1);
     expect(hz.source).toBe('hosted:hangzhou');
-    await ok(http(zj, 'POST', '/v1/trust/authorities', { token: zj.adminToken, body: { id: NINGBO, name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', licenceTypes: TYPES } }), 201);
+    await ok(
+      http(zj, 'POST', '/v1/trust/authorities', {
+        token: zj.adminToken,
+        body: { id: NINGBO, name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', licenceTypes: TYPES },
+      }),
+      201,
+    );
     const published = await ok<{ sequence: number }>(http(zj, 'POST', '/v1/trust/lists', { token: zj.adminToken, body: {} }), 201);
     expect(published.sequence).toBe(2); // #1 was the development list
     pinned = await ok(http(zj, 'GET', '/.well-known/trust-anchor.json'));
   });
 
-  it('a licence issued in Hangzhou verifies offline with the bundle fetched from Ningbo\'s side', async () => {
+  it("a licence issued in Hangzhou verifies offline with the bundle fetched from Ningbo's side", async () => {
     licenceA = await issue(zj, 'hangzhou');
     licenceB = await issue(zj, 'ningbo', creditCode('91330203MA2AB12C3'));
     const fetched = await bundleFromCityB();
@@ -185,7 +215,13 @@ describe('two cities, one anchor, a second province', () => {
   });
 
   it('a Nanjing licence (another province) verifies once the inspector also pins the Jiangsu anchor and merges its bundle', async () => {
-    await ok(http(js, 'POST', '/v1/trust/authorities', { token: js.adminToken, body: { id: NANJING, name: { zh: '南京市市场监督管理局', en: 'Nanjing AMR' }, jurisdiction: '320100', licenceTypes: TYPES } }), 201);
+    await ok(
+      http(js, 'POST', '/v1/trust/authorities', {
+        token: js.adminToken,
+        body: { id: NANJING, name: { zh: '南京市市场监督管理局', en: 'Nanjing AMR' }, jurisdiction: '320100', licenceTypes: TYPES },
+      }),
+      201,
+    );
     const licenceJ = await issue(js, 'nanjing', creditCode('91320102MA1MD4E5F'));
     const jsBundle = await ok<VerifierBundle>(http(js, 'GET', '/verifier-bundle'));
     const jsAnchor = await ok<{ keys: object[] }>(http(js, 'GET', '/.well-known/trust-anchor.json'));

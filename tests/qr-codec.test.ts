@@ -5,21 +5,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { compactVerify, importJWK, type JWK } from 'jose';
 import { deflateSync } from 'fflate';
+import { compactVerify, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ElicenceError, type ErrorCode } from '../src/core/errors.js';
 import { generateSigningJwk, publicJwk } from '../src/core/jws-sign.js';
 import {
   DEFAULT_MAX_INFLATED_BYTES,
-  LICENCE_QR_MODE,
-  LICENCE_QR_PREFIX,
-  MAX_LICENCE_QR_TEXT_LENGTH,
-  QR_DICTIONARY_ENTRIES,
   decodeLicenceQr,
   encodeLicenceQr,
   isLicenceQrText,
+  LICENCE_QR_MODE,
+  LICENCE_QR_PREFIX,
   licenceQrSegments,
+  MAX_LICENCE_QR_TEXT_LENGTH,
+  QR_DICTIONARY_ENTRIES,
   qrDictionaryBytes,
 } from '../src/core/qr/index.js';
 import { bytesToDigits, digitsToBytes } from '../src/core/qr/numeric.js';
@@ -111,7 +111,15 @@ describe('EL1 round trip', () => {
     const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 });
     const chinese = fc.string({ unit: fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCodePoint(c)), minLength: 1, maxLength: 80 });
     const words = fc.oneof(text, chinese);
-    const business = fc.record({ name: words, entityType: words, legalRepresentative: words, registeredCapital: words, establishedOn: fc.constant('2020-01-02'), address: words, businessScope: words });
+    const business = fc.record({
+      name: words,
+      entityType: words,
+      legalRepresentative: words,
+      registeredCapital: words,
+      establishedOn: fc.constant('2020-01-02'),
+      address: words,
+      businessScope: words,
+    });
     const food = fc.record({
       licenceNumber: fc.stringMatching(/^JY\d{14}$/),
       operatorName: words,
@@ -121,7 +129,10 @@ describe('EL1 round trip', () => {
       businessItems: fc.array(words, { minLength: 1, maxLength: 6 }),
     });
     const licence = fc.record({
-      kind: fc.oneof(business.map((subject) => ({ type: 'BusinessLicence', subject })), food.map((subject) => ({ type: 'FoodBusinessLicence', subject }))),
+      kind: fc.oneof(
+        business.map((subject) => ({ type: 'BusinessLicence', subject })),
+        food.map((subject) => ({ type: 'FoodBusinessLicence', subject })),
+      ),
       uuid: fc.uuid(),
       codePrefix: fc.stringMatching(/^91[0-9]{6}[0-9A-HJ-NPQRTUWXY]{9}$/),
       revocationIndex: fc.nat({ max: 131_071 }),
@@ -153,10 +164,15 @@ describe('EL1 round trip', () => {
   it('carries any compact JWS, not only licences (property)', () => {
     const part = fc.uint8Array({ minLength: 1, maxLength: 600 }).map((bytes) => Buffer.from(bytes).toString('base64url'));
     fc.assert(
-      fc.property(part, part, part.filter((p) => p.length <= 340), (header, payload, signature) => {
-        const jws = `${header}.${payload}.${signature}`;
-        expect(decodeLicenceQr(encodeLicenceQr(jws))).toBe(jws);
-      }),
+      fc.property(
+        part,
+        part,
+        part.filter((p) => p.length <= 340),
+        (header, payload, signature) => {
+          const jws = `${header}.${payload}.${signature}`;
+          expect(decodeLicenceQr(encodeLicenceQr(jws))).toBe(jws);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -192,7 +208,7 @@ describe('EL1 malformed input', () => {
     ['EL1:１２３', 'ERR_QR_CHARACTERS'],
     ['EL1:123\n', 'ERR_QR_CHARACTERS'],
     ['EL1:', 'ERR_QR_TRUNCATED'],
-    ['EL1:' + '9'.repeat(17), 'ERR_QR_CORRUPT'],
+    [`EL1:${'9'.repeat(17)}`, 'ERR_QR_CORRUPT'],
   ] as const)('%j gives %s', (text, code) => {
     expect(codeOf(() => decodeLicenceQr(text))).toBe(code);
   });
@@ -204,7 +220,10 @@ describe('EL1 malformed input', () => {
 
   it('gives ERR_QR_TRUNCATED for every cut-short text', () => {
     for (let length = LICENCE_QR_PREFIX.length; length < vector.qrText.length; length++) {
-      expect(codeOf(() => decodeLicenceQr(vector.qrText.slice(0, length))), `cut at ${length}`).toBe('ERR_QR_TRUNCATED');
+      expect(
+        codeOf(() => decodeLicenceQr(vector.qrText.slice(0, length))),
+        `cut at ${length}`,
+      ).toBe('ERR_QR_TRUNCATED');
     }
   });
 
@@ -338,8 +357,8 @@ describe('EL1 numeric layer', () => {
     });
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 60 }), nearBillions), (bytes) => {
-          expect(bytesToDigits(bytes)).toBe(reference(bytes));
-        }),
+        expect(bytesToDigits(bytes)).toBe(reference(bytes));
+      }),
       { numRuns: 3000 },
     );
   });

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
 import { qrMatrix, qrPng } from '../src/app/qr-image.js';
+import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
@@ -69,7 +69,12 @@ describe('qrText in licence responses', () => {
     expect(decodeLicenceQr(single.qrText)).toBe(single.credential);
 
     const batch = await t.call('POST', '/v1/licences/batch', {
-      body: { items: [{ type: 'BusinessLicence', subject: businessSubject() }, { type: 'FoodBusinessLicence', subject: foodSubject() }] },
+      body: {
+        items: [
+          { type: 'BusinessLicence', subject: businessSubject() },
+          { type: 'FoodBusinessLicence', subject: foodSubject() },
+        ],
+      },
     });
     expect(batch.status).toBe(201);
     for (const item of ((await batch.json()) as { items: Licence[] }).items) expect(decodeLicenceQr(item.qrText)).toBe(item.credential);
@@ -172,7 +177,6 @@ describe('GET /v1/licences/{id}/qr.svg', () => {
   });
 });
 
-
 describe('QR route options and access', () => {
   it.each([
     ['ecc=X', 'ecc'],
@@ -236,5 +240,5 @@ describe('the runtime-neutral renderer (src/app/qr-image.ts)', () => {
 
 function qrVectorJws(): string {
   // A syntactically valid compact JWS (the codec only needs canonical base64url parts).
-  return 'eyJhbGciOiJFZERTQSJ9.eyJpZCI6InVybjp1dWlkOngifQ.' + 'A'.repeat(85) + 'w';
+  return `eyJhbGciOiJFZERTQSJ9.eyJpZCI6InVybjp1dWlkOngifQ.${'A'.repeat(85)}w`;
 }

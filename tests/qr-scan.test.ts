@@ -11,8 +11,8 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
-import { qrVersionFor, renderQrPng, renderQrSvg, type QrErrorCorrectionLevel } from './helpers/qr-render.js';
 import { realisticLicences } from './fixtures/licences.js';
+import { type QrErrorCorrectionLevel, qrVersionFor, renderQrPng, renderQrSvg } from './helpers/qr-render.js';
 
 const vector = JSON.parse(readFileSync(new URL('./vectors/qr-business-licence.json', import.meta.url), 'utf8')) as { jws: string; qrText: string };
 

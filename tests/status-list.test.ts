@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base64url } from '../src/core/encoding.js';
-import {
-  Bitstring,
-  MIN_STATUS_LIST_ENTRIES,
-  buildStatusListCredential,
-  decodeStatusList,
-  encodeStatusList,
-  parseStatusListCredential,
-} from '../src/core/status-list.js';
+import { Bitstring, buildStatusListCredential, decodeStatusList, encodeStatusList, MIN_STATUS_LIST_ENTRIES, parseStatusListCredential } from '../src/core/status-list.js';
 
 /** DESIGN.md's known answer: an all-zero 131,072-bit list. */
 const ALL_ZERO_131072 = 'uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA';

@@ -4,11 +4,12 @@
  * signature against the authority's JWKS key, Accept negotiation, ETag / 304, Cache-Control,
  * validity window and ttl, rebuild only on change or half-ttl, and visibility of a change at once.
  */
-import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+
 import { gunzipSync } from 'node:zlib';
+import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { publishedStatusList, statusListIdsOf } from '../src/services/status-publishing.js';
 import { createAuthority } from '../src/services/authorities.js';
+import { publishedStatusList, statusListIdsOf } from '../src/services/status-publishing.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
 
@@ -265,7 +266,10 @@ describe('rebuilding', () => {
     const after = await t.app.request(path, { headers: { Accept: 'application/json' } });
     const credential = (await after.json()) as ListCredential;
     expect(bitAt(rawBits(credential.credentialSubject.encodedList), slotOf(b, 'suspension').index)).toBe(true);
-    const row = t.store.sqlite.prepare('SELECT version, published_version FROM status_lists WHERE id = ?').get(path.slice('/status/'.length)) as { version: number; published_version: number };
+    const row = t.store.sqlite.prepare('SELECT version, published_version FROM status_lists WHERE id = ?').get(path.slice('/status/'.length)) as {
+      version: number;
+      published_version: number;
+    };
     expect(row.published_version).toBe(row.version);
   });
 
@@ -301,7 +305,8 @@ describe('rebuilding', () => {
     await act(licence.id, 'revoke', 'fraud');
     const current = await publishedStatusList(t.deps, listId);
     // Pretend a slow process publishes version 0 now: the conditional write must refuse it.
-    const read = () => t.store.sqlite.prepare('SELECT published_version, published_jws FROM status_lists WHERE id = ?').get(listId) as { published_version: number; published_jws: string };
+    const read = () =>
+      t.store.sqlite.prepare('SELECT published_version, published_jws FROM status_lists WHERE id = ?').get(listId) as { published_version: number; published_jws: string };
     expect(read().published_version).toBe(1);
     t.store.sqlite.prepare('UPDATE status_lists SET version = 0 WHERE id = ?').run(listId);
     await publishedStatusList(t.deps, listId); // rebuilds for "version 0": not cached over version 1

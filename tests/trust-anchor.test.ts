@@ -3,12 +3,13 @@
  * are signed by the published anchor keys, sequences only grow, lists expire, register changes (and
  * hosted key rotations) reach the next list, and the admin API checks scope, role and input.
  */
-import { serve, type ServerType } from '@hono/node-server';
+
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningJwk } from '../src/core/jws-sign.js';
-import { verifyTrustList, type TrustListPayload } from '../src/core/trust-list.js';
+import { type TrustListPayload, verifyTrustList } from '../src/core/trust-list.js';
 import { signingKeys } from '../src/db/schema.js';
 import { authorityDid } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
@@ -191,7 +192,10 @@ describe('admin API guards', () => {
   });
 
   it('needs the deployment to be a trust anchor; public anchor endpoints are 404 there', async () => {
-    await t.store.db.update(signingKeys).set({ status: 'retired' }).where(and(eq(signingKeys.ownerKind, 'anchor')));
+    await t.store.db
+      .update(signingKeys)
+      .set({ status: 'retired' })
+      .where(and(eq(signingKeys.ownerKind, 'anchor')));
     const admin = await t.call('GET', '/v1/trust/authorities');
     expect(admin.status).toBe(403);
     expect(((await admin.json()) as { error: { code: string; message: string } }).error.message).toMatch(/not a trust anchor/);
@@ -262,7 +266,11 @@ describe('adding authorities', () => {
     afterAll(() => server?.close());
 
     it('fetches a JWKS (or did:web document), and reports an unreachable or broken source', async () => {
-      server = serve({ fetch: (req) => (new URL(req.url).pathname === '/jwks.json' ? Response.json(served) : new Response('no', { status: 404 })), port: 0, hostname: '127.0.0.1' });
+      server = serve({
+        fetch: (req) => (new URL(req.url).pathname === '/jwks.json' ? Response.json(served) : new Response('no', { status: 404 })),
+        port: 0,
+        hostname: '127.0.0.1',
+      });
       await new Promise((resolve) => server.once('listening', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const { jwks, kid } = await newPublicJwks();

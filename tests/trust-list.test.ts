@@ -3,18 +3,18 @@ import { buildBundle, parseBundle } from '../src/core/bundle.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../src/core/encoding.js';
 import { signCompact } from '../src/core/jws-sign.js';
 import {
-  TRUST_LIST_TYP,
   acceptIssuer,
   buildTrustList,
   isJurisdictionCode,
   isJurisdictionPrefix,
   parseTrustListPayload,
   signTrustList,
+  TRUST_LIST_TYP,
+  type VerifiedTrustList,
   verifyFederatedTrustList,
   verifyTrustList,
-  type VerifiedTrustList,
 } from '../src/core/trust-list.js';
-import { DAY, NOW, makeAuthority, makeKey, makeWorld, signTrustListFor, trustListPayload, type Anchor, type Key, type World } from './fixtures/world.js';
+import { type Anchor, DAY, type Key, makeAuthority, makeKey, makeWorld, NOW, signTrustListFor, trustListPayload, type World } from './fixtures/world.js';
 
 let w: World;
 let zj: VerifiedTrustList;
@@ -60,7 +60,9 @@ describe('verifyTrustList', () => {
     const inGrace = await verifyTrustList(w.zhejiangList, { anchors: anchorsOf(w.zhejiang), now: expiresAt + 3_600_000 });
     expect(inGrace.inGrace).toBe(true);
     await expect(verifyTrustList(w.zhejiangList, { anchors: anchorsOf(w.zhejiang), now: expiresAt + DAY + 1000 })).rejects.toMatchObject({ code: 'ERR_TRUST_LIST_EXPIRED' });
-    await expect(verifyTrustList(w.zhejiangList, { anchors: anchorsOf(w.zhejiang), now: expiresAt + 1000, graceSeconds: 0 })).rejects.toMatchObject({ code: 'ERR_TRUST_LIST_EXPIRED' });
+    await expect(verifyTrustList(w.zhejiangList, { anchors: anchorsOf(w.zhejiang), now: expiresAt + 1000, graceSeconds: 0 })).rejects.toMatchObject({
+      code: 'ERR_TRUST_LIST_EXPIRED',
+    });
   });
 
   it('refuses a list issued in the future (ERR_TRUST_LIST_NOT_YET_VALID)', async () => {
@@ -103,7 +105,13 @@ describe('verifyTrustList', () => {
   it('buildTrustList checks what it builds', async () => {
     const bad = makeAuthority('x', '某市', 'Some city', '330000x', [await makeKey()]);
     await expect(trustListPayload(w.zhejiang, {}, [bad])).rejects.toMatchObject({ code: 'ERR_TRUST_LIST_MALFORMED' });
-    const payload = await buildTrustList({ anchor: { id: 'did:web:a', name: { zh: '甲', en: 'A' } }, sequence: 0, issuedAt: new Date(NOW), expiresAt: new Date(NOW + DAY), authorities: [] });
+    const payload = await buildTrustList({
+      anchor: { id: 'did:web:a', name: { zh: '甲', en: 'A' } },
+      sequence: 0,
+      issuedAt: new Date(NOW),
+      expiresAt: new Date(NOW + DAY),
+      authorities: [],
+    });
     expect(Object.keys(payload)).toEqual(['version', 'id', 'name', 'sequence', 'issuedAt', 'expiresAt', 'authorities', 'federatedAnchors']);
   });
 });
@@ -148,7 +156,7 @@ describe('acceptIssuer: each rule failing alone', () => {
     expect(acceptIssuer([list], query())).toMatchObject({ ok: false, rule: 'issuerListed', code });
   });
 
-  it('kid unknown: ERR_KEY_UNKNOWN (even when it is another listed issuer\'s key)', () => {
+  it("kid unknown: ERR_KEY_UNKNOWN (even when it is another listed issuer's key)", () => {
     expect(acceptIssuer([zj], query({ kid: 'unknown-kid' }))).toMatchObject({ ok: false, rule: 'keyValid', code: 'ERR_KEY_UNKNOWN' });
     expect(acceptIssuer([zj], query({ kid: w.wenzhou.keys[0]!.kid }))).toMatchObject({ ok: false, rule: 'keyValid', code: 'ERR_KEY_UNKNOWN' });
   });
@@ -172,9 +180,12 @@ describe('acceptIssuer: each rule failing alone', () => {
 });
 
 describe('federation', () => {
-  it('accepts a province-B list through province A\'s federation entry, within its scope', async () => {
+  it("accepts a province-B list through province A's federation entry, within its scope", async () => {
     const js = await verifyFederatedTrustList(w.jiangsuList, [zj], { now: NOW });
-    expect(js.federation).toEqual({ vouchedBy: w.zhejiang.id, scope: { issuerPrefixes: ['did:web:elicence.js.example:'], jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] } });
+    expect(js.federation).toEqual({
+      vouchedBy: w.zhejiang.id,
+      scope: { issuerPrefixes: ['did:web:elicence.js.example:'], jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] },
+    });
     const nanjing = { issuerId: w.nanjing.id, kid: w.nanjing.keys[0]!.kid, issuedAt: at('2026-01-01T00:00:00Z') };
     expect(acceptIssuer([zj, js], { ...nanjing, licenceType: 'BusinessLicence' })).toMatchObject({ ok: true, list: { anchorId: w.jiangsu.id } });
     // Nanjing may issue food licences in Jiangsu, but Zhejiang's scope only takes business licences.
@@ -196,7 +207,13 @@ describe('federation', () => {
   it('refuses a federated list naming another anchor, and does not trust transitively', async () => {
     const liar = await signTrustListFor({ ...w.jiangsu, id: 'did:web:someone-else' }, {}, w.jiangsuAuthorities);
     await expect(verifyFederatedTrustList(liar, [zj], { now: NOW })).rejects.toMatchObject({ code: 'ERR_TRUST_ANCHOR_UNKNOWN' });
-    const anhui: Anchor = { id: 'did:web:trust.ah.example', name: { zh: '安徽省', en: 'Anhui' }, jurisdiction: '340000', key: await makeKey(), namespace: 'did:web:elicence.ah.example:' };
+    const anhui: Anchor = {
+      id: 'did:web:trust.ah.example',
+      name: { zh: '安徽省', en: 'Anhui' },
+      jurisdiction: '340000',
+      key: await makeKey(),
+      namespace: 'did:web:elicence.ah.example:',
+    };
     const jsFederatingAnhui = await signTrustListFor(w.jiangsu, { sequence: 5, federate: [{ anchor: anhui, jurisdictions: ['34'] }] }, w.jiangsuAuthorities);
     const js = await verifyFederatedTrustList(jsFederatingAnhui, [zj], { now: NOW });
     const anhuiList = await signTrustListFor(anhui, {}, []);

@@ -12,14 +12,14 @@ import { serve } from '@hono/node-server';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_TEXTS } from '../src/cli/verifier/locale.js';
+import { type CliIo, run } from '../src/cli/verify.js';
 import type { VerifierBundle } from '../src/core/bundle.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
-import { run, type CliIo } from '../src/cli/verify.js';
-import { CLI_TEXTS } from '../src/cli/verifier/locale.js';
-import { renderQrPng } from './helpers/qr-render.js';
-import { MESSAGES, ageText, durationText, type VerifyResult } from '../verifier/index.js';
-import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { ageText, durationText, MESSAGES, type VerifyResult } from '../verifier/index.js';
 import { issueLicence, makeWorld, NOW } from './fixtures/world.js';
+import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { renderQrPng } from './helpers/qr-render.js';
 
 interface Licence {
   id: string;
@@ -334,7 +334,10 @@ describe('sync', () => {
     // One status list with a signature byte changed: a forged piece.
     const [h, p, sig] = genuine.statusLists[0]!.jws.split('.') as [string, string, string];
     const i = Math.floor(sig.length / 2);
-    forged = { ...genuine, statusLists: [{ ...genuine.statusLists[0]!, jws: `${h}.${p}.${sig.slice(0, i)}${sig[i] === 'A' ? 'B' : 'A'}${sig.slice(i + 1)}` }, ...genuine.statusLists.slice(1)] };
+    forged = {
+      ...genuine,
+      statusLists: [{ ...genuine.statusLists[0]!, jws: `${h}.${p}.${sig.slice(0, i)}${sig[i] === 'A' ? 'B' : 'A'}${sig.slice(i + 1)}` }, ...genuine.statusLists.slice(1)],
+    };
     ({ s: forgedServer, base: forgedBase } = await listen(() => Response.json(forged)));
   });
 
@@ -408,7 +411,13 @@ describe('sync', () => {
   });
 
   it('refuses bad sync arguments with exit 64, and an unreachable server with 69', async () => {
-    for (const args of [[base, '--anchors', anchorsFile], [base, '--out', 'x.json'], ['file:///etc/passwd', '--anchors', anchorsFile, '--out', 'x.json'], ['http://user:pw@127.0.0.1/', '--anchors', anchorsFile, '--out', 'x.json'], [base, '--anchors', anchorsFile, '--out', 'x.json', '--timeout', '0']]) {
+    for (const args of [
+      [base, '--anchors', anchorsFile],
+      [base, '--out', 'x.json'],
+      ['file:///etc/passwd', '--anchors', anchorsFile, '--out', 'x.json'],
+      ['http://user:pw@127.0.0.1/', '--anchors', anchorsFile, '--out', 'x.json'],
+      [base, '--anchors', anchorsFile, '--out', 'x.json', '--timeout', '0'],
+    ]) {
       const { code, io: captured } = await syncRun(args);
       expect(code, args.join(' ')).toBe(64);
       expect(captured.err).toContain('usage: npm run elicence -- sync');

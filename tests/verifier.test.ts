@@ -7,23 +7,23 @@ import { base64url, fromBase64url, fromUtf8, utf8 } from '../src/core/encoding.j
 import { signCompact } from '../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { signTrustList } from '../src/core/trust-list.js';
-import { verify, type CheckName, type VerifyResult } from '../verifier/index.js';
-import { withoutWebCryptoCurves, type NobleOnly } from './helpers/noble-only.js';
+import { type CheckName, type VerifyResult, verify } from '../verifier/index.js';
 import {
   DAY,
-  NOW,
-  REVOKED_INDEX,
-  SUSPENDED_INDEX,
   issueLicence,
   licenceCredential,
   makeKey,
+  makeWorld,
+  NOW,
+  REVOKED_INDEX,
+  SUSPENDED_INDEX,
   signStatusList,
   signTrustListFor,
-  trustListPayload,
   statusUrl,
+  trustListPayload,
   type World,
-  makeWorld,
 } from './fixtures/world.js';
+import { type NobleOnly, withoutWebCryptoCurves } from './helpers/noble-only.js';
 
 let w: World;
 let hangzhouLicence: string;
@@ -121,9 +121,22 @@ describe('VALID', () => {
     // A province whose newer build adds an algorithm: one new authority with only such a key, and a
     // second key of that kind for Hangzhou. Neither may make the whole list malformed.
     const payload = await trustListPayload(w.zhejiang, {}, w.zhejiangAuthorities);
-    const futureKey = { jwk: { kty: 'EC', crv: 'SM2', x: base64url(new Uint8Array(32).fill(7)), y: base64url(new Uint8Array(32).fill(9)), kid: 'future-sm2-key' }, validFrom: '2025-01-01T00:00:00Z' };
-    payload.authorities.push({ id: 'did:web:elicence.zj.example:authorities:330400-amr', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', status: 'active', licenceTypes: ['BusinessLicence'], keys: [futureKey as never] });
-    payload.authorities[0]!.keys.push({ jwk: { kty: 'OKP', crv: 'Ed448', x: base64url(new Uint8Array(57).fill(1)), kid: 'future-ed448-key' }, validFrom: '2025-01-01T00:00:00Z' } as never);
+    const futureKey = {
+      jwk: { kty: 'EC', crv: 'SM2', x: base64url(new Uint8Array(32).fill(7)), y: base64url(new Uint8Array(32).fill(9)), kid: 'future-sm2-key' },
+      validFrom: '2025-01-01T00:00:00Z',
+    };
+    payload.authorities.push({
+      id: 'did:web:elicence.zj.example:authorities:330400-amr',
+      name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' },
+      jurisdiction: '330400',
+      status: 'active',
+      licenceTypes: ['BusinessLicence'],
+      keys: [futureKey as never],
+    });
+    payload.authorities[0]!.keys.push({
+      jwk: { kty: 'OKP', crv: 'Ed448', x: base64url(new Uint8Array(57).fill(1)), kid: 'future-ed448-key' },
+      validFrom: '2025-01-01T00:00:00Z',
+    } as never);
     const list = await signTrustList(w.zhejiang.key.signer, payload);
     const result = await verify(hangzhouLicence, w.bundleWith({ trustLists: [list, w.jiangsuList] }), w.options());
     expect(result.verdict).toBe('VALID');
@@ -417,4 +430,3 @@ describe('precedence', () => {
     expect((await verify(revokedStale, w.bundle, w.options({ maxStatusAgeSeconds: 60 }))).verdict).toBe('REVOKED');
   });
 });
-

@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { layOutWorkerAssets } from '../scripts/worker-assets.js';
 import { buildVerifierApp } from '../scripts/build-verifier.js';
+import { layOutWorkerAssets } from '../scripts/worker-assets.js';
 
 let base: string;
 let workDir: string;

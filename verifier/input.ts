@@ -3,7 +3,7 @@
  * (`data:application/vc+jwt,<jws>`). This is the single place the verifier reads the QR format.
  */
 import { VC_JWT_ENVELOPE_PREFIX } from '../src/core/credential.js';
-import { LICENCE_QR_PREFIX, decodeLicenceQr } from '../src/core/qr/index.js';
+import { decodeLicenceQr, LICENCE_QR_PREFIX } from '../src/core/qr/index.js';
 
 /**
  * The compact JWS carried by `text` (surrounding whitespace ignored). Throws the QR codec's errors.

@@ -2,7 +2,7 @@
  * Reads a licence credential payload (docs/credential-format.md) into the few facts the checks need.
  * Shape only: nothing here is trusted until the signature and the trust list say so.
  */
-import { VC_CONTEXT_V2, type StatusPurpose } from '../src/core/credential.js';
+import { type StatusPurpose, VC_CONTEXT_V2 } from '../src/core/credential.js';
 import { parseDateTimeMs } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { isRecord } from '../src/core/strict-json.js';

@@ -4,7 +4,7 @@
  * status list URL only the newest copy that verifies stays. A status list that cannot be checked yet
  * (its issuer is not on any accepted list) is kept only from the newest fetch, so nothing accumulates.
  */
-import { buildBundle, parseBundle, type BundleStatusList, type VerifierBundle } from '../src/core/bundle.js';
+import { type BundleStatusList, buildBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { parseDateTimeMs } from '../src/core/dates.js';
 import { acceptTrustLists, openStatusList } from '../src/core/trust-list.js';
 import { resolveOptions, type VerifyOptions } from './options.js';

@@ -10,11 +10,15 @@ import type { ParsedStatusList, StatusPurpose } from '../src/core/status-list.js
 import { openStatusList, type TrustView } from '../src/core/trust-list.js';
 import type { VerifierCode } from './verdict.js';
 
-export type StatusListLookup =
-  | { ok: true; list: ParsedStatusList; fetchedAt: string }
-  | { ok: false; code: VerifierCode; message: string };
+export type StatusListLookup = { ok: true; list: ParsedStatusList; fetchedAt: string } | { ok: false; code: VerifierCode; message: string };
 
-async function checkCandidate(candidate: BundleStatusList, url: string, purpose: StatusPurpose, issuerId: string, view: TrustView): Promise<{ list?: ParsedStatusList; problem?: string }> {
+async function checkCandidate(
+  candidate: BundleStatusList,
+  url: string,
+  purpose: StatusPurpose,
+  issuerId: string,
+  view: TrustView,
+): Promise<{ list?: ParsedStatusList; problem?: string }> {
   const opened = await openStatusList(candidate.jws, view);
   if (!opened.ok) return { problem: `${opened.error.code}: ${opened.error.message}` };
   const { list, acceptance } = opened;

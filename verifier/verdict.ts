@@ -7,16 +7,7 @@ import type { ErrorCode } from '../src/core/errors.js';
 export type Verdict = 'VALID' | 'REVOKED' | 'SUSPENDED' | 'EXPIRED' | 'NOT_YET_VALID' | 'UNTRUSTED_ISSUER' | 'INVALID' | 'STATUS_UNKNOWN';
 
 /** Most severe first: the verdict of a result is the first one any failed check implies. */
-export const VERDICT_PRECEDENCE: readonly Verdict[] = [
-  'INVALID',
-  'UNTRUSTED_ISSUER',
-  'REVOKED',
-  'EXPIRED',
-  'SUSPENDED',
-  'NOT_YET_VALID',
-  'STATUS_UNKNOWN',
-  'VALID',
-];
+export const VERDICT_PRECEDENCE: readonly Verdict[] = ['INVALID', 'UNTRUSTED_ISSUER', 'REVOKED', 'EXPIRED', 'SUSPENDED', 'NOT_YET_VALID', 'STATUS_UNKNOWN', 'VALID'];
 
 /** Checks in the order they are reported. */
 export const CHECK_NAMES = [

@@ -8,16 +8,16 @@ import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { VC_JWT_CTY, VC_JWT_TYP } from '../src/core/credential.js';
 import { formatDateTime } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
-import { decodeJws, verifyJwsSignature, type DecodedJws, type JwsPolicy } from '../src/core/jws-verify.js';
+import { type DecodedJws, decodeJws, type JwsPolicy, verifyJwsSignature } from '../src/core/jws-verify.js';
+import { type Outcome, syncOutcomeOf } from '../src/core/memo.js';
 import type { ParsedStatusList } from '../src/core/status-list.js';
-import { syncOutcomeOf, type Outcome } from '../src/core/memo.js';
-import { acceptTrustLists, type Acceptance, type TrustedKey, type TrustView } from '../src/core/trust-list.js';
+import { type Acceptance, acceptTrustLists, type TrustedKey, type TrustView } from '../src/core/trust-list.js';
 import { licenceDisplay } from './display.js';
 import { jwsFromInput } from './input.js';
-import { parseLicence, type ParsedLicence } from './licence.js';
-import { resolveOptions, type ResolvedOptions, type VerifyOptions } from './options.js';
+import { type ParsedLicence, parseLicence } from './licence.js';
+import { type ResolvedOptions, resolveOptions, type VerifyOptions } from './options.js';
 import { findStatusList } from './status.js';
-import { CHECK_NAMES, verdictOf, type Check, type CheckCode, type CheckName, type LicenceDisplay, type StatusListUsed, type Verdict, type VerifyResult } from './verdict.js';
+import { CHECK_NAMES, type Check, type CheckCode, type CheckName, type LicenceDisplay, type StatusListUsed, type Verdict, type VerifyResult, verdictOf } from './verdict.js';
 
 const LICENCE_POLICY: JwsPolicy = { typ: VC_JWT_TYP, cty: VC_JWT_CTY, maxLength: 64 * 1024 };
 
@@ -130,7 +130,13 @@ function readLicence(report: Report, input: unknown): { decoded: DecodedJws; lic
 }
 
 /** Trust list, issuer listed, key valid, type authorised; returns the acceptance and key to verify with. */
-async function checkTrust(report: Report, licence: ParsedLicence, kid: string, bundle: VerifierBundle, options: ResolvedOptions): Promise<{ acceptance: Acceptance; key: TrustedKey | undefined } | undefined> {
+async function checkTrust(
+  report: Report,
+  licence: ParsedLicence,
+  kid: string,
+  bundle: VerifierBundle,
+  options: ResolvedOptions,
+): Promise<{ acceptance: Acceptance; key: TrustedKey | undefined } | undefined> {
   const trust = await acceptTrustLists(bundle.trustLists, {
     anchors: options.anchors,
     now: options.now,
@@ -195,7 +201,12 @@ async function checkStatus(report: Report, licence: ParsedLicence, bundle: Verif
     const seen = options.statusListsSeen[entry.listUrl];
     if (seen !== undefined && lookup.list.issuedAt < seen) {
       // An older copy than one already seen could hide a revocation made since: never use it.
-      report.fail(purpose, 'ERR_STATUS_LIST_REPLAYED', `the ${purpose} list is older (${formatDateTime(lookup.list.issuedAt)}) than one already seen (${formatDateTime(seen)})`, 'STATUS_UNKNOWN');
+      report.fail(
+        purpose,
+        'ERR_STATUS_LIST_REPLAYED',
+        `the ${purpose} list is older (${formatDateTime(lookup.list.issuedAt)}) than one already seen (${formatDateTime(seen)})`,
+        'STATUS_UNKNOWN',
+      );
       continue;
     }
     report.statusLists.push({ url: entry.listUrl, purpose, issuedAt: lookup.list.issuedAt });

@@ -21,14 +21,18 @@ import { qrRoutes } from './routes/qr.js';
 import { statusListRoutes } from './routes/status-lists.js';
 import { trustAdminRoutes } from './routes/trust-admin.js';
 import { trustPublicRoutes } from './routes/trust-public.js';
-import { verifierAppRoutes } from './routes/verifier-app.js';
 import { vcApiRoutes } from './routes/vc-api.js';
+import { verifierAppRoutes } from './routes/verifier-app.js';
 import { wellKnownRoutes } from './routes/well-known.js';
 
 /** Turns a zod failure into the typed error of the first issue, naming its field. */
 export function validationError(error: ZodError, target: string): ElicenceError {
   const issue = error.issues[0];
-  const path = issue?.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') ?? '';
+  const path =
+    issue?.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') ?? '';
   if (issue?.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const field = path ? `${path}.${key}` : key;

@@ -6,12 +6,12 @@
  * and a watermark across the sheet, so a printout never passes for a valid one.
  * Every value is escaped here; the caller passes raw data.
  */
-import { calendarDateAt, formatDate, formatDateTime, parseDate, type CalendarDate } from '../core/dates.js';
+import { type CalendarDate, calendarDateAt, formatDate, formatDateTime, parseDate } from '../core/dates.js';
 import { fieldLabel, type LicenceTypeDefinition } from '../core/licence-types.js';
 import type { EffectiveStatus } from '../services/licences.js';
-import { cardCss, type CardFormat } from './card.css.js';
+import { type CardFormat, cardCss } from './card.css.js';
 import { escapeHtml } from './html.js';
-import { qrSvg, type QrMatrix } from './qr-image.js';
+import { type QrMatrix, qrSvg } from './qr-image.js';
 
 export type { CardFormat } from './card.css.js';
 
@@ -102,11 +102,11 @@ function fieldRows(input: CardInput): FieldRow[] {
   const subject = input.subject;
   const definition = input.type;
   const subjectId = typeof subject['id'] === 'string' ? subject['id'] : '';
-  const valueOf = (key: string) => (key === 'creditCode' && subjectId.startsWith(CREDIT_CODE_URN) ? subjectId.slice(CREDIT_CODE_URN.length) : subject[key]);
+  const fieldValue = (key: string) => (key === 'creditCode' && subjectId.startsWith(CREDIT_CODE_URN) ? subjectId.slice(CREDIT_CODE_URN.length) : subject[key]);
   const keys = Object.keys(definition?.schema.properties ?? {});
   if (!keys.includes('creditCode')) keys.unshift('creditCode');
   for (const key of Object.keys(subject)) if (key !== 'id' && !keys.includes(key)) keys.push(key);
-  return keys.map((key) => ({ key, label: fieldLabel(definition, key), value: valueOf(key) })).filter((row) => row.value !== undefined && row.value !== null);
+  return keys.map((key) => ({ key, label: fieldLabel(definition, key), value: fieldValue(key) })).filter((row) => row.value !== undefined && row.value !== null);
 }
 
 function valueHtml(row: FieldRow, definition: LicenceTypeDefinition | undefined): string {
@@ -119,8 +119,7 @@ function valueHtml(row: FieldRow, definition: LicenceTypeDefinition | undefined)
 
 const textLength = (value: unknown) => (typeof value === 'string' ? value.length : Array.isArray(value) ? value.join('、').length : 0);
 
-const labelHtml = (label: { zh: string; en: string }) =>
-  label.zh === label.en ? escapeHtml(label.zh) : `${escapeHtml(label.zh)}<span class="en">${escapeHtml(label.en)}</span>`;
+const labelHtml = (label: { zh: string; en: string }) => (label.zh === label.en ? escapeHtml(label.zh) : `${escapeHtml(label.zh)}<span class="en">${escapeHtml(label.en)}</span>`);
 
 function statusBlock(input: CardInput, state: EffectiveStatus | 'notYetValid'): string {
   const text = STATUS_TEXT[state];
@@ -145,7 +144,14 @@ export function renderLicenceCard(input: CardInput): string {
 
   const rows = fieldRows(input)
     .map((row) => {
-      const cls = row.key === 'creditCode' || row.key === 'licenceNumber' ? ' class="code"' : textLength(row.value) > 160 ? ' class="vlong"' : textLength(row.value) > 60 ? ' class="long"' : '';
+      const cls =
+        row.key === 'creditCode' || row.key === 'licenceNumber'
+          ? ' class="code"'
+          : textLength(row.value) > 160
+            ? ' class="vlong"'
+            : textLength(row.value) > 60
+              ? ' class="long"'
+              : '';
       return `<tr><th scope="row">${labelHtml(row.label)}</th><td${cls}>${valueHtml(row, definition)}</td></tr>`;
     })
     .join('');

@@ -6,7 +6,7 @@
  */
 import { encodeLicenceQr } from '../core/qr/index.js';
 import type { LicenceRow } from '../services/issuance.js';
-import { licenceView, type LicenceView } from '../services/licences.js';
+import { type LicenceView, licenceView } from '../services/licences.js';
 import type { Services } from './env.js';
 
 export type LicenceResponse = LicenceView & { qrText?: string };

@@ -3,8 +3,8 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ElicenceError } from '../core/errors.js';
 import { parseStrictJson } from '../core/strict-json.js';
+import { type Action, authenticate, requireAction } from '../services/tokens.js';
 import type { AppEnv } from './env.js';
-import { authenticate, requireAction, type Action } from '../services/tokens.js';
 
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -64,7 +64,9 @@ export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** Route guard: the token must carry `action`. */
-export const requireScope = (action: Action): MiddlewareHandler<AppEnv> => async (c, next) => {
-  requireAction(c.var.principal, action);
-  return next();
-};
+export const requireScope =
+  (action: Action): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    requireAction(c.var.principal, action);
+    return next();
+  };

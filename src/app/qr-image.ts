@@ -24,7 +24,7 @@ export interface QrMatrix {
 /** Builds the symbol; a text that fits no QR code at this level is ERR_QR_TOO_LARGE (field `ecc`). */
 export function qrMatrix(text: string, level: QrLevel = 'M'): QrMatrix {
   const data = isLicenceQrText(text) ? licenceQrSegments(text) : text;
-  let symbol;
+  let symbol: ReturnType<typeof qrcodeCore.create>;
   try {
     symbol = qrcodeCore.create(data, { errorCorrectionLevel: level });
   } catch (cause) {
@@ -42,8 +42,7 @@ export interface QrSvgOptions {
   title?: string;
 }
 
-const escapeXml = (text: string) =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 /**
  * An `<svg>` element (no XML prolog, so it can be inlined in HTML too): one path of horizontal runs

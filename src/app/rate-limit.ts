@@ -116,7 +116,10 @@ function bearerOf(c: Context): string | undefined {
 
 function limited(c: Context<AppEnv>, retryAfterMs: number): Response {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  const response = errorResponse(c, new ElicenceError('ERR_RATE_LIMITED', `too many failed authentications; retry after ${seconds} s`, { details: { retryAfterSeconds: seconds } }));
+  const response = errorResponse(
+    c,
+    new ElicenceError('ERR_RATE_LIMITED', `too many failed authentications; retry after ${seconds} s`, { details: { retryAfterSeconds: seconds } }),
+  );
   response.headers.set('Retry-After', String(seconds));
   return response;
 }
@@ -127,7 +130,12 @@ function limited(c: Context<AppEnv>, retryAfterMs: number): Response {
  * it watches the response, so every route that authenticates is covered, whoever authenticates it.
  */
 export function authFailureRateLimit(options: AuthRateLimitOptions): MiddlewareHandler<AppEnv> {
-  const windowOptions = { clock: options.clock, maxFailures: options.maxFailures ?? 20, windowMs: options.windowMs ?? 60_000, ...(options.maxKeys ? { maxKeys: options.maxKeys } : {}) };
+  const windowOptions = {
+    clock: options.clock,
+    maxFailures: options.maxFailures ?? 20,
+    windowMs: options.windowMs ?? 60_000,
+    ...(options.maxKeys ? { maxKeys: options.maxKeys } : {}),
+  };
   const byClient = new SlidingWindowCounter(windowOptions);
   const byToken = new SlidingWindowCounter(windowOptions);
   const prefixLength = options.tokenPrefixLength ?? 12;

@@ -13,9 +13,7 @@ export const ErrorSchema = z
   .openapi('Error');
 
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]),
-  );
+  Object.fromEntries(statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]));
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (see error.code and error.field)',

@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { auditLog } from '../db/schema.js';
-import { verifyAuditChain } from '../services/audit.js';
 import { loadNodeConfig } from '../node/config.js';
 import { openSqliteStore } from '../node/sqlite-store.js';
+import { verifyAuditChain } from '../services/audit.js';
 
 const USAGE = 'usage: npm run elicence -- audit verify [--data-dir DIR] [--expect-head SEQ:HASH]   (data dir default: $DATA_DIR or ./data)';
 const HEAD = /^(\d{1,15}):([0-9a-f]{64})$/;
@@ -23,10 +23,13 @@ export interface AuditCliIo {
 
 const consoleIo: AuditCliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
+const parseAuditArgs = (args: string[]) =>
+  parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, 'expect-head': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+
 export async function run(args: string[], _command = 'audit', io: AuditCliIo = consoleIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseAuditArgs>;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, 'expect-head': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseAuditArgs(args);
   } catch (error) {
     io.err(`${(error as Error).message}\n${USAGE}`);
     return 64;
@@ -66,7 +69,9 @@ export async function run(args: string[], _command = 'audit', io: AuditCliIo = c
         const seq = Number(expectedHead[1]);
         const [entry] = await store.db.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, seq));
         if (!entry || entry.hash !== expectedHead[2]) {
-          io.err(`audit log BROKEN: the recorded head #${seq} is ${entry ? 'not the entry now at that position' : 'gone'}: entries were removed or the log rewritten (${result.entries} entries now; ${databaseFile})`);
+          io.err(
+            `audit log BROKEN: the recorded head #${seq} is ${entry ? 'not the entry now at that position' : 'gone'}: entries were removed or the log rewritten (${result.entries} entries now; ${databaseFile})`,
+          );
           return 1;
         }
       }

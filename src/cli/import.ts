@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { ElicenceError } from '../core/errors.js';
 import { readHeaderMap } from '../import/columns.js';
 import { httpIssuer } from '../import/http-issuer.js';
-import { offlineIssuer, type LicenceIssuer } from '../import/issuers.js';
+import { type LicenceIssuer, offlineIssuer } from '../import/issuers.js';
 import { localIssuer } from '../import/local-issuer.js';
 import { createProgress } from '../import/progress.js';
-import { runImport, type ImportSummary } from '../import/run-import.js';
+import { type ImportSummary, runImport } from '../import/run-import.js';
 
 const USAGE = `usage: npm run elicence -- import <file.csv|file.xlsx|file.jsonl> --type <LicenceType>
          (--server <url> --token <token> | --local [--authority <id>])
@@ -56,7 +56,9 @@ function printSummary(s: ImportSummary, dryRun: boolean): void {
   ];
   if (dryRun) lines.push('  dry run: nothing issued');
   else {
-    lines.push(`  licences: ${s.issuedRows} rows mapped to a licence in ${s.issueSeconds.toFixed(1)} s${s.refusedByService ? `; ${s.refusedByService} refused by the service (see the report)` : ''}`);
+    lines.push(
+      `  licences: ${s.issuedRows} rows mapped to a licence in ${s.issueSeconds.toFixed(1)} s${s.refusedByService ? `; ${s.refusedByService} refused by the service (see the report)` : ''}`,
+    );
     lines.push(s.interrupted ? `  stopped early: partial results in ${s.outPath}.partial; run the same command again to finish` : `  results -> ${s.outPath}`);
   }
   console.error(lines.join('\n'));
@@ -97,11 +99,7 @@ export async function run(args: string[], _command = 'import'): Promise<number> 
     const concurrency = positiveInt(values.concurrency, 'concurrency');
     const token = values.token ?? process.env['ELICENCE_TOKEN'];
     if (values.server && !token) throw new UsageError('--server needs --token (or ELICENCE_TOKEN)');
-    issuer = values.local
-      ? await localIssuer({ authority: values.authority })
-      : values.server
-        ? httpIssuer({ server: values.server, token: token! })
-        : offlineIssuer();
+    issuer = values.local ? await localIssuer({ authority: values.authority }) : values.server ? httpIssuer({ server: values.server, token: token! }) : offlineIssuer();
     process.on('SIGINT', onSigint);
     const summary = await runImport({
       file: positionals[0]!,

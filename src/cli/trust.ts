@@ -5,17 +5,17 @@
 import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import { systemClock, type AppDeps } from '../app/deps.js';
+import { type AppDeps, systemClock } from '../app/deps.js';
 import { formatDateTime, parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
-import { ensureDevTrustList } from '../services/bootstrap.js';
-import { parseJwksText } from '../services/trust/jwks.js';
-import { latestTrustList, publishTrustList } from '../services/trust/publishing.js';
-import { registerAuthority, setAuthorityStatus, withdrawKey, type KeySource } from '../services/trust/register-edits.js';
-import { listRegistry } from '../services/trust/register.js';
 import { loadNodeConfig } from '../node/config.js';
 import { createFileKeyStore } from '../node/file-key-store.js';
 import { openSqliteStore } from '../node/sqlite-store.js';
+import { ensureDevTrustList } from '../services/bootstrap.js';
+import { parseJwksText } from '../services/trust/jwks.js';
+import { latestTrustList, publishTrustList } from '../services/trust/publishing.js';
+import { listRegistry } from '../services/trust/register.js';
+import { type KeySource, registerAuthority, setAuthorityStatus, withdrawKey } from '../services/trust/register-edits.js';
 
 const ACTOR = 'cli';
 const MAX_FILE_BYTES = 256 * 1024;
@@ -97,7 +97,10 @@ async function addAuthority(deps: AppDeps, args: string[]): Promise<number> {
       id: values.id!,
       name: { zh: values['name-zh']!, en: values['name-en']! },
       jurisdiction: values.jurisdiction!,
-      licenceTypes: values.types!.split(',').map((t) => t.trim()).filter(Boolean),
+      licenceTypes: values
+        .types!.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
       ...(keys ? { keys } : {}),
       ...(values['valid-from'] ? { validFrom: parseDateTimeField(values['valid-from'], 'valid-from') } : {}),
     },

@@ -6,12 +6,12 @@
 import { ElicenceError } from '../core/errors.js';
 import { parseSyncArgs, parseVerifyArgs, SYNC_USAGE, UsageError, VERIFY_USAGE } from './verifier/args.js';
 import { EXIT, exitCodeOf } from './verifier/exit-codes.js';
-import { nodeIo, type CliIo } from './verifier/io.js';
+import { type CliIo, nodeIo } from './verifier/io.js';
 import { runSync } from './verifier/sync-command.js';
 import { runVerify } from './verifier/verify-command.js';
 
+export { EXIT, VERDICT_EXIT_CODES } from './verifier/exit-codes.js';
 export type { CliIo } from './verifier/io.js';
-export { VERDICT_EXIT_CODES, EXIT } from './verifier/exit-codes.js';
 
 export async function run(args: string[], command: string, io: CliIo = nodeIo()): Promise<number> {
   const usage = command === 'sync' ? SYNC_USAGE : VERIFY_USAGE;

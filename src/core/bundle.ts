@@ -3,8 +3,9 @@
  * offline verifier keeps. It only carries signed pieces (trust lists, status lists) with the time each
  * was fetched; nothing in it is trusted as a whole, every piece is verified on its own signature.
  */
-import { ElicenceError } from './errors.js';
+
 import { formatDateTime, parseDateTimeMs } from './dates.js';
+import { ElicenceError } from './errors.js';
 import { isRecord, parseStrictJson } from './strict-json.js';
 
 export const BUNDLE_VERSION = 1;

@@ -3,7 +3,7 @@
  * and signs it as `vc+jwt`. Member order matters: it makes the JWS reproducible byte for byte.
  */
 import { formatDateTime } from './dates.js';
-import { signCompact, type JwsSigner } from './jws-sign.js';
+import { type JwsSigner, signCompact } from './jws-sign.js';
 
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 export const VC_JWT_TYP = 'vc+jwt';

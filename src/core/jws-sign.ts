@@ -4,7 +4,7 @@
  * what each algorithm needs comes from the algorithm table (algorithms.ts).
  */
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { algorithmForJwk, DEFAULT_ALGORITHM, type SignatureAlgorithm, type SigningAlgorithm, algorithmNamed } from './algorithms.js';
+import { algorithmForJwk, algorithmNamed, DEFAULT_ALGORITHM, type SignatureAlgorithm, type SigningAlgorithm } from './algorithms.js';
 import { base64url, utf8 } from './encoding.js';
 
 export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms.js';
@@ -24,12 +24,7 @@ export interface JwsHeader {
   cty?: string;
 }
 
-export async function signCompact(
-  signer: JwsSigner,
-  payload: unknown,
-  typ: string,
-  cty?: string,
-): Promise<string> {
+export async function signCompact(signer: JwsSigner, payload: unknown, typ: string, cty?: string): Promise<string> {
   const header: JwsHeader = { alg: signer.alg, kid: signer.kid, typ, ...(cty === undefined ? {} : { cty }) };
   const signingInput = `${base64url(utf8(JSON.stringify(header)))}.${base64url(utf8(JSON.stringify(payload)))}`;
   const signature = await signer.sign(utf8(signingInput));

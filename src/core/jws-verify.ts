@@ -145,11 +145,7 @@ export async function verifyJwsSignature(decoded: DecodedJws, key: JWK): Promise
 }
 
 /** `decodeJws` then `verifyJwsSignature` with the key `resolveKey` returns for the header (none: ERR_JWS_SIGNATURE). */
-export async function verifyJws(
-  jws: unknown,
-  resolveKey: JWK | ((header: VerifiedJwsHeader) => JWK | undefined),
-  policy: JwsPolicy,
-): Promise<DecodedJws> {
+export async function verifyJws(jws: unknown, resolveKey: JWK | ((header: VerifiedJwsHeader) => JWK | undefined), policy: JwsPolicy): Promise<DecodedJws> {
   const decoded = decodeJws(jws, policy);
   const key = typeof resolveKey === 'function' ? resolveKey(decoded.header) : resolveKey;
   if (key === undefined) throw new ElicenceError('ERR_JWS_SIGNATURE', `no trusted key with kid ${decoded.header.kid}`, { field: 'kid' });

@@ -4,7 +4,7 @@
  * which becomes `credentialSubject.id` as `urn:uscc:<code>`; every other field is copied as is.
  * Properties carry bilingual labels (`title` in Chinese, `x-title-en` in English) for display and print.
  */
-import { Validator, type Schema } from '@cfworker/json-schema';
+import { type Schema, Validator } from '@cfworker/json-schema';
 import { creditCodeProblem } from './credit-code.js';
 import { ElicenceError } from './errors.js';
 import { isRecord } from './strict-json.js';
@@ -123,7 +123,7 @@ export function assertValidTypeDefinition(definition: LicenceTypeDefinition): vo
     throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must set additionalProperties to false', { field: 'schema.additionalProperties' });
   }
   const creditCode = s.properties['creditCode'];
-  if (!creditCode || creditCode['type'] !== 'string' || !s.required?.includes('creditCode')) {
+  if (creditCode?.['type'] !== 'string' || !s.required?.includes('creditCode')) {
     throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema must require a string property "creditCode"', { field: 'schema.properties.creditCode' });
   }
   if ('$ref' in s || JSON.stringify(schema).includes('"$ref":"http')) {
@@ -174,7 +174,12 @@ export class SubjectValidator {
       if (typeof value !== 'string') continue;
       const problem = creditCodeProblem(value);
       if (problem) {
-        const why = problem === 'check' ? 'check character does not match (GB 32100-2015)' : problem === 'length' ? 'must be 18 characters' : 'contains characters outside the GB 32100-2015 alphabet';
+        const why =
+          problem === 'check'
+            ? 'check character does not match (GB 32100-2015)'
+            : problem === 'length'
+              ? 'must be 18 characters'
+              : 'contains characters outside the GB 32100-2015 alphabet';
         throw new ElicenceError('ERR_CREDIT_CODE', `unified social credit code ${why}`, { field: `subject.${field}` });
       }
     }

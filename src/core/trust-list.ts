@@ -5,29 +5,30 @@
  * `trust/`: the wire types, shape checks, building and signing, opening one list, the acceptance rules,
  * and the trust view of a whole bundle that every verifier uses.
  */
-export * from './trust/types.js';
-export { isJurisdictionCode, isJurisdictionPrefix } from './trust/jurisdiction.js';
-export { isIssuerPrefix, parseTrustListPayload, prefixesOverlap } from './trust/parse.js';
+
+export { type Acceptance, type AcceptanceQuery, type AcceptanceRule, acceptIssuer } from './trust/acceptance.js';
+export { type AnchorKeys, type PinnedAnchor, type PinnedAnchors, pinnedAnchors, readPinnedAnchors } from './trust/anchors.js';
 export { buildTrustList, signTrustList, type TrustedKeyInput, type TrustListInput } from './trust/build.js';
+export { isJurisdictionCode, isJurisdictionPrefix } from './trust/jurisdiction.js';
 export {
   checkAnchorBinding,
   checkFederation,
-  federatedForm,
   checkTrustListTimes,
-  decodeTrustList,
   DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_TRUST_LIST_GRACE_SECONDS,
+  decodeTrustList,
+  type FederationKey,
+  federatedForm,
   findFederationKey,
   keyValidAt,
   openTrustList,
-  verifyFederatedTrustList,
-  verifyTrustList,
-  type FederationKey,
   type TrustListTimeOptions,
   type VerifyTrustListOptions,
+  verifyFederatedTrustList,
+  verifyTrustList,
 } from './trust/open.js';
-export { pinnedAnchors, readPinnedAnchors, type AnchorKeys, type PinnedAnchor, type PinnedAnchors } from './trust/anchors.js';
+export { isIssuerPrefix, parseTrustListPayload, prefixesOverlap } from './trust/parse.js';
 export { inNamespace, scopeAuthorities } from './trust/scope.js';
-export { acceptIssuer, type Acceptance, type AcceptanceQuery, type AcceptanceRule } from './trust/acceptance.js';
+export { type OpenedStatusList, openStatusList, STATUS_LIST_POLICY } from './trust/status-lists.js';
+export * from './trust/types.js';
 export { acceptTrustLists, type TrustPiece, type TrustProblem, type TrustView, type TrustViewOptions } from './trust/view.js';
-export { openStatusList, STATUS_LIST_POLICY, type OpenedStatusList } from './trust/status-lists.js';

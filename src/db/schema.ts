@@ -13,7 +13,9 @@ export const authorities = sqliteTable('authorities', {
   nameZh: text('name_zh').notNull(),
   nameEn: text('name_en').notNull(),
   jurisdiction: text('jurisdiction').notNull(), // GB/T 2260 code, e.g. "330100"
-  status: text('status', { enum: ['active', 'suspended', 'withdrawn'] }).notNull().default('active'),
+  status: text('status', { enum: ['active', 'suspended', 'withdrawn'] })
+    .notNull()
+    .default('active'),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -87,10 +89,7 @@ export const statusLists = sqliteTable(
     publishedAt: integer('published_at'),
     publishedValidUntil: integer('published_valid_until'),
   },
-  (t) => [
-    uniqueIndex('status_lists_seq').on(t.authorityId, t.purpose, t.seq),
-    check('status_lists_capacity', sql`${t.allocated} <= ${t.size}`),
-  ],
+  (t) => [uniqueIndex('status_lists_seq').on(t.authorityId, t.purpose, t.seq), check('status_lists_capacity', sql`${t.allocated} <= ${t.size}`)],
 );
 
 export const licences = sqliteTable(

@@ -90,10 +90,14 @@ export function mapColumns(header: readonly string[], definition: LicenceTypeDef
     }
   }
   if (problems.length > 0) {
-    throw new ElicenceError('ERR_IMPORT_COLUMNS', `cannot map the header row to ${definition.code} (${problems.length} problem${problems.length === 1 ? '' : 's'}, listed in details); name other headers in a --map file ({"header": "fieldName"}, null to ignore)`, {
-      field: 'header',
-      details: problems,
-    });
+    throw new ElicenceError(
+      'ERR_IMPORT_COLUMNS',
+      `cannot map the header row to ${definition.code} (${problems.length} problem${problems.length === 1 ? '' : 's'}, listed in details); name other headers in a --map file ({"header": "fieldName"}, null to ignore)`,
+      {
+        field: 'header',
+        details: problems,
+      },
+    );
   }
   return targets;
 }

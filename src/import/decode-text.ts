@@ -15,7 +15,10 @@ export interface DecodedText {
 
 /** `forced` skips detection (the `--encoding` option); `auto` or undefined detects. */
 export function decodeText(bytes: Uint8Array, source: string, forced?: string): DecodedText {
-  const wanted = forced?.toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^gbk$|^gb2312$/, 'gb18030');
+  const wanted = forced
+    ?.toLowerCase()
+    .replace(/^utf8$/, 'utf-8')
+    .replace(/^gbk$|^gb2312$/, 'gb18030');
   if (wanted && wanted !== 'auto') {
     if (wanted !== 'utf-8' && wanted !== 'gb18030' && wanted !== 'utf-16le' && wanted !== 'utf-16be') {
       throw new ElicenceError('ERR_IMPORT_ENCODING', `unsupported encoding "${forced}" (use utf-8, gb18030 or gbk, utf-16le, utf-16be)`, { field: 'encoding' });

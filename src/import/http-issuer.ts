@@ -3,10 +3,11 @@
  * 429 and 5xx answers are retried with backoff: every item carries its idempotency key, so a batch
  * the service did commit before the connection broke is answered, not issued, the second time.
  */
+
+import { defaultConfig } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
 import type { LicenceTypeDefinition } from '../core/licence-types.js';
-import { defaultConfig } from '../app/deps.js';
-import { refusedFromError, serviceError, type BatchItem, type BatchOutcome, type IssuedLicence, type LicenceIssuer } from './issuers.js';
+import { type BatchItem, type BatchOutcome, type IssuedLicence, type LicenceIssuer, refusedFromError, serviceError } from './issuers.js';
 
 export interface HttpIssuerOptions {
   server: string;

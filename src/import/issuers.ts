@@ -4,10 +4,11 @@
  * on the same machine). Both answer a batch with one licence per item, in order, or with the items
  * the service refused (all-or-nothing: then nothing of the batch was issued).
  */
+
+import { defaultConfig } from '../app/deps.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import type { LicenceTypeDefinition } from '../core/licence-types.js';
 import { BUILT_IN_LICENCE_TYPES } from '../core/licence-types.js';
-import { defaultConfig } from '../app/deps.js';
 import type { ImportItem } from './idempotency.js';
 
 export interface IssuedLicence {

@@ -6,19 +6,19 @@
  * redraws status slots if another writer got there first.
  */
 import { mkdirSync } from 'node:fs';
-import { systemClock, type AppDeps, type Clock } from '../app/deps.js';
+import { type AppDeps, type Clock, systemClock } from '../app/deps.js';
 import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
+import { loadNodeConfig } from '../node/config.js';
+import { createFileKeyStore } from '../node/file-key-store.js';
+import { openSqliteStore } from '../node/sqlite-store.js';
 import { listAuthorities } from '../services/authorities.js';
 import { seedLicenceTypes } from '../services/bootstrap.js';
 import { issueLicences } from '../services/issuance.js';
 import { LicenceTypeRegistry } from '../services/licence-types.js';
 import type { Principal } from '../services/tokens.js';
-import { loadNodeConfig } from '../node/config.js';
-import { createFileKeyStore } from '../node/file-key-store.js';
-import { openSqliteStore } from '../node/sqlite-store.js';
 import { batchItemIdempotency } from './idempotency.js';
-import { refusedFromError, type BatchItem, type BatchOutcome, type LicenceIssuer } from './issuers.js';
+import { type BatchItem, type BatchOutcome, type LicenceIssuer, refusedFromError } from './issuers.js';
 
 export interface LocalIssuerOptions {
   /** Authority id (default: the first authority in the database). */

@@ -7,10 +7,10 @@
  */
 import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
-import { SubjectValidator, type LicenceTypeDefinition, type PropertySchema } from '../core/licence-types.js';
-import type { ColumnTarget } from './columns.js';
+import { type LicenceTypeDefinition, type PropertySchema, SubjectValidator } from '../core/licence-types.js';
 import { cellText, isBlankCell, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
-import { rowIdempotencyKey, type ImportItem } from './idempotency.js';
+import type { ColumnTarget } from './columns.js';
+import { type ImportItem, rowIdempotencyKey } from './idempotency.js';
 import type { CellValue, SourceTable } from './source.js';
 
 const DAY_MS = 86_400_000;
@@ -55,10 +55,7 @@ class RowValidator {
   constructor(readonly definition: LicenceTypeDefinition) {
     this.full = new SubjectValidator(definition);
     for (const [field, property] of Object.entries(definition.schema.properties)) {
-      this.#perField.set(
-        field,
-        new SubjectValidator({ ...definition, schema: { type: 'object', properties: { [field]: property }, additionalProperties: true } }),
-      );
+      this.#perField.set(field, new SubjectValidator({ ...definition, schema: { type: 'object', properties: { [field]: property }, additionalProperties: true } }));
     }
   }
 

@@ -6,12 +6,12 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import { ElicenceError } from '../core/errors.js';
-import { mapColumns, type HeaderMap } from './columns.js';
-import { ResultsWriter, writeReport, type ResultRow } from './csv-out.js';
-import type { BatchItem, IssuedLicence, LicenceIssuer } from './issuers.js';
-import { prepareRows, type PreparedRow, type RowProblem } from './prepare-rows.js';
-import { silentProgress, type ProgressReporter } from './progress.js';
 import { startQrEncoder } from '../node/qr-worker.js';
+import { type HeaderMap, mapColumns } from './columns.js';
+import { type ResultRow, ResultsWriter, writeReport } from './csv-out.js';
+import type { BatchItem, IssuedLicence, LicenceIssuer } from './issuers.js';
+import { type PreparedRow, prepareRows, type RowProblem } from './prepare-rows.js';
+import { type ProgressReporter, silentProgress } from './progress.js';
 import { readSource, type SourceTable } from './source.js';
 
 export interface ImportOptions {
@@ -101,7 +101,7 @@ async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): P
   let pending = [...rows];
   while (pending.length > 0) {
     const items: BatchItem[] = pending.map((row) => ({ ...row.item, idempotencyKey: row.idempotencyKey }));
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof issuer.issueBatch>>;
     try {
       outcome = await issuer.issueBatch(items);
     } catch (error) {

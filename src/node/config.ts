@@ -1,7 +1,7 @@
 /** Node environment, parsed once at the entry point. */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { defaultConfig, type AppConfig } from '../app/deps.js';
+import { type AppConfig, defaultConfig } from '../app/deps.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -9,13 +9,36 @@ const Env = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   KEYS_DIR: z.string().min(1).default('./keys'),
   PUBLIC_URL: z.string().url().optional(),
-  ELICENCE_DEV_TOKEN: z.string().min(16).max(512).regex(/^[A-Za-z0-9._~+/=-]+$/).optional(),
-  STATUS_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(300),
-  STATUS_LIST_VALIDITY_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(48),
+  ELICENCE_DEV_TOKEN: z
+    .string()
+    .min(16)
+    .max(512)
+    .regex(/^[A-Za-z0-9._~+/=-]+$/)
+    .optional(),
+  STATUS_LIST_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86400)
+    .default(300),
+  STATUS_LIST_VALIDITY_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(48),
   ANCHOR_NAME_ZH: z.string().min(1).max(100).optional(),
   ANCHOR_NAME_EN: z.string().min(1).max(100).optional(),
-  ANCHOR_JURISDICTION: z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code').optional(),
-  TRUST_LIST_TTL_HOURS: z.coerce.number().int().min(1).max(90 * 24).optional(),
+  ANCHOR_JURISDICTION: z
+    .string()
+    .regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code')
+    .optional(),
+  TRUST_LIST_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24)
+    .optional(),
 });
 
 export interface NodeConfig {

@@ -2,14 +2,14 @@
  * Private keys as JWK files under KEYS_DIR (`<kid>.private.jwk`, mode 0600). The directory is
  * gitignored; the database never sees these files' contents.
  */
-import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import type { KeyStore } from '../app/deps.js';
-import { ElicenceError } from '../core/errors.js';
 import type { SigningAlgorithm } from '../core/algorithms.js';
-import { algorithmOfJwk, generateSigningJwk, importablePrivateJwk, jwkThumbprint, signerFromPrivateJwk, type JwsSigner } from '../core/jws-sign.js';
+import { ElicenceError } from '../core/errors.js';
+import { algorithmOfJwk, generateSigningJwk, importablePrivateJwk, type JwsSigner, jwkThumbprint, signerFromPrivateJwk } from '../core/jws-sign.js';
 
 const KID = /^[A-Za-z0-9_-]{43}$/;
 

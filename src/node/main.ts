@@ -1,14 +1,15 @@
 /** Node entry: `npm start`. Opens the SQLite file, migrates, bootstraps a dev setup on first run, serves. */
-import { serve } from '@hono/node-server';
+
 import { mkdirSync } from 'node:fs';
+import { serve } from '@hono/node-server';
 import { createApp } from '../app/app.js';
-import { systemClock, type AppDeps } from '../app/deps.js';
+import { type AppDeps, systemClock } from '../app/deps.js';
 import { bootstrap } from '../services/bootstrap.js';
 import { loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
+import { startQrEncoder } from './qr-worker.js';
 import { openSqliteStore } from './sqlite-store.js';
 import { createDistAssetSource } from './verifier-assets.js';
-import { startQrEncoder } from './qr-worker.js';
 
 const config = loadNodeConfig();
 mkdirSync(config.dataDir, { recursive: true });

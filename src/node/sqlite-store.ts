@@ -1,13 +1,14 @@
 /** The embedded default: a better-sqlite3 file in WAL mode, migrated at start-up. */
-import Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as schema from '../db/schema.js';
 import { asConstraintViolation, createExclusiveRunner, type Db, type Statement, type Store } from '../db/store.js';
 
@@ -87,12 +88,13 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
   // kernel would also hold libuv's four threads, which signing needs.
   const sync = () => {
     if (syncing || unsynced.length === 0) return;
-    const batch = (syncing = unsynced);
+    const batch = unsynced;
+    syncing = batch;
     unsynced = [];
     const settle = (error: unknown) => {
       if (syncing !== batch) return; // close() synced and settled them already
       syncing = undefined;
-      for (const group of batch) (error ? group.reject(error) : group.resolve());
+      for (const group of batch) error ? group.reject(error) : group.resolve();
       sync();
     };
     try {
@@ -123,7 +125,10 @@ function groupCommit(sqlite: Database.Database, walFile: string | undefined) {
         sqlite.exec('BEGIN IMMEDIATE');
         let resolve!: () => void;
         let reject!: (error: unknown) => void;
-        const durable = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+        const durable = new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
         // Nobody may be waiting yet; a failed commit is reported to those who are.
         durable.catch(() => undefined);
         open = { durable, resolve, reject };
@@ -197,7 +202,10 @@ function preparedInserts(db: Db): Store['insert'] {
     if (!prepared) {
       const names = rows.map((_, r) => columns.map((c) => `${r}.${c}`));
       const placeholders = names.map((rowNames) => Object.fromEntries(columns.map((c, i) => [c, sql.placeholder(rowNames[i]!)])));
-      const statement = db.insert(table).values(placeholders as never).prepare() as unknown as Prepared['statement'];
+      const statement = db
+        .insert(table)
+        .values(placeholders as never)
+        .prepare() as unknown as Prepared['statement'];
       if (cache.size > 256) cache.clear();
       prepared = { statement, names };
       cache.set(key, prepared);

@@ -2,13 +2,14 @@
  * The append-only, hash-chained audit log. Each entry's hash commits to the previous entry's hash and
  * to everything the entry records, so editing or deleting any row breaks the chain from there on.
  */
-import { bytesToHex } from '@noble/hashes/utils.js';
+
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { asc, gt } from 'drizzle-orm';
 import { canonicalJson } from '../core/canonical-json.js';
 import { utf8 } from '../core/encoding.js';
 import { auditLog } from '../db/schema.js';
-import { insertBuilder, type Db, type Statement, type Store } from '../db/store.js';
+import { type Db, insertBuilder, type Statement, type Store } from '../db/store.js';
 import { prepared } from './prepared.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -83,16 +84,19 @@ export function auditStatements(
   return { statements, head: { seq, hash } };
 }
 
-export type AuditVerification =
-  | { ok: true; entries: number; head: AuditHead }
-  | { ok: false; entries: number; firstBrokenSeq: number; reason: string };
+export type AuditVerification = { ok: true; entries: number; head: AuditHead } | { ok: false; entries: number; firstBrokenSeq: number; reason: string };
 
 /** Re-derives the whole chain, page by page; reports the first entry that does not fit. */
 export async function verifyAuditChain(db: Db, pageSize = 5000): Promise<AuditVerification> {
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   for (;;) {
-    const rows = await db.select().from(auditLog).where(gt(auditLog.seq, expectedSeq - 1)).orderBy(asc(auditLog.seq)).limit(pageSize);
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.seq, expectedSeq - 1))
+      .orderBy(asc(auditLog.seq))
+      .limit(pageSize);
     for (const row of rows) {
       const broken = (reason: string): AuditVerification => ({ ok: false, entries: expectedSeq - 1, firstBrokenSeq: expectedSeq, reason });
       if (row.seq !== expectedSeq) return broken(`entry ${expectedSeq} is missing (next is ${row.seq})`);

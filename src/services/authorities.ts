@@ -3,10 +3,10 @@ import { ElicenceError } from '../core/errors.js';
 import type { SigningAlgorithm } from '../core/jws-sign.js';
 import { authorities } from '../db/schema.js';
 import type { Db } from '../db/store.js';
-import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
-import { createActiveKey } from './keys.js';
 import { cached } from './hot-cache.js';
+import { createActiveKey } from './keys.js';
+import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
 
 export type Authority = typeof authorities.$inferSelect;
@@ -63,9 +63,12 @@ export async function createAuthority(deps: ServiceDeps, input: NewAuthority, ac
   };
   await store.exclusive(async () => {
     if (await findAuthority(store.db, input.id)) throw new ElicenceError('ERR_CONFLICT', `authority ${input.id} exists`, { field: 'id' });
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      { action: 'authority.created', actor, authorityId: input.id, subjectId: input.id, content: { ...authority } },
-    ], authority.createdAt);
+    const audit = auditStatements(
+      store.db,
+      await readAuditHead(store.db),
+      [{ action: 'authority.created', actor, authorityId: input.id, subjectId: input.id, content: { ...authority } }],
+      authority.createdAt,
+    );
     await store.commit([store.db.insert(authorities).values(authority), ...audit.statements]);
   });
   await createActiveKey(deps, { kind: 'authority', id: input.id }, input.alg ?? 'EdDSA', actor);

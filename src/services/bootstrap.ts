@@ -3,20 +3,21 @@
  * development issuing authority with an Ed25519 key, and an agency token with every scope; and the
  * development anchor's first trust list, listing that authority.
  */
-import type { ServiceDeps } from './ports.js';
+
+import { asc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { authorities, licenceTypes, signingKeys } from '../db/schema.js';
-import { asc, eq } from 'drizzle-orm';
 import { auditStatements, readAuditHead } from './audit.js';
-import { createAuthority, listAuthorities, type Authority } from './authorities.js';
+import { type Authority, createAuthority, listAuthorities } from './authorities.js';
+import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
 import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
+import type { ServiceDeps } from './ports.js';
 import { ACTIONS, createToken } from './tokens.js';
-import { findAnchor, type Anchor } from './trust/anchor.js';
+import { type Anchor, findAnchor } from './trust/anchor.js';
 import { latestTrustList, publishFirstTrustList } from './trust/publishing.js';
-import { registerAuthority } from './trust/register-edits.js';
 import { findRegistered } from './trust/register.js';
-import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
+import { registerAuthority } from './trust/register-edits.js';
 
 export interface BootstrapResult {
   /** true when this call created the development setup (the database was empty). */
@@ -31,9 +32,12 @@ export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
   await store.exclusive(async () => {
     const statements = await seedBuiltInTypes(store.db, clock.now());
     if (statements.length === 0) return;
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      { action: 'licenceType.seeded', actor: 'system', content: { builtIn: statements.length } },
-    ], clock.now());
+    const audit = auditStatements(
+      store.db,
+      await readAuditHead(store.db),
+      [{ action: 'licenceType.seeded', actor: 'system', content: { builtIn: statements.length } }],
+      clock.now(),
+    );
     await store.commit([...statements, ...audit.statements]);
   });
 }
@@ -70,7 +74,11 @@ export async function ensureDevTrustList(deps: ServiceDeps, known?: Anchor): Pro
   if (dev && !(await findRegistered(store.db, dev.did))) {
     const types = (await store.db.select({ code: licenceTypes.code }).from(licenceTypes).orderBy(asc(licenceTypes.createdAt), asc(licenceTypes.code))).map((t) => t.code);
     try {
-      await registerAuthority(deps, { id: dev.did, name: { zh: dev.nameZh, en: dev.nameEn }, jurisdiction: dev.jurisdiction, licenceTypes: types, keys: { hosted: true } }, 'system');
+      await registerAuthority(
+        deps,
+        { id: dev.did, name: { zh: dev.nameZh, en: dev.nameEn }, jurisdiction: dev.jurisdiction, licenceTypes: types, keys: { hosted: true } },
+        'system',
+      );
     } catch (error) {
       // A concurrent first request registered it already.
       if (!(error instanceof ElicenceError && error.code === 'ERR_CONFLICT')) throw error;

@@ -4,22 +4,22 @@
  */
 import { inArray } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
+import { canonicalJson } from '../core/canonical-json.js';
 import { buildLicenceCredential, signLicenceCredential } from '../core/credential.js';
 import { parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
+import type { SubjectValidator } from '../core/licence-types.js';
 import { idempotencyKeys, licences } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
-import { sha256Hex } from './hashing.js';
-import { canonicalJson } from '../core/canonical-json.js';
-import { prepared } from './prepared.js';
-import type { ServiceDeps } from './ports.js';
-import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
+import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
 import { requireAuthority } from './authorities.js';
+import { sha256Hex } from './hashing.js';
 import { activeSigner } from './keys.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
-import type { SubjectValidator } from '../core/licence-types.js';
-import { forgetListStates, planSlots, recordCommittedPlan, slotPlanStatements, statusListUrl, type SlotPlan, type StatusSlot } from './status-allocation.js';
-import { requireLicenceType, type Principal } from './tokens.js';
+import type { ServiceDeps } from './ports.js';
+import { prepared } from './prepared.js';
+import { forgetListStates, planSlots, recordCommittedPlan, type SlotPlan, type StatusSlot, slotPlanStatements, statusListUrl } from './status-allocation.js';
+import { type Principal, requireLicenceType } from './tokens.js';
 
 export type LicenceRow = typeof licences.$inferSelect;
 
@@ -96,8 +96,7 @@ async function validateRequest(
     throw error;
   }
   const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseDateTimeField(request.validFrom, `${prefix}validFrom`);
-  const validUntil =
-    request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseDateTimeField(request.validUntil, `${prefix}validUntil`);
+  const validUntil = request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseDateTimeField(request.validUntil, `${prefix}validUntil`);
   if (validUntil <= validFrom) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom', { field: `${prefix}validUntil` });
   }
@@ -296,7 +295,14 @@ export async function issueLicences(
     const audit = auditStatements(db, await readAuditHead(db), auditEntries, now, store.insert);
     // Answers in request order: fresh rows and earlier ones interleaved as the items came.
     const freshByIndex = new Map(fresh.map(({ index }, i) => [index, rows[i]!]));
-    const existing = new Map((await loadLicences(db, seen.existingIds.filter((id): id is string => id !== undefined))).map((r) => [r.id, r]));
+    const existing = new Map(
+      (
+        await loadLicences(
+          db,
+          seen.existingIds.filter((id): id is string => id !== undefined),
+        )
+      ).map((r) => [r.id, r]),
+    );
     const ordered = validated.map((_, index) => freshByIndex.get(index) ?? existing.get(seen.existingIds[index]!)!);
     const keyRecords = [
       ...(options.idempotency ? [{ ...options.idempotency, licenceIds: ordered.map((r) => r.id) }] : []),
@@ -372,7 +378,7 @@ export async function issueLicences(
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
-const parts: T[][] = [];
-for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
-return parts;
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
 }

@@ -8,9 +8,9 @@ import { ElicenceError } from '../core/errors.js';
 import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
 import { signingKeys } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
-import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
+import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
 
 export type KeyOwnerKind = 'authority' | 'anchor';
@@ -30,12 +30,7 @@ export interface PublishedKey {
  * Creates a key for an owner and makes it the active one; the previous active key stays published.
  * The private half is written by the key store before the database learns of the key.
  */
-export async function createActiveKey(
-  deps: ServiceDeps,
-  owner: { kind: KeyOwnerKind; id: string },
-  alg: SigningAlgorithm,
-  actor: string,
-): Promise<PublishedKey> {
+export async function createActiveKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; id: string }, alg: SigningAlgorithm, actor: string): Promise<PublishedKey> {
   const { store, keys, clock } = deps;
   const generated = await keys.generate(alg);
   return store.exclusive(async () => {
@@ -56,15 +51,20 @@ export async function createActiveKey(
         createdAt: now,
       }),
     ];
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      {
-        action: 'key.activated',
-        actor,
-        authorityId: owner.kind === 'authority' ? owner.id : null,
-        subjectId: generated.kid,
-        content: { ownerKind: owner.kind, ownerId: owner.id, alg, publicJwk: generated.publicJwk },
-      },
-    ], now);
+    const audit = auditStatements(
+      store.db,
+      await readAuditHead(store.db),
+      [
+        {
+          action: 'key.activated',
+          actor,
+          authorityId: owner.kind === 'authority' ? owner.id : null,
+          subjectId: generated.kid,
+          content: { ownerKind: owner.kind, ownerId: owner.id, alg, publicJwk: generated.publicJwk },
+        },
+      ],
+      now,
+    );
     await store.commit([...statements, ...audit.statements]);
     invalidate(store.db, `activeKey:${owner.kind}:${owner.id}`);
     return {
@@ -92,9 +92,12 @@ export async function retireKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; 
     if (key.status === 'active') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'the active key cannot be retired: rotate first', { field: 'kid' });
     if (key.status === 'retired') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'the key is already retired', { field: 'kid' });
     const now = clock.now();
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      { action: 'key.retired', actor, authorityId: owner.kind === 'authority' ? owner.id : null, subjectId: kid, content: { ownerKind: owner.kind, ownerId: owner.id } },
-    ], now);
+    const audit = auditStatements(
+      store.db,
+      await readAuditHead(store.db),
+      [{ action: 'key.retired', actor, authorityId: owner.kind === 'authority' ? owner.id : null, subjectId: kid, content: { ownerKind: owner.kind, ownerId: owner.id } }],
+      now,
+    );
     await store.commit([store.db.update(signingKeys).set({ status: 'retired', validUntil: now }).where(eq(signingKeys.kid, kid)), ...audit.statements]);
   });
 }
@@ -103,7 +106,11 @@ export async function publishedKeys(db: Db, filter: { kind?: KeyOwnerKind; id?: 
   const conditions = [inArray(signingKeys.status, ['active', 'published'])];
   if (filter.kind) conditions.push(eq(signingKeys.ownerKind, filter.kind));
   if (filter.id) conditions.push(eq(signingKeys.ownerId, filter.id));
-  const rows = await db.select().from(signingKeys).where(and(...conditions)).orderBy(signingKeys.createdAt);
+  const rows = await db
+    .select()
+    .from(signingKeys)
+    .where(and(...conditions))
+    .orderBy(signingKeys.createdAt);
   return rows.map((row) => ({
     kid: row.kid,
     alg: row.alg,

@@ -1,17 +1,11 @@
 /** The licence type register: built-in types seeded at start-up, agency types added by admins. */
 import { eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
-import {
-  assertValidTypeDefinition,
-  BUILT_IN_LICENCE_TYPES,
-  SubjectValidator,
-  type JsonObjectSchema,
-  type LicenceTypeDefinition,
-} from '../core/licence-types.js';
+import { assertValidTypeDefinition, BUILT_IN_LICENCE_TYPES, type JsonObjectSchema, type LicenceTypeDefinition, SubjectValidator } from '../core/licence-types.js';
 import { licenceTypes } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
-import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
+import type { ServiceDeps } from './ports.js';
 
 export interface StoredLicenceType extends LicenceTypeDefinition {
   builtIn: boolean;
@@ -64,9 +58,12 @@ export class LicenceTypeRegistry {
         throw new ElicenceError('ERR_LICENCE_TYPE_EXISTS', `licence type ${definition.code} already exists`, { field: 'code' });
       }
       const now = clock.now();
-      const audit = auditStatements(store.db, await readAuditHead(store.db), [
-        { action: 'licenceType.registered', actor, authorityId, subjectId: definition.code, content: { ...definition } },
-      ], now);
+      const audit = auditStatements(
+        store.db,
+        await readAuditHead(store.db),
+        [{ action: 'licenceType.registered', actor, authorityId, subjectId: definition.code, content: { ...definition } }],
+        now,
+      );
       await store.commit([insertType(store.db, definition, false, authorityId, now), ...audit.statements]);
       return { ...definition, builtIn: false, registeredBy: authorityId, createdAt: now };
     });

@@ -70,7 +70,10 @@ export function licenceView(row: LicenceRow, publicUrl: string, now: number): Li
 
 /** The licence if it exists and belongs to the authority; ERR_NOT_FOUND otherwise (never reveals another authority's). */
 export async function requireLicence(db: Db, authorityId: string, id: string): Promise<LicenceRow> {
-  const [row] = await db.select().from(licences).where(and(eq(licences.id, id), eq(licences.authorityId, authorityId)));
+  const [row] = await db
+    .select()
+    .from(licences)
+    .where(and(eq(licences.id, id), eq(licences.authorityId, authorityId)));
   if (!row) throw new ElicenceError('ERR_NOT_FOUND', `no licence ${id}`, { field: 'id' });
   return row;
 }
@@ -123,7 +126,12 @@ export async function listLicences(db: Db, authorityId: string, filter: LicenceF
     case undefined:
       break;
   }
-  const rows = await db.select().from(licences).where(and(...conditions)).orderBy(desc(licences.id)).limit(filter.limit + 1);
+  const rows = await db
+    .select()
+    .from(licences)
+    .where(and(...conditions))
+    .orderBy(desc(licences.id))
+    .limit(filter.limit + 1);
   if (rows.length <= filter.limit) return { items: rows };
   return { items: rows.slice(0, filter.limit), nextCursor: encodeCursor(rows[filter.limit - 1]!.id) };
 }

@@ -23,12 +23,12 @@ import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
-import type { ServiceDeps } from './ports.js';
-import { auditStatements, readAuditHead, type AuditEntryInput } from './audit.js';
+import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
 import { issueLicences, type LicenceRow } from './issuance.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
 import { effectiveStatus, requireLicence } from './licences.js';
-import { requireLicenceType, type Principal } from './tokens.js';
+import type { ServiceDeps } from './ports.js';
+import { type Principal, requireLicenceType } from './tokens.js';
 
 /** Why a licence is suspended. */
 export const SUSPENSION_REASONS = ['investigation', 'non_compliance', 'holder_request', 'other'] as const;
@@ -71,7 +71,10 @@ export function assertTransition(row: Pick<LicenceRow, 'status' | 'validUntil'>,
 }
 
 const bumpVersion = (db: Db, listId: string): Statement =>
-  db.update(statusLists).set({ version: sql`${statusLists.version} + 1` }).where(eq(statusLists.id, listId));
+  db
+    .update(statusLists)
+    .set({ version: sql`${statusLists.version} + 1` })
+    .where(eq(statusLists.id, listId));
 
 /** Runs a read-check-commit section, retrying when another process took the audit head first. */
 async function exclusiveWithRetry<T>(deps: ServiceDeps, fn: () => Promise<T>): Promise<T> {
@@ -100,28 +103,33 @@ export async function changeStatus(deps: ServiceDeps, principal: Principal, lice
     const to = action === 'suspend' ? 'suspended' : action === 'reinstate' ? 'active' : 'revoked';
     const statusReason = action === 'reinstate' ? null : change.reason;
     // Bits that change: suspension bit on suspend/reinstate and when a suspended licence is revoked.
-    const touched = [
-      ...(action === 'revoke' ? [row.revocationListId] : []),
-      ...(action !== 'revoke' || row.status === 'suspended' ? [row.suspensionListId] : []),
-    ];
-    const audit = auditStatements(db, await readAuditHead(db), [
-      {
-        action: `licence.${action === 'suspend' ? 'suspended' : action === 'reinstate' ? 'reinstated' : 'revoked'}`,
-        actor: principal.tokenId,
-        authorityId: row.authorityId,
-        subjectId: row.id,
-        content: {
-          from: row.status,
-          to,
-          reason: change.reason,
-          ...(change.note === undefined ? {} : { note: change.note }),
-          lists: touched,
+    const touched = [...(action === 'revoke' ? [row.revocationListId] : []), ...(action !== 'revoke' || row.status === 'suspended' ? [row.suspensionListId] : [])];
+    const audit = auditStatements(
+      db,
+      await readAuditHead(db),
+      [
+        {
+          action: `licence.${action === 'suspend' ? 'suspended' : action === 'reinstate' ? 'reinstated' : 'revoked'}`,
+          actor: principal.tokenId,
+          authorityId: row.authorityId,
+          subjectId: row.id,
+          content: {
+            from: row.status,
+            to,
+            reason: change.reason,
+            ...(change.note === undefined ? {} : { note: change.note }),
+            lists: touched,
+          },
         },
-      },
-    ], now);
+      ],
+      now,
+    );
     const { durable } = await store.apply([
       // The status guard makes the update a no-op if the row moved since it was read (another process).
-      db.update(licences).set({ status: to, statusReason, updatedAt: now }).where(and(eq(licences.id, row.id), eq(licences.status, row.status))),
+      db
+        .update(licences)
+        .set({ status: to, statusReason, updatedAt: now })
+        .where(and(eq(licences.id, row.id), eq(licences.status, row.status))),
       ...touched.map((listId) => bumpVersion(db, listId)),
       ...audit.statements,
     ]);
@@ -155,51 +163,45 @@ export async function amendLicence(
   requireLicenceType(principal, before.type);
   assertTransition(before, 'amend', clock.now());
   let previous: LicenceRow | undefined;
-  const result = await issueLicences(
-    deps,
-    registry,
-    principal,
-    [{ type: before.type, subject: request.subject, validFrom: request.validFrom, validUntil: request.validUntil }],
-    {
-      extension: {
-        supersedes: before.id,
-        // Runs inside issuance's exclusive section: the old licence is re-read and re-checked there.
-        async statements(db, issued) {
-          const old = await requireLicence(db, principal.authorityId, licenceId);
-          const now = clock.now();
-          assertTransition(old, 'amend', now);
-          const successor = issued[0]!;
-          previous = { ...old, status: 'revoked', statusReason: SUPERSEDED, supersededBy: successor.id, updatedAt: now };
-          const audit: AuditEntryInput[] = [
-            {
-              action: 'licence.revoked',
-              actor: principal.tokenId,
-              authorityId: old.authorityId,
-              subjectId: old.id,
-              content: {
-                from: old.status,
-                to: 'revoked',
-                reason: SUPERSEDED,
-                supersededBy: successor.id,
-                ...(request.note === undefined ? {} : { note: request.note }),
-                lists: [old.revocationListId],
-              },
+  const result = await issueLicences(deps, registry, principal, [{ type: before.type, subject: request.subject, validFrom: request.validFrom, validUntil: request.validUntil }], {
+    extension: {
+      supersedes: before.id,
+      // Runs inside issuance's exclusive section: the old licence is re-read and re-checked there.
+      async statements(db, issued) {
+        const old = await requireLicence(db, principal.authorityId, licenceId);
+        const now = clock.now();
+        assertTransition(old, 'amend', now);
+        const successor = issued[0]!;
+        previous = { ...old, status: 'revoked', statusReason: SUPERSEDED, supersededBy: successor.id, updatedAt: now };
+        const audit: AuditEntryInput[] = [
+          {
+            action: 'licence.revoked',
+            actor: principal.tokenId,
+            authorityId: old.authorityId,
+            subjectId: old.id,
+            content: {
+              from: old.status,
+              to: 'revoked',
+              reason: SUPERSEDED,
+              supersededBy: successor.id,
+              ...(request.note === undefined ? {} : { note: request.note }),
+              lists: [old.revocationListId],
             },
-          ];
-          return {
-            statements: [
-              db
-                .update(licences)
-                .set({ status: 'revoked', statusReason: SUPERSEDED, supersededBy: successor.id, updatedAt: now })
-                .where(and(eq(licences.id, old.id), eq(licences.status, old.status))),
-              bumpVersion(db, old.revocationListId),
-            ],
-            audit,
-          };
-        },
+          },
+        ];
+        return {
+          statements: [
+            db
+              .update(licences)
+              .set({ status: 'revoked', statusReason: SUPERSEDED, supersededBy: successor.id, updatedAt: now })
+              .where(and(eq(licences.id, old.id), eq(licences.status, old.status))),
+            bumpVersion(db, old.revocationListId),
+          ],
+          audit,
+        };
       },
     },
-  );
+  });
   return { amended: result.licences[0]!, previous: previous! };
 }
 

@@ -11,8 +11,17 @@ const p = (name: string) => sql.placeholder(name);
 
 function build(db: Db) {
   return {
-    tokenByHash: db.select().from(apiTokens).where(and(eq(apiTokens.tokenHash, p('hash')), isNull(apiTokens.revokedAt))).limit(1).prepare(),
-    authorityById: db.select().from(authorities).where(eq(authorities.id, p('id'))).prepare(),
+    tokenByHash: db
+      .select()
+      .from(apiTokens)
+      .where(and(eq(apiTokens.tokenHash, p('hash')), isNull(apiTokens.revokedAt)))
+      .limit(1)
+      .prepare(),
+    authorityById: db
+      .select()
+      .from(authorities)
+      .where(eq(authorities.id, p('id')))
+      .prepare(),
     activeKeyOf: db
       .select({ kid: signingKeys.kid })
       .from(signingKeys)
@@ -27,7 +36,11 @@ function build(db: Db) {
       .orderBy(desc(statusLists.seq))
       .limit(1)
       .prepare(),
-    listById: db.select().from(statusLists).where(eq(statusLists.id, p('id'))).prepare(),
+    listById: db
+      .select()
+      .from(statusLists)
+      .where(eq(statusLists.id, p('id')))
+      .prepare(),
     revocationSlotUsed: db
       .select({ one: sql<number>`1` })
       .from(licences)

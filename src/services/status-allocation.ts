@@ -41,9 +41,7 @@ export function randomBelow(n: number): number {
 }
 
 const slotColumns = (purpose: StatusPurpose) =>
-  purpose === 'revocation'
-    ? { list: licences.revocationListId, index: licences.revocationIndex }
-    : { list: licences.suspensionListId, index: licences.suspensionIndex };
+  purpose === 'revocation' ? { list: licences.revocationListId, index: licences.revocationIndex } : { list: licences.suspensionListId, index: licences.suspensionIndex };
 
 /** A bitmap of the list's used indices: read from the database once, then kept up to date by this process. */
 async function usedBitmap(db: Db, purpose: StatusPurpose, list: ListState): Promise<Uint8Array> {
@@ -65,13 +63,7 @@ async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: num
 }
 
 /** Draws `count` distinct free indices from one list that has at least `count` free. */
-async function drawFromList(
-  db: Db,
-  purpose: StatusPurpose,
-  list: ListState,
-  count: number,
-  checkEach = false,
-): Promise<number[]> {
+async function drawFromList(db: Db, purpose: StatusPurpose, list: ListState, count: number, checkEach = false): Promise<number[]> {
   const picked = new Set<number>();
   const free = list.size - list.allocated;
   if (free - count < list.size / 64) {
@@ -172,14 +164,7 @@ export interface SlotPlan {
  * fills). Uses what this process knows of the lists unless `fresh`; a plan drawn from stale knowledge
  * fails at commit on the unique slot index or the capacity CHECK, and the caller draws again fresh.
  */
-export async function planSlots(
-  db: Db,
-  authorityId: string,
-  purpose: StatusPurpose,
-  count: number,
-  listSize: number,
-  options: { fresh?: boolean } = {},
-): Promise<SlotPlan> {
+export async function planSlots(db: Db, authorityId: string, purpose: StatusPurpose, count: number, listSize: number, options: { fresh?: boolean } = {}): Promise<SlotPlan> {
   const plan: SlotPlan = { authorityId, purpose, slots: [], lists: [] };
   const latest = await currentList(db, authorityId, purpose, options.fresh ?? false);
   let remaining = count;
@@ -211,7 +196,11 @@ export function slotPlanStatements(store: Store, plan: SlotPlan, now: number): S
       ? db.insert(statusLists).values({ id: list.id, authorityId: plan.authorityId, purpose: plan.purpose, seq: list.seq, size: list.size, allocated: list.take, createdAt: now })
       : store.bound(
           'status_lists.allocate',
-          (param) => db.update(statusLists).set({ allocated: sql`${statusLists.allocated} + ${param('take')}` }).where(eq(statusLists.id, sql`${param('id')}`)),
+          (param) =>
+            db
+              .update(statusLists)
+              .set({ allocated: sql`${statusLists.allocated} + ${param('take')}` })
+              .where(eq(statusLists.id, sql`${param('id')}`)),
           { take: list.take, id: list.id },
         ),
   );

@@ -13,9 +13,9 @@ import { signCompact } from '../core/jws-sign.js';
 import { Bitstring, buildStatusListCredential, encodeStatusList, type StatusPurpose } from '../core/status-list.js';
 import { licences, statusLists } from '../db/schema.js';
 import type { Db, Store } from '../db/store.js';
-import type { AppConfig, ServiceDeps } from './ports.js';
 import { requireAuthority } from './authorities.js';
 import { activeSigner } from './keys.js';
+import type { AppConfig, ServiceDeps } from './ports.js';
 import { statusListUrl } from './status-allocation.js';
 
 export interface PublishedStatusList {
@@ -76,8 +76,14 @@ export async function statusBits(db: Db, row: Pick<StatusListRow, 'id' | 'purpos
   // 'suspended') can serve the query on every SQLite: otherwise it walks every allocated slot of the list.
   const indices =
     row.purpose === 'revocation'
-      ? await db.select({ index: licences.revocationIndex }).from(licences).where(and(eq(licences.revocationListId, row.id), sql`${licences.status} = 'revoked'`))
-      : await db.select({ index: licences.suspensionIndex }).from(licences).where(and(eq(licences.suspensionListId, row.id), sql`${licences.status} = 'suspended'`));
+      ? await db
+          .select({ index: licences.revocationIndex })
+          .from(licences)
+          .where(and(eq(licences.revocationListId, row.id), sql`${licences.status} = 'revoked'`))
+      : await db
+          .select({ index: licences.suspensionIndex })
+          .from(licences)
+          .where(and(eq(licences.suspensionListId, row.id), sql`${licences.status} = 'suspended'`));
   for (const { index } of indices) bits.set(index);
   return bits;
 }
@@ -139,7 +145,10 @@ export async function publishedStatusList(deps: ServiceDeps, listId: string): Pr
   if (!row) return undefined;
   if (isCurrent(row, clock.now(), config)) return fromCache(row, config.publicUrl);
   let pending = inFlight.get(store);
-  if (!pending) inFlight.set(store, (pending = new Map()));
+  if (!pending) {
+    pending = new Map();
+    inFlight.set(store, pending);
+  }
   const key = `${row.id}@${row.version}`;
   const running = pending.get(key);
   if (running) return running;

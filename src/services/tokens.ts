@@ -2,16 +2,17 @@
  * Agency API tokens: 32 random bytes shown once, stored only as their SHA-256. A token is scoped to
  * one authority, a set of actions and optionally a set of licence types.
  */
-import { bytesToHex } from '@noble/hashes/utils.js';
+
 import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { and, eq } from 'drizzle-orm';
 import { base64url, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { apiTokens } from '../db/schema.js';
 import type { Db } from '../db/store.js';
-import type { ServiceDeps } from './ports.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
+import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
 
 const TOKEN_CACHE_PREFIX = 'token:';
@@ -55,9 +56,12 @@ export async function createToken(
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const now = clock.now();
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      { action: 'token.created', actor, authorityId: input.authorityId, subjectId: id, content: { name: input.name, actions: input.actions, licenceTypes } },
-    ], now);
+    const audit = auditStatements(
+      store.db,
+      await readAuditHead(store.db),
+      [{ action: 'token.created', actor, authorityId: input.authorityId, subjectId: id, content: { name: input.name, actions: input.actions, licenceTypes } }],
+      now,
+    );
     await store.commit([
       store.db.insert(apiTokens).values({
         id,
@@ -77,13 +81,14 @@ export async function createToken(
 export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: string): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
-    const [row] = await store.db.select().from(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.authorityId, authorityId)));
+    const [row] = await store.db
+      .select()
+      .from(apiTokens)
+      .where(and(eq(apiTokens.id, id), eq(apiTokens.authorityId, authorityId)));
     if (!row) throw new ElicenceError('ERR_NOT_FOUND', `no token ${id}`, { field: 'id' });
     if (row.revokedAt !== null) throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'token already revoked', { field: 'id' });
     const now = clock.now();
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      { action: 'token.revoked', actor, authorityId, subjectId: id, content: {} },
-    ], now);
+    const audit = auditStatements(store.db, await readAuditHead(store.db), [{ action: 'token.revoked', actor, authorityId, subjectId: id, content: {} }], now);
     await store.commit([store.db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id)), ...audit.statements]);
     invalidate(store.db, TOKEN_CACHE_PREFIX);
   });

@@ -6,7 +6,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
 import { parseDateTimeMs } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
-import { decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
+import { type DecodedJws, decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
 import { isRecord } from '../core/strict-json.js';
 import { authorities, licences, signingKeys } from '../db/schema.js';
 import type { Db } from '../db/store.js';
@@ -102,7 +102,7 @@ export function unwrapEnvelope(value: unknown): string {
  * and the licence's current status. A JWS that cannot even be decoded is ERR_INVALID_CREDENTIAL.
  */
 export async function verifyHostedCredential(db: Db, jws: string, now: number, skewMs = 60_000): Promise<VcApiVerification> {
-  let decoded;
+  let decoded: DecodedJws;
   try {
     decoded = decodeJws(jws, { typ: VC_JWT_TYP, cty: VC_JWT_CTY });
   } catch (cause) {
@@ -122,7 +122,14 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
   const [key] = await db
     .select()
     .from(signingKeys)
-    .where(and(eq(signingKeys.kid, decoded.header.kid), eq(signingKeys.ownerKind, 'authority'), eq(signingKeys.ownerId, authority.id), inArray(signingKeys.status, ['active', 'published'])));
+    .where(
+      and(
+        eq(signingKeys.kid, decoded.header.kid),
+        eq(signingKeys.ownerKind, 'authority'),
+        eq(signingKeys.ownerId, authority.id),
+        inArray(signingKeys.status, ['active', 'published']),
+      ),
+    );
   if (!key) {
     errors.push({ code: 'ERR_UNKNOWN_KEY', message: "the kid is not one of the issuer's published keys" });
     return { verified: false, checks, warnings: [], errors };
@@ -145,7 +152,12 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
   else if (now - skewMs >= validUntil) errors.push({ code: 'ERR_EXPIRED', message: 'the credential has expired' });
   else checks.push('validityWindow');
   const credentialId = typeof payload['id'] === 'string' ? payload['id'] : '';
-  const [licence] = credentialId.startsWith('urn:uuid:') ? await db.select().from(licences).where(eq(licences.id, credentialId.slice(9))) : [];
+  const [licence] = credentialId.startsWith('urn:uuid:')
+    ? await db
+        .select()
+        .from(licences)
+        .where(eq(licences.id, credentialId.slice(9)))
+    : [];
   if (licence) {
     const status = effectiveStatus(licence, now);
     if (status === 'revoked') errors.push({ code: 'ERR_REVOKED', message: `the licence was revoked${licence.statusReason ? ` (${licence.statusReason})` : ''}` });

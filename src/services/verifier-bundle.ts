@@ -5,7 +5,7 @@
  * and `since` (the previous bundle's `generatedAt`) returns only the pieces signed after that moment.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { buildBundle, type BundleStatusList, type BundleTrustList, type VerifierBundle } from '../core/bundle.js';
+import { type BundleStatusList, type BundleTrustList, buildBundle, type VerifierBundle } from '../core/bundle.js';
 import { formatDateTime } from '../core/dates.js';
 import { base64url, utf8 } from '../core/encoding.js';
 import type { ServiceDeps } from './ports.js';

@@ -5,8 +5,8 @@
  */
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import { type AppConfig, defaultConfig } from '../app/deps.js';
 import { algorithmForJwk, SIGNING_ALGORITHMS } from '../core/algorithms.js';
-import { defaultConfig, type AppConfig } from '../app/deps.js';
 import type { D1Database } from './cloudflare.js';
 
 export interface WorkerEnv {
@@ -61,11 +61,21 @@ const SigningKeySchema = z
 const EnvSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }),
   AUTHORITIES: json(z.array(AuthoritySchema).min(1)),
-  STATUS_LIST_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86400).default(300),
+  STATUS_LIST_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86400)
+    .default(300),
   // D1 counts queries per invocation and a batch issues one statement per audit entry: keep batches modest.
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   SIGNING_KEYS: json(z.array(SigningKeySchema)).default([]),
-  BOOTSTRAP_TOKEN: z.string().min(16).max(512).regex(/^[A-Za-z0-9._~+/=-]+$/).optional(),
+  BOOTSTRAP_TOKEN: z
+    .string()
+    .min(16)
+    .max(512)
+    .regex(/^[A-Za-z0-9._~+/=-]+$/)
+    .optional(),
 });
 
 export type ConfiguredAuthority = z.infer<typeof AuthoritySchema>;

@@ -6,7 +6,7 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from '../db/schema.js';
-import { asConstraintViolation, boundBuilder, createExclusiveRunner, insertBuilder, type Db, type Statement, type Store } from '../db/store.js';
+import { asConstraintViolation, boundBuilder, createExclusiveRunner, type Db, insertBuilder, type Statement, type Store } from '../db/store.js';
 import type { D1Database } from './cloudflare.js';
 
 export function createD1Store(binding: D1Database): Store {

@@ -7,8 +7,8 @@
  * module singleton: a new env gets its own store and app), and D1 is provisioned from the
  * configuration before the first request is answered.
  */
-import { createApp, type App } from '../app/app.js';
-import { systemClock, type AppDeps } from '../app/deps.js';
+import { type App, createApp } from '../app/app.js';
+import { type AppDeps, systemClock } from '../app/deps.js';
 import { errorBody } from '../app/errors.js';
 import { ElicenceError } from '../core/errors.js';
 import { defaultCache, type ExecutionContext } from './cloudflare.js';

@@ -11,8 +11,8 @@ import type { AppDeps } from '../app/deps.js';
 import { publicJwk } from '../core/jws-sign.js';
 import { apiTokens, authorities, signingKeys } from '../db/schema.js';
 import { asConstraintViolation, type Statement } from '../db/store.js';
-import { auditStatements, readAuditHead, type AuditEntryInput } from '../services/audit.js';
-import { authorityDid, findAuthority, type Authority } from '../services/authorities.js';
+import { type AuditEntryInput, auditStatements, readAuditHead } from '../services/audit.js';
+import { type Authority, authorityDid, findAuthority } from '../services/authorities.js';
 import { seedLicenceTypes } from '../services/bootstrap.js';
 import { ACTIONS, createToken, hashToken } from '../services/tokens.js';
 import type { WorkerConfig } from './config.js';
@@ -98,7 +98,11 @@ async function provisionOnce(deps: AppDeps, keys: SecretKeyStore, config: Worker
 
   const token = config.bootstrapToken;
   if (token) {
-    const [existing] = await store.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, hashToken(token))).limit(1);
+    const [existing] = await store.db
+      .select({ id: apiTokens.id })
+      .from(apiTokens)
+      .where(eq(apiTokens.tokenHash, hashToken(token)))
+      .limit(1);
     if (!existing) {
       await createToken(deps, { authorityId: config.authorities[0]!.id, name: 'bootstrap (BOOTSTRAP_TOKEN secret, all scopes)', actions: [...ACTIONS], token }, 'system');
       result.tokenCreated = true;

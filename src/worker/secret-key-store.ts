@@ -5,7 +5,7 @@
  */
 import type { KeyStore } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
-import { signerFromPrivateJwk, type JwsSigner } from '../core/jws-sign.js';
+import { type JwsSigner, signerFromPrivateJwk } from '../core/jws-sign.js';
 import type { ConfiguredKey } from './config.js';
 
 export interface SecretKeyStore extends KeyStore {

@@ -102,9 +102,12 @@ describe('GET /verify', () => {
     expect(manifest.headers.get('cache-control')).toBe('no-cache');
   });
 
-  it.each(['/verify/package.json', '/verify/build.json', '/verify/assets/..%2F..%2Fpackage.json', '/verify/assets/app-NOPE.js', '/verify/index.html.gz'])('404s %s', async (path) => {
-    const res = await t.app.request(path);
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
-  });
+  it.each(['/verify/package.json', '/verify/build.json', '/verify/assets/..%2F..%2Fpackage.json', '/verify/assets/app-NOPE.js', '/verify/index.html.gz'])(
+    '404s %s',
+    async (path) => {
+      const res = await t.app.request(path);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ERR_NOT_FOUND');
+    },
+  );
 });

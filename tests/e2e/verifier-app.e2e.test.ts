@@ -6,24 +6,25 @@
  * the verdicts; reload the page offline and verify again. Screenshots go to test-artifacts/.
  * Decode-to-verdict times come from the page's performance marks.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import type { Server } from 'node:http';
+
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type ServerType, serve } from '@hono/node-server';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64url, fromUtf8, base64url, utf8 } from '../../src/core/encoding.js';
+import { buildVerifierApp } from '../../scripts/build-verifier.js';
+import { base64url, fromBase64url, fromUtf8, utf8 } from '../../src/core/encoding.js';
 import { jwkThumbprint } from '../../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../../src/core/qr/index.js';
 import { createAuthority } from '../../src/services/authorities.js';
+import { ACTIONS, createToken } from '../../src/services/tokens.js';
 import { MESSAGES } from '../../verifier/index.js';
 import { jurisdictionText } from '../../verifier/web/i18n.js';
-import { ACTIONS, createToken } from '../../src/services/tokens.js';
-import { renderQrPng } from '../helpers/qr-render.js';
-import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { businessSubject, createTestContext, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
+import { renderQrPng } from '../helpers/qr-render.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -142,7 +143,11 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (Object.keys(timings).length) {
       const values = Object.values(timings).sort((a, b) => a - b);
-      console.log(`decode-to-verdict (ms): ${Object.entries(timings).map(([k, v]) => `${k}=${v.toFixed(1)}`).join(' ')}; median ${values[Math.floor(values.length / 2)]!.toFixed(1)}`);
+      console.log(
+        `decode-to-verdict (ms): ${Object.entries(timings)
+          .map(([k, v]) => `${k}=${v.toFixed(1)}`)
+          .join(' ')}; median ${values[Math.floor(values.length / 2)]!.toFixed(1)}`,
+      );
     }
   });
 
@@ -173,7 +178,16 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
   it('verifies uploaded QR images offline: valid, revoked, tampered, untrusted issuer', async () => {
     await context.setOffline(true);
     await stopServer();
-    expect(await page.evaluate((url) => fetch(url).then(() => 'online', () => 'offline'), `${base}/verifier-bundle`)).toBe('offline');
+    expect(
+      await page.evaluate(
+        (url) =>
+          fetch(url).then(
+            () => 'online',
+            () => 'offline',
+          ),
+        `${base}/verifier-bundle`,
+      ),
+    ).toBe('offline');
 
     expect(await upload('valid')).toBe('VALID');
     await expect(page.locator('#verdict').textContent()).resolves.toBe(MESSAGES.zh.verdict.VALID.title);

@@ -3,18 +3,19 @@
  * licence QR code (a Y4M file drawn from the code's modules, slightly off-centre and grey on grey, as a
  * phone would see it), the app's Scan button, getUserMedia, frame reading, then the verdict.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import type { Server } from 'node:http';
+
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import QRCode from 'qrcode';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qrSegmentsFor } from '../helpers/qr-render.js';
 import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { businessSubject, createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
+import { qrSegmentsFor } from '../helpers/qr-render.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { businessSubject, createTestContext, type TestContext } from '../helpers/app.js';
-import { sampleBody, type OpenApiDocument, type OpenApiOperation } from '../security/openapi-sample.js';
+import { type OpenApiDocument, type OpenApiOperation, sampleBody } from '../security/openapi-sample.js';
 import { deepJsonText, deeplyNested, expectPrototypesClean, heapGrowthMb, POLLUTION_KEYS } from './hostile.js';
 
 const GENERATED_PER_ROUTE = 30;
@@ -93,7 +93,10 @@ function fixedBodies(sample: unknown): { name: string; body: Uint8Array<ArrayBuf
     // JSON.parse keeps the last of duplicate keys: the last one here has the wrong type.
     { name: 'duplicate keys', body: sampleText === '{}' ? '{"a":1,"a":2}' : `${sampleText.slice(0, -1)},${JSON.stringify(Object.keys(sample as object)[0] ?? 'a')}:[[1]]}` },
     ...POLLUTION_KEYS.map((key) => ({ name: `${key} key with the sample`, body: withKey(key, '{"polluted":"yes","prototype":{"polluted":"yes"}}') })),
-    { name: 'nested __proto__', body: '{"subject":{"__proto__":{"polluted":"yes"}},"items":[{"__proto__":{"polluted":"yes"}}],"credential":{"constructor":{"prototype":{"polluted":"yes"}}}}' },
+    {
+      name: 'nested __proto__',
+      body: '{"subject":{"__proto__":{"polluted":"yes"}},"items":[{"__proto__":{"polluted":"yes"}}],"credential":{"constructor":{"prototype":{"polluted":"yes"}}}}',
+    },
     { name: 'array', body: '[]' },
     { name: 'null', body: 'null' },
     { name: 'string', body: '"x"' },

@@ -57,9 +57,16 @@ describe('parsers refuse hostile input with typed errors only', () => {
   it('decodeLicenceQr', async () => {
     expect(decodeLicenceQr(qr)).toBe(jws);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(text, mutationsOf(qr, QR_ALPHABET), text.map((t) => `EL1:${t}`)), async (input) => {
-        await typedOutcome('decodeLicenceQr', () => decodeLicenceQr(input));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          text,
+          mutationsOf(qr, QR_ALPHABET),
+          text.map((t) => `EL1:${t}`),
+        ),
+        async (input) => {
+          await typedOutcome('decodeLicenceQr', () => decodeLicenceQr(input));
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
     // Wrong types are a typed error too (callers in JS may pass anything).
@@ -100,9 +107,17 @@ describe('parsers refuse hostile input with typed errors only', () => {
   it('decodeStatusList and parseStatusListCredential', async () => {
     const encoded = (statusPayload as { credentialSubject: { encodedList: string } }).credentialSubject.encodedList;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(text, mutationsOf(encoded, B64URL), hostileValue, text.map((t) => `u${t}`)), async (input) => {
-        await typedOutcome('decodeStatusList', () => decodeStatusList(input));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          text,
+          mutationsOf(encoded, B64URL),
+          hostileValue,
+          text.map((t) => `u${t}`),
+        ),
+        async (input) => {
+          await typedOutcome('decodeStatusList', () => decodeStatusList(input));
+        },
+      ),
       { numRuns: RUNS },
     );
     await fc.assert(

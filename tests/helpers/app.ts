@@ -2,13 +2,13 @@
  * Test harness: the real app on an in-memory SQLite database, an in-memory key store and a clock the
  * test controls, bootstrapped with a known development token.
  */
-import { createApp, type App } from '../../src/app/app.js';
-import { defaultConfig, type AppConfig, type AppDeps, type Clock } from '../../src/app/deps.js';
-import { bootstrap } from '../../src/services/bootstrap.js';
-import { createMemoryKeyStore } from './memory-key-store.js';
+import { type App, createApp } from '../../src/app/app.js';
+import type { AssetSource } from '../../src/app/deps.js';
+import { type AppConfig, type AppDeps, type Clock, defaultConfig } from '../../src/app/deps.js';
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
 import { createDistAssetSource } from '../../src/node/verifier-assets.js';
-import type { AssetSource } from '../../src/app/deps.js';
+import { bootstrap } from '../../src/services/bootstrap.js';
+import { createMemoryKeyStore } from './memory-key-store.js';
 
 /** dist/verifier/, or VERIFIER_DIST_DIR as it is when a file is asked for. */
 const lazyDistAssets = (): AssetSource => ({ read: (path) => createDistAssetSource().read(path) });

@@ -1,8 +1,8 @@
 /** An in-memory key store for tests and throwaway instances (keys vanish with the process). */
 import type { JWK } from 'jose';
-import type { KeyStore } from '../../src/services/ports.js';
 import { ElicenceError } from '../../src/core/errors.js';
-import { generateSigningJwk, signerFromPrivateJwk, type JwsSigner } from '../../src/core/jws-sign.js';
+import { generateSigningJwk, type JwsSigner, signerFromPrivateJwk } from '../../src/core/jws-sign.js';
+import type { KeyStore } from '../../src/services/ports.js';
 
 export function createMemoryKeyStore(): KeyStore & { importPrivateJwk(jwk: JWK): Promise<string> } {
   const signers = new Map<string, JwsSigner>();

@@ -4,15 +4,16 @@
  * and verifies; every status change answered 200 is in the database and in the published status list;
  * no status-list index is used twice; the audit chain is intact.
  */
-import Database from 'better-sqlite3';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkNoLostWrites, runMixedLoad, startLocalService, type LocalService, type TrackedLicence } from '../../scripts/load.js';
+import { checkNoLostWrites, type LocalService, runMixedLoad, startLocalService, type TrackedLicence } from '../../scripts/load.js';
 import { parseStatusListCredential } from '../../src/core/status-list.js';
-import { verifyAuditChain } from '../../src/services/audit.js';
 import { openSqliteStore } from '../../src/node/sqlite-store.js';
+import { verifyAuditChain } from '../../src/services/audit.js';
 
 const TOKEN = 'elk_crash-test-token-0123456789';
 const temp = mkdtempSync(join(tmpdir(), 'elicence-crash-'));
@@ -98,7 +99,10 @@ describe('SIGKILL in the middle of load', () => {
     const file = join(env.dataDir, 'elicence.db');
     const sqlite = new Database(file, { readonly: true });
     try {
-      for (const [list, index] of [['revocation_list_id', 'revocation_index'], ['suspension_list_id', 'suspension_index']] as const) {
+      for (const [list, index] of [
+        ['revocation_list_id', 'revocation_index'],
+        ['suspension_list_id', 'suspension_index'],
+      ] as const) {
         const reused = sqlite.prepare(`SELECT ${list} AS list, ${index} AS idx, COUNT(*) AS n FROM licences GROUP BY ${list}, ${index} HAVING n > 1`).all();
         expect(reused).toEqual([]);
       }

@@ -5,7 +5,7 @@
  */
 import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningJwk, signerFromPrivateJwk, type JwsSigner } from '../../src/core/jws-sign.js';
+import { generateSigningJwk, type JwsSigner, signerFromPrivateJwk } from '../../src/core/jws-sign.js';
 import { createAuthority } from '../../src/services/authorities.js';
 import { verify } from '../../verifier/index.js';
 import { issueLicence, makeWorld, type World } from '../fixtures/world.js';
@@ -52,13 +52,18 @@ describe('POST /credentials/verify', () => {
       const keys = (await (await ctx.call('GET', '/.well-known/jwks.json', { token: null })).json()) as { keys: (JWK & { kid: string })[] };
       const issuerKey = keys.keys[0]!;
       const other = await createAuthority(ctx.deps, { id: 'other-city', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
-      const otherKeys = (await (await ctx.call('GET', `/authorities/${other.id}/did.json`, { token: null })).json()) as { verificationMethod?: { publicKeyJwk: { kid?: string } ; id: string }[] };
+      const otherKeys = (await (await ctx.call('GET', `/authorities/${other.id}/did.json`, { token: null })).json()) as {
+        verificationMethod?: { publicKeyJwk: { kid?: string }; id: string }[];
+      };
       const otherKid = otherKeys.verificationMethod?.[0]?.id.split('#')[1];
       const otherSigner = otherKid ? await ctx.keys.signer(otherKid) : undefined;
       expect(otherSigner).toBeDefined();
 
       const check = async (jws: string) => {
-        const response = await ctx.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: { type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jws}` } } });
+        const response = await ctx.call('POST', '/credentials/verify', {
+          token: null,
+          body: { verifiableCredential: { type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jws}` } },
+        });
         if (response.status === 400) return { status: 400, verified: false, code: ((await response.json()) as { error: { code: string } }).error.code };
         return { status: response.status, ...((await response.json()) as { verified: boolean }) };
       };

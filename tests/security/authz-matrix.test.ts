@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority } from '../../src/services/authorities.js';
 import { createToken, revokeToken } from '../../src/services/tokens.js';
 import { businessSubject, createTestContext, type TestContext } from '../helpers/app.js';
-import { sampleBody, type OpenApiDocument, type OpenApiOperation } from './openapi-sample.js';
+import { type OpenApiDocument, type OpenApiOperation, sampleBody } from './openapi-sample.js';
 
 /** Routes anyone may call without a token. Adding a public route means adding it here, on purpose. */
 const PUBLIC_ROUTES = new Set([
@@ -51,7 +51,9 @@ beforeAll(async () => {
   tokens.revoked = revoked.token;
   const noScope = await createToken(deps, { authorityId: licence.authorityId, name: 'no scope', actions: [] }, 'test');
   tokens.noScope = noScope.token;
-  tokens.foodOnly = (await createToken(deps, { authorityId: licence.authorityId, name: 'food only', actions: ['issue', 'status', 'read', 'admin'], licenceTypes: ['FoodBusinessLicence'] }, 'test')).token;
+  tokens.foodOnly = (
+    await createToken(deps, { authorityId: licence.authorityId, name: 'food only', actions: ['issue', 'status', 'read', 'admin'], licenceTypes: ['FoodBusinessLicence'] }, 'test')
+  ).token;
   const other = await createAuthority(deps, { id: 'other-city', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
   tokens.otherAuthority = (await createToken(deps, { authorityId: other.id, name: 'other city', actions: ['issue', 'status', 'read', 'admin'] }, 'test')).token;
   const authority = (await (await ctx.call('GET', '/v1/trust/authorities')).json()) as { items: { id: string }[] };
@@ -108,7 +110,9 @@ async function call(key: string, method: string, path: string, operation: OpenAp
 
 describe('authorisation matrix from /openapi.json', () => {
   it('lists exactly the expected public routes, and every other route demands a bearer token in the document', () => {
-    const open = routes().filter((r) => !r.operation.security?.length).map((r) => r.key);
+    const open = routes()
+      .filter((r) => !r.operation.security?.length)
+      .map((r) => r.key);
     expect(new Set(open)).toEqual(PUBLIC_ROUTES);
     expect(routes().length).toBeGreaterThan(30);
   });
@@ -124,7 +128,11 @@ describe('authorisation matrix from /openapi.json', () => {
   it('no token, an unknown token and a revoked token: 401 on every protected route', async () => {
     const failures: string[] = [];
     for (const route of routes().filter((r) => !PUBLIC_ROUTES.has(r.key))) {
-      for (const [name, token] of [['none', null], ['unknown', `elk_${'unknown'.repeat(6)}`], ['revoked', tokens.revoked]] as const) {
+      for (const [name, token] of [
+        ['none', null],
+        ['unknown', `elk_${'unknown'.repeat(6)}`],
+        ['revoked', tokens.revoked],
+      ] as const) {
         const response = await call(route.key, route.method, route.path, route.operation, token);
         const body = (await response.json()) as { error?: { code?: string } };
         if (response.status !== 401 || body.error?.code !== 'ERR_UNAUTHENTICATED') failures.push(`${route.key} with ${name} token: ${response.status}`);

@@ -69,7 +69,9 @@ describe('HTML pages', () => {
     const inline = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)].filter(([, attributes]) => !/\bsrc\s*=/i.test(attributes ?? ''));
     for (const [, , body] of inline) {
       // JSON data blocks are not executed; anything else must be allowed by its exact hash.
-      const hash = `'sha256-${createHash('sha256').update(body ?? '').digest('base64')}'`;
+      const hash = `'sha256-${createHash('sha256')
+        .update(body ?? '')
+        .digest('base64')}'`;
       expect(scriptSrc, `inline script on ${page.path} must be allowed by ${hash}`).toContain(hash);
     }
     expect(html).not.toMatch(/\son[a-z]+\s*=\s*["']/i);

@@ -8,10 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ElicenceError } from '../../src/core/errors.js';
 import { run as auditCli } from '../../src/cli/audit.js';
 import { readJwksFile } from '../../src/cli/trust.js';
-import { run as verifierCli, type CliIo } from '../../src/cli/verify.js';
+import { type CliIo, run as verifierCli } from '../../src/cli/verify.js';
+import { ElicenceError } from '../../src/core/errors.js';
 import { createFileKeyStore } from '../../src/node/file-key-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'elicence-traversal-'));

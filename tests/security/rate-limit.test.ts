@@ -3,12 +3,13 @@
  * ERR_RATE_LIMITED with Retry-After after N failures in the window, per client and per token prefix;
  * successful authentication never counts; the window slides; one limiter per app instance.
  */
+
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/app/env.js';
-import { authFailureRateLimit, SlidingWindowCounter, type AuthRateLimitOptions } from '../../src/app/rate-limit.js';
+import { type AuthRateLimitOptions, authFailureRateLimit, SlidingWindowCounter } from '../../src/app/rate-limit.js';
 import { createTestContext, manualClock, type TestContext } from '../helpers/app.js';
 
 const contexts: TestContext[] = [];

@@ -27,7 +27,10 @@ describe('trust list replay', () => {
   it('with an old and a new list in one bundle the newer one rules (a withdrawal is not undone by replaying the old list)', async () => {
     const withdrawn = { ...world.hangzhou, status: 'withdrawn' as const };
     const newer = await signTrustListFor(world.zhejiang, { sequence: 8, authorities: [withdrawn, world.ningbo, world.wenzhou] });
-    for (const order of [[world.zhejiangList, newer], [newer, world.zhejiangList]]) {
+    for (const order of [
+      [world.zhejiangList, newer],
+      [newer, world.zhejiangList],
+    ]) {
       const result = await verify(licence, world.bundleWith({ trustLists: [...order, world.jiangsuList] }), world.options());
       expect(result.verdict).toBe('UNTRUSTED_ISSUER');
     }
@@ -45,7 +48,10 @@ describe('status list replay', () => {
 
   it('the newest status list in the bundle is used, whatever the order (an older clean list does not hide a revocation)', async () => {
     const { revoked, clean, others, url } = await lists(NOW - 600_000, NOW - 3_600_000);
-    for (const order of [[revoked, clean], [clean, revoked]]) {
+    for (const order of [
+      [revoked, clean],
+      [clean, revoked],
+    ]) {
       const bundle = world.bundleWith({ statusLists: [...others, ...order.map((jws) => ({ url, jws }))] });
       expect((await verify(licence, bundle, world.options())).verdict).toBe('REVOKED');
     }

@@ -6,7 +6,7 @@
  * they speak for, only ever change by another explicit confirmation; the server can never swap them
  * silently.
  */
-import { readPinnedAnchors, type AnchorKeys, type JWK } from '../index.js';
+import { type AnchorKeys, type JWK, readPinnedAnchors } from '../index.js';
 import type { PinnedAnchors } from './storage.js';
 
 declare const __ELICENCE_ANCHORS__: AnchorKeys | null;

@@ -32,4 +32,3 @@ export async function fetchBundle(previous: StoredBundle | undefined, now: numbe
   const etag = response.headers.get('ETag');
   return { kind: 'updated', stored: { bundle, syncedAt: now, ...(etag ? { etag } : {}) } };
 }
-

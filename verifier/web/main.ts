@@ -2,15 +2,14 @@
  * The inspectors' verifier app (docs/verifier-app.md): scan / pick / paste a licence QR, verify it
  * offline with the verifier library against the bundle kept in IndexedDB, show the answer full screen.
  */
-import { MESSAGES, ageText, freshness, verify, type BundleFreshness, type FreshnessState, type VerifierBundle, type VerifyOptions, type VerifyResult } from '../index.js';
-import { anchorsOf, BUILT_IN_ANCHORS, builtInKids, fingerprintText, offeredKeys, unpinned, withAdded, type Offer } from './anchors.js';
+import { ageText, type BundleFreshness, type FreshnessState, freshness, MESSAGES, type VerifierBundle, type VerifyOptions, type VerifyResult, verify } from '../index.js';
+import { anchorsOf, BUILT_IN_ANCHORS, builtInKids, fingerprintText, type Offer, offeredKeys, unpinned, withAdded } from './anchors.js';
 import { apiUrl, fetchBundle } from './bundle-sync.js';
-import { startCameraScan, type CameraScan } from './camera.js';
+import { type CameraScan, startCameraScan } from './camera.js';
 import { byId, el } from './dom.js';
-import { TEXTS, initialLang, saveLang, type Lang } from './i18n.js';
+import { initialLang, type Lang, saveLang, TEXTS } from './i18n.js';
 import { readQrFromFile } from './qr-decode.js';
 import { renderResult } from './result-view.js';
-import { warmUp } from './warm-up.js';
 import {
   forgetAnchors,
   loadAnchorBindings,
@@ -18,14 +17,15 @@ import {
   loadBundle,
   loadSequences,
   loadStatusListsSeen,
+  type PinnedAnchors,
+  type StoredBundle,
   saveAnchorBindings,
   saveAnchors,
   saveBundle,
   saveSequences,
   saveStatusListsSeen,
-  type PinnedAnchors,
-  type StoredBundle,
 } from './storage.js';
+import { warmUp } from './warm-up.js';
 
 const EMPTY_BUNDLE: VerifierBundle = { version: 1, generatedAt: '1970-01-01T00:00:00Z', trustLists: [], statusLists: [] };
 
@@ -39,7 +39,17 @@ const state: {
   freshness: BundleFreshness | undefined;
   camera: CameraScan | undefined;
   last: VerifyResult | undefined;
-} = { lang: initialLang(), stored: undefined, anchors: undefined, sequences: {}, statusListsSeen: {}, anchorBindings: {}, freshness: undefined, camera: undefined, last: undefined };
+} = {
+  lang: initialLang(),
+  stored: undefined,
+  anchors: undefined,
+  sequences: {},
+  statusListsSeen: {},
+  anchorBindings: {},
+  freshness: undefined,
+  camera: undefined,
+  last: undefined,
+};
 
 const t = () => TEXTS[state.lang];
 /** What the app shares with the command line: freshness words here. */
@@ -113,7 +123,9 @@ function renderFreshness(): void {
     lines.push(freshnessLine(fresh().statusLists, p.oldestStatusAge, p.statusState, `${name} (${p.statusLists})`));
   }
   if (lines.length === 0) lines.push(freshnessLine(fresh().trustList, undefined, 'missing'));
-  lines.push(el('div', { class: 'age age-sync' }, el('span', { class: 'age-label' }, t().lastSync), el('span', { class: 'age-value' }, agoText((now - state.stored.syncedAt) / 1000))));
+  lines.push(
+    el('div', { class: 'age age-sync' }, el('span', { class: 'age-label' }, t().lastSync), el('span', { class: 'age-value' }, agoText((now - state.stored.syncedAt) / 1000))),
+  );
   box.replaceChildren(...lines);
 }
 

@@ -3,9 +3,9 @@
  * plain words, the licence's details when the signature verified, and the checks behind the verdict
  * behind a second tap.
  */
-import { MESSAGES, ageText, calendarDateAt, formatDate, parseDateTimeMs, reasonOf, type LicenceDisplay, type Verdict, type VerifyResult } from '../index.js';
-import { el, type Child } from './dom.js';
-import { TEXTS, jurisdictionText, type Lang } from './i18n.js';
+import { ageText, calendarDateAt, formatDate, type LicenceDisplay, MESSAGES, parseDateTimeMs, reasonOf, type Verdict, type VerifyResult } from '../index.js';
+import { type Child, el } from './dom.js';
+import { jurisdictionText, type Lang, TEXTS } from './i18n.js';
 
 const TONE: Record<Verdict, 'good' | 'bad' | 'warn'> = {
   VALID: 'good',

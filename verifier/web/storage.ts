@@ -4,7 +4,7 @@
  * seen per anchor and the newest status list per URL (so an older list can never be replayed into this
  * device), and the anchor ids that bare pinned keys were bound to.
  */
-import { createStore, get, set, del, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { JWK, VerifierBundle } from '../index.js';
 
 export interface StoredBundle {

@@ -8,8 +8,8 @@ import { apiTokens, auditLog } from '../../db/schema.js';
 import { readAuditHead } from '../../services/audit.js';
 import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
 import { ACTIONS, createToken, revokeToken } from '../../services/tokens.js';
-import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
+import { requireScope } from '../middleware.js';
 import { errorResponses, LicenceTypeSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
@@ -113,7 +113,10 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const keys = await publishedKeys(c.var.services.store.db, { kind: 'authority', id: c.var.principal.authorityId });
-      return c.json({ items: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, publicJwk: { ...k.publicJwk }, validFrom: iso(k.validFrom)!, validUntil: iso(k.validUntil) })) }, 200);
+      return c.json(
+        { items: keys.map((k) => ({ kid: k.kid, alg: k.alg, status: k.status, publicJwk: { ...k.publicJwk }, validFrom: iso(k.validFrom)!, validUntil: iso(k.validUntil) })) },
+        200,
+      );
     },
   );
 

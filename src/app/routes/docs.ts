@@ -23,9 +23,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, document: () => { paths?:
         groups.set(tag, [...(groups.get(tag) ?? []), row]);
       }
     }
-    const sections = [...groups]
-      .map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table><tbody>${rows.join('')}</tbody></table>`)
-      .join('');
+    const sections = [...groups].map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table><tbody>${rows.join('')}</tbody></table>`).join('');
     return c.html(
       htmlPage(
         'API · 电子证照 e-licence',

@@ -5,9 +5,9 @@ import { ElicenceError } from '../../core/errors.js';
 import { batchItemIdempotency, issueLicences, requestHash } from '../../services/issuance.js';
 import { listLicences, requireLicence } from '../../services/licences.js';
 import { requireLicenceType } from '../../services/tokens.js';
-import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { licenceResponse, licenceResponses } from '../licence-response.js';
+import { requireScope } from '../middleware.js';
 import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
@@ -49,7 +49,14 @@ const batchRoute = createRoute({
     headers: IdempotencyKeyHeader,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ items: z.array(BatchItemSchema).min(1) }).strict().openapi('BatchIssueRequest') } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({ items: z.array(BatchItemSchema).min(1) })
+            .strict()
+            .openapi('BatchIssueRequest'),
+        },
+      },
     },
   },
   responses: {
@@ -102,7 +109,11 @@ const listRoute = createRoute({
 });
 
 function DateTimeQuery(name: string) {
-  return z.string().max(40).optional().openapi({ format: 'date-time', description: `RFC 3339 date-time (${name})` });
+  return z
+    .string()
+    .max(40)
+    .optional()
+    .openapi({ format: 'date-time', description: `RFC 3339 date-time (${name})` });
 }
 
 export function licenceRoutes(): OpenAPIHono<AppEnv> {
@@ -131,9 +142,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
     const items = body.items.map(({ idempotencyKey: _key, ...item }) => item);
     const result = await issueLicences(services, services.registry, principal, items, {
       batch: true,
-      itemIdempotency: body.items.map((item, index) =>
-        item.idempotencyKey ? batchItemIdempotency(items[index]!, item.idempotencyKey) : undefined,
-      ),
+      itemIdempotency: body.items.map((item, index) => (item.idempotencyKey ? batchItemIdempotency(items[index]!, item.idempotencyKey) : undefined)),
       ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
     });
     if (result.replayed) c.header('Idempotency-Replayed', 'true');

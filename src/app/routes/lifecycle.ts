@@ -3,6 +3,7 @@
  * `issue`) and history (scope `read`). The state machine and its refusals live in services/lifecycle.ts.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { requireLicence } from '../../services/licences.js';
 import {
   amendLicence,
   changeStatus,
@@ -10,22 +11,31 @@ import {
   MAX_NOTE_LENGTH,
   REINSTATEMENT_REASONS,
   REVOCATION_REASONS,
-  SUSPENSION_REASONS,
   type StatusAction,
+  SUSPENSION_REASONS,
 } from '../../services/lifecycle.js';
-import { requireLicence } from '../../services/licences.js';
 import { requireLicenceType } from '../../services/tokens.js';
-import { requireScope } from '../middleware.js';
 import type { AppEnv } from '../env.js';
 import { licenceResponse } from '../licence-response.js';
+import { requireScope } from '../middleware.js';
 import { DateTimeString, errorResponses, IssueRequestSchema, LicenceSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const IdParam = z.object({ id: z.string().min(1).max(64) });
-const Note = z.string().max(MAX_NOTE_LENGTH).optional().openapi({ description: `Free text kept in the audit log (at most ${MAX_NOTE_LENGTH} characters)` });
+const Note = z
+  .string()
+  .max(MAX_NOTE_LENGTH)
+  .optional()
+  .openapi({ description: `Free text kept in the audit log (at most ${MAX_NOTE_LENGTH} characters)` });
 
-const SuspendBody = z.object({ reason: z.enum(SUSPENSION_REASONS), note: Note }).strict().openapi('SuspendRequest');
-const ReinstateBody = z.object({ reason: z.enum(REINSTATEMENT_REASONS), note: Note }).strict().openapi('ReinstateRequest');
+const SuspendBody = z
+  .object({ reason: z.enum(SUSPENSION_REASONS), note: Note })
+  .strict()
+  .openapi('SuspendRequest');
+const ReinstateBody = z
+  .object({ reason: z.enum(REINSTATEMENT_REASONS), note: Note })
+  .strict()
+  .openapi('ReinstateRequest');
 const RevokeBody = z
   .object({
     reason: z.enum(REVOCATION_REASONS).openapi({ description: '`superseded` is not accepted here: it is set only by amend' }),

@@ -3,9 +3,9 @@
  * `node:*`): the images come from src/app/qr-image.ts, so Node and Workers answer alike.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import type { Context } from 'hono';
 import { credentialIdOf } from '../../core/credential.js';
 import { fromBase64url, fromUtf8, utf8 } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
@@ -18,7 +18,7 @@ import { requireLicenceType } from '../../services/tokens.js';
 import { renderLicenceCard } from '../card.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
-import { qrMatrix, qrPng, qrSvg, DEFAULT_PNG_PIXELS_PER_MODULE } from '../qr-image.js';
+import { DEFAULT_PNG_PIXELS_PER_MODULE, qrMatrix, qrPng, qrSvg } from '../qr-image.js';
 import { errorResponses } from '../schemas.js';
 
 const security = [{ bearer: [] }];

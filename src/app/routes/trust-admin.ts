@@ -6,16 +6,16 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ElicenceError } from '../../core/errors.js';
 import { formatDateTime, parseDateTimeField as parseDateTime } from '../../core/dates.js';
+import { ElicenceError } from '../../core/errors.js';
 import { ensureDevTrustList } from '../../services/bootstrap.js';
 
 import { requireAnchor } from '../../services/trust/anchor.js';
 import { publishTrustList, trustListHistory } from '../../services/trust/publishing.js';
-import { refreshAuthorityKeys, registerAuthority, setAuthorityStatus, updateAuthority, withdrawKey, type KeySource } from '../../services/trust/register-edits.js';
 import { findRegistered, listRegistry, type RegisteredAuthority } from '../../services/trust/register.js';
-import { requireScope } from '../middleware.js';
+import { type KeySource, refreshAuthorityKeys, registerAuthority, setAuthorityStatus, updateAuthority, withdrawKey } from '../../services/trust/register-edits.js';
 import type { AppEnv } from '../env.js';
+import { requireScope } from '../middleware.js';
 import { DateTimeString, errorResponses } from '../schemas.js';
 
 const security = [{ bearer: [] }];
@@ -49,21 +49,23 @@ const AddAuthoritySchema = z
     id: z.string().min(1).max(512).openapi({ example: 'did:web:elicence.example:authorities:ningbo' }),
     name: Bilingual,
     jurisdiction: z.string().openapi({ example: '330200', description: 'GB/T 2260 code' }),
-    licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).openapi({ example: ['BusinessLicence', 'FoodBusinessLicence'] }),
+    licenceTypes: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(200)
+      .openapi({ example: ['BusinessLicence', 'FoodBusinessLicence'] }),
     jwks: Jwks.optional(),
     jwksUrl: z.string().max(2048).optional().openapi({ description: 'Fetched now (https; http only for localhost)' }),
-    validFrom: DateTimeString.optional().openapi({ description: 'Start of the imported keys\' validity window (default: now)' }),
+    validFrom: DateTimeString.optional().openapi({ description: "Start of the imported keys' validity window (default: now)" }),
   })
   .strict()
   .openapi('AddTrustedAuthority');
 
 const ReasonSchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
 
-const TrustListInfoSchema = z
-  .object({ sequence: z.number().int(), issuedAt: z.string(), expiresAt: z.string(), jws: z.string().optional() })
-  .openapi('TrustListInfo');
+const TrustListInfoSchema = z.object({ sequence: z.number().int(), issuedAt: z.string(), expiresAt: z.string(), jws: z.string().optional() }).openapi('TrustListInfo');
 
-const idParam = z.object({ id: z.string().min(1).max(512).openapi({ description: 'The authority\'s did:web (URL-encoded)' }) });
+const idParam = z.object({ id: z.string().min(1).max(512).openapi({ description: "The authority's did:web (URL-encoded)" }) });
 
 const iso = (ms: number) => formatDateTime(ms);
 
@@ -74,7 +76,13 @@ function view(a: RegisteredAuthority) {
     jurisdiction: a.jurisdiction,
     status: a.status,
     licenceTypes: a.licenceTypes,
-    keys: a.keys.map((k) => ({ kid: k.jwk.kid, jwk: { ...k.jwk } as Record<string, unknown>, validFrom: iso(k.validFrom), validUntil: k.validUntil === undefined ? null : iso(k.validUntil), status: k.status })),
+    keys: a.keys.map((k) => ({
+      kid: k.jwk.kid,
+      jwk: { ...k.jwk } as Record<string, unknown>,
+      validFrom: iso(k.validFrom),
+      validUntil: k.validUntil === undefined ? null : iso(k.validUntil),
+      status: k.status,
+    })),
     source: a.source,
     updatedAt: iso(a.updatedAt),
   };
@@ -109,7 +117,10 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Trust admin'],
       summary: 'The trust register: every issuing authority this anchor vouches for (admin, anchor only)',
       security,
-      responses: { 200: { description: 'The register', content: { 'application/json': { schema: z.object({ items: z.array(RegisteredAuthoritySchema) }) } } }, ...errorResponses(401, 403) },
+      responses: {
+        200: { description: 'The register', content: { 'application/json': { schema: z.object({ items: z.array(RegisteredAuthoritySchema) }) } } },
+        ...errorResponses(401, 403),
+      },
     }),
     async (c) => {
       await anchorAdmin(c as unknown as Context<AppEnv>);
@@ -126,7 +137,10 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       summary: 'Add an issuing authority from its JWKS (inline or URL); one hosted here needs neither (admin, anchor only)',
       security,
       request: { body: { required: true, content: { 'application/json': { schema: AddAuthoritySchema } } } },
-      responses: { 201: { description: 'Registered (effective in the next published list)', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 409) },
+      responses: {
+        201: { description: 'Registered (effective in the next published list)', content: { 'application/json': { schema: RegisteredAuthoritySchema } } },
+        ...errorResponses(400, 401, 403, 409),
+      },
     }),
     async (c) => {
       const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
@@ -177,14 +191,24 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       security,
       request: {
         params: idParam,
-        body: { required: true, content: { 'application/json': { schema: z.object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional() }).strict() } } },
+        body: {
+          required: true,
+          content: {
+            'application/json': { schema: z.object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional() }).strict() },
+          },
+        },
       },
       responses: { 200: { description: 'Updated', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
       const body = c.req.valid('json');
-      const entry = await updateAuthority(c.var.services, c.req.valid('param').id, { ...(body.name ? { name: body.name } : {}), ...(body.licenceTypes ? { licenceTypes: body.licenceTypes } : {}) }, actor);
+      const entry = await updateAuthority(
+        c.var.services,
+        c.req.valid('param').id,
+        { ...(body.name ? { name: body.name } : {}), ...(body.licenceTypes ? { licenceTypes: body.licenceTypes } : {}) },
+        actor,
+      );
       return c.json(view(entry), 200);
     },
   );
@@ -242,7 +266,10 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       security,
       request: {
         params: idParam,
-        body: { required: true, content: { 'application/json': { schema: z.object({ jwks: Jwks.optional(), jwksUrl: z.string().max(2048).optional(), validFrom: DateTimeString.optional() }).strict() } } },
+        body: {
+          required: true,
+          content: { 'application/json': { schema: z.object({ jwks: Jwks.optional(), jwksUrl: z.string().max(2048).optional(), validFrom: DateTimeString.optional() }).strict() } },
+        },
       },
       responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
     }),
@@ -284,7 +311,25 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Trust admin'],
       summary: 'Publish a new trust list now: the register as it stands, sequence one above the last (admin, anchor only)',
       security,
-      request: { body: { required: false, content: { 'application/json': { schema: z.object({ ttlSeconds: z.number().int().min(60).max(366 * 86400).optional() }).strict() } } } },
+      request: {
+        body: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  ttlSeconds: z
+                    .number()
+                    .int()
+                    .min(60)
+                    .max(366 * 86400)
+                    .optional(),
+                })
+                .strict(),
+            },
+          },
+        },
+      },
       responses: { 201: { description: 'Published', content: { 'application/json': { schema: TrustListInfoSchema } } }, ...errorResponses(400, 401, 403) },
     }),
     async (c) => {

@@ -6,14 +6,14 @@
  * for agency clients, with their token. The anchor's admin API is in trust-admin.ts.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
-import { ElicenceError } from '../../core/errors.js';
 import { BUNDLE_MEDIA_TYPE } from '../../core/bundle.js';
-import { base64url, utf8 } from '../../core/encoding.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { parseDateTimeField as parseDateTime } from '../../core/dates.js';
+import { base64url, utf8 } from '../../core/encoding.js';
+import { ElicenceError } from '../../core/errors.js';
+import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { anchorJwks } from '../../services/trust/anchor.js';
 import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
 import { buildVerifierBundle, etagMatches, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
@@ -32,7 +32,7 @@ const bundleResponses = {
     description: 'The verifier bundle (docs/trust-list.md): trust lists and status lists, each a signed JWS with its fetch time',
     content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
   },
-  304: { description: 'Not modified (If-None-Match matched the bundle\'s ETag)' },
+  304: { description: "Not modified (If-None-Match matched the bundle's ETag)" },
   ...errorResponses(400),
 };
 
@@ -59,7 +59,8 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
       path: TRUST_LIST_PATH,
       tags: ['Trust'],
       summary: "The anchor's latest signed trust list",
-      description: 'application/jwt (the compact JWS, typ trust-list+jwt) by default; the JSON payload on Accept: application/json (informative: only the JWS is to be trusted). Strong ETag per representation; 404 when this deployment is not a trust anchor.',
+      description:
+        'application/jwt (the compact JWS, typ trust-list+jwt) by default; the JSON payload on Accept: application/json (informative: only the JWS is to be trusted). Strong ETag per representation; 404 when this deployment is not a trust anchor.',
       responses: {
         200: { description: 'The trust list', content: { [JWT]: { schema: z.string() }, 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
         304: { description: 'Not modified' },
@@ -91,7 +92,11 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
       responses: {
         200: {
           description: 'A JWKS whose keys count only for trust lists naming `anchorId`',
-          content: { 'application/json': { schema: z.object({ anchorId: z.string().openapi({ example: 'did:web:elicence.zj.example:anchors:zhejiang' }), keys: z.array(z.record(z.string(), z.unknown())) }) } },
+          content: {
+            'application/json': {
+              schema: z.object({ anchorId: z.string().openapi({ example: 'did:web:elicence.zj.example:anchors:zhejiang' }), keys: z.array(z.record(z.string(), z.unknown())) }),
+            },
+          },
         },
         ...errorResponses(404),
       },

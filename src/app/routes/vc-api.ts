@@ -1,11 +1,11 @@
 /** W3C VC API: POST /credentials/issue and POST /credentials/verify with enveloped vc+jwt credentials. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { issueLicences } from '../../services/issuance.js';
 import { requireAuthority } from '../../services/authorities.js';
+import { issueLicences } from '../../services/issuance.js';
 import { credentialToIssueRequest, envelope, unwrapEnvelope, verifyHostedCredential } from '../../services/vc-api.js';
 import type { AppEnv } from '../env.js';
-import { errorResponses } from '../schemas.js';
 import { requireScope, requireToken } from '../middleware.js';
+import { errorResponses } from '../schemas.js';
 
 const EnvelopedSchema = z
   .object({

@@ -43,7 +43,7 @@ async function serveFile(c: Context<AppEnv>, relativePath: string, cacheControl:
   const headers: Record<string, string> = {
     'Content-Type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
     'Cache-Control': cacheControl,
-    'Vary': 'Accept-Encoding',
+    Vary: 'Accept-Encoding',
     'X-Content-Type-Options': 'nosniff',
   };
   if (compressed) headers['Content-Encoding'] = 'gzip';

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { JWK } from 'jose';
 import { ElicenceError } from '../../core/errors.js';
 import { didWebFor, findAuthority, listAuthorities } from '../../services/authorities.js';
-import { publishedKeys, type PublishedKey } from '../../services/keys.js';
+import { type PublishedKey, publishedKeys } from '../../services/keys.js';
 import type { AppEnv } from '../env.js';
 import { errorResponses } from '../schemas.js';
 
@@ -56,7 +56,15 @@ export function wellKnownRoutes(): OpenAPIHono<AppEnv> {
       const keys = await publishedKeys(store.db, { kind: 'authority' });
       const authorities = await listAuthorities(store.db);
       c.header('Cache-Control', CACHE);
-      return c.json(didDocument(didWebFor(config.publicUrl, []), keys, authorities.map((a) => a.did)), 200, { 'Content-Type': 'application/did+json' });
+      return c.json(
+        didDocument(
+          didWebFor(config.publicUrl, []),
+          keys,
+          authorities.map((a) => a.did),
+        ),
+        200,
+        { 'Content-Type': 'application/did+json' },
+      );
     },
   );
 

@@ -4,10 +4,11 @@
  * bare JWKS / array of JWKs (bound to an anchor id on first use, remembered in the state). Read with
  * the core's rules: private key material refuses a file, keys of unknown algorithms are skipped.
  */
+
+import { ElicenceError } from '../../core/errors.js';
+import { parseStrictJson } from '../../core/strict-json.js';
 import type { AnchorKeys } from '../../core/trust-list.js';
 import { readPinnedAnchors } from '../../core/trust-list.js';
-import { parseStrictJson } from '../../core/strict-json.js';
-import { ElicenceError } from '../../core/errors.js';
 import { MAX_ANCHORS_BYTES, readUserFile, utf8Text } from './files.js';
 
 export async function readAnchorFiles(paths: readonly string[], cwd: string): Promise<{ anchors: AnchorKeys; skipped: string[] }> {

@@ -64,7 +64,8 @@ function parse(args: string[], options: OptionSpec): { values: OptionValues; pos
 
 function seconds(value: string | undefined, name: string, { min = 0 } = {}): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < min) throw new UsageError(`${name} must be a number of seconds${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(value)}`);
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < min)
+    throw new UsageError(`${name} must be a number of seconds${min > 0 ? ` of at least ${min}` : ''}, not ${JSON.stringify(value)}`);
   return Number(value);
 }
 
@@ -92,7 +93,8 @@ export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
     state: { type: 'string' },
   });
   if (values.help) return 'help';
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'the licence input (QR text, JWS, image path or -) is required' : `one input expected, got ${positionals.length}`);
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'the licence input (QR text, JWS, image path or -) is required' : `one input expected, got ${positionals.length}`);
   const lang = values.lang as string | undefined;
   if (lang !== undefined && lang !== 'zh' && lang !== 'en') throw new UsageError(`--lang must be zh or en, not ${JSON.stringify(lang)}`);
   const anchors = (values.anchors as string[] | undefined) ?? [];

@@ -18,7 +18,7 @@
 import type { BundleStatusList, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
 import { formatDateTime } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
-import { acceptTrustLists, openStatusList, type AnchorKeys } from '../../core/trust-list.js';
+import { type AnchorKeys, acceptTrustLists, openStatusList } from '../../core/trust-list.js';
 
 export interface CheckedTrustList {
   anchorId: string;
@@ -128,12 +128,23 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
       continue;
     }
     if (!acceptance.ok) warnings.push(`${label}: genuine, but ${acceptance.code}: ${acceptance.message}`);
-    statusPieces.push({ entry, checked: { url: entry.url, issuer: list.issuerId, purpose: list.purpose, issuedAt: list.issuedAt, ...(list.validUntil === undefined ? {} : { validUntil: list.validUntil }) } });
+    statusPieces.push({
+      entry,
+      checked: { url: entry.url, issuer: list.issuerId, purpose: list.purpose, issuedAt: list.issuedAt, ...(list.validUntil === undefined ? {} : { validUntil: list.validUntil }) },
+    });
   }
   if (problems.length > 0) {
-    throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, { details: problems });
+    throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, {
+      details: problems,
+    });
   }
-  const status = newestBy(statusPieces, (p) => p.entry.url, (p) => p.checked.issuedAt, (p) => `status list ${p.entry.url} signed ${formatDateTime(p.checked.issuedAt)}`, dropped);
+  const status = newestBy(
+    statusPieces,
+    (p) => p.entry.url,
+    (p) => p.checked.issuedAt,
+    (p) => `status list ${p.entry.url} signed ${formatDateTime(p.checked.issuedAt)}`,
+    dropped,
+  );
   for (const { checked } of status) {
     if (checked.validUntil !== undefined && options.now > checked.validUntil) warnings.push(`status list ${checked.url} expired at ${formatDateTime(checked.validUntil)}`);
   }

@@ -2,9 +2,10 @@
  * Exit codes of `verify` and `sync` (documented in docs/verifier.md §Command line). 0 only for a
  * VALID licence or a successful sync; one code per verdict; the rest follow BSD sysexits.h.
  */
+
+import type { Verdict } from '../../../verifier/index.js';
 import type { ElicenceError } from '../../core/errors.js';
 import { WRITE_FAILURE } from './files.js';
-import type { Verdict } from '../../../verifier/index.js';
 
 export const VERDICT_EXIT_CODES: Readonly<Record<Verdict, number>> = {
   VALID: 0,

@@ -17,7 +17,8 @@ export function bundleUrlOf(given: string): URL {
   } catch {
     throw new ElicenceError('ERR_VALIDATION', `not a URL: ${JSON.stringify(given)}`, { field: 'url' });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ElicenceError('ERR_VALIDATION', `only http: and https: URLs can be synced, not ${url.protocol}`, { field: 'url' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ElicenceError('ERR_VALIDATION', `only http: and https: URLs can be synced, not ${url.protocol}`, { field: 'url' });
   if (url.username || url.password) throw new ElicenceError('ERR_VALIDATION', 'the URL must not carry a user name or password', { field: 'url' });
   url.hash = '';
   url.searchParams.delete('since');
@@ -25,9 +26,7 @@ export function bundleUrlOf(given: string): URL {
   return url;
 }
 
-export type FetchedBundle =
-  | { status: 'not-modified'; etag?: string }
-  | { status: 'ok'; bytes: Uint8Array; etag?: string; delta: boolean };
+export type FetchedBundle = { status: 'not-modified'; etag?: string } | { status: 'ok'; bytes: Uint8Array; etag?: string; delta: boolean };
 
 export interface FetchBundleOptions {
   fetch: typeof globalThis.fetch;
@@ -80,6 +79,11 @@ export async function fetchBundle(url: URL, options: FetchBundleOptions): Promis
   } catch (error) {
     if (error instanceof ElicenceError) throw error;
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-    throw failed(timedOut ? `${where}: no complete answer within ${options.timeoutMs / 1000} s (--timeout)` : `${where}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`, error);
+    throw failed(
+      timedOut
+        ? `${where}: no complete answer within ${options.timeoutMs / 1000} s (--timeout)`
+        : `${where}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
+      error,
+    );
   }
 }

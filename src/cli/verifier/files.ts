@@ -4,9 +4,10 @@
  * a size cap; the size is checked on the open descriptor, so a file swapped in between cannot slip
  * past. Every failure is a typed ElicenceError naming the option.
  */
+
+import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ElicenceError } from '../../core/errors.js';
 
 /** `details` of the error a failed write raises (exit 73 rather than 66). */

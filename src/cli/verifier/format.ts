@@ -5,8 +5,9 @@
  * Only signed data is shown: the library leaves `licence` out unless the signature verified with a
  * listed issuer key.
  */
+
+import { ageText, durationText, type LicenceDisplay, MESSAGES, type Messages, reasonOf, type Verdict, type VerifyResult } from '../../../verifier/index.js';
 import { parseDateTimeMs } from '../../core/dates.js';
-import { MESSAGES, ageText, durationText, reasonOf, type LicenceDisplay, type Messages, type Verdict, type VerifyResult } from '../../../verifier/index.js';
 import { CLI_TEXTS, type Lang } from './locale.js';
 
 export interface HumanContext {

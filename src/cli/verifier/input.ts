@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { VC_JWT_ENVELOPE_PREFIX } from '../../core/credential.js';
-import { LICENCE_QR_PREFIX } from '../../core/qr/index.js';
 import { ElicenceError } from '../../core/errors.js';
+import { LICENCE_QR_PREFIX } from '../../core/qr/index.js';
 import { MAX_INPUT_BYTES, readUserFile, userPath, utf8Text } from './files.js';
 import { imageKindOf, readQrFromImage } from './image.js';
 

@@ -4,7 +4,7 @@
  * command line says about verdicts, checks, fields and freshness is the verifier's catalogue
  * (verifier/messages.ts, shared with the web app); only its own headings and sentences live here.
  */
-import { MESSAGES, type Lang } from '../../../verifier/index.js';
+import { type Lang, MESSAGES } from '../../../verifier/index.js';
 
 export type { Lang } from '../../../verifier/index.js';
 

@@ -5,18 +5,18 @@
  * it (newest piece per anchor / status list URL), a full answer replaces it.
  */
 import { existsSync } from 'node:fs';
+import { ageText } from '../../../verifier/index.js';
 import { parseBundle, type VerifierBundle } from '../../core/bundle.js';
 import { parseDateTimeMs } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
-import { ageText } from '../../../verifier/index.js';
 import { readAnchorFiles } from './anchors.js';
 import type { SyncArgs } from './args.js';
-import { checkBundle, mergeBundles, type BundleCheck } from './check-bundle.js';
+import { type BundleCheck, checkBundle, mergeBundles } from './check-bundle.js';
 import { EXIT } from './exit-codes.js';
 import { fetchBundle } from './fetch-bundle.js';
 import { MAX_BUNDLE_BYTES, readUserFile, userPath, writeFileAtomic } from './files.js';
 import type { CliIo } from './io.js';
-import { raiseSequences, readState, stateFileFor, writeState, type VerifierState } from './state.js';
+import { raiseSequences, readState, stateFileFor, type VerifierState, writeState } from './state.js';
 
 function readPrevious(path: string, io: CliIo): VerifierBundle | undefined {
   if (!existsSync(userPath(path, io.cwd, '--out'))) return undefined;
@@ -34,7 +34,9 @@ function summary(check: BundleCheck, now: number): string {
   const age = (iso: string | number) => ageText((now - (typeof iso === 'number' ? iso : (parseDateTimeMs(iso) ?? Number.NaN))) / 1000, 'en');
   lines.push(`trust lists: ${check.trustLists.length}`);
   for (const t of check.trustLists) {
-    lines.push(`  ${t.anchorId} #${t.sequence}: ${t.authorities} issuing authorities, issued ${age(t.issuedAt)}, expires ${t.expiresAt}${t.vouchedBy ? `, federated by ${t.vouchedBy}` : ''}`);
+    lines.push(
+      `  ${t.anchorId} #${t.sequence}: ${t.authorities} issuing authorities, issued ${age(t.issuedAt)}, expires ${t.expiresAt}${t.vouchedBy ? `, federated by ${t.vouchedBy}` : ''}`,
+    );
   }
   const issuers = new Map<string, string[]>();
   for (const s of check.statusLists) issuers.set(s.issuer, [...(issuers.get(s.issuer) ?? []), s.purpose]);

@@ -3,10 +3,9 @@
  * file; runs the offline verifier with the highest trust-list sequences seen so far (replays across
  * runs are refused); persists any higher sequence; prints the result; exits with the verdict's code.
  */
-import { parseBundle, verify, type VerifierBundle } from '../../../verifier/index.js';
+import { DEFAULT_MAX_STATUS_AGE_SECONDS, parseBundle, type VerifierBundle, verify } from '../../../verifier/index.js';
 import { parseDateTimeMs } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
-import { DEFAULT_MAX_STATUS_AGE_SECONDS } from '../../../verifier/index.js';
 import { readAnchorFiles } from './anchors.js';
 import type { VerifyArgs } from './args.js';
 import { VERDICT_EXIT_CODES } from './exit-codes.js';

@@ -14,7 +14,7 @@
 import { base64url, concatBytes, fromBase64url } from '../encoding.js';
 import { ElicenceError } from '../errors.js';
 import { deflateWithDictionary, inflateWithDictionary } from './deflate.js';
-import { CHUNK_DIGITS, bytesToDigits, digitCountForBytes, digitsToBytes, isDigits } from './numeric.js';
+import { bytesToDigits, CHUNK_DIGITS, digitCountForBytes, digitsToBytes, isDigits } from './numeric.js';
 import { decodeVarint, encodeVarint } from './varint.js';
 
 /** Version prefix; a new prefix means a new dictionary or layout. Alphanumeric-mode characters only. */

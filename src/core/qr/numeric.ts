@@ -8,7 +8,6 @@ import { ElicenceError } from '../errors.js';
 
 export const CHUNK_BYTES = 7;
 
-
 /** Digits used by a chunk of n bytes (n = 0..7): ceil(n * log10(256)). */
 export const DIGITS_FOR_BYTES: readonly number[] = Object.freeze([0, 3, 5, 8, 10, 13, 15, 17]);
 

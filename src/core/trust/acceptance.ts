@@ -59,14 +59,25 @@ export function acceptIssuer(lists: readonly VerifiedTrustList[], query: Accepta
     const outside = lists.find((l) => l.outOfScope.has(query.issuerId));
     if (outside) {
       const authority = outside.outOfScope.get(query.issuerId)!;
-      return { ok: false, rule: 'issuerListed', code: 'ERR_ISSUER_OUT_OF_SCOPE', message: `${query.issuerId} (${authority.jurisdiction}) is listed by ${outside.anchorId} outside the scope ${outside.federation?.vouchedBy ?? 'its voucher'} granted it` };
+      return {
+        ok: false,
+        rule: 'issuerListed',
+        code: 'ERR_ISSUER_OUT_OF_SCOPE',
+        message: `${query.issuerId} (${authority.jurisdiction}) is listed by ${outside.anchorId} outside the scope ${outside.federation?.vouchedBy ?? 'its voucher'} granted it`,
+      };
     }
     return { ok: false, rule: 'issuerListed', code: 'ERR_ISSUER_NOT_LISTED', message: `${query.issuerId} is not on any trusted list` };
   }
   for (const status of ['withdrawn', 'suspended'] as const) {
     const hit = entries.find((e) => e.authority.status === status);
     if (hit) {
-      return { ok: false, rule: 'issuerListed', code: status === 'withdrawn' ? 'ERR_ISSUER_WITHDRAWN' : 'ERR_ISSUER_SUSPENDED', message: `${query.issuerId} is ${status} on ${hit.list.anchorId}'s list`, ...hit };
+      return {
+        ok: false,
+        rule: 'issuerListed',
+        code: status === 'withdrawn' ? 'ERR_ISSUER_WITHDRAWN' : 'ERR_ISSUER_SUSPENDED',
+        message: `${query.issuerId} is ${status} on ${hit.list.anchorId}'s list`,
+        ...hit,
+      };
     }
   }
   const withKid = entries.filter((e) => e.authority.keys.has(query.kid));

@@ -15,10 +15,7 @@ import { jwkThumbprint } from '../jws-sign.js';
 import { isRecord } from '../strict-json.js';
 
 /** What a caller pins: one anchor's keys (with or without its id), or several anchors. */
-export type AnchorKeys =
-  | { anchorId?: string; keys: readonly JWK[] }
-  | readonly JWK[]
-  | ReadonlyArray<{ id?: string; keys: readonly JWK[] }>;
+export type AnchorKeys = { anchorId?: string; keys: readonly JWK[] } | readonly JWK[] | ReadonlyArray<{ id?: string; keys: readonly JWK[] }>;
 
 /** One pinned anchor: its id when known, and its keys by RFC 7638 thumbprint. */
 export interface PinnedAnchor {
@@ -109,7 +106,9 @@ async function build(groups: Array<{ id: string | undefined; keys: unknown[] }>)
 export async function readPinnedAnchors(document: unknown, label: string): Promise<{ anchors: Array<{ id?: string; keys: JWK[] }>; skipped: string[] }> {
   const groups = groupsOf(document);
   if (groups.length === 0 || groups.every((g) => g.keys.length === 0)) {
-    throw new ElicenceError('ERR_JWKS_INVALID', `${label}: expected { "anchorId", "keys": [...] }, a JWKS, an array of JWKs or [{ "id", "keys" }], with at least one key`, { field: 'anchors' });
+    throw new ElicenceError('ERR_JWKS_INVALID', `${label}: expected { "anchorId", "keys": [...] }, a JWKS, an array of JWKs or [{ "id", "keys" }], with at least one key`, {
+      field: 'anchors',
+    });
   }
   for (const group of groups) {
     for (const [i, key] of group.keys.entries()) {

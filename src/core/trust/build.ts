@@ -1,9 +1,9 @@
 /** Building and signing trust lists: the payload is checked by the same rules a verifier applies. */
 import type { JWK } from 'jose';
-import { jwkThumbprint, publicJwk, signCompact, type JwsSigner } from '../jws-sign.js';
 import { formatDateTime, parseDateTimeMs } from '../dates.js';
+import { type JwsSigner, jwkThumbprint, publicJwk, signCompact } from '../jws-sign.js';
 import { malformed, parseTrustListPayload } from './parse.js';
-import { TRUST_LIST_TYP, type BilingualName, type FederatedAnchorJson, type IssuingAuthorityJson, type TrustedKeyJson, type TrustListPayload } from './types.js';
+import { type BilingualName, type FederatedAnchorJson, type IssuingAuthorityJson, TRUST_LIST_TYP, type TrustedKeyJson, type TrustListPayload } from './types.js';
 
 export interface TrustedKeyInput {
   /** Public JWK (a private one is reduced to its public members). */

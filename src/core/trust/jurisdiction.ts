@@ -1,9 +1,7 @@
 /** GB/T 2260 administrative division codes, as trust lists and federation scopes use them. */
 
-const PROVINCES = new Set([
-  '11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42',
-  '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82',
-]);
+/** Province-level codes (the first two digits). */
+const PROVINCES = new Set('11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82'.split(' '));
 
 /**
  * GB/T 2260 administrative division code: six digits, a listed province (first two digits), and no

@@ -5,11 +5,11 @@
  */
 import type { JWK } from 'jose';
 import { ElicenceError } from '../errors.js';
-import { decodeJws, verifyJwsSignature, type DecodedJws } from '../jws-verify.js';
-import { pinnedAnchors, type AnchorKeys } from './anchors.js';
+import { type DecodedJws, decodeJws, verifyJwsSignature } from '../jws-verify.js';
+import { type AnchorKeys, pinnedAnchors } from './anchors.js';
 import { parseTrustListPayload } from './parse.js';
 import { scopeAuthorities } from './scope.js';
-import { TRUST_LIST_POLICY, type FederatedAnchor, type OpenedTrustList, type TrustedKey, type VerifiedTrustList } from './types.js';
+import { type FederatedAnchor, type OpenedTrustList, TRUST_LIST_POLICY, type TrustedKey, type VerifiedTrustList } from './types.js';
 
 /** Decodes a trust list JWS strictly and returns its header (to pick the key) without trusting it. */
 export function decodeTrustList(jws: unknown): DecodedJws {

@@ -4,17 +4,17 @@
  * adds an algorithm later must not turn every verifier already in the field to UNTRUSTED_ISSUER.
  */
 import { checkPublicJwk } from '../algorithms.js';
+import { parseDateTimeMs } from '../dates.js';
 import { ElicenceError } from '../errors.js';
 import { jwkThumbprint } from '../jws-sign.js';
-import { parseDateTimeMs } from '../dates.js';
 import { isRecord } from '../strict-json.js';
 import { isJurisdictionCode, isJurisdictionPrefix } from './jurisdiction.js';
 import {
-  TRUST_LIST_VERSION,
   type BilingualName,
   type FederatedAnchor,
   type FederationScope,
   type OpenedTrustList,
+  TRUST_LIST_VERSION,
   type TrustedAuthority,
   type TrustedKey,
   type TrustListPayload,
@@ -65,7 +65,9 @@ async function trustedKey(value: unknown, field: string, notes: string[]): Promi
   const checked = checkPublicJwk(jwk);
   if (!checked.ok) {
     if (checked.problem === 'unknown-algorithm') {
-      notes.push(`${field}: key ${kid} skipped: ${String(jwk.kty)}/${String(jwk.crv)}${jwk.alg === undefined ? '' : ` (${String(jwk.alg)})`} is not an algorithm this verifier knows`);
+      notes.push(
+        `${field}: key ${kid} skipped: ${String(jwk.kty)}/${String(jwk.crv)}${jwk.alg === undefined ? '' : ` (${String(jwk.alg)})`} is not an algorithm this verifier knows`,
+      );
       return undefined;
     }
     throw malformed(`${field}.jwk must be a public key with well-formed coordinates (${checked.problem})`, `${field}.jwk`);

@@ -30,7 +30,8 @@ export function scopeAuthorities(list: OpenedTrustList, scope: FederationScope, 
       inScope.set(authority.id, authority);
     } else {
       outOfScope.set(authority.id, authority);
-      if (scope.issuerPrefixes !== undefined) notes.push(`${authority.id} (${authority.jurisdiction}) ignored: outside the scope ${vouchedBy} granted ${list.anchorId} (ERR_ISSUER_OUT_OF_SCOPE)`);
+      if (scope.issuerPrefixes !== undefined)
+        notes.push(`${authority.id} (${authority.jurisdiction}) ignored: outside the scope ${vouchedBy} granted ${list.anchorId} (ERR_ISSUER_OUT_OF_SCOPE)`);
     }
   }
   return { inScope, outOfScope, notes };

@@ -7,9 +7,9 @@
 import { VC_JWT_CTY, VC_JWT_TYP } from '../credential.js';
 import { parseDateTimeMs } from '../dates.js';
 import { ElicenceError } from '../errors.js';
-import { decodeJws, verifyJwsSignature, type DecodedJws, type JwsPolicy } from '../jws-verify.js';
-import { BoundedMap, keyIdentity, outcomeOf, syncOutcomeOf, type Outcome } from '../memo.js';
-import { parseStatusListCredential, type ParsedStatusList } from '../status-list.js';
+import { type DecodedJws, decodeJws, type JwsPolicy, verifyJwsSignature } from '../jws-verify.js';
+import { BoundedMap, keyIdentity, type Outcome, outcomeOf, syncOutcomeOf } from '../memo.js';
+import { type ParsedStatusList, parseStatusListCredential } from '../status-list.js';
 import type { Acceptance } from './acceptance.js';
 import type { TrustView } from './view.js';
 
@@ -17,8 +17,7 @@ export const STATUS_LIST_POLICY: JwsPolicy = { typ: VC_JWT_TYP, cty: VC_JWT_CTY,
 
 export type OpenedStatusList =
   /** Signed by a key the view lists for its issuer; `acceptance` says whether that issuer is accepted now. */
-  | { ok: true; list: ParsedStatusList; acceptance: Acceptance }
-  | { ok: false; error: ElicenceError };
+  { ok: true; list: ParsedStatusList; acceptance: Acceptance } | { ok: false; error: ElicenceError };
 
 interface Memo {
   decoded: Outcome<DecodedJws>;
@@ -45,7 +44,8 @@ export async function openStatusList(jws: string, view: TrustView): Promise<Open
   const signedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : (parseDateTimeMs(payload.validFrom) ?? Number.NaN);
   const acceptance = view.accept({ issuerId, kid: decoded.header.kid, issuedAt: signedAt });
   const key = acceptance.ok ? acceptance.key : acceptance.authority?.keys.get(decoded.header.kid);
-  if (!key) return { ok: false, error: new ElicenceError(acceptance.ok ? 'ERR_KEY_UNKNOWN' : acceptance.code, `cannot be verified: ${acceptance.ok ? 'no key' : acceptance.message}`) };
+  if (!key)
+    return { ok: false, error: new ElicenceError(acceptance.ok ? 'ERR_KEY_UNKNOWN' : acceptance.code, `cannot be verified: ${acceptance.ok ? 'no key' : acceptance.message}`) };
   const id = keyIdentity(key.jwk);
   let parsed = entry.parsed.get(id);
   if (!parsed) {

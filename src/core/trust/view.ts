@@ -16,10 +16,10 @@
 import type { JWK } from 'jose';
 import { ElicenceError, type ErrorCode } from '../errors.js';
 import type { DecodedJws } from '../jws-verify.js';
-import { BoundedMap, keyIdentity, outcomeOf, syncOutcomeOf, type Outcome } from '../memo.js';
-import { acceptIssuer, type Acceptance, type AcceptanceQuery } from './acceptance.js';
-import { pinnedAnchors, type AnchorKeys, type PinnedAnchor } from './anchors.js';
-import { checkAnchorBinding, checkFederation, checkTrustListTimes, decodeTrustList, federatedForm, findFederationKey, openTrustList, type FederationKey } from './open.js';
+import { BoundedMap, keyIdentity, type Outcome, outcomeOf, syncOutcomeOf } from '../memo.js';
+import { type Acceptance, type AcceptanceQuery, acceptIssuer } from './acceptance.js';
+import { type AnchorKeys, type PinnedAnchor, pinnedAnchors } from './anchors.js';
+import { checkAnchorBinding, checkFederation, checkTrustListTimes, decodeTrustList, type FederationKey, federatedForm, findFederationKey, openTrustList } from './open.js';
 import type { OpenedTrustList, TrustedAuthority, VerifiedTrustList } from './types.js';
 
 export interface TrustProblem {
@@ -97,10 +97,16 @@ const acceptedForms = new WeakMap<OpenedTrustList, WeakMap<object, Map<boolean, 
 
 function acceptedForm(opened: OpenedTrustList, inGrace: boolean, found: FederationKey | undefined): VerifiedTrustList {
   let byEntry = acceptedForms.get(opened);
-  if (!byEntry) acceptedForms.set(opened, (byEntry = new WeakMap()));
+  if (!byEntry) {
+    byEntry = new WeakMap();
+    acceptedForms.set(opened, byEntry);
+  }
   const entry: object = found?.entry ?? DIRECT;
   let byGrace = byEntry.get(entry);
-  if (!byGrace) byEntry.set(entry, (byGrace = new Map()));
+  if (!byGrace) {
+    byGrace = new Map();
+    byEntry.set(entry, byGrace);
+  }
   let form = byGrace.get(inGrace);
   if (!form) {
     form = found ? { ...federatedForm(opened, found), inGrace } : { ...opened, outOfScope: NO_AUTHORITIES, inGrace };
@@ -114,7 +120,11 @@ function acceptedForm(opened: OpenedTrustList, inGrace: boolean, found: Federati
  * else the id of the first genuine list it signed, unless another pinned anchor holds or claims that
  * id (then none: a bare key set cannot take over another anchor's id).
  */
-function bindAnchors(signed: ReadonlyArray<{ list: OpenedTrustList; pin: PinnedAnchor }>, anchors: readonly PinnedAnchor[], state: Readonly<Record<string, string>>): { ids: Map<PinnedAnchor, string>; bindings: Record<string, string>; notes: string[] } {
+function bindAnchors(
+  signed: ReadonlyArray<{ list: OpenedTrustList; pin: PinnedAnchor }>,
+  anchors: readonly PinnedAnchor[],
+  state: Readonly<Record<string, string>>,
+): { ids: Map<PinnedAnchor, string>; bindings: Record<string, string>; notes: string[] } {
   const ids = new Map<PinnedAnchor, string>();
   const blocked = new Set<PinnedAnchor>();
   const notes: string[] = [];
@@ -195,7 +205,13 @@ export async function acceptTrustLists(trustLists: readonly { jws: string }[], o
     const id = binding.ids.get(pin);
     const bound =
       id === undefined
-        ? { ok: false as const, error: new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list ${list.anchorId} #${list.sequence}: its key is pinned without an anchor id, and that id is held or claimed by other pinned keys`) }
+        ? {
+            ok: false as const,
+            error: new ElicenceError(
+              'ERR_TRUST_ANCHOR_UNKNOWN',
+              `trust list ${list.anchorId} #${list.sequence}: its key is pinned without an anchor id, and that id is held or claimed by other pinned keys`,
+            ),
+          }
         : syncOutcomeOf(() => checkAnchorBinding(list, id));
     if (bound.ok) direct.push({ index, list });
     else refuse(index, bound.error);
@@ -208,7 +224,10 @@ export async function acceptTrustLists(trustLists: readonly { jws: string }[], o
   for (const { index, entry, decoded } of pending) {
     const found = findFederationKey(decoded, vouching);
     if (!found) {
-      refuse(index, new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list signed by key ${decoded.header.kid}, which no pinned anchor holds and no pinned anchor's list federates`));
+      refuse(
+        index,
+        new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list signed by key ${decoded.header.kid}, which no pinned anchor holds and no pinned anchor's list federates`),
+      );
       continue;
     }
     const opened = await open(entry, decoded, found.key.jwk);
@@ -224,7 +243,12 @@ export async function acceptTrustLists(trustLists: readonly { jws: string }[], o
   for (const piece of [...newestDirect, ...newestFederated]) {
     const { list, federation } = piece;
     if (federation && !accepted.has(federation.vouchedBy)) {
-      refuse(piece.index, new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list ${list.anchorId} #${list.sequence}: the list of ${federation.vouchedBy} that vouches for it is not accepted`), list, true);
+      refuse(
+        piece.index,
+        new ElicenceError('ERR_TRUST_ANCHOR_UNKNOWN', `trust list ${list.anchorId} #${list.sequence}: the list of ${federation.vouchedBy} that vouches for it is not accepted`),
+        list,
+        true,
+      );
       continue;
     }
     const minSequence = options.minSequences?.[list.anchorId];

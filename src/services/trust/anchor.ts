@@ -11,10 +11,10 @@ import { ElicenceError } from '../../core/errors.js';
 import { publicJwk } from '../../core/jws-sign.js';
 import type { BilingualName } from '../../core/trust-list.js';
 import { signingKeys } from '../../db/schema.js';
-import type { AnchorSettings, AppConfig, ServiceDeps } from '../ports.js';
 import { didWebFor } from '../authorities.js';
 import { DEV_ANCHOR_ID, DEV_ANCHOR_NAME } from '../dev-setup.js';
 import { publishedKeys } from '../keys.js';
+import type { AnchorSettings, AppConfig, ServiceDeps } from '../ports.js';
 
 const DAY = 86_400_000;
 /** Default lifetime of a trust list; verifiers add their grace period (default one day) after it. */

@@ -3,11 +3,11 @@
  * (`fetchJwks`) or read from a file (`parseJwksText`), then checked key by key (`publicKeysFromJwks`).
  */
 import type { JWK } from 'jose';
+import { algorithmForJwk, checkPublicJwk, PRIVATE_JWK_MEMBERS, SIGNING_ALGORITHMS } from '../../core/algorithms.js';
 import { readStreamCapped } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
-import { isRecord } from '../../core/strict-json.js';
-import { algorithmForJwk, checkPublicJwk, PRIVATE_JWK_MEMBERS, SIGNING_ALGORITHMS } from '../../core/algorithms.js';
 import { jwkThumbprint } from '../../core/jws-sign.js';
+import { isRecord } from '../../core/strict-json.js';
 
 const MAX_JWKS_BYTES = 256 * 1024;
 /** Most keys in one key set, and in one authority's register entry. */
@@ -79,7 +79,11 @@ export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): P
   }
   let text: string;
   try {
-    const response = await fetchImpl(parsed, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'application/json, application/jwk-set+json, application/did+json' } });
+    const response = await fetchImpl(parsed, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      headers: { accept: 'application/json, application/jwk-set+json, application/did+json' },
+    });
     if (!response.ok) throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `GET ${url} answered ${response.status}`, { field: 'jwksUrl' });
     const bytes = response.body ? await readStreamCapped(response.body, MAX_JWKS_BYTES) : new Uint8Array(0);
     if (!bytes) throw jwksError(`the key set is larger than ${MAX_JWKS_BYTES} bytes`, 'jwksUrl');

@@ -5,17 +5,17 @@
  * its lifetime, or the register no longer matches it.
  */
 import { desc, eq } from 'drizzle-orm';
+import { formatDateTime } from '../../core/dates.js';
 import { fromBase64url, fromUtf8 } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { publicJwk } from '../../core/jws-sign.js';
-import { formatDateTime } from '../../core/dates.js';
-import { buildTrustList, signTrustList, type IssuingAuthorityJson, type TrustListPayload } from '../../core/trust-list.js';
+import { buildTrustList, type IssuingAuthorityJson, signTrustList, type TrustListPayload } from '../../core/trust-list.js';
 import { trustLists, trustRegistry } from '../../db/schema.js';
 import { asConstraintViolation, type Db } from '../../db/store.js';
-import type { ServiceDeps } from '../ports.js';
 import { auditStatements, readAuditHead } from '../audit.js';
 import { activeSigner } from '../keys.js';
-import { findAnchor, requireAnchor, type Anchor } from './anchor.js';
+import type { ServiceDeps } from '../ports.js';
+import { type Anchor, findAnchor, requireAnchor } from './anchor.js';
 import { withHostedKeys } from './hosted-keys.js';
 import { listRegistry, type RegisteredAuthority } from './register.js';
 
@@ -102,19 +102,39 @@ async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, o
       sequence: seq,
       issuedAt: new Date(issuedAt),
       expiresAt: new Date(expiresAt),
-      authorities: authoritiesSection(entries).map((a) => ({ ...a, keys: a.keys.map((k) => ({ jwk: k.jwk, validFrom: k.validFrom, ...(k.validUntil === undefined ? {} : { validUntil: k.validUntil }) })) })),
+      authorities: authoritiesSection(entries).map((a) => ({
+        ...a,
+        keys: a.keys.map((k) => ({ jwk: k.jwk, validFrom: k.validFrom, ...(k.validUntil === undefined ? {} : { validUntil: k.validUntil }) })),
+      })),
     });
     const jws = await signTrustList(signer, payload);
     const now = clock.now();
-    const refreshes = changed.map((entry) => store.db.update(trustRegistry).set({ keysJson: JSON.stringify(entry.keys), updatedAt: now }).where(eq(trustRegistry.id, entry.id)));
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [
-      {
-        action: 'trust.list.published',
-        actor,
-        subjectId: anchor.id,
-        content: { sequence: seq, issuedAt: payload.issuedAt, expiresAt: payload.expiresAt, reason: options.reason ?? 'manual', authorities: entries.length, signedBy: signer.kid },
-      },
-    ], now);
+    const refreshes = changed.map((entry) =>
+      store.db
+        .update(trustRegistry)
+        .set({ keysJson: JSON.stringify(entry.keys), updatedAt: now })
+        .where(eq(trustRegistry.id, entry.id)),
+    );
+    const audit = auditStatements(
+      store.db,
+      await readAuditHead(store.db),
+      [
+        {
+          action: 'trust.list.published',
+          actor,
+          subjectId: anchor.id,
+          content: {
+            sequence: seq,
+            issuedAt: payload.issuedAt,
+            expiresAt: payload.expiresAt,
+            reason: options.reason ?? 'manual',
+            authorities: entries.length,
+            signedBy: signer.kid,
+          },
+        },
+      ],
+      now,
+    );
     try {
       await store.commit([store.db.insert(trustLists).values({ seq, jws, issuedAt, expiresAt }), ...refreshes, ...audit.statements]);
       return { seq, jws, issuedAt, expiresAt };

@@ -5,12 +5,12 @@
  * key, and re-reading a remote authority's keys after it rotated. Only a trust anchor makes them.
  */
 import { ElicenceError } from '../../core/errors.js';
-import { isJurisdictionCode, type AuthorityStatus, type BilingualName } from '../../core/trust-list.js';
+import { type AuthorityStatus, type BilingualName, isJurisdictionCode } from '../../core/trust-list.js';
 import type { ServiceDeps } from '../ports.js';
 import { requireAnchor } from './anchor.js';
 import { hostedAuthority, hostedKeys, withHostedKeys } from './hosted-keys.js';
 import { fetchJwks, jwksError, MAX_KEYS, publicKeysFromJwks } from './jwks.js';
-import { findRegistered, requireRegistered, saveEntry, type RegisteredAuthority, type RegisteredKey } from './register.js';
+import { findRegistered, type RegisteredAuthority, type RegisteredKey, requireRegistered, saveEntry } from './register.js';
 
 const SECOND = 1000;
 
@@ -77,10 +77,12 @@ async function importKeys(deps: ServiceDeps, input: NewTrustedAuthority, options
 export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuthority, actor: string, options: RegisterOptions = {}): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   if (typeof input.id !== 'string' || input.id.length > 512 || !DID_WEB.test(input.id)) {
-    throw new ElicenceError('ERR_VALIDATION', 'id must be the authority\'s did:web, e.g. did:web:elicence.example:authorities:ningbo', { field: 'id' });
+    throw new ElicenceError('ERR_VALIDATION', "id must be the authority's did:web, e.g. did:web:elicence.example:authorities:ningbo", { field: 'id' });
   }
   if (!isJurisdictionCode(input.jurisdiction)) {
-    throw new ElicenceError('ERR_VALIDATION', `"${String(input.jurisdiction)}" is not a GB/T 2260 administrative division code (six digits, e.g. 330200)`, { field: 'jurisdiction' });
+    throw new ElicenceError('ERR_VALIDATION', `"${String(input.jurisdiction)}" is not a GB/T 2260 administrative division code (six digits, e.g. 330200)`, {
+      field: 'jurisdiction',
+    });
   }
   const name = checkName(input.name, 'name');
   const types = checkTypes(input.licenceTypes);
@@ -115,7 +117,12 @@ export async function updateAuthority(deps: ServiceDeps, id: string, update: Aut
     const entry = await requireRegistered(store.db, id);
     if (entry.status === 'withdrawn') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', `${id} is withdrawn`, { field: 'id' });
     const next: RegisteredAuthority = { ...entry, ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}), updatedAt: clock.now() };
-    await saveEntry(deps, next, false, { action: 'trust.authority.updated', actor, subjectId: id, content: { ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}) } });
+    await saveEntry(deps, next, false, {
+      action: 'trust.authority.updated',
+      actor,
+      subjectId: id,
+      content: { ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}) },
+    });
     return next;
   });
 }
@@ -165,10 +172,27 @@ export async function withdrawKey(deps: ServiceDeps, id: string, kid: string, ac
  * `validFrom`), keys missing from the new set have their window closed now (what they signed before
  * still verifies). Withdrawn keys stay withdrawn. Hosted authorities need nothing: they follow on publish.
  */
-export async function refreshAuthorityKeys(deps: ServiceDeps, id: string, source: KeySource, actor: string, options: RegisterOptions & { validFrom?: number } = {}): Promise<RegisteredAuthority> {
+export async function refreshAuthorityKeys(
+  deps: ServiceDeps,
+  id: string,
+  source: KeySource,
+  actor: string,
+  options: RegisterOptions & { validFrom?: number } = {},
+): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const current = await requireRegistered(deps.store.db, id);
-  const imported = await importKeys(deps, { id, name: current.name, jurisdiction: current.jurisdiction, licenceTypes: current.licenceTypes, keys: source, ...(options.validFrom === undefined ? {} : { validFrom: options.validFrom }) }, options);
+  const imported = await importKeys(
+    deps,
+    {
+      id,
+      name: current.name,
+      jurisdiction: current.jurisdiction,
+      licenceTypes: current.licenceTypes,
+      keys: source,
+      ...(options.validFrom === undefined ? {} : { validFrom: options.validFrom }),
+    },
+    options,
+  );
   const { store, clock } = deps;
   return store.exclusive(async () => {
     const entry = await requireRegistered(store.db, id);

@@ -9,8 +9,8 @@ import { ElicenceError } from '../../core/errors.js';
 import type { AuthorityStatus, BilingualName } from '../../core/trust-list.js';
 import { trustRegistry } from '../../db/schema.js';
 import type { Db, Statement } from '../../db/store.js';
+import { type AuditEntryInput, auditStatements, readAuditHead } from '../audit.js';
 import type { ServiceDeps } from '../ports.js';
-import { auditStatements, readAuditHead, type AuditEntryInput } from '../audit.js';
 
 export type RegisteredKeyStatus = 'active' | 'withdrawn';
 
