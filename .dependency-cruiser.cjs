@@ -78,6 +78,13 @@ module.exports = {
       to: { path: '^src/(node|worker|cli|import)/' },
     },
     {
+      name: 'runtimes-below-products',
+      comment: 'A runtime folder holds adapters and entries only: the command line and the importer are products that use them, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/(node|worker)/' },
+      to: { path: '^src/(cli|import)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes two modules one layer in disguise and makes load order matter; split the shared part out instead.',
       severity: 'error',

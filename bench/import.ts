@@ -1,5 +1,5 @@
 /**
- * Bulk import benchmark (issue 10): a generated 100,000-row business-licence register imported end to
+ * Bulk import benchmark: a generated 100,000-row business-licence register imported end to
  * end with `--local` (read the CSV, map and check every row, issue in 1000-row batches through the
  * service's issueLicences, write results with licence ids and QR texts), beside the floor: node:crypto
  * Ed25519 signatures over the same rows plus better-sqlite3 inserts in 1000-row transactions.

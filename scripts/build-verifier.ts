@@ -21,7 +21,7 @@ import { layOutWorkerAssets } from './worker-assets.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE = join(ROOT, 'verifier', 'web');
 export const DEFAULT_VERIFIER_OUT_DIR = join(ROOT, 'dist', 'verifier');
-/** Everything the page loads, gzipped (issue 7). */
+/** Everything the page loads, gzipped (the web app's 150 KB budget). */
 export const VERIFIER_SIZE_BUDGET_BYTES = 150 * 1024;
 
 export interface BuildVerifierOptions {

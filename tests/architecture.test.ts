@@ -61,6 +61,9 @@ describe('import rules', () => {
       // app-below-runtimes.
       'src/app/z.ts': "import { main } from '../node/main.js';\nexport const z = main;\n",
       'src/node/main.ts': 'export const main = 1;\n',
+      // runtimes-below-products: a runtime adapter reaching into the command line.
+      'src/worker/entry.ts': "import { cli } from '../cli/main.js';\nexport const entry = cli;\n",
+      'src/cli/main.ts': 'export const cli = 1;\n',
       // db-below-services.
       'src/db/schema.ts': "import { y } from '../services/y.js';\nexport const schema = y;\n",
       // no-unresolvable.
@@ -91,6 +94,7 @@ describe('import rules', () => {
       // A cycle is reported once, from its first module.
       { rule: 'no-circular', from: 'src/core/a.ts', to: 'cycle' },
       { rule: 'no-unresolvable', from: 'src/app/missing.ts', to: './not-there.js' },
+      { rule: 'runtimes-below-products', from: 'src/worker/entry.ts', to: 'src/cli/main.ts' },
       { rule: 'services-below-app-and-runtimes', from: 'src/services/y.ts', to: 'hono' },
       { rule: 'services-below-app-and-runtimes', from: 'src/services/y.ts', to: 'src/app/z.ts' },
       { rule: 'services-no-node-builtins', from: 'src/services/y.ts', to: 'crypto' },

@@ -1,5 +1,5 @@
 /**
- * Bulk import (issue 10): header mapping (Chinese, English, --map), cell normalisation, CSV in UTF-8
+ * Bulk import: header mapping (Chinese, English, --map), cell normalisation, CSV in UTF-8
  * and GB18030, XLSX and JSONL; a generated 10,000-row register with 40 bad rows whose report names
  * exactly those rows; a run over HTTP killed (SIGKILL) part-way and run again, ending with each good
  * row issued exactly once, which a --local re-run then recognises without issuing anything; and a

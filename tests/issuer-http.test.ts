@@ -1,4 +1,4 @@
-/** HTTP tests of the issuer service through app.request(): every route, status code and error code of issue 2. */
+/** HTTP tests of the issuer service through app.request(): every route, status code and error code of the agency API. */
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { auditLog, licences } from '../src/db/schema.js';
