@@ -34,7 +34,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd: dir,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', LANG: 'en_GB.UTF-8', ...env },
+    env: { ...process.env, NO_COLOR: '1', LANG: 'en_GB.UTF-8', XDG_STATE_HOME: join(dir, 'xdg-state'), ...env },
     timeout: 30_000,
   });
 }

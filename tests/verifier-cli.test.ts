@@ -41,6 +41,10 @@ let pngFile: string;
 let jpegFile: string;
 let nowIso: string;
 
+/** The per-installation state of these tests' "installation" (never the real home). */
+const stateHome = () => join(dir, 'xdg-state');
+const defaultState = () => join(stateHome(), 'elicence', 'verifier-state.json');
+
 function io(overrides: Partial<CliIo> = {}): CapturedIo {
   const captured: CapturedIo = {
     out: '',
@@ -51,7 +55,7 @@ function io(overrides: Partial<CliIo> = {}): CapturedIo {
     stderr: (text) => {
       captured.err += text;
     },
-    env: { LANG: 'en_GB.UTF-8' },
+    env: { LANG: 'en_GB.UTF-8', XDG_STATE_HOME: stateHome() },
     fetch: globalThis.fetch.bind(globalThis),
     readStdin: async () => new Uint8Array(0),
     cwd: dir,
@@ -183,11 +187,11 @@ describe('verify', () => {
     expect(zh.io.out).toContain(`✔ ${MESSAGES.zh.verdict.VALID.title}  VALID`);
     expect(zh.io.out).toContain('营业执照 (Business licence)');
     expect(zh.io.out).toContain(CLI_TEXTS.zh.heading.checks);
-    const byLocale = await verifyRun(verifyArgs(join(dir, 'revoked.png')), { env: { LANG: 'en_US.UTF-8', LC_ALL: 'zh_CN.UTF-8' } });
+    const byLocale = await verifyRun(verifyArgs(join(dir, 'revoked.png')), { env: { LANG: 'en_US.UTF-8', LC_ALL: 'zh_CN.UTF-8', XDG_STATE_HOME: stateHome() } });
     expect(byLocale.code).toBe(10);
     expect(byLocale.io.out).toContain(MESSAGES.zh.verdict.REVOKED.title);
     expect(byLocale.io.out).toContain(MESSAGES.zh.verdict.REVOKED.reason);
-    const english = await verifyRun(verifyArgs(pngFile), { env: { LANG: 'C.UTF-8' } });
+    const english = await verifyRun(verifyArgs(pngFile), { env: { LANG: 'C.UTF-8', XDG_STATE_HOME: stateHome() } });
     expect(english.io.out).toContain(CLI_TEXTS.en.heading.checks);
     expect(english.io.out).not.toContain(CLI_TEXTS.zh.heading.checks);
   });
@@ -205,8 +209,9 @@ describe('verify', () => {
     const saved = JSON.parse(readFileSync(state, 'utf8')) as { trustListSequences: Record<string, number> };
     const [anchorId, sequence] = Object.entries(saved.trustListSequences)[0]!;
     expect(sequence).toBeGreaterThanOrEqual(1);
-    // The default state file sits next to the bundle.
-    expect(statSync(`${bundleFile}.state.json`).isFile()).toBe(true);
+    // Without --state, the state is per installation ($XDG_STATE_HOME/elicence/verifier-state.json).
+    expect((await verifyRun(verifyArgs(valid.credential))).code).toBe(0);
+    expect(statSync(defaultState()).isFile()).toBe(true);
     // A newer list was seen since: this bundle's list is now a replay.
     writeFileSync(state, JSON.stringify({ version: 1, trustListSequences: { [anchorId]: sequence + 1 } }));
     const { code, io: out } = await verifyRun(verifyArgs(valid.credential, '--state', state, '--json'));
@@ -302,7 +307,7 @@ describe('verify', () => {
       spawnSync(process.execPath, ['--import', 'tsx', cli, 'verify', input, '--bundle', bundleFile, '--anchors', anchorsFile, '--now', nowIso, '--lang', 'en'], {
         cwd: process.cwd(),
         encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
+        env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: stateHome() },
         timeout: 30_000,
       });
     const ok = runCli(pngFile);
@@ -359,9 +364,9 @@ describe('sync', () => {
     expect(first.io.out).toContain('full bundle');
     expect(first.io.out).toMatch(/trust lists: 1/);
     expect(first.io.out).toMatch(/status lists: 2 from 1 issuer/);
-    const state = JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { sync: { url: string; etag: string } };
-    expect(state.sync.url).toBe(`${base}/verifier-bundle`);
-    expect(state.sync.etag).toMatch(/^W\//);
+    const state = JSON.parse(readFileSync(defaultState(), 'utf8')) as { syncs: Record<string, { url: string; etag: string }> };
+    expect(state.syncs[out]!.url).toBe(`${base}/verifier-bundle`);
+    expect(state.syncs[out]!.etag).toMatch(/^W\//);
     expect((await verifyRun([pngFile, '--bundle', out, '--anchors', anchorsFile])).code).toBe(0);
 
     // Nothing changed: 304, the file is left alone.
@@ -401,7 +406,7 @@ describe('sync', () => {
     expect(other.io.err).toMatch(/no pinned anchor holds/);
     // A trust list older than the sequence already recorded (a rollback): refused.
     const rollbackState = join(dir, 'rollback.state.json');
-    const seen = JSON.parse(readFileSync(`${bundleFile}.state.json`, 'utf8')) as { trustListSequences: Record<string, number> };
+    const seen = JSON.parse(readFileSync(defaultState(), 'utf8')) as { trustListSequences: Record<string, number> };
     const anchorId = Object.keys(seen.trustListSequences)[0]!;
     writeFileSync(rollbackState, JSON.stringify({ version: 1, trustListSequences: { [anchorId]: 999 } }));
     const rollback = await syncRun([base, '--anchors', anchorsFile, '--out', out, '--state', rollbackState]);

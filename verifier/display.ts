@@ -35,7 +35,7 @@ export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthori
     creditCode,
     // Every time the verifier shows is in one form: UTC, whole seconds.
     validFrom: formatDateTime(licence.validFrom),
-    validUntil: formatDateTime(licence.validUntil),
+    ...(licence.validUntil === undefined ? {} : { validUntil: formatDateTime(licence.validUntil) }),
     issuedAt: formatDateTime(licence.issuedAt),
     issuer: {
       id: licence.issuerId,

@@ -20,7 +20,8 @@ export interface ParsedLicence {
   issuerName: string;
   /** Epoch ms. */
   validFrom: number;
-  validUntil: number;
+  /** Absent: no expiry. */
+  validUntil: number | undefined;
   issuedAt: number;
   subject: Record<string, unknown>;
   status: Record<StatusPurpose, StatusEntry>;
@@ -39,19 +40,28 @@ function nonEmpty(value: unknown, field: string): string {
   return value;
 }
 
+const MAX_STATUS_ENTRIES = 16;
+
+/**
+ * The revocation and suspension entries, exactly one of each. Forward compatible: entries of another
+ * type or with a purpose this verifier does not know (added by a later issuer) are ignored, so a
+ * verifier in the field keeps working; the two it knows stay required.
+ */
 function statusEntries(value: unknown): Record<StatusPurpose, StatusEntry> {
-  if (!Array.isArray(value) || value.length !== 2) throw bad('credentialStatus must hold a revocation and a suspension entry', 'credentialStatus');
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STATUS_ENTRIES) throw bad('credentialStatus must hold a revocation and a suspension entry', 'credentialStatus');
   const found: Partial<Record<StatusPurpose, StatusEntry>> = {};
   for (const entry of value) {
-    if (!isRecord(entry) || entry.type !== 'BitstringStatusListEntry') throw bad('credentialStatus entries must be BitstringStatusListEntry', 'credentialStatus');
+    if (!isRecord(entry)) throw bad('credentialStatus entries must be objects', 'credentialStatus');
     const purpose = entry.statusPurpose;
-    if ((purpose !== 'revocation' && purpose !== 'suspension') || found[purpose]) throw bad('credentialStatus needs one revocation and one suspension entry', 'credentialStatus');
+    if (entry.type !== 'BitstringStatusListEntry' || (purpose !== 'revocation' && purpose !== 'suspension')) continue;
+    if (found[purpose]) throw bad(`credentialStatus has two ${purpose} entries`, 'credentialStatus');
     const index = entry.statusListIndex;
     if (typeof index !== 'string' || !/^(0|[1-9]\d{0,9})$/.test(index) || Number(index) > MAX_STATUS_INDEX) {
       throw bad('statusListIndex must be a decimal string', 'credentialStatus');
     }
     found[purpose] = { purpose, index: Number(index), listUrl: nonEmpty(entry.statusListCredential, 'statusListCredential') };
   }
+  if (!found.revocation || !found.suspension) throw bad('credentialStatus needs one revocation and one suspension entry', 'credentialStatus');
   return found as Record<StatusPurpose, StatusEntry>;
 }
 
@@ -66,9 +76,10 @@ export function parseLicence(payload: Record<string, unknown>): ParsedLicence {
   const issuer = payload.issuer;
   if (!isRecord(issuer)) throw bad('issuer must be { id, name }', 'issuer');
   const validFrom = parseDateTimeMs(payload.validFrom);
-  const validUntil = parseDateTimeMs(payload.validUntil);
+  // validUntil is optional in VC 2.0: without it the licence does not expire (有效期：长期).
+  const validUntil = payload.validUntil === undefined ? undefined : parseDateTimeMs(payload.validUntil);
   if (validFrom === undefined) throw bad('validFrom must be a dateTime', 'validFrom');
-  if (validUntil === undefined || validUntil <= validFrom) throw bad('validUntil must be a dateTime after validFrom', 'validUntil');
+  if (payload.validUntil !== undefined && (validUntil === undefined || validUntil <= validFrom)) throw bad('validUntil must be a dateTime after validFrom', 'validUntil');
   const iat = payload.iat;
   if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) throw bad('iat must be seconds since the epoch', 'iat');
   const subject = payload.credentialSubject;

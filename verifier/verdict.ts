@@ -65,7 +65,8 @@ export interface LicenceDisplay {
   holder: string | undefined;
   creditCode: string | undefined;
   validFrom: string;
-  validUntil: string;
+  /** Absent when the licence does not expire (有效期：长期). */
+  validUntil?: string;
   issuedAt: string;
   issuer: { id: string; name: string; listedName?: { zh: string; en: string }; jurisdiction?: string };
   supersedes?: string;

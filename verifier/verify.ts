@@ -182,10 +182,10 @@ function checkValidity(report: Report, licence: ParsedLicence, options: Resolved
     report.fail('validityWindow', 'ERR_LICENCE_NOT_YET_VALID', `valid from ${formatDateTime(licence.validFrom)}`, 'NOT_YET_VALID');
   } else if (licence.issuedAt > options.now + skew) {
     report.fail('validityWindow', 'ERR_LICENCE_NOT_YET_VALID', `signed in the future (${formatDateTime(licence.issuedAt)})`, 'NOT_YET_VALID');
-  } else if (options.now - skew > licence.validUntil) {
+  } else if (licence.validUntil !== undefined && options.now - skew > licence.validUntil) {
     report.fail('validityWindow', 'ERR_LICENCE_EXPIRED', `expired at ${formatDateTime(licence.validUntil)}`, 'EXPIRED');
   } else {
-    report.ok('validityWindow', `${formatDateTime(licence.validFrom)} to ${formatDateTime(licence.validUntil)}`);
+    report.ok('validityWindow', `${formatDateTime(licence.validFrom)} to ${licence.validUntil === undefined ? 'no expiry' : formatDateTime(licence.validUntil)}`);
   }
 }
 

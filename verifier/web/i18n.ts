@@ -42,6 +42,7 @@ const zh = {
   hideChecks: '收起核验明细',
   noDetails: '未能用受信任的公钥核验签名，因此不显示证照内容（可能是伪造的）。',
   to: '至',
+  longTerm: '长期',
   needSync: '尚无信任数据：请先联网同步。',
   verifyTime: '用时',
 };
@@ -83,6 +84,7 @@ const en: Texts = {
   hideChecks: 'Hide the checks',
   noDetails: 'The signature could not be verified with a trusted key, so no licence content is shown (it may be forged).',
   to: 'to',
+  longTerm: 'no expiry (long-term)',
   needSync: 'No trust data yet: sync while online first.',
   verifyTime: 'took',
 };

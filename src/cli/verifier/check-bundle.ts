@@ -44,8 +44,10 @@ export interface BundleCheck {
   statusLists: CheckedStatusList[];
   /** Genuine pieces left out because a newer one is kept. */
   dropped: string[];
-  /** Genuine pieces kept that a verifier may refuse (expired, issuer not active). */
+  /** Genuine pieces kept that a verifier may refuse (expired, issuer not active), and pieces skipped. */
   warnings: string[];
+  /** Anchor ids bare pinned keys were bound to (to keep in the state). */
+  anchorBindings: Record<string, string>;
 }
 
 export interface CheckOptions {
@@ -53,6 +55,8 @@ export interface CheckOptions {
   now: number;
   /** Highest sequence already seen per anchor (from the state file). */
   minSequences: Readonly<Record<string, number>>;
+  /** Anchor ids bare pinned keys were bound to earlier (from the state file). */
+  anchorBindings?: Readonly<Record<string, string>>;
 }
 
 const describe = (error: unknown): string => (error instanceof ElicenceError ? `${error.code}: ${error.message}` : String(error));
@@ -82,7 +86,12 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
 
   // The same trust view the verifier decides with; only the policy on what it refuses differs here.
   const trustEntries = uniqueByJws(input.trustLists);
-  const view = await acceptTrustLists(trustEntries, { anchors: options.anchors, now: options.now, minSequences: options.minSequences });
+  const view = await acceptTrustLists(trustEntries, {
+    anchors: options.anchors,
+    now: options.now,
+    minSequences: options.minSequences,
+    ...(options.anchorBindings === undefined ? {} : { anchorBindings: options.anchorBindings }),
+  });
   const keptTrust: Array<{ entry: BundleTrustList; checked: CheckedTrustList }> = [];
   view.pieces.forEach((piece, index) => {
     const entry = trustEntries[index]!;
@@ -119,7 +128,13 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
     const label = `status list ${entry.url}`;
     const opened = await openStatusList(entry.jws, view);
     if (!opened.ok) {
-      problems.push(`${label} (entry ${index + 1}): ${describe(opened.error)}`);
+      // An authority the deployment hosts but no accepted list names (not yet registered, or outside a
+      // federation scope) cannot be checked: skip its lists, keep the rest. Anything else is a forgery.
+      if (opened.error.code === 'ERR_ISSUER_NOT_LISTED' || opened.error.code === 'ERR_ISSUER_OUT_OF_SCOPE') {
+        warnings.push(`${label}: skipped, its issuer is not on an accepted trust list (${opened.error.code})`);
+      } else {
+        problems.push(`${label} (entry ${index + 1}): ${describe(opened.error)}`);
+      }
       continue;
     }
     const { list, acceptance } = opened;
@@ -154,6 +169,7 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
     statusLists: status.map((p) => p.checked),
     dropped,
     warnings,
+    anchorBindings: view.anchorBindings,
   };
 }
 

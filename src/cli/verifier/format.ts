@@ -61,7 +61,7 @@ function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
   const lines = [
     `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]`,
     ...(licence.holder === undefined ? [] : [`${both('holder')}: ${licence.holder}`]),
-    `${both('validity')}: ${licence.validFrom} – ${licence.validUntil}`,
+    `${both('validity')}: ${licence.validFrom} – ${licence.validUntil ?? (lang === 'zh' ? '长期' : 'no expiry (long-term)')}`,
     `${both('issuer')}: ${issuerName}${licence.issuer.jurisdiction ? ` [${licence.issuer.jurisdiction}]` : ''}`,
     `    ${licence.issuer.id}`,
     `${both('issuedAt')}: ${licence.issuedAt}`,

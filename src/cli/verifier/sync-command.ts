@@ -16,7 +16,7 @@ import { EXIT } from './exit-codes.js';
 import { fetchBundle } from './fetch-bundle.js';
 import { MAX_BUNDLE_BYTES, readUserFile, userPath, writeFileAtomic } from './files.js';
 import type { CliIo } from './io.js';
-import { raiseSequences, readState, stateFileFor, type VerifierState, writeState } from './state.js';
+import { keepBindings, raiseSequences, withState } from './state.js';
 
 function readPrevious(path: string, io: CliIo): VerifierBundle | undefined {
   if (!existsSync(userPath(path, io.cwd, '--out'))) return undefined;
@@ -54,37 +54,39 @@ function summary(check: BundleCheck, now: number): string {
 export async function runSync(args: SyncArgs, io: CliIo): Promise<number> {
   const url = args.url;
   const { anchors } = await readAnchorFiles(args.anchors, io.cwd);
-  const statePath = args.state ?? stateFileFor(args.out);
-  const state: VerifierState = readState(statePath, io.cwd);
   const now = args.now ?? io.now();
-  const sameSource = !args.full && state.sync?.url === url.href;
-  const previous = sameSource ? readPrevious(args.out, io) : undefined;
+  return withState({ path: args.state, cwd: io.cwd, env: io.env, bundles: [args.out] }, async (state, bundlePath) => {
+    const outPath = bundlePath(args.out);
+    const record = state.syncs[outPath];
+    const sameSource = !args.full && record?.url === url.href;
+    const previous = sameSource ? readPrevious(args.out, io) : undefined;
 
-  const fetched = await fetchBundle(url, {
-    fetch: io.fetch,
-    timeoutMs: args.timeoutMs,
-    maxBytes: args.maxBytes,
-    ...(previous && state.sync ? { since: state.sync.generatedAt, ...(state.sync.etag ? { etag: state.sync.etag } : {}) } : {}),
-  });
-  const options = { anchors, now, minSequences: state.trustListSequences };
+    const fetched = await fetchBundle(url, {
+      fetch: io.fetch,
+      timeoutMs: args.timeoutMs,
+      maxBytes: args.maxBytes,
+      ...(previous && record ? { since: record.generatedAt, ...(record.etag ? { etag: record.etag } : {}) } : {}),
+    });
+    const options = { anchors, now, minSequences: state.trustListSequences, anchorBindings: state.anchorBindings };
 
-  if (fetched.status === 'not-modified') {
-    if (!previous) throw new ElicenceError('ERR_FETCH_FAILED', `${url.href}: answered 304 Not Modified to an unconditional request`);
-    const check = await checkBundle(previous, options);
-    io.stdout(`${url.href}: not modified since ${previous.generatedAt}; ${args.out} kept as it is\n${summary(check, now)}`);
+    if (fetched.status === 'not-modified') {
+      if (!previous) throw new ElicenceError('ERR_FETCH_FAILED', `${url.href}: answered 304 Not Modified to an unconditional request`);
+      const check = await checkBundle(previous, options);
+      io.stdout(`${url.href}: not modified since ${previous.generatedAt}; ${args.out} kept as it is\n${summary(check, now)}`);
+      return EXIT.ok;
+    }
+
+    const received = parseBundle(fetched.bytes);
+    const combined = fetched.delta && previous ? mergeBundles(previous, received) : received;
+    const check = await checkBundle(combined, options);
+    writeFileAtomic(userPath(args.out, io.cwd, '--out'), `${JSON.stringify(check.bundle, null, 2)}\n`, '--out');
+
+    raiseSequences(state, check.trustLists);
+    keepBindings(state, check.anchorBindings);
+    state.syncs[outPath] = { url: url.href, generatedAt: received.generatedAt, ...(fetched.etag === undefined ? {} : { etag: fetched.etag }) };
+
+    const kind = fetched.delta && previous ? `delta with ${received.trustLists.length + received.statusLists.length} piece(s), merged` : 'full bundle';
+    io.stdout(`${url.href}: ${kind} (${fetched.bytes.byteLength} bytes); every piece verified\nwrote ${args.out} (generated ${received.generatedAt})\n${summary(check, now)}`);
     return EXIT.ok;
-  }
-
-  const received = parseBundle(fetched.bytes);
-  const combined = fetched.delta && previous ? mergeBundles(previous, received) : received;
-  const check = await checkBundle(combined, options);
-  writeFileAtomic(userPath(args.out, io.cwd, '--out'), `${JSON.stringify(check.bundle, null, 2)}\n`, '--out');
-
-  raiseSequences(state, check.trustLists);
-  state.sync = { url: url.href, generatedAt: received.generatedAt, ...(fetched.etag === undefined ? {} : { etag: fetched.etag }) };
-  writeState(statePath, io.cwd, state);
-
-  const kind = fetched.delta && previous ? `delta with ${received.trustLists.length + received.statusLists.length} piece(s), merged` : 'full bundle';
-  io.stdout(`${url.href}: ${kind} (${fetched.bytes.byteLength} bytes); every piece verified\nwrote ${args.out} (generated ${received.generatedAt})\n${summary(check, now)}`);
-  return EXIT.ok;
+  });
 }

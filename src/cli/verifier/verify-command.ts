@@ -14,35 +14,37 @@ import { formatHuman } from './format.js';
 import { readLicenceInput } from './input.js';
 import type { CliIo } from './io.js';
 import { pickLang } from './locale.js';
-import { raiseSequences, raiseStatusListsSeen, readState, stateFileFor, writeState } from './state.js';
+import { keepBindings, raiseSequences, raiseStatusListsSeen, withState } from './state.js';
 
 export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
   const { anchors } = await readAnchorFiles(args.anchors, io.cwd);
   const bundleFiles = args.bundles.map((file) => readUserFile(file, { cwd: io.cwd, label: '--bundle', maxBytes: MAX_BUNDLE_BYTES }));
-  const statePath = args.state ?? stateFileFor(args.bundles[0]!);
-  const state = readState(statePath, io.cwd);
   const input = await readLicenceInput(args.input, io);
   const bundle = combineBundles(bundleFiles);
   const now = args.now ?? io.now();
   const maxStatusAgeSeconds = args.maxStatusAgeSeconds ?? DEFAULT_MAX_STATUS_AGE_SECONDS;
-  const result = await verify(input.text, bundle, {
-    anchors,
-    now,
-    maxStatusAgeSeconds,
-    trustListSequences: { ...state.trustListSequences },
-    statusListsSeen: { ...state.statusListsSeen },
+  const stateOptions = {
+    path: args.state,
+    cwd: io.cwd,
+    env: io.env,
+    bundles: args.bundles,
+    // The verdict stands; only the replay memory could not be kept. Say so loudly.
+    onWriteFailure: (error: ElicenceError) => io.stderr(`warning: ${error.message}; trust and status list versions not remembered\n`),
+  };
+  const result = await withState(stateOptions, async (state) => {
+    const verified = await verify(input.text, bundle, {
+      anchors,
+      now,
+      maxStatusAgeSeconds,
+      trustListSequences: { ...state.trustListSequences },
+      statusListsSeen: { ...state.statusListsSeen },
+      anchorBindings: { ...state.anchorBindings },
+    });
+    raiseSequences(state, verified.trustLists);
+    raiseStatusListsSeen(state, verified.statusLists);
+    keepBindings(state, verified.anchorBindings);
+    return verified;
   });
-
-  const raisedTrust = raiseSequences(state, result.trustLists);
-  const raisedStatus = raiseStatusListsSeen(state, result.statusLists);
-  if (raisedTrust || raisedStatus) {
-    try {
-      writeState(statePath, io.cwd, state);
-    } catch (error) {
-      // The verdict stands; only the replay memory could not be kept. Say so loudly.
-      io.stderr(`warning: ${error instanceof ElicenceError ? error.message : String(error)}; trust and status list versions not remembered\n`);
-    }
-  }
 
   if (args.json) {
     io.stdout(`${JSON.stringify(result, null, 2)}\n`);
