@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, type CliIo } from '../src/cli/verify.js';
-import { verify, type VerifyResult } from '../verifier/index.js';
+import { type CliIo, run } from '../src/cli/verify.js';
+import { type VerifyResult, verify } from '../verifier/index.js';
 import { holeScenarios, makeAnhui, narrowingScope, pinnedZhejiang, type Scenario } from './fixtures/federation-holes.js';
 import { makeWorld, NOW, signTrustListFor, type World } from './fixtures/world.js';
 
@@ -137,12 +137,20 @@ describe('federation holes, through the CLI', () => {
     const { broad, narrowed, licence } = await narrowingScope(w);
     const state = ['--state', join(dir, 'hole3.state.json')];
     expect((await cliVerify('hole3-broad', licence, broad, pinnedZhejiang(w), state)).result.verdict).toBe('VALID');
-    expectOutcome((await cliVerify('hole3-narrow', licence, narrowed, pinnedZhejiang(w), state)).result, { verdict: 'UNTRUSTED_ISSUER', check: 'typeAuthorised', code: 'ERR_TYPE_NOT_AUTHORISED' });
+    expectOutcome((await cliVerify('hole3-narrow', licence, narrowed, pinnedZhejiang(w), state)).result, {
+      verdict: 'UNTRUSTED_ISSUER',
+      check: 'typeAuthorised',
+      code: 'ERR_TYPE_NOT_AUTHORISED',
+    });
   });
 
   it('hole 5: the replay memory is per installation, so an old bundle under another file name is refused', async () => {
     const licence = scenarios.find((s) => s.hole === 2)!.licence;
-    const newer = await signTrustListFor(w.zhejiang, { sequence: 8, federate: [{ anchor: w.jiangsu, jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] }] }, w.zhejiangAuthorities);
+    const newer = await signTrustListFor(
+      w.zhejiang,
+      { sequence: 8, federate: [{ anchor: w.jiangsu, jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] }] },
+      w.zhejiangAuthorities,
+    );
     // No --state: the installation's default state, whatever the bundle file is called.
     expect((await cliVerify('today', licence, w.bundleWith({ trustLists: [newer, w.jiangsuList] }), pinnedZhejiang(w))).result.verdict).toBe('VALID');
     const replay = await cliVerify('saved-under-another-name', licence, w.bundle, pinnedZhejiang(w));

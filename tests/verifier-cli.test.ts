@@ -391,6 +391,25 @@ describe('sync', () => {
     expect(suspended.io.out).toContain(MESSAGES.en.verdict.SUSPENDED.title);
   });
 
+  it('hole 7: a status list of an authority not (yet) on the trust list is skipped with a note; the rest is stored', async () => {
+    const genuine = JSON.parse(readFileSync(bundleFile, 'utf8')) as VerifierBundle;
+    const world = await makeWorld();
+    const unlisted = world.statusLists.find((l) => l.url.includes('320100'))!;
+    const { s: extraServer, base: extraBase } = await listen(() => Response.json({ ...genuine, statusLists: [...genuine.statusLists, unlisted] }));
+    try {
+      const out = join(dir, 'with-unlisted.json');
+      const synced = await syncRun([extraBase, '--anchors', anchorsFile, '--out', out, '--state', join(dir, 'hole7.state.json')]);
+      expect(synced.io.err).toBe('');
+      expect(synced.code).toBe(0);
+      expect(synced.io.out).toContain(`warning: status list ${unlisted.url}: skipped, its issuer is not on an accepted trust list (ERR_ISSUER_NOT_LISTED)`);
+      const written = JSON.parse(readFileSync(out, 'utf8')) as VerifierBundle;
+      expect(written.statusLists.map((l) => l.url).sort()).toEqual(genuine.statusLists.map((l) => l.url).sort());
+      expect((await verifyRun([pngFile, '--bundle', out, '--anchors', anchorsFile, '--now', nowIso, '--state', join(dir, 'hole7-verify.state.json')])).code).toBe(0);
+    } finally {
+      extraServer.close();
+    }
+  });
+
   it('refuses a bundle with a forged piece and leaves the previous file untouched', async () => {
     const out = join(dir, 'forged.json');
     writeFileSync(out, 'previous content');

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_MAX_STATUS_AGE_SECONDS, parseBundle, type VerifierBundle, verify } from '../../../verifier/index.js';
 import { parseDateTimeMs } from '../../core/dates.js';
-import { ElicenceError } from '../../core/errors.js';
+import type { ElicenceError } from '../../core/errors.js';
 import { readAnchorFiles } from './anchors.js';
 import type { VerifyArgs } from './args.js';
 import { VERDICT_EXIT_CODES } from './exit-codes.js';
