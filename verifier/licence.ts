@@ -48,7 +48,8 @@ const MAX_STATUS_ENTRIES = 16;
  * verifier in the field keeps working; the two it knows stay required.
  */
 function statusEntries(value: unknown): Record<StatusPurpose, StatusEntry> {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STATUS_ENTRIES) throw bad('credentialStatus must hold a revocation and a suspension entry', 'credentialStatus');
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_STATUS_ENTRIES)
+    throw bad('credentialStatus must hold a revocation and a suspension entry', 'credentialStatus');
   const found: Partial<Record<StatusPurpose, StatusEntry>> = {};
   for (const entry of value) {
     if (!isRecord(entry)) throw bad('credentialStatus entries must be objects', 'credentialStatus');

@@ -40,7 +40,16 @@ function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
     [label.holder, licence.holder ?? ''],
     [label.creditCode, licence.creditCode ?? ''],
     [label.type, licence.type.name[lang]],
-    [label.validity, el('span', {}, el('span', { class: 'nowrap' }, date(licence.validFrom)), ` ${t.to} `, el('span', { class: 'nowrap' }, licence.validUntil === undefined ? t.longTerm : date(licence.validUntil)))],
+    [
+      label.validity,
+      el(
+        'span',
+        {},
+        el('span', { class: 'nowrap' }, date(licence.validFrom)),
+        ` ${t.to} `,
+        el('span', { class: 'nowrap' }, licence.validUntil === undefined ? t.longTerm : date(licence.validUntil)),
+      ),
+    ],
     [label.issuer, issuerName],
     [label.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
   ];
