@@ -9,6 +9,7 @@ import { buildLicenceCredential, signLicenceCredential } from '../core/credentia
 import { parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import type { SubjectValidator } from '../core/licence-types.js';
+import { assertJsonDepth } from '../core/strict-json.js';
 import { idempotencyKeys, licences } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
@@ -28,6 +29,9 @@ export interface IssueRequest {
   subject: Record<string, unknown>;
   validFrom?: string | undefined;
   validUntil?: string | undefined;
+  /** VC 2.0 `name` / `description` kept in the credential (the VC API's issue route). */
+  name?: unknown;
+  description?: unknown;
 }
 
 interface ValidatedRequest {
@@ -35,6 +39,8 @@ interface ValidatedRequest {
   subject: Record<string, unknown>;
   validFrom: number;
   validUntil: number;
+  name?: unknown;
+  description?: unknown;
 }
 
 export interface ItemError {
@@ -87,6 +93,7 @@ async function validateRequest(
 ): Promise<ValidatedRequest> {
   requireLicenceType(principal, request.type, `${prefix}type`);
   const validator: SubjectValidator = await registry.validator(request.type, `${prefix}type`);
+  assertJsonDepth(request.subject, `${prefix}subject`);
   try {
     validator.assertValid(request.subject);
   } catch (error) {
@@ -103,7 +110,14 @@ async function validateRequest(
   if (validUntil <= now) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'the licence would already have expired: validUntil is in the past', { field: `${prefix}validUntil` });
   }
-  return { type: request.type, subject: request.subject, validFrom, validUntil };
+  return {
+    type: request.type,
+    subject: request.subject,
+    validFrom,
+    validUntil,
+    ...(request.name === undefined ? {} : { name: request.name }),
+    ...(request.description === undefined ? {} : { description: request.description }),
+  };
 }
 
 /** Validates every request; throws ERR_BATCH_FAILED listing each bad item, or the single error for one item. */
@@ -233,6 +247,8 @@ export async function issueLicences(
           status: { revocation: slot(revocation.slots[i]!), suspension: slot(suspension.slots[i]!) },
           issuedAt: new Date(now),
           ...(options.extension?.supersedes ? { supersedes: options.extension.supersedes } : {}),
+          ...(request.name === undefined ? {} : { name: request.name }),
+          ...(request.description === undefined ? {} : { description: request.description }),
         });
         const subject = request.subject;
         return {
