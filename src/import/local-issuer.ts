@@ -71,6 +71,7 @@ export async function localIssuer(options: LocalIssuerOptions = {}): Promise<Lic
           });
           return {
             ok: true,
+            alreadyIssued: result.alreadyIssued ?? 0,
             licences: result.licences.map((row) => ({
               id: row.id,
               credential: row.jws,

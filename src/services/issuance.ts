@@ -164,6 +164,8 @@ export interface IssueResult {
   licences: LicenceRow[];
   /** true when an Idempotency-Key matched an earlier request and nothing new was issued. */
   replayed: boolean;
+  /** How many of the licences answered were issued before (idempotency keys seen), not now. */
+  alreadyIssued?: number;
 }
 
 /** Licences drawn and signed, not yet committed. */
@@ -226,9 +228,9 @@ export async function issueLicences(
   /** Reads idempotency state, draws slots and signs: everything before the commit. */
   const draft = async (refresh: boolean): Promise<IssueResult | Draft> => {
     const seen = await readIdempotency(db, authority.id, options);
-    if (seen.replay) return { licences: await loadLicences(db, seen.replay), replayed: true };
+    if (seen.replay) return { licences: await loadLicences(db, seen.replay), replayed: true, alreadyIssued: seen.replay.length };
     const fresh = validated.map((request, index) => ({ request, index })).filter(({ index }) => seen.existingIds[index] === undefined);
-    if (fresh.length === 0) return { licences: await loadLicences(db, seen.existingIds as string[]), replayed: true };
+    if (fresh.length === 0) return { licences: await loadLicences(db, seen.existingIds as string[]), replayed: true, alreadyIssued: validated.length };
 
     const now = clock.now();
     const revocation = await planSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, { fresh: refresh });
@@ -360,7 +362,7 @@ export async function issueLicences(
     // after all, the list states are forgotten below and read again from the database.
     recordCommittedPlan(db, revocation);
     recordCommittedPlan(db, suspension);
-    return { result: { licences: ordered, replayed: false }, durable };
+    return { result: { licences: ordered, replayed: false, alreadyIssued: validated.length - fresh.length }, durable };
   };
 
   const settle = async (applied: IssueResult | Applied | 'stale'): Promise<IssueResult | 'stale'> => {
