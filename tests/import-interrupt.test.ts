@@ -41,7 +41,10 @@ describe('progress', () => {
     const stream = {
       isTTY: true,
       columns: 100,
-      write: (text: string) => ((out += text), true),
+      write: (text: string) => {
+        out += text;
+        return true;
+      },
       cursorTo: () => true,
       clearLine: () => true,
       moveCursor: () => true,
