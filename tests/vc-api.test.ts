@@ -242,6 +242,9 @@ describe('POST /credentials/issue', () => {
     ['an unknown member of a language value', { name: { '@value': 'x', colour: 'red' } }, 'credential.name'],
     ['credentialSchema (not supported)', { credentialSchema: { id: 'https://x', type: 'JsonSchema' } }, 'credential.credentialSchema'],
     ['an id that is not a URL', { id: 'not a url' }, 'credential.id'],
+    ['a second @context that is not a URL', { '@context': [V2, 'https ://not-a-url/contexts/example/v1'] }, 'credential.@context'],
+    ['an issuer name with extra members', { issuer: { id: ISSUER, name: { '@value': 'x', extra: 1 } } }, 'credential.issuer.name'],
+    ['an issuer description that is a number', { issuer: { id: ISSUER, description: 7 } }, 'credential.issuer.description'],
   ])('refuses %s with 400 naming the field', async (_name, patch, field) => {
     const res = await t.call('POST', '/credentials/issue', { body: { credential: credential(patch) } });
     expect(res.status).toBe(400);

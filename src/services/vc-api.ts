@@ -25,6 +25,8 @@ export const VP_JWT_TYP = 'vp+jwt';
 export const VP_JWT_CTY = 'vp';
 
 const invalid = (message: string, field: string) => new ElicenceError('ERR_INVALID_CREDENTIAL', message, { field });
+/** An absolute URL (or URN): a scheme, a colon, no white space. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\S+$/i;
 
 export function envelope(jws: string) {
   return { '@context': [VC_CONTEXT_V2], type: 'EnvelopedVerifiableCredential', id: `${VC_JWT_ENVELOPE_PREFIX}${jws}` };
@@ -54,7 +56,7 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) {
     throw invalid(`@context must be an array whose first item is ${VC_CONTEXT_V2}`, 'credential.@context');
   }
-  if (context.some((c) => typeof c !== 'string' && (typeof c !== 'object' || c === null))) throw invalid('@context items must be URLs or objects', 'credential.@context');
+  if (context.some((c) => (typeof c === 'string' ? !URL_LIKE.test(c) : !isRecord(c)))) throw invalid('@context items must be URLs or objects', 'credential.@context');
   for (const member of Object.keys(vc)) {
     if (member === 'proof') throw invalid('an unsecured credential must not carry a proof', 'credential.proof');
     if (member === 'credentialStatus') throw invalid('credentialStatus is assigned by the issuer', 'credential.credentialStatus');
@@ -67,7 +69,7 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   }
   const licenceTypes = type.filter((t) => t !== 'VerifiableCredential') as string[];
   if (licenceTypes.length !== 1) throw invalid('type must name exactly one licence type besides VerifiableCredential', 'credential.type');
-  if (vc['id'] !== undefined && (typeof vc['id'] !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(vc['id']))) {
+  if (vc['id'] !== undefined && (typeof vc['id'] !== 'string' || !URL_LIKE.test(vc['id']))) {
     throw invalid('id must be a URL', 'credential.id');
   }
   const issuer = vc['issuer'];
@@ -75,6 +77,10 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
     const issuerId = typeof issuer === 'string' ? issuer : typeof issuer === 'object' && issuer !== null ? (issuer as { id?: unknown }).id : undefined;
     if (typeof issuerId !== 'string') throw invalid('issuer must be a URL or an object with an id', 'credential.issuer');
     if (issuerId !== issuerDid) throw new ElicenceError('ERR_FORBIDDEN', `this token issues as ${issuerDid}`, { field: 'credential.issuer' });
+    for (const field of ['name', 'description'] as const) {
+      const value = isRecord(issuer) ? issuer[field] : undefined;
+      if (value !== undefined && !isLanguageValue(value)) throw invalid(`issuer.${field} must be a string or language values`, `credential.issuer.${field}`);
+    }
   }
   for (const field of ['validFrom', 'validUntil'] as const) {
     const value = vc[field];
