@@ -15,7 +15,7 @@ import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
-import { readSvgWithJsQr } from './helpers/qr-read.js';
+import { readSvgWithJsQr, ZBARIMG_QR_ARGS } from './helpers/qr-read.js';
 
 interface Licence {
   id: string;
@@ -52,7 +52,7 @@ function readPng(bytes: Uint8Array): { width: number; height: number; text: stri
 function readWithZbar(bytes: Uint8Array, name: string): string {
   const file = join(workDir, `${name}.png`);
   writeFileSync(file, bytes);
-  return execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
+  return execFileSync('zbarimg', [...ZBARIMG_QR_ARGS, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
 }
 
 async function expectError(res: Response, status: number, code: string, field?: string) {

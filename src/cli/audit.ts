@@ -9,11 +9,12 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { auditLog } from '../db/schema.js';
-import { loadNodeConfig } from '../node/config.js';
+import { envFileOf, loadNodeConfig, nodeEnvironment } from '../node/config.js';
 import { openSqliteStore } from '../node/sqlite-store.js';
 import { verifyAuditChain } from '../services/audit.js';
 
-const USAGE = 'usage: npm run elicence -- audit verify [--data-dir DIR] [--expect-head SEQ:HASH]   (data dir default: $DATA_DIR or ./data)';
+const USAGE =
+  'usage: npm run elicence -- audit verify [--data-dir DIR] [--expect-head SEQ:HASH]   (data dir default: as for npm start: DATA_DIR from the environment or .env, else data/ in the project)';
 const HEAD = /^(\d{1,15}):([0-9a-f]{64})$/;
 
 export interface AuditCliIo {
@@ -51,14 +52,15 @@ export async function run(args: string[], _command = 'audit', io: AuditCliIo = c
   const dataDir = parsed.values['data-dir'];
   let databaseFile: string;
   try {
-    databaseFile = loadNodeConfig(dataDir === undefined ? process.env : { ...process.env, DATA_DIR: dataDir }).databaseFile;
+    const env = nodeEnvironment();
+    databaseFile = loadNodeConfig(dataDir === undefined ? env : { ...env, DATA_DIR: dataDir }).databaseFile;
   } catch (error) {
     io.err((error as Error).message);
     return 64;
   }
   // Never create an empty database by accident: verifying nothing would look like success.
   if (!existsSync(databaseFile)) {
-    io.err(`no database at ${databaseFile}`);
+    io.err(`no database at ${databaseFile} (npm start and this command read DATA_DIR from the environment, then ${envFileOf()}; or pass --data-dir)`);
     return 1;
   }
   const store = openSqliteStore(databaseFile);

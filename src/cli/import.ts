@@ -5,6 +5,7 @@
  * Bulk digitisation of a paper register (docs/import.md). Exit codes: 0 all good rows issued (or a
  * clean dry run), 1 some rows are in the report, 2 stopped early (re-run to finish), 64 usage.
  */
+import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ElicenceError } from '../core/errors.js';
 import { readHeaderMap } from '../import/columns.js';
@@ -55,11 +56,14 @@ function printSummary(s: ImportSummary, dryRun: boolean): void {
     `  checked in ${s.validateSeconds.toFixed(1)} s`,
   ];
   if (dryRun) lines.push('  dry run: nothing issued');
+  else if (s.interrupted && s.outPath === undefined) lines.push('  stopped before any row was sent: nothing issued');
   else {
     lines.push(
-      `  licences: ${s.issuedRows} rows mapped to a licence in ${s.issueSeconds.toFixed(1)} s${s.refusedByService ? `; ${s.refusedByService} refused by the service (see the report)` : ''}`,
+      `  licences: ${s.issuedRows} rows mapped to a licence in ${s.issueSeconds.toFixed(1)} s: ${s.newRows} new, ${s.alreadyIssuedRows} already issued by an earlier run${s.refusedByService ? `; ${s.refusedByService} refused by the service (see the report)` : ''}`,
     );
-    lines.push(s.interrupted ? `  stopped early: partial results in ${s.outPath}.partial; run the same command again to finish` : `  results -> ${s.outPath}`);
+    lines.push(
+      s.interrupted ? `  stopped early: every row the service acknowledged is in ${s.outPath}.partial; run the same command again to finish` : `  results -> ${s.outPath}`,
+    );
   }
   console.error(lines.join('\n'));
 }
@@ -86,13 +90,22 @@ export async function run(args: string[], _command = 'import'): Promise<number> 
   }
 
   const controller = new AbortController();
+  const progress = createProgress(process.stderr);
+  const file = positionals[0]!;
+  const outPath = values.out ?? join(dirname(file), `${basename(file, extname(file))}.results.csv`);
   let interrupts = 0;
   const onSigint = () => {
-    // First Ctrl-C: finish the batches in flight and write their results. Second: leave now (still safe).
-    if (++interrupts > 1) process.exit(130);
-    console.error('\nstopping after the batches in flight (Ctrl-C again to quit at once; a re-run finishes the job)');
+    // First Ctrl-C: send nothing new, finish the batches in flight and write their results. Second: leave
+    // now (still safe: every acknowledged row is already in the results file, and a re-run finishes).
+    if (++interrupts > 1) {
+      progress.interrupt(`quitting now: rows acknowledged so far are in ${outPath}.partial; run the same command again to finish`);
+      process.exit(130);
+    }
+    progress.interrupt('stopping: no new batches; finishing the ones in flight (Ctrl-C again to quit at once; a re-run finishes the job)');
     controller.abort();
   };
+  // From the start: a Ctrl-C while the file is read or checked stops cleanly too.
+  process.on('SIGINT', onSigint);
   let issuer: LicenceIssuer | undefined;
   try {
     const batchSize = positiveInt(values['batch-size'], 'batch-size');
@@ -100,9 +113,8 @@ export async function run(args: string[], _command = 'import'): Promise<number> 
     const token = values.token ?? process.env['ELICENCE_TOKEN'];
     if (values.server && !token) throw new UsageError('--server needs --token (or ELICENCE_TOKEN)');
     issuer = values.local ? await localIssuer({ authority: values.authority }) : values.server ? httpIssuer({ server: values.server, token: token! }) : offlineIssuer();
-    process.on('SIGINT', onSigint);
     const summary = await runImport({
-      file: positionals[0]!,
+      file,
       type: values.type,
       issuer,
       ...(values.map ? { map: await readHeaderMap(values.map) } : {}),
@@ -114,7 +126,7 @@ export async function run(args: string[], _command = 'import'): Promise<number> 
       ...(values['import-id'] ? { importId: values['import-id'] } : {}),
       ...(values.encoding ? { encoding: values.encoding } : {}),
       ...(values.sheet ? { sheet: values.sheet } : {}),
-      progress: createProgress(process.stderr),
+      progress,
       signal: controller.signal,
     });
     printSummary(summary, values['dry-run']);

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { load(): Promise<CommandModule>; summary: string
   trust: { load: () => import('./trust.js'), summary: 'trust ...               trust-anchor register and trust lists' },
   import: { load: () => import('./import.js'), summary: 'import <file>           issue licences from a CSV/XLSX/JSONL register' },
   keygen: { load: () => import('./keygen.js'), summary: 'keygen <owner> [alg]    print a new private key for the SIGNING_KEYS Worker secret' },
+  token: { load: () => import('./token.js'), summary: 'token create            a new agency token in the local database (a lost first token)' },
 };
 
 function usage(): string {

@@ -33,6 +33,9 @@ export interface LicenceCredentialInput {
   issuedAt: Date;
   /** Licence id this one supersedes (amendment). */
   supersedes?: string;
+  /** VC 2.0 `name` / `description` of the credential (a string or language values), when the request gave them. */
+  name?: unknown;
+  description?: unknown;
 }
 
 export interface BitstringStatusListEntry {
@@ -46,6 +49,8 @@ export interface LicenceCredential {
   '@context': string[];
   id: string;
   type: [string, string];
+  name?: unknown;
+  description?: unknown;
   issuer: { id: string; name: string };
   validFrom: string;
   validUntil: string;
@@ -64,6 +69,8 @@ export function buildLicenceCredential(input: LicenceCredentialInput): LicenceCr
     '@context': [VC_CONTEXT_V2],
     id: credentialIdOf(input.id),
     type: ['VerifiableCredential', input.type],
+    ...(input.name === undefined ? {} : { name: input.name }),
+    ...(input.description === undefined ? {} : { description: input.description }),
     issuer: { id: input.issuer.id, name: input.issuer.name },
     validFrom: formatDateTime(input.validFrom.getTime()),
     validUntil: formatDateTime(input.validUntil.getTime()),

@@ -74,6 +74,12 @@ export type ErrorCode =
   | 'ERR_QR_NOT_FOUND'
   | 'ERR_FETCH_FAILED'
   | 'ERR_BUNDLE_REFUSED'
+  // JWT claims beside the credential, nesting, presentations
+  | 'ERR_CLAIMS_MISMATCH'
+  | 'ERR_CLAIMS_FORBIDDEN'
+  | 'ERR_JSON_TOO_DEEP'
+  | 'ERR_INVALID_PRESENTATION'
+  | 'ERR_HOLDER_KEY_UNRESOLVABLE'
   // everything else
   | 'ERR_INTERNAL';
 

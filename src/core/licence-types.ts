@@ -99,6 +99,59 @@ export const BUILT_IN_LICENCE_TYPES: readonly LicenceTypeDefinition[] = [BUSINES
 
 const TYPE_CODE = /^[A-Z][A-Za-z0-9]{2,63}$/;
 const MAX_SCHEMA_BYTES = 64 * 1024;
+/** Deepest nesting a registered type's subject may declare: the subject object is level 1. */
+export const MAX_SUBJECT_LEVELS = 8;
+
+/** Keywords whose value is a schema (or schemas) for the members or items of the instance: one level down. */
+const CHILD_MAPS = ['properties', 'patternProperties', 'dependentSchemas'] as const;
+const CHILD_SCHEMAS = ['items', 'additionalItems', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'propertyNames'] as const;
+/** Keywords whose schemas describe the same instance: the same level. */
+const SAME_LEVEL = ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else'] as const;
+
+/**
+ * Levels of arrays and objects a JSON Schema declares (an object with scalar properties: 1). Local
+ * `$ref`s (`#/$defs/...`, `#/definitions/...`) are followed once each (memoised); a recursive one has
+ * no bound (Infinity). The recursion follows the schema's own nesting, which MAX_JSON_DEPTH bounds.
+ */
+export function declaredLevels(root: Record<string, unknown>): number {
+  const resolve = (ref: string): unknown => {
+    const match = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
+    const defs = match ? root[match[1]!] : undefined;
+    return match && isRecord(defs) ? defs[match[2]!.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+  };
+  const memo = new Map<string, number>();
+  const open = new Set<string>();
+  const levels = (schema: unknown): number => {
+    if (!isRecord(schema)) return 0;
+    let same = 0;
+    const ref = schema['$ref'];
+    if (typeof ref === 'string') {
+      if (open.has(ref)) return Number.POSITIVE_INFINITY;
+      if (!memo.has(ref)) {
+        open.add(ref);
+        memo.set(ref, levels(resolve(ref)));
+        open.delete(ref);
+      }
+      same = memo.get(ref)!;
+    }
+    for (const keyword of SAME_LEVEL) {
+      const value = schema[keyword];
+      for (const member of Array.isArray(value) ? value : [value]) same = Math.max(same, levels(member));
+    }
+    let children = -1;
+    for (const keyword of CHILD_MAPS) {
+      const map = schema[keyword];
+      if (isRecord(map)) for (const child of Object.values(map)) children = Math.max(children, levels(child));
+    }
+    for (const keyword of CHILD_SCHEMAS) {
+      if (keyword in schema) children = Math.max(children, levels(schema[keyword]));
+    }
+    if (Array.isArray(schema['prefixItems'])) for (const child of schema['prefixItems']) children = Math.max(children, levels(child));
+    const container = children >= 0 || schema['type'] === 'object' || schema['type'] === 'array';
+    return Math.max(same, container ? 1 + Math.max(children, 0) : 0);
+  };
+  return levels(root);
+}
 
 /**
  * Checks an agency-submitted type definition before it is stored: a usable object schema that
@@ -128,6 +181,14 @@ export function assertValidTypeDefinition(definition: LicenceTypeDefinition): vo
   }
   if ('$ref' in s || JSON.stringify(schema).includes('"$ref":"http')) {
     throw new ElicenceError('ERR_INVALID_SCHEMA', 'remote references are not allowed', { field: 'schema' });
+  }
+  const levels = declaredLevels(schema);
+  if (levels > MAX_SUBJECT_LEVELS) {
+    throw new ElicenceError(
+      'ERR_INVALID_SCHEMA',
+      `the subject may nest at most ${MAX_SUBJECT_LEVELS} levels of objects and arrays; this schema declares ${Number.isFinite(levels) ? levels : 'unbounded (recursive $ref)'}`,
+      { field: 'schema' },
+    );
   }
   try {
     new Validator(schema as Schema, '2020-12').validate({});

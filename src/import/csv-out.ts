@@ -2,7 +2,7 @@
  * The two files an import writes, as UTF-8 CSV with a BOM (so Excel shows Chinese text as it is):
  * the report of rows that fail, and the results mapping each row to its licence id and QR text.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { RowProblem } from './prepare-rows.js';
 
@@ -34,25 +34,30 @@ export interface ResultRow {
 
 /**
  * Results are written to `<path>.partial` as batches complete and renamed to `<path>` only when the
- * run completes, so a results file that exists is always complete.
+ * run completes, so a results file that exists is always complete. Each batch is written to the file
+ * synchronously when its answer is in: a run that is quit at once (Ctrl-C twice) still has every row
+ * written so far on disk.
  */
 export class ResultsWriter {
-  readonly #stream: WriteStream;
+  readonly #fd: number;
   readonly partialPath: string;
+  #closed = false;
   constructor(readonly path: string) {
     this.partialPath = `${path}.partial`;
-    this.#stream = createWriteStream(this.partialPath, { encoding: 'utf8' });
-    this.#stream.write(BOM + csvLine(RESULTS_HEADER));
+    this.#fd = openSync(this.partialPath, 'w');
+    writeSync(this.#fd, BOM + csvLine(RESULTS_HEADER));
   }
 
-  write(rows: readonly ResultRow[]): Promise<void> {
-    const text = rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil, r.qrText])).join('');
-    return new Promise((resolve) => (this.#stream.write(text) ? resolve() : this.#stream.once('drain', resolve)));
+  write(rows: readonly ResultRow[]): void {
+    if (rows.length === 0) return;
+    writeSync(this.#fd, rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil, r.qrText])).join(''));
   }
 
   /** complete: rename to the final path; otherwise leave the .partial file. */
   async close(complete: boolean): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.#fd);
     if (complete) await rename(this.partialPath, this.path);
   }
 }

@@ -67,8 +67,8 @@ export function httpIssuer(options: HttpIssuerOptions): LicenceIssuer {
     async issueBatch(items: readonly BatchItem[]): Promise<BatchOutcome> {
       const response = await request('/v1/licences/batch', { method: 'POST', body: JSON.stringify({ items }) });
       if (response.status === 201) {
-        const body = (await response.json()) as { items: IssuedLicence[] };
-        return { ok: true, licences: body.items };
+        const body = (await response.json()) as { items: IssuedLicence[]; alreadyIssued?: number };
+        return { ok: true, licences: body.items, alreadyIssued: body.alreadyIssued ?? 0 };
       }
       const body = (await response.json().catch(() => ({}))) as ErrorBody;
       const error = body.error ?? {};

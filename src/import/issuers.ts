@@ -28,7 +28,8 @@ export interface RefusedItem {
   field?: string | undefined;
 }
 
-export type BatchOutcome = { ok: true; licences: IssuedLicence[] } | { ok: false; refused: RefusedItem[] };
+/** `alreadyIssued`: how many of the licences an earlier run had issued (their keys were seen). */
+export type BatchOutcome = { ok: true; licences: IssuedLicence[]; alreadyIssued: number } | { ok: false; refused: RefusedItem[] };
 
 export interface BatchItem extends ImportItem {
   idempotencyKey: string;

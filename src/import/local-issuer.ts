@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { type AppDeps, type Clock, systemClock } from '../app/deps.js';
 import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
-import { loadNodeConfig } from '../node/config.js';
+import { loadNodeConfig, nodeEnvironment } from '../node/config.js';
 import { createFileKeyStore } from '../node/file-key-store.js';
 import { openSqliteStore } from '../node/sqlite-store.js';
 import { listAuthorities } from '../services/authorities.js';
@@ -23,7 +23,7 @@ import { type BatchItem, type BatchOutcome, type LicenceIssuer, refusedFromError
 export interface LocalIssuerOptions {
   /** Authority id (default: the first authority in the database). */
   authority?: string | undefined;
-  /** Environment to read DATA_DIR/KEYS_DIR/PUBLIC_URL from (default process.env). */
+  /** Environment to read DATA_DIR/KEYS_DIR/PUBLIC_URL from (default: as for npm start, the environment over .env). */
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
 }
@@ -32,7 +32,7 @@ export interface LocalIssuerOptions {
 export const LOCAL_IMPORT_ACTOR = 'cli:import';
 
 export async function localIssuer(options: LocalIssuerOptions = {}): Promise<LicenceIssuer> {
-  const config = loadNodeConfig(options.env ?? process.env);
+  const config = loadNodeConfig(options.env ?? nodeEnvironment());
   mkdirSync(config.dataDir, { recursive: true });
   const store = openSqliteStore(config.databaseFile);
   try {
@@ -71,6 +71,7 @@ export async function localIssuer(options: LocalIssuerOptions = {}): Promise<Lic
           });
           return {
             ok: true,
+            alreadyIssued: result.alreadyIssued ?? 0,
             licences: result.licences.map((row) => ({
               id: row.id,
               credential: row.jws,

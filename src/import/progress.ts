@@ -9,6 +9,11 @@ export interface ProgressReporter {
   start(total: number): void;
   update(done: number): void;
   stop(): void;
+  /**
+   * Prints one line that nothing overwrites (Ctrl-C's message): a bar is stopped first, on its own
+   * line, and not redrawn afterwards.
+   */
+  interrupt(line: string): void;
 }
 
 export interface ProgressStream {
@@ -20,7 +25,7 @@ export function createProgress(stream: ProgressStream, options: { label?: string
   return stream.isTTY ? barProgress(stream, options.label ?? 'issuing') : lineProgress(stream, options.label ?? 'issuing', options.now ?? (() => performance.now()));
 }
 
-export const silentProgress: ProgressReporter = { start() {}, update() {}, stop() {} };
+export const silentProgress: ProgressReporter = { start() {}, update() {}, stop() {}, interrupt() {} };
 
 function barProgress(stream: ProgressStream, label: string): ProgressReporter {
   const bar = new cliProgress.SingleBar(
@@ -34,16 +39,27 @@ function barProgress(stream: ProgressStream, label: string): ProgressReporter {
     cliProgress.Presets.shades_classic,
   );
   let started = 0;
+  let running = false;
   return {
     start(total) {
       started = performance.now();
+      running = true;
       bar.start(total, 0, { rate: '-' });
     },
     update(done) {
+      if (!running) return;
       const seconds = (performance.now() - started) / 1000;
       bar.update(done, { rate: seconds > 0 ? Math.round(done / seconds) : '-' });
     },
-    stop: () => bar.stop(),
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+    interrupt(line) {
+      // The bar's redraw timer would write over the message: stop it (it ends its own line) first.
+      this.stop();
+      stream.write(`${line}\n`);
+    },
   };
 }
 
@@ -76,6 +92,9 @@ function lineProgress(stream: ProgressStream, label: string, now: () => number):
     },
     stop() {
       if (lastTenth < 10) line();
+    },
+    interrupt(text) {
+      stream.write(`${text}\n`);
     },
   };
 }

@@ -56,6 +56,10 @@ export interface ImportSummary {
   problems: RowProblem[];
   /** Rows mapped to a licence (new, or issued by an earlier run under the same key). */
   issuedRows: number;
+  /** Of those: issued by this run. */
+  newRows: number;
+  /** Of those: issued by an earlier run (their idempotency keys were seen), not again. */
+  alreadyIssuedRows: number;
   refusedByService: number;
   reportPath: string;
   outPath: string | undefined;
@@ -94,6 +98,8 @@ export function batchesOf(rows: readonly PreparedRow[], size: number, maxBytes: 
 interface BatchResult {
   issued: { row: PreparedRow; licence: IssuedLicence }[];
   refused: RowProblem[];
+  /** How many of `issued` an earlier run had issued. */
+  alreadyIssued: number;
 }
 
 async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): Promise<BatchResult> {
@@ -108,7 +114,11 @@ async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): P
       if (error instanceof ElicenceError && error.code === 'ERR_BODY_TOO_LARGE' && pending.length > 1) {
         const half = Math.ceil(pending.length / 2);
         const parts = [await issueRows(issuer, pending.slice(0, half)), await issueRows(issuer, pending.slice(half))];
-        return { issued: parts.flatMap((p) => p.issued), refused: [...refused, ...parts.flatMap((p) => p.refused)] };
+        return {
+          issued: parts.flatMap((p) => p.issued),
+          refused: [...refused, ...parts.flatMap((p) => p.refused)],
+          alreadyIssued: parts.reduce((n, p) => n + p.alreadyIssued, 0),
+        };
       }
       throw error;
     }
@@ -116,7 +126,7 @@ async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): P
       if (outcome.licences.length !== pending.length) {
         throw new ElicenceError('ERR_INTERNAL', `the service answered ${outcome.licences.length} licences for ${pending.length} items`);
       }
-      return { issued: pending.map((row, i) => ({ row, licence: outcome.licences[i]! })), refused };
+      return { issued: pending.map((row, i) => ({ row, licence: outcome.licences[i]! })), refused, alreadyIssued: outcome.alreadyIssued };
     }
     const bad = new Set(outcome.refused.map((r) => r.index).filter((i) => i >= 0 && i < pending.length));
     if (bad.size === 0) throw new ElicenceError('ERR_BATCH_FAILED', 'the service refused the batch without naming an item');
@@ -128,7 +138,7 @@ async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): P
     }
     pending = pending.filter((_, i) => !bad.has(i));
   }
-  return { issued: [], refused };
+  return { issued: [], refused, alreadyIssued: 0 };
 }
 
 function resultRow(row: PreparedRow, licence: IssuedLicence, qrText: string): ResultRow {
@@ -167,6 +177,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     expiredRows: prepared.expiredRowCount,
     problems: prepared.problems,
     issuedRows: 0,
+    newRows: 0,
+    alreadyIssuedRows: 0,
     refusedByService: 0,
     reportPath,
     outPath: undefined,
@@ -175,6 +187,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     issueSeconds: 0,
   };
   if (options.dryRun) return summary;
+  if (options.signal?.aborted) {
+    // Stopped (Ctrl-C) while the file was read and checked: nothing was sent.
+    summary.interrupted = true;
+    return summary;
+  }
 
   const issueStarted = performance.now();
   const outPath = options.outPath ?? besideInput(options.file, '.results.csv');
@@ -196,8 +213,10 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     const missing = result.issued.filter(({ licence }) => licence.qrText === undefined);
     const encoded = missing.length > 0 ? await qr.encode(missing.map(({ licence }) => licence.credential)) : [];
     const texts = new Map(missing.map(({ licence }, i) => [licence.id, encoded[i]!]));
-    await results.write(result.issued.map(({ row, licence }) => resultRow(row, licence, licence.qrText ?? texts.get(licence.id)!)));
+    results.write(result.issued.map(({ row, licence }) => resultRow(row, licence, licence.qrText ?? texts.get(licence.id)!)));
     summary.issuedRows += result.issued.length;
+    summary.alreadyIssuedRows += result.alreadyIssued;
+    summary.newRows += result.issued.length - result.alreadyIssued;
     done += result.issued.length + new Set(result.refused.map((r) => r.rowNumber)).size;
     progress.update(done);
     await options.afterBatch?.(summary.issuedRows);
@@ -225,8 +244,15 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     await writing;
     complete = !summary.interrupted;
   } finally {
-    // A failure leaves other batches in flight: let them settle (their licences exist; a re-run answers them).
-    await Promise.allSettled([...inFlight, writing]);
+    // A failure or a stop leaves other batches in flight: let them settle, and write every one the
+    // service acknowledged, so the results list each row that has a licence (a re-run answers the rest).
+    const settled = await Promise.allSettled(inFlight);
+    await writing.catch(() => {});
+    for (const outcome of settled) {
+      if (outcome.status !== 'fulfilled') continue;
+      refused.push(...outcome.value.refused);
+      await write(outcome.value).catch(() => {});
+    }
     await qr.close();
     progress.stop();
     await results.close(complete);

@@ -1,13 +1,21 @@
-/** Node environment, parsed once at the entry point. */
-import { resolve } from 'node:path';
+/**
+ * Node environment, parsed once at the entry point. `npm start` and every command of the CLI read the
+ * same settings: the environment, over an optional `.env` file in the project folder, over the defaults
+ * (data and keys in the project folder). So `audit verify`, `trust`, `token` and `import --local` find
+ * the database `npm start` uses without re-exporting DATA_DIR.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  KEYS_DIR: z.string().min(1).default('./keys'),
+  DATA_DIR: z.string().min(1).optional(),
+  KEYS_DIR: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url().optional(),
   ELICENCE_DEV_TOKEN: z
     .string()
@@ -51,14 +59,38 @@ export interface NodeConfig {
   app: AppConfig;
 }
 
-export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+/** The project folder (two levels above this file, in src/node/ and in dist/node/ alike). */
+export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url));
+/** Settings shared by `npm start` and the CLI, one `NAME=value` a line; the environment wins. */
+export const ENV_FILE = join(PROJECT_DIR, '.env');
+
+/** The settings file in use: ELICENCE_ENV_FILE when set, else the project's `.env`. */
+export const envFileOf = (env: NodeJS.ProcessEnv = process.env): string => (env['ELICENCE_ENV_FILE'] ? resolve(env['ELICENCE_ENV_FILE']) : ENV_FILE);
+
+/**
+ * The environment with the settings file's variables beneath it: a variable set in the environment
+ * wins. DATA_DIR and KEYS_DIR in the file are relative to the file's folder (the project folder for `.env`).
+ */
+export function nodeEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const file = envFileOf(env);
+  if (!existsSync(file)) return env;
+  const fromFile: NodeJS.ProcessEnv = parseEnv(readFileSync(file, 'utf8'));
+  for (const key of ['DATA_DIR', 'KEYS_DIR'] as const) {
+    const value = fromFile[key];
+    if (value) fromFile[key] = resolve(dirname(file), value);
+  }
+  return { ...fromFile, ...env };
+}
+
+export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): NodeConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
   }
   const e = parsed.data;
-  const dataDir = resolve(e.DATA_DIR);
+  // Unset: the project folder's data/ and keys/, wherever the command runs from (npm runs scripts there).
+  const dataDir = e.DATA_DIR === undefined ? join(PROJECT_DIR, 'data') : resolve(e.DATA_DIR);
   const app = defaultConfig(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
   app.statusListValidityMs = e.STATUS_LIST_VALIDITY_HOURS * 3_600_000;
@@ -71,7 +103,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     port: e.PORT,
     host: e.HOST,
     dataDir,
-    keysDir: resolve(e.KEYS_DIR),
+    keysDir: e.KEYS_DIR === undefined ? join(PROJECT_DIR, 'keys') : resolve(e.KEYS_DIR),
     databaseFile: resolve(dataDir, 'elicence.db'),
     devToken: e.ELICENCE_DEV_TOKEN,
     app,

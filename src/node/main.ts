@@ -1,11 +1,11 @@
 /** Node entry: `npm start`. Opens the SQLite file, migrates, bootstraps a dev setup on first run, serves. */
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app/app.js';
 import { type AppDeps, systemClock } from '../app/deps.js';
 import { bootstrap } from '../services/bootstrap.js';
-import { loadNodeConfig } from './config.js';
+import { envFileOf, loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
 import { startQrEncoder } from './qr-worker.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -48,8 +48,14 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
       `                     -H 'Content-Type: application/json' -d @docs/examples/business-licence.json`,
     );
   } else {
-    lines.push('', `API docs: ${url}/docs · verifier: ${url}/verify`);
+    lines.push(
+      '',
+      `API docs: ${url}/docs · verifier: ${url}/verify`,
+      'Tokens are shown once, when created. Lost the first one? Make another on this machine (same database):',
+      `  npm run elicence -- token create --authority ${setup.authorities[0]?.id ?? '<id>'}    (every scope; then revoke the lost one: DELETE /v1/tokens/{id})`,
+    );
   }
+  if (existsSync(envFileOf())) lines.push(`settings: the environment over ${envFileOf()} (the CLI reads the same)`);
   console.log(lines.join('\n'));
 });
 

@@ -9,6 +9,7 @@ import { buildLicenceCredential, signLicenceCredential } from '../core/credentia
 import { parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import type { SubjectValidator } from '../core/licence-types.js';
+import { assertJsonDepth } from '../core/strict-json.js';
 import { idempotencyKeys, licences } from '../db/schema.js';
 import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
@@ -28,6 +29,9 @@ export interface IssueRequest {
   subject: Record<string, unknown>;
   validFrom?: string | undefined;
   validUntil?: string | undefined;
+  /** VC 2.0 `name` / `description` kept in the credential (the VC API's issue route). */
+  name?: unknown;
+  description?: unknown;
 }
 
 interface ValidatedRequest {
@@ -35,6 +39,8 @@ interface ValidatedRequest {
   subject: Record<string, unknown>;
   validFrom: number;
   validUntil: number;
+  name?: unknown;
+  description?: unknown;
 }
 
 export interface ItemError {
@@ -87,6 +93,7 @@ async function validateRequest(
 ): Promise<ValidatedRequest> {
   requireLicenceType(principal, request.type, `${prefix}type`);
   const validator: SubjectValidator = await registry.validator(request.type, `${prefix}type`);
+  assertJsonDepth(request.subject, `${prefix}subject`);
   try {
     validator.assertValid(request.subject);
   } catch (error) {
@@ -103,7 +110,14 @@ async function validateRequest(
   if (validUntil <= now) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'the licence would already have expired: validUntil is in the past', { field: `${prefix}validUntil` });
   }
-  return { type: request.type, subject: request.subject, validFrom, validUntil };
+  return {
+    type: request.type,
+    subject: request.subject,
+    validFrom,
+    validUntil,
+    ...(request.name === undefined ? {} : { name: request.name }),
+    ...(request.description === undefined ? {} : { description: request.description }),
+  };
 }
 
 /** Validates every request; throws ERR_BATCH_FAILED listing each bad item, or the single error for one item. */
@@ -150,6 +164,8 @@ export interface IssueResult {
   licences: LicenceRow[];
   /** true when an Idempotency-Key matched an earlier request and nothing new was issued. */
   replayed: boolean;
+  /** How many of the licences answered were issued before (idempotency keys seen), not now. */
+  alreadyIssued?: number;
 }
 
 /** Licences drawn and signed, not yet committed. */
@@ -212,9 +228,9 @@ export async function issueLicences(
   /** Reads idempotency state, draws slots and signs: everything before the commit. */
   const draft = async (refresh: boolean): Promise<IssueResult | Draft> => {
     const seen = await readIdempotency(db, authority.id, options);
-    if (seen.replay) return { licences: await loadLicences(db, seen.replay), replayed: true };
+    if (seen.replay) return { licences: await loadLicences(db, seen.replay), replayed: true, alreadyIssued: seen.replay.length };
     const fresh = validated.map((request, index) => ({ request, index })).filter(({ index }) => seen.existingIds[index] === undefined);
-    if (fresh.length === 0) return { licences: await loadLicences(db, seen.existingIds as string[]), replayed: true };
+    if (fresh.length === 0) return { licences: await loadLicences(db, seen.existingIds as string[]), replayed: true, alreadyIssued: validated.length };
 
     const now = clock.now();
     const revocation = await planSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, { fresh: refresh });
@@ -233,6 +249,8 @@ export async function issueLicences(
           status: { revocation: slot(revocation.slots[i]!), suspension: slot(suspension.slots[i]!) },
           issuedAt: new Date(now),
           ...(options.extension?.supersedes ? { supersedes: options.extension.supersedes } : {}),
+          ...(request.name === undefined ? {} : { name: request.name }),
+          ...(request.description === undefined ? {} : { description: request.description }),
         });
         const subject = request.subject;
         return {
@@ -344,7 +362,7 @@ export async function issueLicences(
     // after all, the list states are forgotten below and read again from the database.
     recordCommittedPlan(db, revocation);
     recordCommittedPlan(db, suspension);
-    return { result: { licences: ordered, replayed: false }, durable };
+    return { result: { licences: ordered, replayed: false, alreadyIssued: validated.length - fresh.length }, durable };
   };
 
   const settle = async (applied: IssueResult | Applied | 'stale'): Promise<IssueResult | 'stale'> => {

@@ -5,7 +5,10 @@ import { assertValidTypeDefinition, BUILT_IN_LICENCE_TYPES, type JsonObjectSchem
 import { licenceTypes } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import { auditStatements, readAuditHead } from './audit.js';
+import { findAuthority } from './authorities.js';
 import type { ServiceDeps } from './ports.js';
+import { findAnchor } from './trust/anchor.js';
+import { findRegistered } from './trust/register.js';
 
 export interface StoredLicenceType extends LicenceTypeDefinition {
   builtIn: boolean;
@@ -87,4 +90,46 @@ function insertType(db: Db, definition: LicenceTypeDefinition, builtIn: boolean,
 export async function seedBuiltInTypes(db: Db, now: number): Promise<Statement[]> {
   const existing = new Set((await db.select({ code: licenceTypes.code }).from(licenceTypes)).map((r) => r.code));
   return BUILT_IN_LICENCE_TYPES.filter((t) => !existing.has(t.code)).map((t) => insertType(db, t, true, null, now));
+}
+
+export interface RegistrationWarning {
+  code: 'WARN_TYPE_NOT_IN_TRUST_REGISTER';
+  message: string;
+}
+
+/**
+ * After registering `code` for an authority: warns when the trust register does not (or, on a
+ * deployment that is not an anchor, cannot be seen to) authorise the authority to issue it, naming the
+ * step that fixes it, so inspectors do not first meet it as UNTRUSTED_ISSUER.
+ */
+export async function trustRegisterWarnings(deps: ServiceDeps, authorityId: string, code: string): Promise<RegistrationWarning[]> {
+  const authority = await findAuthority(deps.store.db, authorityId);
+  if (!authority) return [];
+  const did = authority.did;
+  const patch = `PATCH /v1/trust/authorities/${encodeURIComponent(did)} with "licenceTypes" including "${code}" (a token with the anchor scope)`;
+  const consequence = `until then inspectors answer UNTRUSTED_ISSUER (ERR_TYPE_NOT_AUTHORISED) for ${code} licences of ${did}`;
+  if (!(await findAnchor(deps))) {
+    return [
+      {
+        code: 'WARN_TYPE_NOT_IN_TRUST_REGISTER',
+        message: `this deployment is not a trust anchor, so it cannot see whether the anchor that lists ${did} authorises ${code}: ask that anchor's operator to add it (${patch} on the anchor); ${consequence}`,
+      },
+    ];
+  }
+  const entry = await findRegistered(deps.store.db, did);
+  if (!entry) {
+    return [
+      {
+        code: 'WARN_TYPE_NOT_IN_TRUST_REGISTER',
+        message: `${did} is not in this anchor's trust register: add it with ${code} among its types (POST /v1/trust/authorities, or npm run elicence -- trust add-authority --id ${did} ... --types ${code}); ${consequence}`,
+      },
+    ];
+  }
+  if (entry.licenceTypes.includes(code)) return [];
+  return [
+    {
+      code: 'WARN_TYPE_NOT_IN_TRUST_REGISTER',
+      message: `the trust register does not authorise ${did} to issue ${code}: ${patch}; the next trust list carries it; ${consequence}`,
+    },
+  ];
 }

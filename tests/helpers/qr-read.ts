@@ -1,5 +1,11 @@
-/** Reading our QR renderings back in tests with an independent decoder (jsQR). */
+/** Reading our QR renderings back in tests with independent decoders (jsQR; zbarimg's arguments). */
 import jsQR from 'jsqr';
+
+/**
+ * zbarimg restricted to QR codes, printing the text alone: by default it decodes every symbology and,
+ * on about 1 in 400 licence QR images, also reports a false EAN-13 line, which fails the comparison.
+ */
+export const ZBARIMG_QR_ARGS = ['-Sdisable', '-Sqrcode.enable', '--quiet', '--raw'] as const;
 
 /** Draws the `M x y h w v1 h-w z` runs of our inline SVG at 4 pixels per module and reads it with jsQR. */
 export function readSvgWithJsQr(svg: string): string | undefined {

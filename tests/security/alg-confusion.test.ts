@@ -62,7 +62,7 @@ describe('POST /credentials/verify', () => {
       const check = async (jws: string) => {
         const response = await ctx.call('POST', '/credentials/verify', {
           token: null,
-          body: { verifiableCredential: { type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jws}` } },
+          body: { verifiableCredential: { '@context': 'https://www.w3.org/ns/credentials/v2', type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jws}` } },
         });
         if (response.status === 400) return { status: 400, verified: false, code: ((await response.json()) as { error: { code: string } }).error.code };
         return { status: response.status, ...((await response.json()) as { verified: boolean }) };

@@ -16,6 +16,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /.well-known/did.json',
   'GET /authorities/{id}/did.json',
   'POST /credentials/verify',
+  'POST /presentations/verify',
   'GET /status/{authority}/{purpose}/{seq}',
   'GET /trust-list',
   'GET /.well-known/trust-anchor.json',

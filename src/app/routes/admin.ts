@@ -7,6 +7,7 @@ import { ElicenceError } from '../../core/errors.js';
 import { apiTokens, auditLog } from '../../db/schema.js';
 import { readAuditHead } from '../../services/audit.js';
 import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
+import { trustRegisterWarnings } from '../../services/licence-types.js';
 import { ACTIONS, createToken, revokeToken } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
@@ -91,13 +92,24 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       summary: 'Register a licence type (admin)',
       security,
       request: { body: { required: true, content: { 'application/json': { schema: RegisterTypeSchema } } } },
-      responses: { 201: { description: 'Registered', content: { 'application/json': { schema: LicenceTypeSchema } } }, ...errorResponses(400, 401, 403, 409) },
+      responses: {
+        201: {
+          description: 'Registered; `warnings` names the step still needed when the trust register does not authorise the authority for the type',
+          content: {
+            'application/json': {
+              schema: LicenceTypeSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional() }),
+            },
+          },
+        },
+        ...errorResponses(400, 401, 403, 409),
+      },
     }),
     async (c) => {
       const principal = c.var.principal;
       const body = c.req.valid('json');
       const stored = await c.var.services.registry.register(body as Parameters<typeof c.var.services.registry.register>[0], principal.authorityId, principal.tokenId);
-      return c.json(stored, 201);
+      const warnings = await trustRegisterWarnings(c.var.services, principal.authorityId, stored.code);
+      return c.json({ ...stored, ...(warnings.length > 0 ? { warnings } : {}) }, 201);
     },
   );
 

@@ -60,7 +60,10 @@ const batchRoute = createRoute({
     },
   },
   responses: {
-    201: { description: 'All issued', content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema) }) } } },
+    201: {
+      description: 'All issued; `alreadyIssued` counts the items answered with a licence issued earlier under their idempotency keys',
+      content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema), alreadyIssued: z.number().int().optional() }) } },
+    },
     ...errorResponses(400, 401, 403, 409, 413, 415),
   },
 });
@@ -146,7 +149,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
       ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
     });
     if (result.replayed) c.header('Idempotency-Replayed', 'true');
-    return c.json({ items: await licenceResponses(services, result.licences) }, 201);
+    return c.json({ items: await licenceResponses(services, result.licences), alreadyIssued: result.alreadyIssued ?? 0 }, 201);
   });
 
   app.openapi(getRoute, async (c) => {

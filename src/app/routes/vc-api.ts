@@ -1,11 +1,26 @@
-/** W3C VC API: POST /credentials/issue and POST /credentials/verify with enveloped vc+jwt credentials. */
+/**
+ * W3C VC API: POST /credentials/issue, POST /credentials/verify (enveloped vc+jwt credentials) and
+ * POST /presentations/verify (enveloped vp+jwt, or plain presentations of enveloped credentials).
+ */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { requireAuthority } from '../../services/authorities.js';
 import { issueLicences } from '../../services/issuance.js';
-import { credentialToIssueRequest, envelope, unwrapEnvelope, verifyHostedCredential } from '../../services/vc-api.js';
+import { credentialToIssueRequest, envelope, verifyEnvelopedCredential, verifyPresentation } from '../../services/vc-api.js';
 import type { AppEnv } from '../env.js';
 import { requireScope, requireToken } from '../middleware.js';
 import { errorResponses } from '../schemas.js';
+
+const Problem = z.object({ code: z.string(), message: z.string() });
+const ProblemDetail = z.object({ type: z.string(), title: z.string(), detail: z.string() });
+const VerificationSchema = z
+  .object({
+    verified: z.boolean(),
+    checks: z.array(z.string()),
+    warnings: z.array(Problem),
+    errors: z.array(Problem),
+    problemDetails: z.array(ProblemDetail),
+  })
+  .openapi('VerificationResult');
 
 const EnvelopedSchema = z
   .object({
@@ -58,6 +73,8 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
       path: '/credentials/verify',
       tags: ['VC API'],
       summary: 'Verify an enveloped vc+jwt credential issued by an authority of this service',
+      description:
+        'A malformed envelope (no VC 2.0 @context, wrong type, not a data:application/vc+jwt URL, an undecodable JWS) is 400. Otherwise 200 with `verified` and the checks behind it: signature, JWT claims against the credential, validity window (each end optional), and status.',
       request: {
         body: {
           required: true,
@@ -69,16 +86,54 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
         },
       },
       responses: {
+        200: { description: 'Verification result', content: { 'application/json': { schema: VerificationSchema } } },
+        ...errorResponses(400),
+      },
+    }),
+    async (c) => {
+      const services = c.var.services;
+      const verification = await verifyEnvelopedCredential(services.store.db, c.req.valid('json').verifiableCredential, {
+        publicUrl: services.config.publicUrl,
+        now: services.clock.now(),
+      });
+      return c.json(verification, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/presentations/verify',
+      tags: ['VC API'],
+      summary: 'Verify a presentation: an enveloped vp+jwt, or a plain presentation of enveloped vc+jwt credentials',
+      description:
+        'A vp+jwt is verified with the holder key its kid names (did:jwk or did:key, Ed25519 or P-256); any other key is ERR_HOLDER_KEY_UNRESOLVABLE, with the credentials still checked. Each credential gets the checks of /credentials/verify (credentialResults). options.challenge and options.domain, when given, must match the vp+jwt nonce and aud.',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z
+                .object({
+                  verifiablePresentation: z.unknown(),
+                  options: z
+                    .object({ challenge: z.string().max(512).optional(), domain: z.string().max(512).optional() })
+                    .passthrough()
+                    .optional(),
+                })
+                .strict(),
+            },
+          },
+        },
+      },
+      responses: {
         200: {
           description: 'Verification result',
           content: {
             'application/json': {
-              schema: z.object({
-                verified: z.boolean(),
-                checks: z.array(z.string()),
-                warnings: z.array(z.object({ code: z.string(), message: z.string() })),
-                errors: z.array(z.object({ code: z.string(), message: z.string() })),
-              }),
+              schema: VerificationSchema.extend({ credentialResults: z.array(VerificationSchema.extend({ credentialId: z.string().optional() })) }).openapi(
+                'PresentationVerificationResult',
+              ),
             },
           },
         },
@@ -86,9 +141,15 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const jws = unwrapEnvelope(c.req.valid('json').verifiableCredential);
       const services = c.var.services;
-      return c.json(await verifyHostedCredential(services.store.db, jws, services.clock.now()), 200);
+      const body = c.req.valid('json');
+      const verification = await verifyPresentation(services.store.db, body.verifiablePresentation, {
+        publicUrl: services.config.publicUrl,
+        now: services.clock.now(),
+        challenge: body.options?.challenge,
+        domain: body.options?.domain,
+      });
+      return c.json(verification, 200);
     },
   );
 
