@@ -15,9 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEXTS } from '../src/cli/verifier/locale.js';
 import { type CliIo, run } from '../src/cli/verify.js';
 import type { VerifierBundle } from '../src/core/bundle.js';
+import { signCompact } from '../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { ageText, durationText, MESSAGES, type VerifyResult } from '../verifier/index.js';
-import { issueLicence, makeWorld, NOW } from './fixtures/world.js';
+import { issueLicence, licenceCredential, makeWorld, NOW } from './fixtures/world.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 import { renderQrPng } from './helpers/qr-render.js';
 
@@ -299,6 +300,26 @@ describe('verify', () => {
     const both = await verifyRun([nanjingLicence, '--bundle', zhejiangFile, '--bundle', jiangsuFile, ...at]);
     expect((JSON.parse(both.io.out) as VerifyResult).verdict).toBe('VALID');
     expect(both.code).toBe(0);
+  });
+
+  it('a validly signed licence nested thousands of levels deep: INVALID with exit 15, human and --json, no stack trace', async () => {
+    const world = await makeWorld();
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 3_500; i++) deep = { n: deep };
+    const credential = licenceCredential(world.hangzhou);
+    const jws = await signCompact(world.hangzhou.keys[0]!.signer, { ...credential, credentialSubject: { ...credential.credentialSubject, nested: deep } }, 'vc+jwt', 'vc');
+    const worldBundle = join(dir, 'deep-bundle.json');
+    const worldAnchors = join(dir, 'deep-anchors.json');
+    writeFileSync(worldBundle, JSON.stringify(world.bundle));
+    writeFileSync(worldAnchors, JSON.stringify({ anchorId: world.zhejiang.id, keys: [world.zhejiang.key.publicJwk] }));
+    const args = [jws, '--bundle', worldBundle, '--anchors', worldAnchors, '--now', new Date(NOW).toISOString(), '--state', join(dir, 'deep.state.json')];
+    const human = await verifyRun(args);
+    expect(human.code).toBe(15);
+    expect(human.io.err).toBe('');
+    expect(human.io.out).toContain('ERR_JSON_TOO_DEEP');
+    const json = await verifyRun([...args, '--json']);
+    expect(json.code).toBe(15);
+    expect((JSON.parse(json.io.out) as VerifyResult).checks.find((c) => c.name === 'format')?.code).toBe('ERR_JSON_TOO_DEEP');
   });
 
   it('runs as a real process through the elicence dispatcher, with the verdict as exit code', () => {

@@ -117,6 +117,25 @@ describe('VALID', () => {
     const alone = await verify(nanjing, w.bundleWith({ trustLists: [w.zhejiangList] }), w.options());
     expectFailure(alone, 'UNTRUSTED_ISSUER', 'issuerListed', 'ERR_ISSUER_NOT_LISTED');
   });
+  it('forward compatible: a status entry of a purpose it does not know is ignored; no validUntil means no expiry', async () => {
+    const signer = w.hangzhou.keys[0]!.signer;
+    const payload = payloadOf(hangzhouLicence);
+    const entries = payload.credentialStatus as Array<Record<string, unknown>>;
+    const withFuturePurpose = { ...payload, credentialStatus: [...entries, { ...entries[0], id: 'x#1', statusPurpose: 'message' }, { type: 'SomeFutureStatusEntry', id: 'x#2' }] };
+    expect((await verify(await signCompact(signer, withFuturePurpose, 'vc+jwt', 'vc'), w.bundle, w.options())).verdict).toBe('VALID');
+    const { validUntil: _gone, ...noExpiry } = payload;
+    const longTerm = await verify(
+      await signCompact(signer, noExpiry, 'vc+jwt', 'vc'),
+      w.bundle,
+      w.options({ now: Date.parse('2099-01-01T00:00:00Z'), trustListGraceSeconds: 1e10, maxStatusAgeSeconds: 1e10 }),
+    );
+    expect(check(longTerm, 'validityWindow')).toMatchObject({ result: 'ok', message: expect.stringContaining('no expiry') });
+    expect(longTerm.licence!.validUntil).toBeUndefined();
+    // The two purposes it knows stay required, once each.
+    const twoRevocations = { ...payload, credentialStatus: [entries[0], entries[0], entries[1]] };
+    expectFailure(await verify(await signCompact(signer, twoRevocations, 'vc+jwt', 'vc'), w.bundle, w.options()), 'INVALID', 'format', 'ERR_INVALID_CREDENTIAL');
+  });
+
   it('a trust list carrying keys of an algorithm this verifier does not know: those keys are skipped, the rest verifies', async () => {
     // A province whose newer build adds an algorithm: one new authority with only such a key, and a
     // second key of that kind for Hangzhou. Neither may make the whole list malformed.
@@ -218,6 +237,33 @@ describe('INVALID', () => {
     expectFailure(await verify(notLicence, w.bundle, w.options()), 'INVALID', 'format', 'ERR_INVALID_CREDENTIAL');
     const oneStatus = { ...payloadOf(hangzhouLicence), credentialStatus: [payloadOf(hangzhouLicence).credentialStatus[0]] };
     expectFailure(await verify(await signCompact(signer, oneStatus, 'vc+jwt', 'vc'), w.bundle, w.options()), 'INVALID', 'format', 'ERR_INVALID_CREDENTIAL');
+  });
+
+  it('JWT claims that disagree with the credential are INVALID; claims that agree verify', async () => {
+    const signer = w.hangzhou.keys[0]!.signer;
+    const payload = payloadOf(hangzhouLicence);
+    const signed = (extra: Record<string, unknown>) => signCompact(signer, { ...payload, ...extra }, 'vc+jwt', 'vc');
+    const validUntil = Math.floor(Date.parse(payload.validUntil as string) / 1000);
+    const validFrom = Math.floor(Date.parse(payload.validFrom as string) / 1000);
+    // An issuer-signed licence with a past exp is not VALID: its two validity statements disagree.
+    expectFailure(await verify(await signed({ exp: Math.floor(NOW / 1000) - 60 }), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_MISMATCH');
+    expectFailure(await verify(await signed({ nbf: validFrom + 1 }), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_MISMATCH');
+    expectFailure(await verify(await signed({ iss: w.wenzhou.id }), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_MISMATCH');
+    expectFailure(await verify(await signed({ sub: 'urn:uscc:91330106MA2H3K7X1X' }), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_MISMATCH');
+    expectFailure(await verify(await signed({ jti: 'urn:uuid:other' }), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_MISMATCH');
+    expectFailure(await verify(await signed({ vc: {} }), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_FORBIDDEN');
+    const { validUntil: _dropped, ...noExpiry } = payload;
+    expectFailure(await verify(await signCompact(signer, { ...noExpiry, exp: validUntil }, 'vc+jwt', 'vc'), w.bundle, w.options()), 'INVALID', 'format', 'ERR_CLAIMS_MISMATCH');
+    const agreeing = await signed({ exp: validUntil, nbf: validFrom, iss: w.hangzhou.id, sub: (payload.credentialSubject as { id: string }).id, jti: payload.id });
+    expect((await verify(agreeing, w.bundle, w.options())).verdict).toBe('VALID');
+  });
+
+  it('a validly signed licence nested thousands of levels deep is INVALID, not a crash', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 3_500; i++) deep = [deep];
+    const payload = payloadOf(hangzhouLicence);
+    const jws = await signCompact(w.hangzhou.keys[0]!.signer, { ...payload, credentialSubject: { ...(payload.credentialSubject as object), nested: deep } }, 'vc+jwt', 'vc');
+    expectFailure(await verify(jws, w.bundle, w.options()), 'INVALID', 'format', 'ERR_JSON_TOO_DEEP');
   });
 
   it('a properly signed licence with an impossible date is INVALID (not read as 2 March, or as the next day)', async () => {

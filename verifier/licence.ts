@@ -2,6 +2,7 @@
  * Reads a licence credential payload (docs/credential-format.md) into the few facts the checks need.
  * Shape only: nothing here is trusted until the signature and the trust list say so.
  */
+import { checkJwtClaims } from '../src/core/claims.js';
 import { type StatusPurpose, VC_CONTEXT_V2 } from '../src/core/credential.js';
 import { parseDateTimeMs } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
@@ -66,7 +67,10 @@ function statusEntries(value: unknown): Record<StatusPurpose, StatusEntry> {
   return found as Record<StatusPurpose, StatusEntry>;
 }
 
-/** Throws ERR_INVALID_CREDENTIAL (with the offending field) when the payload is not a licence. */
+/**
+ * Throws ERR_INVALID_CREDENTIAL (with the offending field) when the payload is not a licence, and
+ * ERR_CLAIMS_MISMATCH / ERR_CLAIMS_FORBIDDEN when JWT claims it carries disagree with it.
+ */
 export function parseLicence(payload: Record<string, unknown>): ParsedLicence {
   const context = payload['@context'];
   if (!Array.isArray(context) || context[0] !== VC_CONTEXT_V2) throw bad('@context must start with the VC 2.0 context', '@context');
@@ -86,6 +90,8 @@ export function parseLicence(payload: Record<string, unknown>): ParsedLicence {
   const subject = payload.credentialSubject;
   if (!isRecord(subject)) throw bad('credentialSubject must be an object', 'credentialSubject');
   nonEmpty(subject.id, 'credentialSubject.id');
+  // exp, nbf, iss, sub, jti, when present, must say what the credential says (one rule for every verifier).
+  checkJwtClaims(payload);
   const supersedes = payload.supersedes;
   if (supersedes !== undefined && typeof supersedes !== 'string') throw bad('supersedes must be a string', 'supersedes');
   return {
