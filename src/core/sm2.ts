@@ -31,6 +31,14 @@ export function sm2Za(publicPoint: Uint8Array): Uint8Array {
   return new Uint8Array(sm2.getZ(uncompressedHex(publicPoint), SM2_DEFAULT_SIGNER_ID));
 }
 
+function onCurve(publicHex: string): boolean {
+  try {
+    return sm2.verifyPublicKey(publicHex);
+  } catch {
+    return false; // the library throws on a point off the curve
+  }
+}
+
 /** Signature bytes (r || s) as two scalars, or undefined unless both are in [1, n-1] (GB/T 32918.2, B1-B2). */
 function scalars(signature: Uint8Array): string | undefined {
   if (signature.length !== 64) return undefined;
@@ -47,7 +55,7 @@ function scalars(signature: Uint8Array): string | undefined {
  */
 export function sm2Verifier(publicPoint: Uint8Array): (signature: Uint8Array, data: Uint8Array) => boolean {
   const publicHex = uncompressedHex(publicPoint);
-  if (!sm2.verifyPublicKey(publicHex)) return () => false;
+  if (!onCurve(publicHex)) return () => false;
   const za = sm2Za(publicPoint);
   const point = sm2.precomputePublicKey(publicHex, 4);
   return (signature, data) => {
