@@ -116,6 +116,40 @@ describe('an authority created with SM2SM3', () => {
   });
 });
 
+describe('an anchor taking in a remote SM2 authority (inline JWKS)', () => {
+  const remote = (jwks: unknown) => ({
+    id: 'did:web:elicence.remote.example:authorities:shaoxing',
+    name: { zh: '绍兴市市场监督管理局', en: 'Shaoxing AMR' },
+    jurisdiction: '330600',
+    licenceTypes: ['BusinessLicence'],
+    validFrom: '2025-01-01T00:00:00Z',
+    jwks,
+  });
+
+  it('refuses an SM2 key off the curve, under another alg, with a wrong kid or with d; accepts the real one', async () => {
+    const { privateJwk, publicJwk: pub, kid } = await generateSigningJwk('SM2SM3');
+    const y = fromBase64url(String(pub.y))!;
+    y[31]! ^= 1;
+    const offCurve = { ...pub, y: base64url(y) };
+    const cases: Array<[unknown, string, string, RegExp?]> = [
+      [{ keys: [{ ...offCurve, kid: await jwkThumbprint(offCurve) }] }, 'ERR_JWKS_INVALID', 'jwks.keys[0]', /not a point on the curve/],
+      [{ keys: [{ ...pub, kid, alg: 'ES256' }] }, 'ERR_JWKS_INVALID', 'jwks.keys[0].alg'],
+      [{ keys: [{ ...pub, kid: 'my-sm2-key' }] }, 'ERR_JWKS_INVALID', 'jwks.keys[0].kid'],
+      [{ keys: [{ ...privateJwk, kid }] }, 'ERR_JWKS_PRIVATE_KEY', 'jwks.keys[0].d'],
+    ];
+    for (const [jwks, code, field, message] of cases) {
+      const response = await t.call('POST', '/v1/trust/authorities', { body: remote(jwks) });
+      expect(response.status, JSON.stringify(jwks).slice(0, 100)).toBe(400);
+      expect(((await response.json()) as { error: unknown }).error).toMatchObject({ code, field, ...(message ? { message: expect.stringMatching(message) } : {}) });
+    }
+    const accepted = await t.call('POST', '/v1/trust/authorities', { body: remote({ keys: [{ ...pub, kid, alg: 'SM2SM3', use: 'sig' }] }) });
+    expect(accepted.status).toBe(201);
+    expect(((await accepted.json()) as { keys: Array<{ kid: string; jwk: JWK }> }).keys).toEqual([
+      expect.objectContaining({ kid, jwk: expect.objectContaining({ kty: 'EC', crv: 'SM2' }) }),
+    ]);
+  });
+});
+
 describe('rotation from Ed25519 to SM2', () => {
   let before: Issued;
   let after: Issued;
