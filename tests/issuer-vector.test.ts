@@ -1,14 +1,20 @@
 /**
  * Known-answer vector: a fixed test key (RFC 8032 §7.1 test 1) and a fixed licence give an exact,
  * committed JWS; the QR vector in the same file builds on that JWS, so neither format drifts silently.
+ * The same licence signed with SM2 (a fixed key, a committed JWS, since SM2 signatures are randomised).
  */
 import { readFileSync } from 'node:fs';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
+import QRCode from 'qrcode';
 import { describe, expect, test } from 'vitest';
 import { buildLicenceCredential, signLicenceCredential } from '../src/core/credential.js';
 import { isValidCreditCode } from '../src/core/credit-code.js';
+import { ElicenceError } from '../src/core/errors.js';
 import { publicJwk, signerFromPrivateJwk } from '../src/core/jws-sign.js';
+import { verifyJws } from '../src/core/jws-verify.js';
 import { BUSINESS_LICENCE, SubjectValidator } from '../src/core/licence-types.js';
+import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
+import { qrSegmentsFor } from './helpers/qr-render.js';
 
 const vector = JSON.parse(readFileSync(new URL('./vectors/qr-business-licence.json', import.meta.url), 'utf8'));
 const { privateJwk } = JSON.parse(readFileSync(new URL('./vectors/qr-test-key.json', import.meta.url), 'utf8'));
@@ -65,5 +71,46 @@ describe('licence known-answer vector', () => {
       const flipped = jws.slice(0, i) + (jws[i] === 'A' ? 'B' : 'A') + jws.slice(i + 1);
       await expect(compactVerify(flipped, jwks, { algorithms: ['EdDSA'] }), `position ${i}`).rejects.toThrow();
     }
+  });
+});
+
+describe('SM2SM3 known-answer vector (tests/vectors/sm2-business-licence.json)', () => {
+  const sm2Vector = JSON.parse(readFileSync(new URL('./vectors/sm2-business-licence.json', import.meta.url), 'utf8'));
+  const sm2Key = JSON.parse(readFileSync(new URL('./vectors/sm2-test-key.json', import.meta.url), 'utf8'));
+  const sm2Public = () => ({ ...publicJwk(sm2Key.privateJwk), kid: sm2Key.kid });
+
+  test('its header and payload are exactly what signing the licence with the fixed SM2 key gives (the signature is randomised)', async () => {
+    const signer = await signerFromPrivateJwk(sm2Key.privateJwk);
+    expect(signer).toMatchObject({ alg: 'SM2SM3', kid: sm2Key.kid });
+    expect(sm2Key.kid).toBe('lgVsnVqdKsFLJ2q4y2l6gACWaCOEQcWQb1t30j4Q6fU');
+    const fresh = await signLicenceCredential(signer, buildLicenceCredential(input));
+    const [h, p, s] = fresh.split('.') as [string, string, string];
+    expect(`${h}.${p}`).toBe(sm2Vector.jws.split('.').slice(0, 2).join('.'));
+    expect(s).not.toBe(sm2Vector.jws.split('.')[2]);
+    expect(decodeProtectedHeader(sm2Vector.jws)).toEqual({ alg: 'SM2SM3', kid: sm2Key.kid, typ: 'vc+jwt', cty: 'vc' });
+    // Same credential as the Ed25519 vector.
+    expect(sm2Vector.jws.split('.')[1]).toBe(vector.jws.split('.')[1]);
+    // Both signatures verify with the public key alone.
+    for (const jws of [sm2Vector.jws, fresh]) expect((await verifyJws(jws, sm2Public(), { typ: 'vc+jwt', cty: 'vc' })).payload).toEqual(vector.credential);
+  });
+
+  test('any flipped character breaks it', async () => {
+    const jws: string = sm2Vector.jws;
+    for (let i = 0; i < jws.length; i++) {
+      if (jws[i] === '.') continue;
+      const flipped = jws.slice(0, i) + (jws[i] === 'A' ? 'B' : 'A') + jws.slice(i + 1);
+      await expect(verifyJws(flipped, sm2Public(), { typ: 'vc+jwt', cty: 'vc' }), `position ${i}`).rejects.toBeInstanceOf(ElicenceError);
+    }
+  });
+
+  test('its QR text is the committed one and decodes to exactly the JWS; QR version 15 at level M, as the Ed25519 licence', () => {
+    expect(encodeLicenceQr(sm2Vector.jws)).toBe(sm2Vector.qrText);
+    expect(decodeLicenceQr(sm2Vector.qrText)).toBe(sm2Vector.jws);
+    const version = (text: string) => QRCode.create(qrSegmentsFor(text), { errorCorrectionLevel: 'M' }).version;
+    expect(version(sm2Vector.qrText)).toBe(sm2Vector.qrVersionM);
+    expect(sm2Vector.qrVersionM).toBe(15);
+    expect(version(vector.qrText)).toBe(15);
+    // No dictionary entry for the SM2SM3 header: it compresses slightly less than the Ed25519 one.
+    expect(sm2Vector.qrText.length).toBeGreaterThan(vector.qrText.length);
   });
 });

@@ -156,3 +156,73 @@ describe('built service (node dist/node/main.js)', () => {
     expect(audit.status).toBe(0);
   }, 120_000);
 });
+
+describe('SM2SM3 in the built runtime (file keys, QR worker thread, built CLI)', () => {
+  let service: Service | undefined;
+
+  afterAll(async () => {
+    if (service && service.child.exitCode === null) {
+      service.child.kill('SIGKILL');
+      await service.exited;
+    }
+  });
+
+  it('keygen authority:<id> SM2SM3 prints an SM2 private JWK for SIGNING_KEYS', () => {
+    const generated = cli(['keygen', 'authority:jiaxing', 'SM2SM3']);
+    expect(generated.status).toBe(0);
+    const entry = JSON.parse(generated.stdout) as { owner: string; privateJwk: Record<string, string> };
+    expect(entry.owner).toBe('authority:jiaxing');
+    expect(Object.keys(entry.privateJwk).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y']);
+    expect(entry.privateJwk).toMatchObject({ kty: 'EC', crv: 'SM2' });
+    expect(generated.stderr).toMatch(/^kid [A-Za-z0-9_-]{43}\npublic \{"kty":"EC","crv":"SM2","x":"[^"]+","y":"[^"]+"\}\n$/);
+  });
+
+  it('rotates an authority from Ed25519 to SM2: both licences verify offline with the built CLI; a flipped byte does not', async () => {
+    const dataDir = join(dir, 'sm2-data');
+    const keysDir = join(dir, 'sm2-keys');
+    service = await startBuiltService(dataDir, keysDir);
+    const { url } = service;
+    const call = (path: string, body: unknown, key: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const example = readFileSync(join(ROOT, 'docs/examples/business-licence.json'), 'utf8');
+    const before = (await (await call('/v1/licences', example, 'sm2-before')).json()) as { credential: string; qrText: string };
+    const rotated = await call('/v1/keys/rotate', { alg: 'SM2SM3' }, 'sm2-rotate');
+    expect(rotated.status).toBe(201);
+    const key = (await rotated.json()) as { kid: string; alg: string };
+    expect(key.alg).toBe('SM2SM3');
+    // The private half is a file in KEYS_DIR, and only there.
+    expect(JSON.parse(readFileSync(join(keysDir, `${key.kid}.private.jwk`), 'utf8'))).toMatchObject({ kty: 'EC', crv: 'SM2', d: expect.any(String) });
+    const after = (await (await call('/v1/licences', example.replace('"91330106MA2CFX7K5Y"', '"91330106MA2H3K7X1L"'), 'sm2-after')).json()) as {
+      credential: string;
+      qrText: string;
+    };
+    expect(JSON.parse(Buffer.from(after.credential.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'SM2SM3', kid: key.kid });
+    expect(after.qrText).toMatch(/^EL1:/);
+
+    const anchors = join(dir, 'sm2-anchors.json');
+    writeFileSync(anchors, await (await fetch(`${url}/.well-known/trust-anchor.json`)).text());
+    const bundle = join(dir, 'sm2-bundle.json');
+    const sync = cli(['sync', url, '--anchors', anchors, '--out', bundle]);
+    expect(sync.stderr).toBe('');
+    expect(sync.status).toBe(0);
+    for (const licence of [before, after]) {
+      const verified = cli(['verify', licence.qrText, '--bundle', bundle, '--anchors', anchors, '--json']);
+      expect(verified.stderr).toBe('');
+      expect((JSON.parse(verified.stdout) as { verdict: string }).verdict).toBe('VALID');
+      expect(verified.status).toBe(0);
+    }
+    const [h, p, s] = after.credential.split('.') as [string, string, string];
+    const signature = Buffer.from(s, 'base64url');
+    signature[5]! ^= 0x80;
+    const flipped = cli(['verify', `${h}.${p}.${signature.toString('base64url')}`, '--bundle', bundle, '--anchors', anchors, '--json']);
+    expect(flipped.status).toBe(15);
+
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.output()).not.toContain('QR worker thread did not start');
+  }, 120_000);
+});

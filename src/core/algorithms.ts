@@ -2,13 +2,14 @@
  * The signature algorithms, as one table (like jose's `lib/jws_algorithms`): each entry names its JOSE
  * `alg`, the JWK shape of its keys, its signature length, and how to import, sign, verify and generate.
  * WebCrypto first; where a runtime lacks the curve in WebCrypto (Ed25519 in some browsers), a pure-JS
- * `@noble/curves` fallback. Signing, verifying, trust-list key checks, key stores, keygen and anchor
+ * `@noble/curves` fallback; SM2 (no WebCrypto anywhere) is pure JS throughout, loaded on first use. Signing, verifying, trust-list key checks, key stores, keygen and anchor
  * pinning all read this table: adding an algorithm is one entry, its tests and its docs.
  */
+import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import type { JWK } from 'jose';
-import { fromBase64url } from './encoding.js';
+import { base64url, fromBase64url } from './encoding.js';
 
 /** Checks a signature over `data`; resolves false (never throws) when it does not verify. */
 export type SignatureCheck = (signature: Uint8Array, data: Uint8Array) => Promise<boolean>;
@@ -39,7 +40,7 @@ export interface SignatureAlgorithm<Alg extends string = string> {
 /** Private members of any JWK type: their presence in a key meant to be public is refused. */
 export const PRIVATE_JWK_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-function bytes(jwk: JWK, member: 'x' | 'y'): Uint8Array {
+function bytes(jwk: JWK, member: 'x' | 'y' | 'd'): Uint8Array {
   return fromBase64url(String(jwk[member])) ?? new Uint8Array(0);
 }
 
@@ -153,8 +154,48 @@ export const ES256: SignatureAlgorithm<'ES256'> = {
   },
 };
 
+/**
+ * The SM2 recommended curve (GB/T 32918.5-2017) as data for noble's generic Weierstrass engine, which
+ * P-256 already brings: only to check that a public key is a point on the curve (cofactor 1, so every such
+ * point is in the signing group). Signing and verifying are sm2.ts's.
+ */
+const SM2_POINT = weierstrass({
+  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
+  n: 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n,
+  h: 1n,
+  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
+  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
+  Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+  Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+});
+
+/** SM2 with SM3 (GB/T 32918.2, GB/T 32905), this project's `SM2SM3` profile (not registered in JOSE). */
+export const SM2SM3: SignatureAlgorithm<'SM2SM3'> = {
+  alg: 'SM2SM3',
+  kty: 'EC',
+  crv: 'SM2',
+  coordinates: ['x', 'y'],
+  coordinateBytes: 32,
+  signatureBytes: 64,
+  isPoint: (jwk) => succeeds(() => SM2_POINT.fromBytes(uncompressedPoint(jwk))),
+  async importVerifier(jwk) {
+    const { sm2Verifier } = await import('./sm2.js');
+    return safely(sm2Verifier(uncompressedPoint(jwk)));
+  },
+  async importSigner(privateJwk) {
+    const { sm2Signer } = await import('./sm2.js');
+    const sign = sm2Signer(bytes(privateJwk, 'd'), uncompressedPoint(privateJwk));
+    return async (data) => sign(data);
+  },
+  async generate() {
+    const { sm2Generate } = await import('./sm2.js');
+    const { privateKey, publicPoint } = sm2Generate();
+    return { kty: 'EC', crv: 'SM2', x: base64url(publicPoint.subarray(1, 33)), y: base64url(publicPoint.subarray(33)), d: base64url(privateKey) };
+  },
+};
+
 /** Every algorithm this build knows, the default (EdDSA) first. */
-export const ALGORITHMS = [EDDSA, ES256] as const satisfies readonly SignatureAlgorithm[];
+export const ALGORITHMS = [EDDSA, ES256, SM2SM3] as const satisfies readonly SignatureAlgorithm[];
 
 export type SigningAlgorithm = (typeof ALGORITHMS)[number]['alg'];
 export const SIGNING_ALGORITHMS = ALGORITHMS.map((a) => a.alg) as [SigningAlgorithm, ...SigningAlgorithm[]];

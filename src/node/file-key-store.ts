@@ -47,7 +47,11 @@ export function createFileKeyStore(directory: string): KeyStore {
   };
 }
 
-/** node:crypto's digest and signature encoding per algorithm of the table that it signs natively. */
+/**
+ * node:crypto's digest and signature encoding per algorithm of the table that it signs natively. Not SM2SM3:
+ * node:crypto imports no SM2 JWK and signs SM2 only with OpenSSL's default (empty) distinguishing ID, whose
+ * Z_A differs from the profile's ("1234567812345678"), so the core signer (pure JS) signs SM2.
+ */
 const NODE_SIGNING: Partial<Record<SigningAlgorithm, { digest: string | null; dsaEncoding?: 'ieee-p1363' }>> = {
   EdDSA: { digest: null },
   ES256: { digest: 'sha256', dsaEncoding: 'ieee-p1363' },

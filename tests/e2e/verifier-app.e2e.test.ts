@@ -3,7 +3,8 @@
  * playwright-core, which never downloads a browser): start the service on loopback, open /verify,
  * sync (confirming the anchor key fingerprint), go offline (browser offline AND the server stopped),
  * then upload QR images of a valid, a revoked, a tampered and an untrusted-issuer licence and read
- * the verdicts; reload the page offline and verify again. Screenshots go to test-artifacts/.
+ * the verdicts, and an SM2-signed licence and the same with one flipped byte; reload the page offline
+ * and verify again (the SM2 code, a chunk loaded on first use, then comes from the service worker). Screenshots go to test-artifacts/.
  * Decode-to-verdict times come from the page's performance marks.
  */
 
@@ -19,7 +20,7 @@ import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../../src/core/encoding.js';
 import { jwkThumbprint } from '../../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../../src/core/qr/index.js';
-import { createAuthority } from '../../src/services/authorities.js';
+import { authorityDid, createAuthority } from '../../src/services/authorities.js';
 import { ACTIONS, createToken } from '../../src/services/tokens.js';
 import { MESSAGES } from '../../verifier/index.js';
 import { jurisdictionText } from '../../verifier/web/i18n.js';
@@ -51,7 +52,7 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 const timings: Record<string, number> = {};
-const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted', Buffer> = {} as never;
+const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted' | 'sm2' | 'sm2Flipped', Buffer> = {} as never;
 let validText: string;
 
 async function issue(body: Record<string, unknown>, token = t.token): Promise<Issued> {
@@ -68,6 +69,14 @@ function tamper(jws: string): string {
   const credential = JSON.parse(fromUtf8(fromBase64url(payload)!)) as { credentialSubject: Record<string, unknown> };
   credential.credentialSubject.name = '杭州冒名顶替科技有限公司';
   return `${header}.${base64url(utf8(JSON.stringify(credential)))}.${signature}`;
+}
+
+/** The same JWS with one byte of its signature flipped. */
+function flipSignatureByte(jws: string): string {
+  const [header, payload, signature] = jws.split('.') as [string, string, string];
+  const bytes = fromBase64url(signature)!;
+  bytes[20]! ^= 0x01;
+  return `${header}.${payload}.${base64url(bytes)}`;
 }
 
 async function upload(name: keyof typeof qr): Promise<string> {
@@ -111,12 +120,28 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await createAuthority(t.deps, { id: 'elsewhere', name: { zh: '未列入市市场监督管理局', en: 'Unlisted City AMR' }, jurisdiction: '330200' }, 'e2e');
     const elsewhereToken = (await createToken(t.deps, { authorityId: 'elsewhere', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
     const untrusted = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '宁波未列入贸易有限公司' }) }, elsewhereToken);
+    // A third city signing with SM2, listed by the anchor (hosted keys).
+    await createAuthority(t.deps, { id: 'sm2-city', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', alg: 'SM2SM3' }, 'e2e');
+    const sm2Token = (await createToken(t.deps, { authorityId: 'sm2-city', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
+    const listed = await t.call('POST', '/v1/trust/authorities', {
+      body: {
+        id: authorityDid(t.deps.config.publicUrl, 'sm2-city'),
+        name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' },
+        jurisdiction: '330400',
+        licenceTypes: ['BusinessLicence'],
+      },
+    });
+    expect(listed.status).toBe(201);
+    const sm2 = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '嘉兴国密示例科技有限公司' }) }, sm2Token);
+    expect(JSON.parse(fromUtf8(fromBase64url(sm2.credential.split('.')[0]!)!)).alg).toBe('SM2SM3');
 
     validText = qrTextOf(valid);
     qr.valid = await renderQrPng(validText, { scale: 4 });
     qr.revoked = await renderQrPng(qrTextOf(revoked), { scale: 4 });
     qr.tampered = await renderQrPng(encodeLicenceQr(tamper(valid.credential)), { scale: 4 });
     qr.untrusted = await renderQrPng(qrTextOf(untrusted), { scale: 4 });
+    qr.sm2 = await renderQrPng(qrTextOf(sm2), { scale: 4 });
+    qr.sm2Flipped = await renderQrPng(encodeLicenceQr(flipSignatureByte(sm2.credential)), { scale: 4 });
 
     server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
@@ -216,6 +241,19 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await expect(page.locator('[data-check="issuerListed"] .check-code').textContent()).resolves.toContain('ERR_ISSUER_NOT_LISTED');
     await shot('untrusted');
     await again();
+
+    // SM2: its code is a chunk loaded on first use (by the warm-up, which checks the SM2 city's status lists);
+    // after the offline reload below, it can only come from the service worker's cache.
+    expect(await upload('sm2')).toBe('VALID');
+    await expect(page.locator('.details').textContent()).resolves.toContain('嘉兴国密示例科技有限公司');
+    await page.click('#toggle-checks');
+    expect(await page.locator('#checks li.check-ok').count()).toBe(11);
+    await shot('sm2-valid');
+    await again();
+    expect(await upload('sm2Flipped')).toBe('INVALID');
+    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.code.ERR_JWS_SIGNATURE);
+    expect(await page.locator('.details').count()).toBe(0);
+    await again();
   });
 
   it('switches to English', async () => {
@@ -235,6 +273,8 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     expect(await upload('valid')).toBe('VALID');
     await again();
     expect(await upload('untrusted')).toBe('UNTRUSTED_ISSUER');
+    await again();
+    expect(await upload('sm2')).toBe('VALID');
     await again();
     await page.click('.paste summary');
     await page.fill('#paste-text', validText);
