@@ -7,6 +7,7 @@ import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '.
 import { parseDateTimeMs } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { type DecodedJws, decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
+import { canonicalRevocationReason, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../core/status-reasons.js';
 import { isRecord } from '../core/strict-json.js';
 import { authorities, licences, signingKeys } from '../db/schema.js';
 import type { Db } from '../db/store.js';
@@ -81,6 +82,8 @@ export interface VcApiVerification {
   checks: string[];
   warnings: VerifyProblem[];
   errors: VerifyProblem[];
+  /** A revoked or suspended licence hosted here: which legal act (src/core/status-reasons.ts). */
+  reason?: StatusReason;
 }
 
 /** Extracts the JWS from an EnvelopedVerifiableCredential; ERR_INVALID_CREDENTIAL when it is not one. */
@@ -160,9 +163,12 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
     : [];
   if (licence) {
     const status = effectiveStatus(licence, now);
-    if (status === 'revoked') errors.push({ code: 'ERR_REVOKED', message: `the licence was revoked${licence.statusReason ? ` (${licence.statusReason})` : ''}` });
+    const reason: StatusReason | undefined =
+      status === 'revoked' ? (canonicalRevocationReason(licence.statusReason) ?? UNSPECIFIED_REASON) : status === 'suspended' ? SUSPENDED_REASON : undefined;
+    if (status === 'revoked') errors.push({ code: 'ERR_REVOKED', message: `the licence was revoked (${reason})` });
     else if (status === 'suspended') errors.push({ code: 'ERR_SUSPENDED', message: 'the licence is suspended' });
     else checks.push('credentialStatus');
+    if (reason) return { verified: false, checks, warnings: [], errors, reason };
   }
   return { verified: errors.length === 0, checks, warnings: [], errors };
 }

@@ -78,6 +78,9 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
                 checks: z.array(z.string()),
                 warnings: z.array(z.object({ code: z.string(), message: z.string() })),
                 errors: z.array(z.object({ code: z.string(), message: z.string() })),
+                reason: z.string().optional().openapi({
+                  description: 'A revoked or suspended licence of this service: which legal act (penalty, rescinded, deregistered, superseded, other; suspended; unspecified)',
+                }),
               }),
             },
           },
