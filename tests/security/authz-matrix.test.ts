@@ -17,6 +17,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /authorities/{id}/did.json',
   'POST /credentials/verify',
   'GET /status/{authority}/{purpose}/{seq}',
+  'GET /status/{authority}/{purpose}/{seq}/reasons',
   'GET /trust-list',
   'GET /.well-known/trust-anchor.json',
   'GET /verifier-bundle',
