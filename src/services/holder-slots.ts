@@ -11,6 +11,7 @@ import { and, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { holderSlots, licences } from '../db/schema.js';
 import type { Db, Statement, Store } from '../db/store.js';
+import { prepared } from './prepared.js';
 
 /** What a claim needs of a licence about to be inserted. */
 export interface SlotClaim {
@@ -30,6 +31,8 @@ export interface LiveSlot {
 /** D1 binds at most 100 parameters per statement. */
 const HOLDERS_PER_QUERY = 90;
 const SLOT_ROWS_PER_INSERT = 19;
+/** Up to this many holders, one prepared statement per holder (the common single issue); more, grouped queries. */
+const ONE_BY_ONE = 8;
 
 const chunk = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 const slotKey = (type: string, holder: string) => `${type}\u0000${holder}`;
@@ -37,6 +40,13 @@ const slotKey = (type: string, holder: string) => `${type}\u0000${holder}`;
 /** The live slots (licence active or suspended, unexpired at `now`) of these holders, by type and holder. */
 export async function liveSlots(db: Db, authorityId: string, wanted: readonly { type: string; holderCreditCode: string }[], now: number): Promise<Map<string, LiveSlot>> {
   const found = new Map<string, LiveSlot>();
+  if (wanted.length <= ONE_BY_ONE) {
+    for (const w of wanted) {
+      const [row] = await prepared(db).liveSlotOf.all({ authorityId, type: w.type, holder: w.holderCreditCode, now });
+      if (row) found.set(slotKey(row.type, row.holderCreditCode), row);
+    }
+    return found;
+  }
   const types = new Set(wanted.map((w) => w.type));
   const keys = new Set(wanted.map((w) => slotKey(w.type, w.holderCreditCode)));
   for (const part of chunk([...new Set(wanted.map((w) => w.holderCreditCode))], HOLDERS_PER_QUERY)) {
@@ -80,28 +90,44 @@ export function duplicateActive(slot: LiveSlot, field: string): ElicenceError {
 export function claimSlotStatements(store: Store, authorityId: string, claims: readonly SlotClaim[], now: number): Statement[] {
   const db = store.db;
   const statements: Statement[] = [];
-  const byType = new Map<string, SlotClaim[]>();
-  for (const claim of claims) byType.set(claim.type, [...(byType.get(claim.type) ?? []), claim]);
-  for (const [type, ofType] of byType) {
-    for (const part of chunk(
-      ofType.map((c) => c.holderCreditCode),
-      HOLDERS_PER_QUERY,
-    )) {
+  const stale = sql`not exists (select 1 from ${licences} where ${licences.id} = ${holderSlots.licenceId} and ${licences.status} in ('active', 'suspended'))`;
+  if (claims.length <= ONE_BY_ONE) {
+    // Prepared once per shape on better-sqlite3 (the hot path of single issues).
+    for (const claim of claims) {
       statements.push(
-        db
-          .delete(holderSlots)
-          .where(
-            and(
-              eq(holderSlots.authorityId, authorityId),
-              eq(holderSlots.type, type),
-              inArray(holderSlots.holderCreditCode, part),
-              or(
-                lte(holderSlots.validUntil, now),
-                sql`not exists (select 1 from ${licences} where ${licences.id} = ${holderSlots.licenceId} and ${licences.status} in ('active', 'suspended'))`,
+        store.bound(
+          'holder_slots.release_stale',
+          (param) =>
+            db
+              .delete(holderSlots)
+              .where(
+                and(
+                  eq(holderSlots.authorityId, sql`${param('authorityId')}`),
+                  eq(holderSlots.type, sql`${param('type')}`),
+                  eq(holderSlots.holderCreditCode, sql`${param('holder')}`),
+                  or(lte(holderSlots.validUntil, sql`${param('now')}`), stale),
+                ),
               ),
-            ),
-          ),
+          { authorityId, type: claim.type, holder: claim.holderCreditCode, now },
+        ),
       );
+    }
+  } else {
+    const byType = new Map<string, SlotClaim[]>();
+    for (const claim of claims) byType.set(claim.type, [...(byType.get(claim.type) ?? []), claim]);
+    for (const [type, ofType] of byType) {
+      for (const part of chunk(
+        ofType.map((c) => c.holderCreditCode),
+        HOLDERS_PER_QUERY,
+      )) {
+        statements.push(
+          db
+            .delete(holderSlots)
+            .where(
+              and(eq(holderSlots.authorityId, authorityId), eq(holderSlots.type, type), inArray(holderSlots.holderCreditCode, part), or(lte(holderSlots.validUntil, now), stale)),
+            ),
+        );
+      }
     }
   }
   for (const part of chunk(claims, SLOT_ROWS_PER_INSERT)) {
