@@ -12,6 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { creditCodeOf } from './lib/credit-codes.js';
 import { type LoadResult, load, ROOT, startServer, table } from './lib/load.js';
 
 const TOKEN = 'elk_bench-token-with-every-scope-0123456789';
@@ -20,6 +21,17 @@ const SERVERS = {
   service: { label: 'service: POST /v1/licences (Ed25519)', script: 'src/node/main.ts', env: { ELICENCE_DEV_TOKEN: TOKEN }, alg: undefined },
   sm2: { label: 'service: POST /v1/licences (SM2SM3)', script: 'src/node/main.ts', env: { ELICENCE_DEV_TOKEN: TOKEN }, alg: 'SM2SM3' },
 } as const;
+
+/**
+ * The documented example licence, each request for a holder of its own: a business has one active
+ * business licence, so the same body twice is refused (409) after the first.
+ */
+function bodies(example: string): () => string {
+  const request = JSON.parse(example) as { subject: Record<string, unknown> };
+  const salt = Math.floor(Math.random() * 31 ** 2);
+  let serial = 0;
+  return () => JSON.stringify({ ...request, subject: { ...request.subject, creditCode: creditCodeOf(serial++, salt) } });
+}
 
 async function measure(server: keyof typeof SERVERS, body: string, seconds: number): Promise<LoadResult> {
   const { script, env, alg } = SERVERS[server];
@@ -34,7 +46,12 @@ async function measure(server: keyof typeof SERVERS, body: string, seconds: numb
       });
       if (rotated.status !== 201) throw new Error(`rotating to ${alg}: ${rotated.status} ${await rotated.text()}`);
     }
-    const request = { url: `${running.url}/v1/licences`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body };
+    const request = {
+      url: `${running.url}/v1/licences`,
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      nextBody: bodies(body),
+    };
     await load({ ...request, seconds: 2 }); // warm-up: JIT, key import, SQLite pages
     return await load({ ...request, seconds });
   } finally {

@@ -28,6 +28,7 @@ import { bootstrap } from '../src/services/bootstrap.js';
 import { DEV_AUTHORITY } from '../src/services/dev-setup.js';
 import { publishedStatusList } from '../src/services/status-publishing.js';
 import { createMemoryKeyStore } from '../tests/helpers/memory-key-store.js';
+import { creditCodeOf } from './lib/credit-codes.js';
 
 const BENCH_TOKEN = 'elk_bench-token-with-every-scope-000000';
 
@@ -214,7 +215,6 @@ async function benchHttp(durationMs: number, connections: number, licenceCount: 
     });
     const agent = new Agent({ keepAlive: true, maxSockets: connections });
     const subject = {
-      creditCode: '91330106MA2CFX7K5Y',
       name: '杭州示例科技有限公司',
       entityType: '有限责任公司',
       legalRepresentative: '张三',
@@ -225,7 +225,11 @@ async function benchHttp(durationMs: number, connections: number, licenceCount: 
     };
     const ids: string[] = [];
     while (ids.length < licenceCount) {
-      const items = Array.from({ length: Math.min(500, licenceCount - ids.length) }, () => ({ type: 'BusinessLicence', subject }));
+      // A holder of its own per licence: a business has one active business licence.
+      const items = Array.from({ length: Math.min(500, licenceCount - ids.length) }, (_, i) => ({
+        type: 'BusinessLicence',
+        subject: { ...subject, creditCode: creditCodeOf(ids.length + i) },
+      }));
       const res = await send(agent, base, 'POST', '/v1/licences/batch', { items });
       if (res.status !== 201) throw new Error(`batch issue failed: ${res.status} ${res.body}`);
       ids.push(...(JSON.parse(res.body) as { items: { id: string }[] }).items.map((l) => l.id));

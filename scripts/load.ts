@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { creditCodeCheckCharacter } from '../src/core/credit-code.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OPERATIONS = ['issue', 'read', 'suspend', 'revoke'] as const;
@@ -84,9 +85,25 @@ export function assertLoopback(url: string): void {
   if (!LOOPBACK.has(host)) throw new Error(`load runs on loopback only; ${host} is not 127.0.0.1/localhost/::1`);
 }
 
+const CODE_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+/** Differs per run, so runs against one database never reuse a holder. */
+const RUN_SALT = Math.floor(Math.random() * 31 ** 3);
+
+/** A valid credit code of its own for licence `n`: a business licence is one per holder. */
+function creditCodeOf(n: number): string {
+  let value = RUN_SALT * 31 ** 4 + (n % 31 ** 4);
+  let digits = '';
+  for (let i = 0; i < 7; i++) {
+    digits = CODE_ALPHABET[value % 31]! + digits;
+    value = Math.floor(value / 31);
+  }
+  const first17 = `91330106MA${digits}`;
+  return first17 + creditCodeCheckCharacter(first17)!;
+}
+
 function subject(n: number): Record<string, unknown> {
   return {
-    creditCode: '91330106MA2CFX7K5Y',
+    creditCode: creditCodeOf(n),
     name: `杭州负载测试科技有限公司${n}`,
     entityType: '有限责任公司（自然人投资或控股）',
     legalRepresentative: '张三',

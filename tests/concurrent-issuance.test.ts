@@ -80,8 +80,9 @@ describe('concurrent issuance', () => {
   it('batches into small lists roll over without errors', { timeout: 60_000 }, async () => {
     t = await createTestContext({ config: { statusListSize: 300 } });
     const context = t;
-    const batch = { items: Array.from({ length: 120 }, () => ({ type: 'BusinessLicence', subject: businessSubject() })) };
-    const responses = await Promise.all(Array.from({ length: 5 }, () => context.call('POST', '/v1/licences/batch', { body: batch })));
+    // Five batches of different holders (one active business licence per holder).
+    const batch = () => ({ items: Array.from({ length: 120 }, () => ({ type: 'BusinessLicence', subject: businessSubject() })) });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => context.call('POST', '/v1/licences/batch', { body: batch() })));
     expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     const lists = context.store.sqlite.prepare("SELECT allocated FROM status_lists WHERE purpose = 'revocation' ORDER BY seq").all();
     expect(lists).toEqual([{ allocated: 300 }, { allocated: 300 }]);

@@ -4,7 +4,22 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { calendarDate, calendarDateAt, formatDate, formatDateTime, formatTimestamp, parseDate, parseDateTimeField, parseDateTimeMs } from '../src/core/dates.js';
+import {
+  calendarDate,
+  calendarDateAt,
+  chinaDate,
+  chinaDayAfter,
+  chinaDayStart,
+  formatDate,
+  formatDateTime,
+  formatDateZh,
+  formatTimestamp,
+  lastValidChinaDate,
+  parseDate,
+  parseDateTimeField,
+  parseDateTimeMs,
+  parseValidityField,
+} from '../src/core/dates.js';
 
 const MAX_MS = 8.64e15;
 
@@ -192,6 +207,54 @@ describe('calendar dates', () => {
 describe('formatTimestamp', () => {
   it('keeps milliseconds, as the HTTP API shows instants', () => {
     expect(formatTimestamp(Date.UTC(2026, 5, 1) + 7)).toBe('2026-06-01T00:00:00.007Z');
+  });
+});
+
+describe('China dates: one clock for people (UTC+8)', () => {
+  const ms = (iso: string) => Date.parse(iso);
+  const day = (date: { year: number; month: number; day: number }) => formatDate(date);
+
+  it('a date alone: validFrom 00:00 CST of the first day, validUntil 00:00 CST of the day after the last day', () => {
+    expect(formatDateTime(chinaDayStart('2031-11-29'))).toBe('2031-11-28T16:00:00Z');
+    expect(formatDateTime(chinaDayAfter('2031-11-29'))).toBe('2031-11-29T16:00:00Z');
+    expect(formatDateTime(parseValidityField('2031-11-29', 'validUntil', 'until'))).toBe('2031-11-29T16:00:00Z');
+    expect(formatDateTime(parseValidityField('2026-06-01', 'validFrom', 'from'))).toBe('2026-05-31T16:00:00Z');
+    // Across a month, a year and a leap day.
+    expect(formatDateTime(chinaDayAfter('2031-12-31'))).toBe('2031-12-31T16:00:00Z');
+    expect(formatDateTime(chinaDayAfter({ year: 2028, month: 2, day: 28 }))).toBe('2028-02-28T16:00:00Z');
+    expect(day(lastValidChinaDate(chinaDayAfter('2028-02-29')))).toBe('2028-02-29');
+  });
+
+  it('the boundary around midnight in China: 15:59:59Z is still the last day, 16:00:00Z the next', () => {
+    expect(day(chinaDate(ms('2031-11-29T15:59:59Z')))).toBe('2031-11-29');
+    expect(day(chinaDate(ms('2031-11-29T16:00:00Z')))).toBe('2031-11-30');
+    expect(day(chinaDate(ms('2031-11-28T16:00:00Z')))).toBe('2031-11-29');
+    expect(day(chinaDate(ms('2031-11-28T15:59:59Z')))).toBe('2031-11-28');
+    // The last valid day is the date of validUntil minus one second.
+    expect(day(lastValidChinaDate(ms('2031-11-29T16:00:00Z')))).toBe('2031-11-29');
+    expect(day(lastValidChinaDate(ms('2031-11-29T16:00:01Z')))).toBe('2031-11-30');
+    expect(day(lastValidChinaDate(ms('2031-11-30T00:00:00Z')))).toBe('2031-11-30');
+    expect(formatDateZh({ year: 2031, month: 11, day: 29 })).toBe('2031年11月29日');
+  });
+
+  it('round trip: the last day given is the last day shown, for any date', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1971, max: 9998 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), (year, month, d) => {
+        const date = calendarDate(year, month, d);
+        if (!date) return;
+        expect(lastValidChinaDate(chinaDayAfter(date))).toEqual(date);
+        expect(chinaDate(chinaDayStart(date))).toEqual(date);
+        expect(chinaDayAfter(date) - chinaDayStart(date)).toBe(86_400_000);
+      }),
+    );
+  });
+
+  it('a validity field: a date-time as given, a bad date refused naming the field', () => {
+    expect(parseValidityField('2031-11-29T16:00:00Z', 'validUntil', 'until')).toBe(ms('2031-11-29T16:00:00Z'));
+    expect(parseValidityField('2031-11-30T00:00:00+08:00', 'validUntil', 'until')).toBe(ms('2031-11-29T16:00:00Z'));
+    expect(() => parseValidityField('2031-02-30', 'validUntil', 'until')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_DATE', field: 'validUntil' }));
+    expect(() => parseValidityField('2031/11/29', 'items[3].validFrom', 'from')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_DATE', field: 'items[3].validFrom' }));
+    expect(() => parseValidityField(20311129, 'validFrom', 'from')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_DATE' }));
   });
 });
 

@@ -226,7 +226,7 @@ describe('file formats, locally issued', () => {
     const sheet = workbook.addWorksheet('登记册');
     sheet.addRow(['Unified social credit code', 'Name', 'Entity type', 'Legal representative', 'Registered capital', 'Date established', 'Address', 'Business scope', '有效期至']);
     sheet.addRow([
-      '91330106MA2CFX7K5Y',
+      '91330106MA2CFX7K75',
       { richText: [{ text: '杭州示例' }, { text: '科技有限公司' }] },
       '有限责任公司',
       '张三',
@@ -244,7 +244,8 @@ describe('file formats, locally issued', () => {
     expect(summary).toMatchObject({ format: 'xlsx', rows: 2, goodRows: 1, badRows: 1, expiredRows: 1, issuedRows: 1 });
     expect(readCsvFile(summary.reportPath)).toEqual([expect.objectContaining({ row: '4', field: 'validUntil', code: 'ERR_LICENCE_EXPIRED' })]);
     const [result] = readCsvFile(summary.outPath!);
-    expect(result).toMatchObject({ row: '2', validUntil: '2040-05-16T16:00:00.000Z' });
+    // 有效期至 2040-05-17 is the last valid day: validUntil is 00:00 China Standard Time of the day after.
+    expect(result).toMatchObject({ row: '2', validUntil: '2040-05-17T16:00:00.000Z' });
     const jws = (deployment.store.sqlite.prepare('SELECT jws FROM licences WHERE id = ?').get(result!['licenceId']) as { jws: string }).jws;
     const subject = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')).credentialSubject;
     expect(subject).toMatchObject({ name: '杭州示例科技有限公司', registeredCapital: '500', establishedOn: '2020-05-18' });

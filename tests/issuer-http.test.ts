@@ -5,7 +5,7 @@ import { auditLog, licences } from '../src/db/schema.js';
 import { verifyAuditChain } from '../src/services/audit.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { type Action, createToken } from '../src/services/tokens.js';
-import { businessSubject, createTestContext, foodSubject, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
+import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
 
 let t: TestContext;
 beforeEach(async () => {
@@ -51,7 +51,7 @@ async function jwks(): Promise<JSONWebKeySet> {
 
 describe('issue', () => {
   test('issues a business licence as a vc+jwt that verifies with the published JWKS only', async () => {
-    const { res, body } = await issue();
+    const { res, body } = await issue(issueBody(businessSubject({ creditCode: EXAMPLE_CREDIT_CODE })));
     expect(res.status).toBe(201);
     expect(body).toMatchObject({ type: 'BusinessLicence', status: 'active', holder: { creditCode: '91330106MA2CFX7K5Y', name: '杭州示例科技有限公司' } });
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -139,8 +139,9 @@ describe('issue', () => {
 
   test('Idempotency-Key: same key and body give the same licence; another body is 409', async () => {
     const headers = { 'Idempotency-Key': 'order-2026-0001' };
-    const first = await issue(issueBody(), headers);
-    const again = await issue(issueBody(), headers);
+    const request = issueBody();
+    const first = await issue(request, headers);
+    const again = await issue(request, headers);
     expect(first.res.status).toBe(201);
     expect(again.res.status).toBe(201);
     expect(again.res.headers.get('idempotency-replayed')).toBe('true');
@@ -154,7 +155,8 @@ describe('issue', () => {
 
   test('concurrent requests with one Idempotency-Key issue once', async () => {
     const headers = { 'Idempotency-Key': 'concurrent-1' };
-    const results = await Promise.all(Array.from({ length: 8 }, () => issue(issueBody(), headers)));
+    const request = issueBody();
+    const results = await Promise.all(Array.from({ length: 8 }, () => issue(request, headers)));
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect((await t.store.db.select().from(licences)).length).toBe(1);
   });

@@ -92,7 +92,8 @@ describe('state machine', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Licence;
     expect(body.status).toBe(expected);
-    expect(body.statusReason).toBe(action === 'reinstate' ? null : reasonFor[action]);
+    // `cancelled` is an alias accepted as input and stored as its code, `rescinded`.
+    expect(body.statusReason).toBe(action === 'reinstate' ? null : action === 'revoke' ? 'rescinded' : reasonFor[action]);
     const stored = (await (await t.call('GET', `/v1/licences/${licence.id}`)).json()) as Licence;
     expect(stored.status).toBe(expected);
   });

@@ -24,6 +24,7 @@ import { ACTIONS, createToken } from '../src/services/tokens.js';
 import { type VerifyResult, verify } from '../verifier/index.js';
 import { businessSubject, manualClock } from './helpers/app.js';
 import { createMemoryKeyStore } from './helpers/memory-key-store.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 const clock = manualClock('2026-06-01T00:00:00Z');
 
@@ -108,7 +109,7 @@ const NINGBO = authorityDid('https://zj.example', 'ningbo');
 const NANJING = authorityDid('https://js.example', 'nanjing');
 const TYPES = ['BusinessLicence', 'FoodBusinessLicence'];
 
-async function issue(instance: Instance, city: string, creditCode = '91330106MA2CFX7K5Y'): Promise<string> {
+async function issue(instance: Instance, city: string, creditCode = freshCreditCode()): Promise<string> {
   const body = await ok<{ credential: string }>(
     http(instance, 'POST', '/v1/licences', { token: instance.tokens[city]!, body: { type: 'BusinessLicence', subject: businessSubject({ creditCode }) } }),
     201,
@@ -174,7 +175,7 @@ describe('two cities, one anchor, a second province', () => {
     clock.advance(60_000);
     const rotated = await ok<{ kid: string }>(http(zj, 'POST', '/v1/keys/rotate', { token: zj.tokens.hangzhou!, body: {} }), 201);
     clock.advance(10 * 60_000);
-    const newer = await issue(zj, 'hangzhou', '91330106MA2CFX7K5Y');
+    const newer = await issue(zj, 'hangzhou');
     expect(headerOf(newer).kid).toBe(rotated.kid);
     expect(rotated.kid).not.toBe(oldKid);
 

@@ -95,17 +95,21 @@ describe('status list credential', () => {
   const url = 'http://localhost:8787/status/dev-city/revocation/1';
 
   async function credential() {
+    return buildStatusListCredential(await credentialInput());
+  }
+
+  async function credentialInput() {
     const bits = new Bitstring();
     bits.set(94_567);
-    return buildStatusListCredential({
+    return {
       url,
       issuer: { id: 'did:web:localhost%3A8787:authorities:dev-city', name: '开发市市场监督管理局' },
-      purpose: 'revocation',
+      purpose: 'revocation' as const,
       encodedList: await encodeStatusList(bits),
       issuedAt: new Date('2026-06-01T00:00:00.700Z'),
       validUntil: new Date('2026-06-03T00:00:00Z'),
       ttlMs: 300_000,
-    });
+    };
   }
 
   it('builds the documented members in order', async () => {
@@ -124,6 +128,14 @@ describe('status list credential', () => {
     expect(parsed.validUntil).toBe(Date.parse('2026-06-03T00:00:00Z'));
     expect(parsed.bits.get(94_567)).toBe(true);
     expect(parsed.bits.count()).toBe(1);
+    expect(parsed.version).toBeUndefined(); // a list signed before versions
+    expect(parsed.encodedList).toBe((await credential()).credentialSubject.encodedList);
+  });
+
+  it('signs the list version last in credentialSubject, and reads it back', async () => {
+    const c = buildStatusListCredential({ ...(await credentialInput()), version: 12 });
+    expect(Object.keys(c.credentialSubject)).toEqual(['id', 'type', 'statusPurpose', 'encodedList', 'ttl', 'version']);
+    expect((await parseStatusListCredential(JSON.parse(JSON.stringify(c)))).version).toBe(12);
   });
 
   it.each([
@@ -136,6 +148,9 @@ describe('status list credential', () => {
     ['an impossible validUntil (month 13)', (c: Record<string, any>) => (c.validUntil = '2026-13-01T00:00:00Z')],
     ['a missing issuer', (c: Record<string, any>) => delete c.issuer],
     ['a negative ttl', (c: Record<string, any>) => (c.credentialSubject.ttl = -1)],
+    ['a negative version', (c: Record<string, any>) => (c.credentialSubject.version = -1)],
+    ['a fractional version', (c: Record<string, any>) => (c.credentialSubject.version = 1.5)],
+    ['a version as text', (c: Record<string, any>) => (c.credentialSubject.version = '3')],
     ['the VC 1.1 context', (c: Record<string, any>) => (c['@context'] = ['https://www.w3.org/2018/credentials/v1'])],
   ])('refuses %s', async (_label, mutate) => {
     const c = (await credential()) as unknown as Record<string, any>;

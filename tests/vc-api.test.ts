@@ -253,10 +253,10 @@ describe('POST /credentials/issue', () => {
 
   it('answers a 6,000-deep subject with 400 ERR_JSON_TOO_DEEP (was 500), on both issue routes', async () => {
     const subject = JSON.stringify({ ...businessSubject(), name: '@DEEP@' }).replace('"@DEEP@"', deepText(6000, '{"a":', '}'));
-    const { credentialSubject } = credential();
-    const vcSubject = JSON.stringify({ ...credentialSubject, name: '@DEEP@' }).replace('"@DEEP@"', deepText(6000));
+    const base = credential();
+    const vcSubject = JSON.stringify({ ...base.credentialSubject, name: '@DEEP@' }).replace('"@DEEP@"', deepText(6000));
     for (const [path, body] of [
-      ['/credentials/issue', `{"credential":${JSON.stringify(credential()).replace(JSON.stringify(credentialSubject), vcSubject)}}`],
+      ['/credentials/issue', `{"credential":${JSON.stringify(base).replace(JSON.stringify(base.credentialSubject), vcSubject)}}`],
       ['/v1/licences', `{"type":"BusinessLicence","subject":${subject}}`],
     ] as const) {
       const res = await t.call('POST', path, { body, headers: { 'Idempotency-Key': 'deep' } });

@@ -19,7 +19,7 @@ import { signCompact } from '../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { ageText, durationText, MESSAGES, type VerifyResult } from '../verifier/index.js';
 import { issueLicence, licenceCredential, makeWorld, NOW } from './fixtures/world.js';
-import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, type TestContext } from './helpers/app.js';
 import { renderQrPng } from './helpers/qr-render.js';
 
 interface Licence {
@@ -67,8 +67,8 @@ function io(overrides: Partial<CliIo> = {}): CapturedIo {
   return captured;
 }
 
-async function issue(): Promise<Licence> {
-  const response = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } });
+async function issue(overrides: Record<string, unknown> = {}): Promise<Licence> {
+  const response = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject(overrides) } });
   expect(response.status).toBe(201);
   return (await response.json()) as Licence;
 }
@@ -95,7 +95,7 @@ async function verifyRun(args: string[], overrides: Partial<CliIo> = {}): Promis
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'verifier-cli-'));
   t = await createTestContext();
-  valid = await issue();
+  valid = await issue({ creditCode: EXAMPLE_CREDIT_CODE });
   revoked = await issue();
   expect((await t.call('POST', `/v1/licences/${revoked.id}/revoke`, { body: { reason: 'fraud' } })).status).toBe(200);
   const bundle = await (await t.call('GET', '/verifier-bundle', { token: null })).text();

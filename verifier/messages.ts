@@ -5,6 +5,7 @@
  * the trust and status data are. One catalogue, so a verdict reads the same wherever it is shown.
  * Pure data and small pure functions; each front end keeps only its own strings (buttons, usage).
  */
+import type { StatusReason } from '../src/core/status-reasons.js';
 import type { CheckCode, CheckName, CheckResult, Verdict, VerifyResult } from './verdict.js';
 
 export type Lang = 'zh' | 'en';
@@ -42,6 +43,11 @@ export interface Messages {
     /** "3 h" -> "in 3 h" (a time still to come: a clock behind the signer's). */
     ahead: (duration: string) => string;
   };
+  /**
+   * Which legal act a revocation or suspension was (src/core/status-reasons.ts), beside the verdict,
+   * which stays REVOKED or SUSPENDED: `title` as a status heading, `detail` one sentence for the person.
+   */
+  reason: Record<StatusReason, { title: string; detail: string }>;
 }
 
 export const MESSAGES: Record<Lang, Messages> = {
@@ -109,6 +115,15 @@ export const MESSAGES: Record<Lang, Messages> = {
       units: { s: '秒', min: '分钟', h: '小时', d: '天' },
       ago: (duration) => `${duration}前`,
       ahead: (duration) => `${duration}后`,
+    },
+    reason: {
+      penalty: { title: '已吊销', detail: '发证机关已依法吊销此证照（行政处罚），不得继续使用。' },
+      rescinded: { title: '已撤销', detail: '此许可以不正当手段取得或因错误授予，发证机关已依法撤销，不得继续使用。' },
+      deregistered: { title: '已注销', detail: '应持证者申请或因主体终止，此证照已注销，不再有效。' },
+      superseded: { title: '已换发', detail: '此证照已被换发的新证照取代（如信息变更），并非因违法被吊销或撤销。请向持证者索取现行有效的证照并核验。' },
+      other: { title: '已终止', detail: '发证机关因其他原因终止了此证照，不再有效。' },
+      suspended: { title: '已暂停', detail: '发证机关已暂停此证照，暂停期间不得使用。' },
+      unspecified: { title: '原因未说明', detail: '缺少最新的已签名原因数据，无法说明属于吊销、撤销、注销还是换发；核验结论不变。' },
     },
   },
   en: {
@@ -178,6 +193,21 @@ export const MESSAGES: Record<Lang, Messages> = {
       units: { s: 's', min: 'min', h: 'h', d: 'd' },
       ago: (duration) => `${duration} ago`,
       ahead: (duration) => `in ${duration}`,
+    },
+    reason: {
+      penalty: { title: 'Revoked as a penalty', detail: 'The issuing authority took this licence away as an administrative penalty: it must not be used.' },
+      rescinded: { title: 'Rescinded', detail: 'The licence was granted improperly (obtained by fraud or granted in error) and has been rescinded: it must not be used.' },
+      deregistered: { title: 'Deregistered', detail: "Cancelled at the holder's request or because the entity was dissolved: no longer valid." },
+      superseded: {
+        title: 'Superseded',
+        detail: 'Replaced by a newer licence (e.g. after an amendment), not taken away for wrongdoing. Ask the holder for the current licence and verify that one.',
+      },
+      other: { title: 'Ended (other reason)', detail: 'The issuing authority ended this licence for another reason: no longer valid.' },
+      suspended: { title: 'Suspended', detail: 'The issuing authority has suspended this licence: it may not be relied on while suspended.' },
+      unspecified: {
+        title: 'Reason not stated',
+        detail: 'No current signed reason data, so which legal act this was (revoked, rescinded, deregistered or superseded) cannot be said; the verdict stands.',
+      },
     },
   },
 };

@@ -55,14 +55,18 @@ export async function load(options: {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** A body per request instead of one for all (e.g. each licence for a holder of its own). */
+  nextBody?: () => string;
   connections?: number;
   seconds?: number;
 }): Promise<LoadResult> {
+  const nextBody = options.nextBody;
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     ...(options.body === undefined ? {} : { body: options.body }),
+    ...(nextBody === undefined ? {} : { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: nextBody() }) }] }),
     connections: options.connections ?? 32,
     duration: options.seconds ?? 8,
   });

@@ -4,10 +4,16 @@
  * issuer, status and the licence QR as inline SVG at a size that scans from arm's length.
  * A licence that is not in force (revoked, suspended, expired, not yet valid) says so in a red banner
  * and a watermark across the sheet, so a printout never passes for a valid one.
+ * A revoked licence says which legal act it was (吊销, 撤销, 注销, 已换发), in the words of the one
+ * catalogue the verifier's front ends use (verifier/messages.ts `reason`). Dates are China dates: the
+ * first day (validFrom) and the last valid day (validUntil minus one second).
  * Every value is escaped here; the caller passes raw data.
  */
-import { type CalendarDate, calendarDateAt, formatDate, formatDateTime, parseDate } from '../core/dates.js';
+
+import { MESSAGES } from '../../verifier/messages.js';
+import { type CalendarDate, chinaDate as chinaCalendarDate, formatDate, formatDateZh, lastValidChinaDate, parseDate } from '../core/dates.js';
 import { fieldLabel, type LicenceTypeDefinition } from '../core/licence-types.js';
+import { canonicalRevocationReason, UNSPECIFIED_REASON } from '../core/status-reasons.js';
 import type { EffectiveStatus } from '../services/licences.js';
 import { type CardFormat, cardCss } from './card.css.js';
 import { escapeHtml } from './html.js';
@@ -50,26 +56,21 @@ export function printedQrMillimetres(qr: QrMatrix, margin: number, format: CardF
   return Math.round(Math.min(max, Math.max(min, modules * perModule)) * 10) / 10;
 }
 
-const CHINA_OFFSET_MINUTES = 8 * 60; // China Standard Time, UTC+8 all year (no daylight saving)
+const dateTexts = (date: CalendarDate) => ({ zh: formatDateZh(date), iso: formatDate(date) });
 
-const dateTexts = (date: CalendarDate) => ({ zh: `${date.year}年${date.month}月${date.day}日`, iso: formatDate(date) });
-
-/** Calendar date in China: { zh: "2026年3月15日", iso: "2026-03-15" }. */
+/** Calendar date in China (UTC+8): { zh: "2026年3月15日", iso: "2026-03-15" }. */
 export function chinaDate(ms: number): { zh: string; iso: string } {
-  return dateTexts(calendarDateAt(ms, CHINA_OFFSET_MINUTES));
+  return dateTexts(chinaCalendarDate(ms));
 }
 
-/** An instant, shown as its date in China. */
-const dateHtml = (ms: number) => {
-  const date = chinaDate(ms);
-  return `<time datetime="${formatDateTime(ms)}">${date.zh}</time> <span class="iso">${date.iso}</span>`;
-};
-
-/** A calendar date field (JSON Schema `format: date`), shown as the date it names. */
+/** A calendar date (a field of JSON Schema `format: date`, or a China date of an instant), shown as the date it names. */
 const calendarDateHtml = (date: CalendarDate) => {
   const text = dateTexts(date);
   return `<time datetime="${text.iso}">${text.zh}</time> <span class="iso">${text.iso}</span>`;
 };
+
+/** An instant, shown as its date in China. */
+const dateHtml = (ms: number) => calendarDateHtml(chinaCalendarDate(ms));
 
 const STATUS_TEXT: Record<EffectiveStatus | 'notYetValid', { zh: string; en: string; detailZh: string; detailEn: string }> = {
   active: { zh: '有效', en: 'Valid', detailZh: '', detailEn: '' },
@@ -79,15 +80,16 @@ const STATUS_TEXT: Record<EffectiveStatus | 'notYetValid', { zh: string; en: str
   notYetValid: { zh: '尚未生效', en: 'NOT YET VALID', detailZh: '本证照尚未到生效日期。', detailEn: 'This licence is not in force yet.' },
 };
 
-const REASON_TEXT: Record<string, string> = {
+/** Grounds of a suspension, as the authority recorded them (people are shown the one reason code `suspended` elsewhere). */
+const SUSPENSION_GROUND_TEXT: Record<string, string> = {
   investigation: '立案调查 Under investigation',
   non_compliance: '不符合许可条件 Non-compliance',
   holder_request: '持证者申请 At the holder’s request',
-  cancelled: '撤销许可 Cancelled',
-  fraud: '以不正当手段取得 Obtained by fraud',
-  superseded: '已变更换发 Superseded by an amended licence',
   other: '其他 Other',
 };
+
+/** The reason code of a revoked licence's stored reason (aliases mapped), or `unspecified`. */
+const revokedReason = (statusReason: string | null) => canonicalRevocationReason(statusReason) ?? UNSPECIFIED_REASON;
 
 const CREDIT_CODE_URN = 'urn:uscc:';
 
@@ -121,17 +123,31 @@ const textLength = (value: unknown) => (typeof value === 'string' ? value.length
 
 const labelHtml = (label: { zh: string; en: string }) => (label.zh === label.en ? escapeHtml(label.zh) : `${escapeHtml(label.zh)}<span class="en">${escapeHtml(label.en)}</span>`);
 
+/** The banner words of a state: a revoked licence is titled by its legal act (已吊销, 已撤销, 已注销, 已换发). */
+function stateWords(input: CardInput, state: EffectiveStatus | 'notYetValid'): { zh: string; en: string } {
+  const text = STATUS_TEXT[state];
+  return state === 'revoked' ? { zh: MESSAGES.zh.reason[revokedReason(input.statusReason)].title, en: text.en } : { zh: text.zh, en: text.en };
+}
+
 function statusBlock(input: CardInput, state: EffectiveStatus | 'notYetValid'): string {
   const text = STATUS_TEXT[state];
+  const words = stateWords(input, state);
   const asOf = chinaDate(input.now);
   if (state === 'active') {
     return `<p class="status ok" role="status"><span class="zh">${text.zh}</span> ${text.en} · 状态截至 ${asOf.zh}（as of ${asOf.iso}），以扫码核验为准 · scan to check</p>`;
   }
-  const lines = [`${text.detailZh} ${text.detailEn}`];
-  if (input.statusReason) lines.push(`原因 Reason：${escapeHtml(REASON_TEXT[input.statusReason] ?? input.statusReason)}`);
+  const lines: string[] = [];
+  if (state === 'revoked') {
+    const reason = revokedReason(input.statusReason);
+    lines.push(`${escapeHtml(MESSAGES.zh.reason[reason].detail)} ${escapeHtml(MESSAGES.en.reason[reason].detail)}`);
+    lines.push(`原因 Reason：${escapeHtml(MESSAGES.zh.reason[reason].title)} ${escapeHtml(MESSAGES.en.reason[reason].title)}`);
+  } else {
+    lines.push(`${text.detailZh} ${text.detailEn}`);
+    if (state === 'suspended' && input.statusReason) lines.push(`原因 Reason：${escapeHtml(SUSPENSION_GROUND_TEXT[input.statusReason] ?? input.statusReason)}`);
+  }
   if (input.supersededBy) lines.push(`换发证照 Replaced by ${escapeHtml(input.supersededBy)}`);
   lines.push(`状态截至 ${asOf.zh}（${asOf.iso}） status as of this date`);
-  return `<div class="status void" role="alert"><span class="zh">${text.zh}</span> ${text.en}${lines.map((line) => `<span class="line">${line}</span>`).join('')}</div>`;
+  return `<div class="status void" role="alert"><span class="zh">${words.zh}</span> ${words.en}${lines.map((line) => `<span class="line">${line}</span>`).join('')}</div>`;
 }
 
 /** The whole card page. */
@@ -155,9 +171,10 @@ export function renderLicenceCard(input: CardInput): string {
       return `<tr><th scope="row">${labelHtml(row.label)}</th><td${cls}>${valueHtml(row, definition)}</td></tr>`;
     })
     .join('');
-  const validity = `<tr><th scope="row">有效期限<span class="en">Validity period</span></th><td>自 ${dateHtml(input.validFrom)}<br>至 ${dateHtml(input.validUntil)}</td></tr>`;
+  // The last valid day: validUntil is exclusive (00:00 CST of the day after, for a date-only input).
+  const validity = `<tr><th scope="row">有效期限<span class="en">Validity period</span></th><td>自 ${dateHtml(input.validFrom)}<br>至 ${calendarDateHtml(lastValidChinaDate(input.validUntil))}</td></tr>`;
   const qr = qrSvg(input.qr, { margin: input.qrMargin, size: `${qrMm}mm`, title: `${typeName.zh} ${typeName.en} 二维码 QR code` });
-  const stateText = STATUS_TEXT[state];
+  const stateText = stateWords(input, state);
   const title = `${typeName.zh} ${typeName.en}${inForce ? '' : ` (${stateText.zh} ${stateText.en})`} · ${input.licenceId}`;
   const supersedes = input.supersedes ? `<div><b>变更前证照<span class="en">Supersedes</span></b>${escapeHtml(input.supersedes)}</div>` : '';
 

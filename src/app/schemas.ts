@@ -26,6 +26,12 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 export const DateTimeString = z.string().openapi({ format: 'date-time', example: '2026-01-01T00:00:00Z' });
+/** A validity bound: an RFC 3339 date-time, or a date alone read as a China date (validFrom: 00:00 CST that day; validUntil: the last valid day). */
+export const ValidityString = z.string().openapi({
+  description:
+    'RFC 3339 date-time, or a date alone (YYYY-MM-DD) read as a China date: validFrom = 00:00 China Standard Time (UTC+8) of that day; validUntil = the last valid day, i.e. 00:00 CST of the day after (2031-11-29 -> 2031-11-29T16:00:00Z)',
+  example: '2031-11-29',
+});
 
 export const IssueRequestSchema = z
   .object({
@@ -43,8 +49,8 @@ export const IssueRequestSchema = z
         businessScope: '技术开发、技术服务、技术咨询；软件开发；信息系统集成服务。',
       },
     }),
-    validFrom: DateTimeString.optional(),
-    validUntil: DateTimeString.optional(),
+    validFrom: ValidityString.optional(),
+    validUntil: ValidityString.optional(),
   })
   .strict()
   .openapi('IssueRequest');
@@ -58,6 +64,7 @@ export const LicenceSchema = z
     statusReason: z.string().nullable(),
     authorityId: z.string(),
     holder: z.object({ creditCode: z.string(), name: z.string().nullable() }),
+    subject: z.record(z.string(), z.unknown()).openapi({ description: 'The licence fields in the shape IssueRequest.subject takes (creditCode, not id): edit and send to amend' }),
     validFrom: z.string(),
     validUntil: z.string(),
     issuedAt: z.string(),
@@ -87,6 +94,7 @@ export const LicenceTypeSchema = z
     name: z.object({ zh: z.string(), en: z.string() }),
     schemaVersion: z.string(),
     schema: z.record(z.string(), z.unknown()),
+    uniquePerHolder: z.boolean().optional().openapi({ description: 'One active or suspended, unexpired licence per holder and authority (BusinessLicence: true)' }),
     builtIn: z.boolean().optional(),
     registeredBy: z.string().nullable().optional(),
   })

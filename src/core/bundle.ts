@@ -1,6 +1,6 @@
 /**
  * The verifier bundle (docs/trust-list.md §Bundle): what `GET /v1/verifier-bundle` returns and an
- * offline verifier keeps. It only carries signed pieces (trust lists, status lists) with the time each
+ * offline verifier keeps. It only carries signed pieces (trust lists, status lists, status reasons) with the time each
  * was fetched; nothing in it is trusted as a whole, every piece is verified on its own signature.
  */
 
@@ -25,11 +25,21 @@ export interface BundleStatusList {
   fetchedAt: string;
 }
 
+/** A status reasons document (`status-reasons+jwt`, docs/trust-list.md §Status reasons). */
+export interface BundleStatusReasons {
+  /** Where it was fetched from (informative: the signed `statusListCredential` says which list it describes). */
+  url: string;
+  jws: string;
+  fetchedAt: string;
+}
+
 export interface VerifierBundle {
   version: 1;
   generatedAt: string;
   trustLists: BundleTrustList[];
   statusLists: BundleStatusList[];
+  /** Optional: bundles made before reasons documents existed have none, and stay valid. */
+  statusReasons?: BundleStatusReasons[];
 }
 
 const MAX_ENTRIES = 20_000;
@@ -80,11 +90,20 @@ export function parseBundle(input: unknown): VerifierBundle {
     generatedAt: value.generatedAt as string,
     trustLists: entries(value.trustLists, 'trustLists').map((e, i) => entry(e, `trustLists[${i}]`, false)),
     statusLists: entries(value.statusLists, 'statusLists').map((e, i) => entry(e, `statusLists[${i}]`, true) as BundleStatusList),
+    ...(value.statusReasons === undefined
+      ? {}
+      : { statusReasons: entries(value.statusReasons, 'statusReasons').map((e, i) => entry(e, `statusReasons[${i}]`, true) as BundleStatusReasons) }),
   };
 }
 
 /** Assembles a bundle; `generatedAt` defaults to now. Entries are copied as given (already signed). */
-export function buildBundle(parts: { trustLists: BundleTrustList[]; statusLists: BundleStatusList[]; generatedAt?: Date }): VerifierBundle {
+export function buildBundle(parts: { trustLists: BundleTrustList[]; statusLists: BundleStatusList[]; statusReasons?: BundleStatusReasons[]; generatedAt?: Date }): VerifierBundle {
   const generatedAt = formatDateTime((parts.generatedAt ?? new Date()).getTime());
-  return { version: 1, generatedAt, trustLists: [...parts.trustLists], statusLists: [...parts.statusLists] };
+  return {
+    version: 1,
+    generatedAt,
+    trustLists: [...parts.trustLists],
+    statusLists: [...parts.statusLists],
+    ...(parts.statusReasons === undefined ? {} : { statusReasons: [...parts.statusReasons] }),
+  };
 }

@@ -94,3 +94,14 @@ export function buildLicenceCredential(input: LicenceCredentialInput): LicenceCr
 export function signLicenceCredential(signer: JwsSigner, credential: LicenceCredential): Promise<string> {
   return signCompact(signer, credential, VC_JWT_TYP, VC_JWT_CTY);
 }
+
+/**
+ * A credential's subject in the shape an issue request gives it: `creditCode` (from `id: urn:uscc:…`)
+ * and every other member as it is. The inverse of the mapping in buildLicenceCredential, so a licence
+ * read back can be edited and sent again (amend).
+ */
+export function issueRequestSubject(credentialSubject: Record<string, unknown>): Record<string, unknown> {
+  const { id, ...fields } = credentialSubject;
+  const creditCode = typeof id === 'string' && id.startsWith('urn:uscc:') ? id.slice('urn:uscc:'.length) : id;
+  return { creditCode, ...fields };
+}

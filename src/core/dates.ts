@@ -128,3 +128,65 @@ export function parseDate(value: unknown): CalendarDate | undefined {
 export function formatDate(date: CalendarDate): string {
   return `${formatYear(date.year)}-${pad(date.month)}-${pad(date.day)}`;
 }
+
+/** China Standard Time, UTC+8 all year (no daylight saving since 1991), in minutes east of UTC. */
+export const CHINA_OFFSET_MINUTES = 480;
+
+/**
+ * The date people in China read for an instant: its calendar date in China Standard Time. Licences
+ * are shown to people this way (the card, the verifier's front ends, the import report); machine
+ * formats keep the UTC instant.
+ */
+export function chinaDate(ms: number): CalendarDate {
+  return calendarDateAt(ms, CHINA_OFFSET_MINUTES);
+}
+
+/**
+ * The last day a licence is valid, as people read it: the China date of `validUntil` minus one second
+ * (`validUntil` is exclusive and, for a date-only input, 00:00 CST of the day after the last day).
+ * 2031-11-29T16:00:00Z -> 2031-11-29.
+ */
+export function lastValidChinaDate(validUntilMs: number): CalendarDate {
+  return chinaDate(validUntilMs - 1000);
+}
+
+const asCalendarDate = (date: CalendarDate | string): CalendarDate => {
+  const parsed = typeof date === 'string' ? parseDate(date) : calendarDate(date.year, date.month, date.day);
+  if (!parsed) throw new RangeError(`${typeof date === 'string' ? date : JSON.stringify(date)} is not a calendar date`);
+  return parsed;
+};
+
+/** 00:00 China Standard Time of a date, epoch ms: 2031-11-29 -> 2031-11-28T16:00:00Z. */
+export function chinaDayStart(date: CalendarDate | string): number {
+  return daysFromEpoch(asCalendarDate(date)) * DAY_MS - CHINA_OFFSET_MINUTES * 60_000;
+}
+
+/** 00:00 China Standard Time of the day after a date, epoch ms: the exclusive end of a last valid day. 2031-11-29 -> 2031-11-29T16:00:00Z. */
+export function chinaDayAfter(date: CalendarDate | string): number {
+  return chinaDayStart(date) + DAY_MS;
+}
+
+/** A date as Chinese text: 2031年11月29日. */
+export function formatDateZh(date: CalendarDate): string {
+  return `${date.year}年${date.month}月${date.day}日`;
+}
+
+/**
+ * A licence's validity bound from a request or a register: an RFC 3339 date-time (kept as given, whole
+ * seconds), or a date alone (YYYY-MM-DD), read as a China date: `validFrom` 00:00 CST of that day,
+ * `validUntil` 00:00 CST of the day after it (the date is the last valid day). ERR_INVALID_DATE naming
+ * `field` otherwise. Epoch milliseconds.
+ */
+export function parseValidityField(value: unknown, field: string, bound: 'from' | 'until'): number {
+  if (typeof value === 'string' && DATE.test(value)) {
+    const date = parseDate(value);
+    if (!date) throw new ElicenceError('ERR_INVALID_DATE', `"${value}" is not a real calendar date`, { field });
+    return bound === 'from' ? chinaDayStart(date) : chinaDayAfter(date);
+  }
+  if (typeof value === 'string' && readDateTime(value) === 'shape') {
+    throw new ElicenceError('ERR_INVALID_DATE', `"${value.slice(0, 40)}" is neither a date (2031-11-29, a China date) nor an RFC 3339 date-time such as 2026-01-01T00:00:00Z`, {
+      field,
+    });
+  }
+  return parseDateTimeField(value, field);
+}

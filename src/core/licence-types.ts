@@ -14,6 +14,11 @@ export interface LicenceTypeDefinition {
   name: { zh: string; en: string };
   schemaVersion: string;
   schema: JsonObjectSchema;
+  /**
+   * At most one active or suspended, unexpired licence of this type per holder (credit code) and
+   * authority, where the law says so (a business has one business licence). Absent: false.
+   */
+  uniquePerHolder?: boolean;
 }
 
 export interface JsonObjectSchema {
@@ -51,6 +56,7 @@ export const BUSINESS_LICENCE: LicenceTypeDefinition = {
   code: 'BusinessLicence',
   name: { zh: '营业执照', en: 'Business licence' },
   schemaVersion: '1.0',
+  uniquePerHolder: true,
   schema: {
     type: 'object',
     properties: {
@@ -72,6 +78,7 @@ export const FOOD_BUSINESS_LICENCE: LicenceTypeDefinition = {
   code: 'FoodBusinessLicence',
   name: { zh: '食品经营许可证', en: 'Food business licence' },
   schemaVersion: '1.0',
+  uniquePerHolder: false,
   schema: {
     type: 'object',
     properties: {

@@ -132,6 +132,8 @@ export interface StatusListCredential {
     statusPurpose: StatusPurpose;
     encodedList: string;
     ttl: number;
+    /** Grows with every change of the list's bits (absent from lists signed before it was added). */
+    version?: number;
   };
   iat: number;
 }
@@ -148,6 +150,8 @@ export interface StatusListCredentialInput {
   validUntil: Date;
   /** Caching hint in milliseconds. */
   ttlMs: number;
+  /** The list's version: an integer that grows with every change of its bits (signed, for reasons documents to bind to). */
+  version?: number;
 }
 
 /** The unsigned status list credential; sign it with `signCompact(signer, payload, 'vc+jwt', 'vc')`. */
@@ -165,6 +169,7 @@ export function buildStatusListCredential(input: StatusListCredentialInput): Sta
       statusPurpose: input.purpose,
       encodedList: input.encodedList,
       ttl: input.ttlMs,
+      ...(input.version === undefined ? {} : { version: input.version }),
     },
     iat: Math.floor(input.issuedAt.getTime() / 1000),
   };
@@ -181,6 +186,10 @@ export interface ParsedStatusList {
   ttlMs: number | undefined;
   /** Signing time in epoch ms (`iat`, else `validFrom`). */
   issuedAt: number;
+  /** `credentialSubject.version`: grows with every change of the bits; undefined on lists without it. */
+  version: number | undefined;
+  /** `credentialSubject.encodedList` exactly as signed (a reasons document binds to its SHA-256). */
+  encodedList: string;
   bits: Bitstring;
 }
 
@@ -212,6 +221,8 @@ export async function parseStatusListCredential(payload: unknown, options: Decod
   if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 0)) throw malformed('ttl must be milliseconds');
   const iat = payload.iat;
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0)) throw malformed('iat must be seconds since the epoch');
+  const version = subject.version;
+  if (version !== undefined && (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0)) throw malformed('version must be a non-negative integer');
   const bits = await decodeStatusList(subject.encodedList, options);
   return {
     id,
@@ -221,6 +232,8 @@ export async function parseStatusListCredential(payload: unknown, options: Decod
     validUntil,
     ttlMs: ttl,
     issuedAt: typeof iat === 'number' ? iat * 1000 : validFrom,
+    version,
+    encodedList: subject.encodedList as string,
     bits,
   };
 }

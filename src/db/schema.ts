@@ -49,6 +49,8 @@ export const licenceTypes = sqliteTable('licence_types', {
   builtIn: integer('built_in', { mode: 'boolean' }).notNull(),
   registeredBy: text('registered_by'), // authority id, null for built-in types
   createdAt: integer('created_at').notNull(),
+  // At most one active or suspended, unexpired licence per holder and authority (held in holder_slots).
+  uniquePerHolder: integer('unique_per_holder', { mode: 'boolean' }).notNull().default(false),
 });
 
 /** Agency API tokens: only the SHA-256 of the token is stored. */
@@ -88,6 +90,8 @@ export const statusLists = sqliteTable(
     publishedJson: text('published_json'),
     publishedAt: integer('published_at'),
     publishedValidUntil: integer('published_valid_until'),
+    // The status reasons document (status-reasons+jwt) signed with the published revocation list, for its bits.
+    publishedReasonsJws: text('published_reasons_jws'),
   },
   (t) => [uniqueIndex('status_lists_seq').on(t.authorityId, t.purpose, t.seq), check('status_lists_capacity', sql`${t.allocated} <= ${t.size}`)],
 );
@@ -101,6 +105,7 @@ export const licences = sqliteTable(
     holderCreditCode: text('holder_credit_code').notNull(),
     holderName: text('holder_name'),
     status: text('status', { enum: ['active', 'suspended', 'revoked'] }).notNull(),
+    // Revoked: a reason code (penalty, rescinded, deregistered, superseded, other); suspended: the suspension's ground.
     statusReason: text('status_reason'),
     validFrom: integer('valid_from').notNull(),
     validUntil: integer('valid_until').notNull(),
@@ -127,6 +132,24 @@ export const licences = sqliteTable(
     index('licences_revoked_slot').on(t.revocationListId, t.revocationIndex).where(sql`${t.status} = 'revoked'`),
     index('licences_suspended_slot').on(t.suspensionListId, t.suspensionIndex).where(sql`${t.status} = 'suspended'`),
   ],
+);
+
+/**
+ * One row per holder of a licence type that is unique per holder (`licence_types.unique_per_holder`):
+ * the active or suspended licence that holds the slot and until when. Issuing claims the slot in the
+ * same commit as the licence (deleting a slot whose licence expired or was revoked, then inserting), so
+ * the primary key refuses a second live licence whatever the concurrency; revoking releases it.
+ */
+export const holderSlots = sqliteTable(
+  'holder_slots',
+  {
+    authorityId: text('authority_id').notNull(),
+    type: text('type').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    licenceId: text('licence_id').notNull(),
+    validUntil: integer('valid_until').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorityId, t.type, t.holderCreditCode] }), index('holder_slots_licence').on(t.licenceId)],
 );
 
 /** Idempotency-Key records: the same key and body give the same answer, another body a 409. */

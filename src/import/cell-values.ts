@@ -1,10 +1,11 @@
 /**
  * Turning raw cells into licence values: calendar dates in the forms registers use (2020-05-18,
  * 2020/5/18, 2020.5.18, 2020年5月18日, 20200518, full-width digits, XLSX date cells), validity
- * instants (a date alone means 00:00 China Standard Time, +08:00; an RFC 3339 date-time is kept as
+ * instants (a date alone is a China date: `validFrom` 00:00 China Standard Time, +08:00, of that day;
+ * `validUntil` the last valid day, so 00:00 CST of the day after; an RFC 3339 date-time is kept as
  * given), and lists split on 、 ; ； ， , or line breaks.
  */
-import { calendarDate, calendarDateAt, formatDate, parseDateTimeField } from '../core/dates.js';
+import { CHINA_OFFSET_MINUTES, calendarDate, calendarDateAt, chinaDayAfter, formatDate, parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import type { CellValue } from './source.js';
 
@@ -41,7 +42,11 @@ export function parseCalendarDate(value: CellValue, field: string): string {
   throw new ElicenceError('ERR_INVALID_DATE', `"${String(value).slice(0, 40)}" is not a date (expected e.g. 2020-05-18, 2020/5/18 or 2020年5月18日)`, { field });
 }
 
-/** An RFC 3339 instant for a validity cell, and its milliseconds. */
+/**
+ * An RFC 3339 instant for a validity cell, and its milliseconds. A date alone is a China date: for
+ * `validFrom` 00:00 CST of that day, for `validUntil` 00:00 CST of the day after (the date printed on
+ * a paper licence is its last valid day): 有效期至 2031年11月29日 -> 2031-11-30T00:00:00+08:00.
+ */
 export function parseValidityInstant(value: CellValue, field: string): { text: string; ms: number } {
   if (typeof value === 'string' && /\d[Tt ]\d/u.test(value.trim()) && /(Z|[+-]\d{2}:\d{2})$/u.test(value.trim())) {
     const text = value.trim().replace(/^(\S+) /u, '$1T');
@@ -49,7 +54,8 @@ export function parseValidityInstant(value: CellValue, field: string): { text: s
   }
   // XLSX date cells hold the calendar date at UTC midnight: the date is what counts, read in CST.
   const date = parseCalendarDate(value, field);
-  const text = `${date}T00:00:00${DATE_ONLY_OFFSET}`;
+  const day = field === 'validUntil' ? formatDate(calendarDateAt(chinaDayAfter(date), CHINA_OFFSET_MINUTES)) : date;
+  const text = `${day}T00:00:00${DATE_ONLY_OFFSET}`;
   return { text, ms: parseDateTimeField(text, field) };
 }
 

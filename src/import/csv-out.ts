@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
+import { chinaDate, formatDate, lastValidChinaDate, parseDateTimeMs } from '../core/dates.js';
 import type { RowProblem } from './prepare-rows.js';
 
 const BOM = '\uFEFF';
@@ -13,7 +14,8 @@ export function csvLine(cells: readonly (string | number)[]): string {
 }
 
 export const REPORT_HEADER = ['row', 'field', 'column', 'code', 'message'] as const;
-export const RESULTS_HEADER = ['row', 'licenceId', 'creditCode', 'validFrom', 'validUntil', 'qrText'] as const;
+/** `validFrom`/`validUntil` are the UTC instants (machine form); `firstDay`/`lastDay` the China dates people read. */
+export const RESULTS_HEADER = ['row', 'licenceId', 'creditCode', 'validFrom', 'validUntil', 'qrText', 'firstDay', 'lastDay'] as const;
 
 export async function writeReport(path: string, problems: readonly RowProblem[]): Promise<void> {
   const sorted = [...problems].sort((a, b) => a.rowNumber - b.rowNumber);
@@ -21,6 +23,13 @@ export async function writeReport(path: string, problems: readonly RowProblem[])
   const partial = `${path}.partial`;
   await writeFile(partial, BOM + csvLine(REPORT_HEADER) + body, 'utf8');
   await rename(partial, path);
+}
+
+/** The first and the last valid day as China dates (YYYY-MM-DD), from the UTC instants. */
+function peopleDates(row: ResultRow): [string, string] {
+  const from = parseDateTimeMs(row.validFrom);
+  const until = parseDateTimeMs(row.validUntil);
+  return [from === undefined ? '' : formatDate(chinaDate(from)), until === undefined ? '' : formatDate(lastValidChinaDate(until))];
 }
 
 export interface ResultRow {
@@ -50,7 +59,7 @@ export class ResultsWriter {
 
   write(rows: readonly ResultRow[]): void {
     if (rows.length === 0) return;
-    writeSync(this.#fd, rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil, r.qrText])).join(''));
+    writeSync(this.#fd, rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil, r.qrText, ...peopleDates(r)])).join(''));
   }
 
   /** complete: rename to the final path; otherwise leave the .partial file. */

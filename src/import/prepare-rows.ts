@@ -5,7 +5,7 @@
  * sent), and each good row gets its idempotency key. A bad row is reported with every field at fault,
  * not just the first.
  */
-import { formatTimestamp } from '../core/dates.js';
+import { formatDate, lastValidChinaDate } from '../core/dates.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import { type LicenceTypeDefinition, type PropertySchema, SubjectValidator } from '../core/licence-types.js';
 import { cellText, isBlankCell, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
@@ -156,7 +156,7 @@ export function prepareRows(table: SourceTable, targets: readonly ColumnTarget[]
       const until = validUntil?.ms ?? from + options.defaultValidityDays * DAY_MS;
       const validityOk = !alreadyReported.has('validFrom') && !alreadyReported.has('validUntil');
       if (validityOk && until <= options.now) {
-        report('validUntil', 'ERR_LICENCE_EXPIRED', `already expired on ${formatTimestamp(until)}: reported, not issued`);
+        report('validUntil', 'ERR_LICENCE_EXPIRED', `already expired: its last valid day was ${formatDate(lastValidChinaDate(until))} (China date): reported, not issued`);
       } else if (validityOk && until <= from) {
         report('validUntil', 'ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom');
       }

@@ -133,8 +133,10 @@ async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): P
     for (const r of outcome.refused) {
       const row = pending[r.index];
       if (!row) continue;
-      const field = (r.field ?? 'row').replace(/^subject\./u, '');
-      refused.push({ rowNumber: row.rowNumber, field, column: '', code: r.code, message: `refused by the service: ${r.message}` });
+      // The service names batch items (`items[3].subject.creditCode`); the report names fields and rows.
+      const field = (r.field ?? 'row').replace(/^items\[\d+\]\./u, '').replace(/^subject\./u, '');
+      const message = r.message.replace(/items\[(\d+)\]/gu, (whole, i: string) => (pending[Number(i)] ? `row ${pending[Number(i)]!.rowNumber}` : whole));
+      refused.push({ rowNumber: row.rowNumber, field, column: '', code: r.code, message: `refused by the service: ${message}` });
     }
     pending = pending.filter((_, i) => !bad.has(i));
   }

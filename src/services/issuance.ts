@@ -6,7 +6,7 @@ import { inArray } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { canonicalJson } from '../core/canonical-json.js';
 import { buildLicenceCredential, signLicenceCredential } from '../core/credential.js';
-import { parseDateTimeField } from '../core/dates.js';
+import { parseValidityField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import type { SubjectValidator } from '../core/licence-types.js';
 import { assertJsonDepth } from '../core/strict-json.js';
@@ -15,6 +15,7 @@ import { asConstraintViolation, type Db, type Statement } from '../db/store.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
 import { requireAuthority } from './authorities.js';
 import { sha256Hex } from './hashing.js';
+import { claimSlotStatements, duplicateActive, liveSlots, slotOf } from './holder-slots.js';
 import { activeSigner } from './keys.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
 import type { ServiceDeps } from './ports.js';
@@ -41,6 +42,8 @@ interface ValidatedRequest {
   validUntil: number;
   name?: unknown;
   description?: unknown;
+  /** The type allows one live licence per holder (holder-slots.ts). */
+  uniquePerHolder: boolean;
 }
 
 export interface ItemError {
@@ -102,8 +105,10 @@ async function validateRequest(
     }
     throw error;
   }
-  const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseDateTimeField(request.validFrom, `${prefix}validFrom`);
-  const validUntil = request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseDateTimeField(request.validUntil, `${prefix}validUntil`);
+  // A date alone is a China date: validFrom 00:00 CST that day, validUntil 00:00 CST of the day after (the last valid day).
+  const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseValidityField(request.validFrom, `${prefix}validFrom`, 'from');
+  const validUntil =
+    request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseValidityField(request.validUntil, `${prefix}validUntil`, 'until');
   if (validUntil <= validFrom) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom', { field: `${prefix}validUntil` });
   }
@@ -115,6 +120,7 @@ async function validateRequest(
     subject: request.subject,
     validFrom,
     validUntil,
+    uniquePerHolder: validator.definition.uniquePerHolder === true,
     ...(request.name === undefined ? {} : { name: request.name }),
     ...(request.description === undefined ? {} : { description: request.description }),
   };
@@ -125,9 +131,20 @@ async function validateAll(deps: ServiceDeps, registry: LicenceTypeRegistry, pri
   const now = deps.clock.now();
   const validated: ValidatedRequest[] = [];
   const errors: ItemError[] = [];
+  // Two items for one holder of a type unique per holder cannot both be live: the later ones are refused.
+  const firstOfHolder = new Map<string, number>();
   for (const [index, request] of requests.entries()) {
     try {
-      validated.push(await validateRequest(deps, registry, principal, request, now, batch ? `items[${index}].` : ''));
+      const item = await validateRequest(deps, registry, principal, request, now, batch ? `items[${index}].` : '');
+      validated.push(item);
+      if (!item.uniquePerHolder) continue;
+      const key = `${item.type}\u0000${String(item.subject['creditCode'])}`;
+      const first = firstOfHolder.get(key);
+      if (first === undefined) firstOfHolder.set(key, index);
+      else {
+        const message = `items[${first}] is a ${item.type} for the same holder: one active licence per holder`;
+        errors.push({ index, code: 'ERR_DUPLICATE_ACTIVE', message, field: `items[${index}].subject.creditCode` });
+      }
     } catch (error) {
       if (!batch || !(error instanceof ElicenceError)) throw error;
       errors.push({ index, code: error.code, message: error.message, field: error.field });
@@ -225,12 +242,40 @@ export async function issueLicences(
   if (authority.status !== 'active') throw new ElicenceError('ERR_FORBIDDEN', `authority ${authority.id} is ${authority.status} and cannot issue`);
   const signer = await activeSigner(deps, { kind: 'authority', id: authority.id });
 
+  /**
+   * One live licence per holder of a type unique per holder: refuses items whose holder already has one
+   * (other than the licence an amendment supersedes). The holder slots' primary key is the final word
+   * when another request commits meanwhile: the commit fails, the draft is redone, and this refuses it.
+   */
+  const refuseDuplicates = async (fresh: readonly { request: ValidatedRequest; index: number }[]) => {
+    const unique = fresh.filter(({ request }) => request.uniquePerHolder);
+    if (unique.length === 0) return;
+    const slots = await liveSlots(
+      db,
+      authority.id,
+      unique.map(({ request }) => ({ type: request.type, holderCreditCode: String(request.subject['creditCode']) })),
+      clock.now(),
+    );
+    const errors: ItemError[] = [];
+    for (const { request, index } of unique) {
+      const slot = slotOf(slots, request.type, String(request.subject['creditCode']));
+      if (!slot || slot.licenceId === options.extension?.supersedes) continue;
+      const error = duplicateActive(slot, options.batch ? `items[${index}].subject.creditCode` : 'subject.creditCode');
+      if (!options.batch) throw error;
+      errors.push({ index, code: error.code, message: error.message, field: error.field });
+    }
+    if (errors.length > 0) {
+      throw new ElicenceError('ERR_BATCH_FAILED', `${errors.length} of ${requests.length} items are invalid; nothing was issued`, { field: errors[0]!.field, details: errors });
+    }
+  };
+
   /** Reads idempotency state, draws slots and signs: everything before the commit. */
   const draft = async (refresh: boolean): Promise<IssueResult | Draft> => {
     const seen = await readIdempotency(db, authority.id, options);
     if (seen.replay) return { licences: await loadLicences(db, seen.replay), replayed: true, alreadyIssued: seen.replay.length };
     const fresh = validated.map((request, index) => ({ request, index })).filter(({ index }) => seen.existingIds[index] === undefined);
     if (fresh.length === 0) return { licences: await loadLicences(db, seen.existingIds as string[]), replayed: true, alreadyIssued: validated.length };
+    await refuseDuplicates(fresh);
 
     const now = clock.now();
     const revocation = await planSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, { fresh: refresh });
@@ -329,11 +374,21 @@ export async function issueLicences(
         return item ? [{ ...item, licenceIds: [freshByIndex.get(index)!.id] }] : [];
       }),
     ];
+    const uniqueRows = rows.filter((_, i) => fresh[i]!.request.uniquePerHolder);
     const statements: Statement[] = [
       ...slotStatements,
       // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
       ...chunk(rows, 5).map((part) => store.insert(licences, part)),
       ...extension.statements,
+      // After the extension: an amendment's revocation of the old licence frees its holder slot first.
+      ...(uniqueRows.length === 0
+        ? []
+        : claimSlotStatements(
+            store,
+            authority.id,
+            uniqueRows.map((row) => ({ type: row.type, holderCreditCode: row.holderCreditCode, licenceId: row.id, validUntil: row.validUntil })),
+            now,
+          )),
       ...audit.statements,
       ...chunk(keyRecords, 15).map((part) =>
         store.insert(

@@ -23,6 +23,7 @@ const fromRow = (row: Row): StoredLicenceType => ({
   name: { zh: row.nameZh, en: row.nameEn },
   schemaVersion: row.schemaVersion,
   schema: JSON.parse(row.schemaJson) as JsonObjectSchema,
+  uniquePerHolder: row.uniquePerHolder,
   builtIn: row.builtIn,
   registeredBy: row.registeredBy,
   createdAt: row.createdAt,
@@ -68,7 +69,7 @@ export class LicenceTypeRegistry {
         now,
       );
       await store.commit([insertType(store.db, definition, false, authorityId, now), ...audit.statements]);
-      return { ...definition, builtIn: false, registeredBy: authorityId, createdAt: now };
+      return { ...definition, uniquePerHolder: definition.uniquePerHolder ?? false, builtIn: false, registeredBy: authorityId, createdAt: now };
     });
   }
 }
@@ -80,6 +81,7 @@ function insertType(db: Db, definition: LicenceTypeDefinition, builtIn: boolean,
     nameEn: definition.name.en,
     schemaVersion: definition.schemaVersion,
     schemaJson: JSON.stringify(definition.schema),
+    uniquePerHolder: definition.uniquePerHolder ?? false,
     builtIn,
     registeredBy,
     createdAt: now,

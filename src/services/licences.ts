@@ -1,6 +1,6 @@
 /** Reading licences: one by id, or a filtered, cursor-paginated list, always within one authority. */
 import { and, desc, eq, gt, gte, inArray, lt, lte, ne, type SQL } from 'drizzle-orm';
-import { credentialIdOf } from '../core/credential.js';
+import { credentialIdOf, issueRequestSubject } from '../core/credential.js';
 import { formatTimestamp } from '../core/dates.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
@@ -26,6 +26,8 @@ export interface LicenceView {
   statusReason: string | null;
   authorityId: string;
   holder: { creditCode: string; name: string | null };
+  /** The licence fields in the issue-request shape (`creditCode`, not `id: urn:uscc:`): GET, edit, amend. */
+  subject: Record<string, unknown>;
   validFrom: string;
   validUntil: string;
   issuedAt: string;
@@ -47,6 +49,7 @@ export function licenceView(row: LicenceRow, publicUrl: string, now: number): Li
     statusReason: row.statusReason,
     authorityId: row.authorityId,
     holder: { creditCode: row.holderCreditCode, name: row.holderName },
+    subject: licenceSubject(row),
     validFrom: formatTimestamp(row.validFrom),
     validUntil: formatTimestamp(row.validUntil),
     issuedAt: formatTimestamp(row.issuedAt),
@@ -66,6 +69,14 @@ export function licenceView(row: LicenceRow, publicUrl: string, now: number): Li
       card: `${self}/card`,
     },
   };
+}
+
+/** The signed credential's subject of a licence, in the issue-request shape. */
+export function licenceSubject(row: Pick<LicenceRow, 'jws'>): Record<string, unknown> {
+  const payload = fromBase64url(row.jws.split('.')[1] ?? '');
+  const credential = payload && (JSON.parse(fromUtf8(payload)) as { credentialSubject?: Record<string, unknown> });
+  if (!credential?.credentialSubject) throw new ElicenceError('ERR_INTERNAL', 'stored credential has no subject');
+  return issueRequestSubject(credential.credentialSubject);
 }
 
 /** The licence if it exists and belongs to the authority; ERR_NOT_FOUND otherwise (never reveals another authority's). */

@@ -19,28 +19,34 @@
  * `store.exclusive`, after re-reading the licence there: a refused request commits nothing.
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { formatTimestamp } from '../core/dates.js';
+import { apply as applyMergePatch } from 'json-merge-patch';
+import { formatDateTime, formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
+import { canonicalRevocationReason, REVOCATION_REASON_INPUTS, type RevocationReason } from '../core/status-reasons.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
+import { releaseSlotStatement } from './holder-slots.js';
 import { issueLicences, type LicenceRow } from './issuance.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
-import { effectiveStatus, requireLicence } from './licences.js';
+import { effectiveStatus, licenceSubject, requireLicence } from './licences.js';
 import type { ServiceDeps } from './ports.js';
 import { type Principal, requireLicenceType } from './tokens.js';
 
-/** Why a licence is suspended. */
+/** Why a licence is suspended (its grounds, kept in the record; people are shown the one code `suspended`). */
 export const SUSPENSION_REASONS = ['investigation', 'non_compliance', 'holder_request', 'other'] as const;
 /** Why a suspension ends. */
 export const REINSTATEMENT_REASONS = ['investigation_closed', 'remedied', 'suspended_in_error', 'other'] as const;
-/** Why a licence is revoked through the API. `superseded` is set only by an amendment. */
-export const REVOCATION_REASONS = ['cancelled', 'fraud', 'holder_request', 'other'] as const;
-export const SUPERSEDED = 'superseded';
+/**
+ * Why a licence is revoked through the API: the legal act (src/core/status-reasons.ts), or one of the
+ * values accepted before the codes (`fraud`, `cancelled` -> `rescinded`, `holder_request` -> `deregistered`).
+ * `superseded` is set only by an amendment.
+ */
+export const REVOCATION_REASONS = REVOCATION_REASON_INPUTS;
+export const SUPERSEDED: RevocationReason = 'superseded';
 
 export type SuspensionReason = (typeof SUSPENSION_REASONS)[number];
 export type ReinstatementReason = (typeof REINSTATEMENT_REASONS)[number];
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 
 export const MAX_NOTE_LENGTH = 500;
 
@@ -52,6 +58,15 @@ export interface StatusChange {
 }
 
 const MAX_ATTEMPTS = 6;
+
+/** The reason code for a revoke request's reason (a code or an alias); ERR_VALIDATION otherwise, `superseded` included. */
+export function revocationReasonInput(value: string): RevocationReason {
+  const reason = (REVOCATION_REASON_INPUTS as readonly string[]).includes(value) ? canonicalRevocationReason(value) : undefined;
+  if (!reason) {
+    throw new ElicenceError('ERR_VALIDATION', `reason must be one of ${REVOCATION_REASON_INPUTS.join(', ')} (superseded is set only by amend)`, { field: 'reason' });
+  }
+  return reason;
+}
 
 function illegal(message: string): ElicenceError {
   return new ElicenceError('ERR_ILLEGAL_TRANSITION', message, { field: 'id' });
@@ -101,7 +116,9 @@ export async function changeStatus(deps: ServiceDeps, principal: Principal, lice
     const now = clock.now();
     assertTransition(row, action, now);
     const to = action === 'suspend' ? 'suspended' : action === 'reinstate' ? 'active' : 'revoked';
-    const statusReason = action === 'reinstate' ? null : change.reason;
+    // A revocation stores its reason code; an alias the caller sent is recorded beside it in the audit entry.
+    const reason = action === 'revoke' ? revocationReasonInput(change.reason) : change.reason;
+    const statusReason = action === 'reinstate' ? null : reason;
     // Bits that change: suspension bit on suspend/reinstate and when a suspended licence is revoked.
     const touched = [...(action === 'revoke' ? [row.revocationListId] : []), ...(action !== 'revoke' || row.status === 'suspended' ? [row.suspensionListId] : [])];
     const audit = auditStatements(
@@ -116,7 +133,8 @@ export async function changeStatus(deps: ServiceDeps, principal: Principal, lice
           content: {
             from: row.status,
             to,
-            reason: change.reason,
+            reason,
+            ...(reason === change.reason ? {} : { requestedReason: change.reason }),
             ...(change.note === undefined ? {} : { note: change.note }),
             lists: touched,
           },
@@ -131,6 +149,8 @@ export async function changeStatus(deps: ServiceDeps, principal: Principal, lice
         .set({ status: to, statusReason, updatedAt: now })
         .where(and(eq(licences.id, row.id), eq(licences.status, row.status))),
       ...touched.map((listId) => bumpVersion(db, listId)),
+      // A revoked licence no longer holds its holder's slot (one active licence per holder).
+      ...(action === 'revoke' ? [releaseSlotStatement(db, row.id)] : []),
       ...audit.statements,
     ]);
     const updated: LicenceRow = { ...row, status: to, statusReason, updatedAt: now };
@@ -141,15 +161,44 @@ export async function changeStatus(deps: ServiceDeps, principal: Principal, lice
 }
 
 export interface AmendRequest {
-  subject: Record<string, unknown>;
+  /** The whole new subject (issue-request shape). Exactly one of `subject` and `subjectPatch`. */
+  subject?: Record<string, unknown> | undefined;
+  /** A JSON Merge Patch (RFC 7396) of the current subject: `null` deletes a member, arrays are replaced. */
+  subjectPatch?: Record<string, unknown> | undefined;
+  /** New validity; each bound not given stays as it is on the licence amended. */
   validFrom?: string | undefined;
   validUntil?: string | undefined;
   note?: string | undefined;
 }
 
+/** Members a merge patch may not name: the patch library stops at them silently, so they are refused. */
+const FORBIDDEN_PATCH_MEMBERS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function assertPatchMembers(value: unknown, path: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  for (const [key, member] of Object.entries(value)) {
+    if (FORBIDDEN_PATCH_MEMBERS.has(key)) throw new ElicenceError('ERR_VALIDATION', `"${key}" cannot be patched`, { field: `${path}.${key}` });
+    assertPatchMembers(member, `${path}.${key}`);
+  }
+}
+
+/** The subject an amendment issues: the full `subject` given, or the current one with `subjectPatch` applied. */
+export function amendedSubject(current: Record<string, unknown>, request: Pick<AmendRequest, 'subject' | 'subjectPatch'>): Record<string, unknown> {
+  if ((request.subject === undefined) === (request.subjectPatch === undefined)) {
+    throw new ElicenceError('ERR_VALIDATION', 'give exactly one of subject (the whole new subject) and subjectPatch (a JSON Merge Patch of it)', {
+      field: request.subject === undefined ? 'subjectPatch' : 'subject',
+    });
+  }
+  if (request.subject !== undefined) return request.subject;
+  assertPatchMembers(request.subjectPatch, 'subjectPatch');
+  return applyMergePatch(structuredClone(current), request.subjectPatch) as Record<string, unknown>;
+}
+
 /**
  * Issues a licence of the same type that supersedes `licenceId`, and revokes the old one with reason
- * `superseded`, in the same commit as the issuance (through issuance's extension hook).
+ * `superseded`, in the same commit as the issuance (through issuance's extension hook). The new subject
+ * is the full one given or the current one merge-patched; it is validated against the type's schema.
+ * Validity stays as it was unless new bounds are given.
  */
 export async function amendLicence(
   deps: ServiceDeps,
@@ -162,8 +211,15 @@ export async function amendLicence(
   const before = await requireLicence(store.db, principal.authorityId, licenceId);
   requireLicenceType(principal, before.type);
   assertTransition(before, 'amend', clock.now());
+  const subject = amendedSubject(licenceSubject(before), request);
+  const issueRequest = {
+    type: before.type,
+    subject,
+    validFrom: request.validFrom ?? formatDateTime(before.validFrom),
+    validUntil: request.validUntil ?? formatDateTime(before.validUntil),
+  };
   let previous: LicenceRow | undefined;
-  const result = await issueLicences(deps, registry, principal, [{ type: before.type, subject: request.subject, validFrom: request.validFrom, validUntil: request.validUntil }], {
+  const result = await issueLicences(deps, registry, principal, [issueRequest], {
     extension: {
       supersedes: before.id,
       // Runs inside issuance's exclusive section: the old licence is re-read and re-checked there.
@@ -196,6 +252,7 @@ export async function amendLicence(
               .set({ status: 'revoked', statusReason: SUPERSEDED, supersededBy: successor.id, updatedAt: now })
               .where(and(eq(licences.id, old.id), eq(licences.status, old.status))),
             bumpVersion(db, old.revocationListId),
+            releaseSlotStatement(db, old.id),
           ],
           audit,
         };
@@ -229,12 +286,14 @@ export async function licenceHistory(db: Db, authorityId: string, licenceId: str
     const text = (key: string) => (typeof content[key] === 'string' ? (content[key] as string) : null);
     const supersedes = text('supersedes');
     const supersededBy = text('supersededBy');
+    // Revocations recorded before the reason codes carry today's aliases: shown as their codes.
+    const reason = text('reason');
     return {
       seq: row.seq,
       action: row.action,
       at: formatTimestamp(row.at),
       actor: row.actor,
-      reason: text('reason'),
+      reason: row.action === 'licence.revoked' && reason !== null ? (canonicalRevocationReason(reason) ?? reason) : reason,
       note: text('note'),
       ...(supersedes ? { supersedes } : {}),
       ...(supersededBy ? { supersededBy } : {}),

@@ -4,7 +4,7 @@
  * Cached per Db object, so each app instance (and each test) gets its own.
  */
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { apiTokens, auditLog, authorities, idempotencyKeys, licences, signingKeys, statusLists } from '../db/schema.js';
+import { apiTokens, auditLog, authorities, holderSlots, idempotencyKeys, licences, signingKeys, statusLists } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -52,6 +52,20 @@ function build(db: Db) {
       .from(licences)
       .where(and(eq(licences.suspensionListId, p('list')), eq(licences.suspensionIndex, p('index'))))
       .limit(1)
+      .prepare(),
+    liveSlotOf: db
+      .select({ type: holderSlots.type, holderCreditCode: holderSlots.holderCreditCode, licenceId: holderSlots.licenceId, validUntil: holderSlots.validUntil })
+      .from(holderSlots)
+      .innerJoin(licences, eq(licences.id, holderSlots.licenceId))
+      .where(
+        and(
+          eq(holderSlots.authorityId, p('authorityId')),
+          eq(holderSlots.type, p('type')),
+          eq(holderSlots.holderCreditCode, p('holder')),
+          sql`${holderSlots.validUntil} > ${p('now')}`,
+          sql`${licences.status} in ('active', 'suspended')`,
+        ),
+      )
       .prepare(),
     idempotencyKey: db
       .select()

@@ -1,16 +1,22 @@
 /**
  * Publishing Bitstring Status List credentials. A list is rebuilt (bits read from the licences table,
- * GZIP-encoded, signed as vc+jwt with the authority's active key) only when its `version` moved past
+ * GZIP-encoded, signed as vc+jwt with the authority's active key, its `version` signed in
+ * `credentialSubject.version`) only when its `version` moved past
  * the cached publication or the cached one is past half its validity; otherwise the copy cached in
  * the `status_lists.published*` columns is served. A change therefore shows on the next GET after
  * its commit. The cache write is conditional (never replaces a newer publication), so concurrent
  * rebuilds, in this process or another, are harmless.
+ *
+ * A revocation list is published with its status reasons document (src/core/status-reasons.ts): built
+ * from the same read of the licences table as the bits, signed with the same key in the same rebuild
+ * and cached in the same row update, so the two always describe the same bits.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { base64url, utf8 } from '../core/encoding.js';
 import { signCompact } from '../core/jws-sign.js';
 import { Bitstring, buildStatusListCredential, encodeStatusList, type StatusPurpose } from '../core/status-list.js';
+import { buildStatusReasons, canonicalRevocationReason, type RevocationReason, signStatusReasons, UNSPECIFIED_REASON } from '../core/status-reasons.js';
 import { licences, statusLists } from '../db/schema.js';
 import type { Db, Store } from '../db/store.js';
 import { requireAuthority } from './authorities.js';
@@ -30,7 +36,14 @@ export interface PublishedStatusList {
   /** Signing time (= validFrom), epoch ms, whole seconds. */
   publishedAt: number;
   validUntil: number;
+  /** The list's signed `version`. */
+  version: number;
+  /** Revocation lists: the status reasons document (status-reasons+jwt) for exactly these bits. */
+  reasonsJws?: string;
 }
+
+/** Where a revocation list's reasons document is served: beside the list. */
+export const statusReasonsUrl = (listUrl: string): string => `${listUrl}/reasons`;
 
 type StatusListRow = typeof statusLists.$inferSelect;
 
@@ -51,6 +64,8 @@ export function isCurrent(row: StatusListRow, now: number, config: AppConfig): b
     row.publishedJson !== null &&
     row.publishedAt !== null &&
     row.publishedValidUntil !== null &&
+    // A revocation list published before reasons documents existed is rebuilt with one.
+    (row.purpose !== 'revocation' || row.publishedReasonsJws !== null) &&
     row.publishedValidUntil - now > listValidityMs(config) / 2
   );
 }
@@ -66,52 +81,74 @@ function fromCache(row: StatusListRow, publicUrl: string): PublishedStatusList {
     etag: etagOf(row.publishedJws!),
     publishedAt: row.publishedAt!,
     validUntil: row.publishedValidUntil!,
+    version: row.publishedVersion!,
+    ...(row.publishedReasonsJws === null ? {} : { reasonsJws: row.publishedReasonsJws }),
   };
+}
+
+/** The bits of a list as the licences table has them now (revoked, or currently suspended), and the reason of each revoked one. */
+export async function statusEntries(
+  db: Db,
+  row: Pick<StatusListRow, 'id' | 'purpose' | 'size'>,
+): Promise<{ bits: Bitstring; reasons: { index: number; reason: RevocationReason | typeof UNSPECIFIED_REASON }[] }> {
+  const bits = new Bitstring(row.size);
+  // The status is a literal, not a bound parameter, so a partial index `WHERE status = 'revoked'` (or
+  // 'suspended') can serve the query on every SQLite: otherwise it walks every allocated slot of the list.
+  if (row.purpose === 'revocation') {
+    const revoked = await db
+      .select({ index: licences.revocationIndex, reason: licences.statusReason })
+      .from(licences)
+      .where(and(eq(licences.revocationListId, row.id), sql`${licences.status} = 'revoked'`));
+    for (const { index } of revoked) bits.set(index);
+    // Stored reasons are codes (older aliases were migrated; mapped again here all the same).
+    return { bits, reasons: revoked.map(({ index, reason }) => ({ index, reason: canonicalRevocationReason(reason) ?? UNSPECIFIED_REASON })) };
+  }
+  const suspended = await db
+    .select({ index: licences.suspensionIndex })
+    .from(licences)
+    .where(and(eq(licences.suspensionListId, row.id), sql`${licences.status} = 'suspended'`));
+  for (const { index } of suspended) bits.set(index);
+  return { bits, reasons: [] };
 }
 
 /** The bits of a list as the licences table has them now: revoked, or currently suspended. */
 export async function statusBits(db: Db, row: Pick<StatusListRow, 'id' | 'purpose' | 'size'>): Promise<Bitstring> {
-  const bits = new Bitstring(row.size);
-  // The status is a literal, not a bound parameter, so a partial index `WHERE status = 'revoked'` (or
-  // 'suspended') can serve the query on every SQLite: otherwise it walks every allocated slot of the list.
-  const indices =
-    row.purpose === 'revocation'
-      ? await db
-          .select({ index: licences.revocationIndex })
-          .from(licences)
-          .where(and(eq(licences.revocationListId, row.id), sql`${licences.status} = 'revoked'`))
-      : await db
-          .select({ index: licences.suspensionIndex })
-          .from(licences)
-          .where(and(eq(licences.suspensionListId, row.id), sql`${licences.status} = 'suspended'`));
-  for (const { index } of indices) bits.set(index);
-  return bits;
+  return (await statusEntries(db, row)).bits;
 }
 
 async function rebuild(deps: ServiceDeps, row: StatusListRow): Promise<PublishedStatusList> {
   const { store, config, clock } = deps;
   // `row.version` was read before the bits: the bits are at least that new, so caching them under it is safe.
-  const bits = await statusBits(store.db, row);
+  const { bits, reasons } = await statusEntries(store.db, row);
   const authority = await requireAuthority(store.db, row.authorityId);
   const signer = await activeSigner(deps, { kind: 'authority', id: authority.id });
   const issuedAt = Math.floor(clock.now() / 1000) * 1000;
   const validUntil = issuedAt + listValidityMs(config);
   const url = statusListUrl(config.publicUrl, row.id);
+  const encodedList = await encodeStatusList(bits);
   const credential = buildStatusListCredential({
     url,
     issuer: { id: authority.did, name: authority.nameZh },
     purpose: row.purpose as StatusPurpose,
-    encodedList: await encodeStatusList(bits),
+    encodedList,
     issuedAt: new Date(issuedAt),
     validUntil: new Date(validUntil),
     ttlMs: config.statusListTtlMs,
+    version: row.version,
   });
   const jws = await signCompact(signer, credential, 'vc+jwt', 'vc');
   const json = JSON.stringify(credential);
+  const reasonsJws =
+    row.purpose === 'revocation'
+      ? await signStatusReasons(
+          signer,
+          buildStatusReasons({ issuer: authority.did, list: { url, version: row.version, encodedList }, entries: reasons, issuedAt: new Date(issuedAt) }),
+        )
+      : null;
   // Conditional: never overwrite a publication of a newer version, or a later one of the same version.
   await store.db
     .update(statusLists)
-    .set({ publishedVersion: row.version, publishedJws: jws, publishedJson: json, publishedAt: issuedAt, publishedValidUntil: validUntil })
+    .set({ publishedVersion: row.version, publishedJws: jws, publishedJson: json, publishedAt: issuedAt, publishedValidUntil: validUntil, publishedReasonsJws: reasonsJws })
     .where(
       and(
         eq(statusLists.id, row.id),
@@ -132,6 +169,8 @@ async function rebuild(deps: ServiceDeps, row: StatusListRow): Promise<Published
     etag: etagOf(jws),
     publishedAt: issuedAt,
     validUntil,
+    version: row.version,
+    ...(reasonsJws === null ? {} : { reasonsJws }),
   };
 }
 

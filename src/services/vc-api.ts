@@ -12,6 +12,7 @@ import { parseDateTimeMs } from '../core/dates.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import { resolveHolderKey } from '../core/holder-keys.js';
 import { type DecodedJws, decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
+import { canonicalRevocationReason, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../core/status-reasons.js';
 import { isRecord } from '../core/strict-json.js';
 import { authorities, licences, signingKeys, statusLists } from '../db/schema.js';
 import type { Db } from '../db/store.js';
@@ -124,6 +125,8 @@ export interface VcApiVerification {
   warnings: VerifyProblem[];
   errors: VerifyProblem[];
   problemDetails: ProblemDetail[];
+  /** A revoked or suspended licence hosted here: which legal act (src/core/status-reasons.ts). */
+  reason?: StatusReason;
 }
 
 export interface CredentialResult extends VcApiVerification {
@@ -220,10 +223,10 @@ async function issuerKey(db: Db, issuerId: unknown, kid: string): Promise<{ auth
  * deployment publishes them (the bit a status list would show), whether or not the credential's id is
  * a licence in the database.
  */
-async function statusProblems(db: Db, authority: Authority, credentialStatus: unknown, publicUrl: string): Promise<VerifyProblem[]> {
+async function statusProblems(db: Db, authority: Authority, credentialStatus: unknown, publicUrl: string): Promise<VerifyProblem[] & { reason?: StatusReason }> {
   const entries = credentialStatus === undefined ? [] : Array.isArray(credentialStatus) ? credentialStatus : [credentialStatus];
   if (entries.length === 0) return [{ code: 'ERR_STATUS_UNKNOWN', message: `credentials of ${authority.id} carry credentialStatus; this one has none` }];
-  const problems: VerifyProblem[] = [];
+  const problems: VerifyProblem[] & { reason?: StatusReason } = [];
   const prefix = `${publicUrl}/status/`;
   for (const entry of entries) {
     const listUrl = isRecord(entry) ? entry['statusListCredential'] : undefined;
@@ -256,8 +259,11 @@ async function statusProblems(db: Db, authority: Authority, credentialStatus: un
           : and(eq(licences.suspensionListId, list.id), eq(licences.suspensionIndex, index)),
       );
     if (purpose === 'revocation' && slot?.status === 'revoked') {
-      problems.push({ code: 'ERR_REVOKED', message: `the licence was revoked${slot.statusReason ? ` (${slot.statusReason})` : ''}` });
+      // Which legal act: a revocation's reason wins over a suspension's.
+      problems.reason = canonicalRevocationReason(slot.statusReason) ?? UNSPECIFIED_REASON;
+      problems.push({ code: 'ERR_REVOKED', message: `the licence was revoked (${problems.reason})` });
     } else if (purpose === 'suspension' && slot?.status === 'suspended') {
+      problems.reason ??= SUSPENDED_REASON;
       problems.push({ code: 'ERR_SUSPENDED', message: 'the licence is suspended' });
     }
   }
@@ -323,7 +329,7 @@ export async function verifyCredentialJws(db: Db, jws: string, options: VerifyOp
   const status = await statusProblems(db, trusted.authority, payload['credentialStatus'], options.publicUrl);
   if (status.length === 0) checks.push('credentialStatus');
   errors.push(...status);
-  return done();
+  return { ...done(), ...(status.reason === undefined ? {} : { reason: status.reason }) };
 }
 
 /** POST /credentials/verify: an EnvelopedVerifiableCredential. Malformed input throws (400). */

@@ -1,15 +1,15 @@
 /**
  * The verifier bundle this deployment serves (docs/trust-anchor.md §Bundle): the current trust list of
- * its anchor (if it is one) and the current signed status lists of every authority it hosts, each still
- * as its own JWS. Refresh is incremental: the whole bundle has a weak ETag (If-None-Match gives 304),
+ * its anchor (if it is one) and the current signed status lists of every authority it hosts with the
+ * status reasons document of each revocation list, each still as its own JWS. Refresh is incremental: the whole bundle has a weak ETag (If-None-Match gives 304),
  * and `since` (the previous bundle's `generatedAt`) returns only the pieces signed after that moment.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type BundleStatusList, type BundleTrustList, buildBundle, type VerifierBundle } from '../core/bundle.js';
+import { type BundleStatusList, type BundleStatusReasons, type BundleTrustList, buildBundle, type VerifierBundle } from '../core/bundle.js';
 import { formatDateTime } from '../core/dates.js';
 import { base64url, utf8 } from '../core/encoding.js';
 import type { ServiceDeps } from './ports.js';
-import { publishedStatusList, statusListIdsOf } from './status-publishing.js';
+import { publishedStatusList, statusListIdsOf, statusReasonsUrl } from './status-publishing.js';
 import { currentTrustList } from './trust/publishing.js';
 
 /**
@@ -52,17 +52,21 @@ export async function buildVerifierBundle(deps: ServiceDeps, options: BundleOpti
   if (list) trust.push({ entry: { url: `${config.publicUrl}${TRUST_LIST_PATH}`, jws: list.jws, fetchedAt }, signedAt: list.issuedAt });
 
   const status: Array<Piece<BundleStatusList>> = [];
+  const reasons: Array<Piece<BundleStatusReasons>> = [];
   for (const id of await statusListIdsOf(store.db)) {
     const published = await publishedStatusList(deps, id);
-    if (published) status.push({ entry: { url: published.url, jws: published.jws, fetchedAt }, signedAt: published.publishedAt });
+    if (!published) continue;
+    status.push({ entry: { url: published.url, jws: published.jws, fetchedAt }, signedAt: published.publishedAt });
+    // Signed in the same rebuild as its list, so `since` keeps or drops both together.
+    if (published.reasonsJws) reasons.push({ entry: { url: statusReasonsUrl(published.url), jws: published.reasonsJws, fetchedAt }, signedAt: published.publishedAt });
   }
 
-  const all = [...trust, ...status];
+  const all = [...trust, ...status, ...reasons];
   const etag = `W/"${base64url(sha256(utf8(all.map((p) => p.entry.jws).join('\n'))).subarray(0, 18))}"`;
   const since = options.since;
   const keep = <T>(pieces: Array<Piece<T>>) => pieces.filter((p) => since === undefined || p.signedAt >= since - SINCE_OVERLAP_MS).map((p) => p.entry);
-  const bundle = buildBundle({ trustLists: keep(trust), statusLists: keep(status), generatedAt: new Date(now) });
-  const returned = bundle.trustLists.length + bundle.statusLists.length;
+  const bundle = buildBundle({ trustLists: keep(trust), statusLists: keep(status), statusReasons: keep(reasons), generatedAt: new Date(now) });
+  const returned = bundle.trustLists.length + bundle.statusLists.length + (bundle.statusReasons?.length ?? 0);
   return { bundle, etag, delta: since !== undefined, pieces: { total: all.length, returned } };
 }
 

@@ -24,7 +24,7 @@ import { authorityDid, createAuthority } from '../../src/services/authorities.js
 import { ACTIONS, createToken } from '../../src/services/tokens.js';
 import { MESSAGES } from '../../verifier/index.js';
 import { jurisdictionText } from '../../verifier/web/i18n.js';
-import { businessSubject, createTestContext, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
+import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
 import { renderQrPng } from '../helpers/qr-render.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -112,7 +112,7 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await buildVerifierApp({ quiet: true });
     t = await createTestContext({ clock: realClock });
 
-    const valid = await issue({ type: 'BusinessLicence', subject: businessSubject() });
+    const valid = await issue({ type: 'BusinessLicence', subject: businessSubject({ creditCode: EXAMPLE_CREDIT_CODE }) });
     const revoked = await issue({ type: 'FoodBusinessLicence', subject: foodSubject() });
     const revoke = await t.call('POST', `/v1/licences/${revoked.id}/revoke`, { body: { reason: 'cancelled' } });
     expect(revoke.status).toBe(200);

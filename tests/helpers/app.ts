@@ -8,6 +8,7 @@ import { type AppConfig, type AppDeps, type Clock, defaultConfig } from '../../s
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
 import { createDistAssetSource } from '../../src/node/verifier-assets.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
+import { freshCreditCode } from '../shared/subjects.js';
 import { createMemoryKeyStore } from './memory-key-store.js';
 
 /** dist/verifier/, or VERIFIER_DIST_DIR as it is when a file is asked for. */
@@ -75,10 +76,16 @@ export async function createTestContext(options: { config?: Partial<AppConfig>; 
   };
 }
 
-/** A realistic business licence subject (valid credit code). */
+/** The credit code of the documented example (docs/examples/business-licence.json). */
+export const EXAMPLE_CREDIT_CODE = '91330106MA2CFX7K5Y';
+
+/**
+ * A realistic business licence subject with a fresh valid credit code each time (a business has one
+ * active business licence: a second for the same holder is refused), unless `overrides` names one.
+ */
 export function businessSubject(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    creditCode: '91330106MA2CFX7K5Y',
+    creditCode: freshCreditCode(),
     name: '杭州示例科技有限公司',
     entityType: '有限责任公司（自然人投资或控股）',
     legalRepresentative: '张三',

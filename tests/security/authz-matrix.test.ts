@@ -18,6 +18,7 @@ const PUBLIC_ROUTES = new Set([
   'POST /credentials/verify',
   'POST /presentations/verify',
   'GET /status/{authority}/{purpose}/{seq}',
+  'GET /status/{authority}/{purpose}/{seq}/reasons',
   'GET /trust-list',
   'GET /.well-known/trust-anchor.json',
   'GET /verifier-bundle',

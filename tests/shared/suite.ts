@@ -5,7 +5,8 @@
  */
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { describe, expect, test } from 'vitest';
-import { decodeStatusList } from '../../src/core/status-list.js';
+import { decodeStatusList, parseStatusListCredential } from '../../src/core/status-list.js';
+import { openStatusReasons } from '../../src/core/status-reasons.js';
 import { businessSubject } from './subjects.js';
 import type { SharedTarget } from './target.js';
 
@@ -164,6 +165,46 @@ export function sharedSuite(target: () => SharedTarget): void {
       const again = await t().request('GET', path, { token: null, headers: { Accept: 'application/vc+jwt', 'If-None-Match': etag! } });
       expect(again.status).toBe(304);
       await expectError(await t().request('GET', '/status/no-such/revocation/1', { token: null }), 404, 'ERR_NOT_FOUND');
+    });
+  });
+
+  describe('one active licence per holder, and why a licence was revoked', () => {
+    test('concurrent issues of a business licence for one holder: exactly one wins, the others are 409 naming it', async () => {
+      const subject = businessSubject();
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => t().request('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: { ...subject, name: `并发${i}` } } })),
+      );
+      const statuses = responses.map((r) => r.status);
+      expect(
+        statuses.filter((s) => s === 201),
+        JSON.stringify(statuses),
+      ).toHaveLength(1);
+      const winner = (await responses.find((r) => r.status === 201)!.json()) as LicenceBody;
+      for (const res of responses.filter((r) => r.status !== 201)) {
+        expect(res.status).toBe(409);
+        const { error } = (await res.json()) as { error: { code: string; message: string } };
+        expect(error.code).toBe('ERR_DUPLICATE_ACTIVE');
+        expect(error.message).toContain(winner.id);
+      }
+      const list = (await (await t().request('GET', `/v1/licences?holder=${subject['creditCode']}`)).json()) as { items: LicenceBody[] };
+      expect(list.items.map((l) => l.id)).toEqual([winner.id]);
+    });
+
+    test('a revocation alias is stored as its code and published in the signed reasons document beside the list', async () => {
+      const { body } = await issue();
+      const revoked = await change(body.id, 'revoke', 'fraud');
+      expect(((await revoked.json()) as LicenceBody).statusReason).toBe('rescinded');
+      const { path, index } = slot(body, 'revocation');
+      const keys = (await jwks()).keys;
+      const listJws = await (await t().request('GET', path, { token: null, headers: { Accept: 'application/vc+jwt' } })).text();
+      const { payload } = await compactVerify(listJws, createLocalJWKSet({ keys }));
+      const list = await parseStatusListCredential(JSON.parse(new TextDecoder().decode(payload)));
+      expect(list.bits.get(index)).toBe(true);
+      const res = await t().request('GET', `${path}/reasons`, { token: null });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/status-reasons\+jwt/);
+      const opened = await openStatusReasons(await res.text(), list, keys);
+      expect(opened.ok && opened.reasons.reasonAt(index)).toBe('rescinded');
     });
   });
 

@@ -21,6 +21,10 @@ const RegisterTypeSchema = z
     name: z.object({ zh: z.string().min(1).max(100), en: z.string().min(1).max(100) }).strict(),
     schemaVersion: z.string().min(1).max(20),
     schema: z.record(z.string(), z.unknown()).openapi({ description: 'JSON Schema (2020-12) of the subject; must require creditCode and set additionalProperties: false' }),
+    uniquePerHolder: z.boolean().optional().openapi({
+      description:
+        'At most one active or suspended, unexpired licence of this type per holder (credit code) from one authority; a second is 409 ERR_DUPLICATE_ACTIVE. Default false.',
+    }),
   })
   .strict()
   .openapi('RegisterLicenceType');

@@ -18,7 +18,7 @@ import { requireLicenceType } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
 import { licenceResponse } from '../licence-response.js';
 import { requireScope } from '../middleware.js';
-import { DateTimeString, errorResponses, IssueRequestSchema, LicenceSchema } from '../schemas.js';
+import { errorResponses, IssueRequestSchema, LicenceSchema, ValidityString } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const IdParam = z.object({ id: z.string().min(1).max(64) });
@@ -38,13 +38,32 @@ const ReinstateBody = z
   .openapi('ReinstateRequest');
 const RevokeBody = z
   .object({
-    reason: z.enum(REVOCATION_REASONS).openapi({ description: '`superseded` is not accepted here: it is set only by amend' }),
+    reason: z.enum(REVOCATION_REASONS).openapi({
+      description:
+        'The legal act: `penalty` 吊销 (revoked as an administrative penalty), `rescinded` 撤销 (granted improperly, e.g. by fraud or in error), ' +
+        "`deregistered` 注销 (holder's request, entity dissolved), `other`. Accepted aliases, stored as their codes: `fraud` and `cancelled` -> `rescinded`, " +
+        '`holder_request` -> `deregistered`. `superseded` is not accepted here: it is set only by amend.',
+    }),
     note: Note,
   })
   .strict()
   .openapi('RevokeRequest');
 const AmendBody = z
-  .object({ subject: IssueRequestSchema.shape.subject, validFrom: DateTimeString.optional(), validUntil: DateTimeString.optional(), note: Note })
+  .object({
+    subject: IssueRequestSchema.shape.subject
+      .optional()
+      .openapi({ description: 'The whole new subject (as GET /v1/licences/{id} returns it). Exactly one of subject and subjectPatch.' }),
+    subjectPatch: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({
+        description: 'A JSON Merge Patch (RFC 7396) of the current subject: members given replace theirs, `null` deletes an optional member, arrays are replaced whole.',
+        example: { address: '浙江省杭州市西湖区文三路200号' },
+      }),
+    validFrom: ValidityString.optional().openapi({ description: 'New start; default: unchanged' }),
+    validUntil: ValidityString.optional().openapi({ description: 'New end (a date alone is the last valid day); default: unchanged' }),
+    note: Note,
+  })
   .strict()
   .openapi('AmendRequest');
 
@@ -117,7 +136,8 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Lifecycle'],
       summary: 'Amend a licence: issue a successor of the same type that supersedes it',
       description:
-        'Only an active, unexpired licence. In one commit the new licence is issued (with `supersedes`) and the old one is revoked with reason `superseded` (`supersededBy` = new id).',
+        "Only an active, unexpired licence. Send `subjectPatch` (a JSON Merge Patch, RFC 7396, of the current subject) or the whole `subject`; the result is validated against the type's schema (400). " +
+        'Validity stays as it was unless `validFrom`/`validUntil` are given. In one commit the new licence is issued (with `supersedes`) and the old one is revoked with reason `superseded` (`supersededBy` = new id).',
       security,
       request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: AmendBody } } } },
       responses: {

@@ -7,16 +7,21 @@
  * within a second, so no cache may serve a stored copy unvalidated; revalidation with If-None-Match
  * costs a 304 of a few bytes, and the server only re-signs when the list's version moved (or half its
  * ttl passed). `Vary: Accept` because one URL has two representations (each with its own ETag).
+ *
+ * Beside each revocation list, `GET /status/{authority}/revocation/{seq}/reasons` serves its status
+ * reasons document (`status-reasons+jwt`, docs/trust-list.md §Status reasons), published with the list.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
+import { fromBase64url } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
-import { publishedStatusList } from '../../services/status-publishing.js';
+import { etagOf, publishedStatusList } from '../../services/status-publishing.js';
 import type { AppEnv } from '../env.js';
 import { errorResponses } from '../schemas.js';
 
 const VC_JWT = 'application/vc+jwt';
+const REASONS_JWT = 'application/status-reasons+jwt';
 const SUPPORTED = [VC_JWT, 'application/json', 'application/ld+json'];
 export const STATUS_LIST_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 
@@ -60,6 +65,35 @@ const route = createRoute({
   },
 });
 
+const reasonsRoute = createRoute({
+  method: 'get',
+  path: '/status/{authority}/{purpose}/{seq}/reasons',
+  tags: ['Public'],
+  summary: "A revocation list's status reasons document: which legal act revoked each revoked licence",
+  description:
+    'Compact JWS (`typ: status-reasons+jwt`, signed with the list) binding the list URL, its `version` and the SHA-256 of its `encodedList`, with a 3-bit reason code ' +
+    '(penalty, rescinded, deregistered, superseded, other) for each set bit of the list in index order (docs/trust-list.md). The payload JSON for application/json. ' +
+    'Published and cached with the list: ETag, If-None-Match, Cache-Control as for the list. Revocation lists only (404 otherwise).',
+  request: {
+    params: z.object({
+      authority: z.string().min(1).max(64),
+      purpose: z.string().min(1).max(16).openapi({ example: 'revocation' }),
+      seq: z.string().min(1).max(12).openapi({ example: '1' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The reasons document',
+      content: {
+        [REASONS_JWT]: { schema: z.string().openapi({ description: 'Compact JWS' }) },
+        'application/json': { schema: z.record(z.string(), z.unknown()) },
+      },
+    },
+    304: { description: 'Not modified (If-None-Match matched)' },
+    ...errorResponses(404),
+  },
+});
+
 export function statusListRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -77,6 +111,24 @@ export function statusListRoutes(): OpenAPIHono<AppEnv> {
     if (ifNoneMatchHits(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
     if (signed) return c.body(list.jws, 200, { 'Content-Type': VC_JWT });
     return c.body(JSON.stringify(list.credential), 200, { 'Content-Type': `${type}; charset=utf-8` });
+  });
+
+  app.openapi(reasonsRoute, async (c: Context<AppEnv>) => {
+    const { authority, purpose, seq } = c.req.param() as { authority: string; purpose: string; seq: string };
+    const listId = `${authority}/${purpose}/${seq}`;
+    const list = purpose === 'revocation' ? await publishedStatusList(c.var.services, listId) : undefined;
+    if (!list?.reasonsJws) throw new ElicenceError('ERR_NOT_FOUND', `no status reasons for ${listId}`);
+    const type = accepts(c, { header: 'Accept', supports: [REASONS_JWT, 'application/json'], default: REASONS_JWT });
+    const signed = type === REASONS_JWT;
+    const etag = etagOf(list.reasonsJws);
+    const tag = signed ? etag : jsonEtag(etag);
+    c.header('Cache-Control', STATUS_LIST_CACHE_CONTROL);
+    c.header('Vary', 'Accept');
+    c.header('ETag', tag);
+    if (ifNoneMatchHits(c.req.header('If-None-Match'), tag)) return c.body(null, 304);
+    if (signed) return c.body(list.reasonsJws, 200, { 'Content-Type': REASONS_JWT });
+    const payload = JSON.parse(new TextDecoder().decode(fromBase64url(list.reasonsJws.split('.')[1]!)));
+    return c.body(JSON.stringify(payload), 200, { 'Content-Type': 'application/json; charset=utf-8' });
   });
 
   return app;

@@ -19,6 +19,9 @@ const VerificationSchema = z
     warnings: z.array(Problem),
     errors: z.array(Problem),
     problemDetails: z.array(ProblemDetail),
+    reason: z.string().optional().openapi({
+      description: 'A revoked or suspended licence of this service: which legal act (penalty, rescinded, deregistered, superseded, other; suspended; unspecified)',
+    }),
   })
   .openapi('VerificationResult');
 
