@@ -191,7 +191,9 @@ describe('verify', () => {
     const byLocale = await verifyRun(verifyArgs(join(dir, 'revoked.png')), { env: { LANG: 'en_US.UTF-8', LC_ALL: 'zh_CN.UTF-8', XDG_STATE_HOME: stateHome() } });
     expect(byLocale.code).toBe(10);
     expect(byLocale.io.out).toContain(MESSAGES.zh.verdict.REVOKED.title);
-    expect(byLocale.io.out).toContain(MESSAGES.zh.verdict.REVOKED.reason);
+    // Revoked for fraud: the signed reasons document says which legal act (撤销), offline.
+    expect(byLocale.io.out).toContain(MESSAGES.zh.reason.rescinded.title);
+    expect(byLocale.io.out).toContain(MESSAGES.zh.reason.rescinded.detail);
     const english = await verifyRun(verifyArgs(pngFile), { env: { LANG: 'C.UTF-8', XDG_STATE_HOME: stateHome() } });
     expect(english.io.out).toContain(CLI_TEXTS.en.heading.checks);
     expect(english.io.out).not.toContain(CLI_TEXTS.zh.heading.checks);

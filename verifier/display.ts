@@ -2,7 +2,7 @@
  * Display fields of a verified licence with bilingual labels, taken from the built-in licence type
  * definitions (agency-registered types fall back to their field names).
  */
-import { formatDateTime } from '../src/core/dates.js';
+import { chinaDate, formatDate, formatDateTime, lastValidChinaDate } from '../src/core/dates.js';
 import { BUILT_IN_LICENCE_TYPES } from '../src/core/licence-types.js';
 import type { TrustedAuthority } from '../src/core/trust-list.js';
 import type { ParsedLicence } from './licence.js';
@@ -36,6 +36,9 @@ export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthori
     // Every time the verifier shows is in one form: UTC, whole seconds.
     validFrom: formatDateTime(licence.validFrom),
     ...(licence.validUntil === undefined ? {} : { validUntil: formatDateTime(licence.validUntil) }),
+    // What people read: China dates, the last valid day inclusive (validUntil is exclusive).
+    firstDay: formatDate(chinaDate(licence.validFrom)),
+    ...(licence.validUntil === undefined ? {} : { lastDay: formatDate(lastValidChinaDate(licence.validUntil)) }),
     issuedAt: formatDateTime(licence.issuedAt),
     issuer: {
       id: licence.issuerId,

@@ -5,8 +5,6 @@
 
 export type { JWK } from 'jose';
 export { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
-// Small helpers the front ends share with the core, so they need not reach into it.
-export { calendarDateAt, formatDate, parseDateTimeMs } from '../src/core/dates.js';
 export { type AnchorKeys, readPinnedAnchors } from '../src/core/trust-list.js';
 export { type BundleFreshness, type FreshnessState, freshness, type ProvinceFreshness } from './freshness.js';
 export { mergeBundles } from './merge.js';

@@ -4,8 +4,10 @@
  * status list URL only the newest copy that verifies stays. A status list that cannot be checked yet
  * (its issuer is not on any accepted list) is kept only from the newest fetch, so nothing accumulates.
  */
-import { type BundleStatusList, buildBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
+import { type BundleStatusList, type BundleStatusReasons, buildBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { parseDateTimeMs } from '../src/core/dates.js';
+import type { ParsedStatusList } from '../src/core/status-list.js';
+import { issuerKeysFromView, openStatusReasons } from '../src/core/status-reasons.js';
 import { acceptTrustLists, openStatusList } from '../src/core/trust-list.js';
 import { resolveOptions, type VerifyOptions } from './options.js';
 
@@ -31,7 +33,7 @@ export async function mergeBundles(previous: unknown, delta: unknown, options: V
     const piece = view.pieces[i]!;
     return piece.status === 'accepted' || (piece.status === 'refused' && piece.genuine);
   });
-  const newest = new Map<string, { entry: BundleStatusList; issuedAt: number }>();
+  const newest = new Map<string, { entry: BundleStatusList; issuedAt: number; list: ParsedStatusList }>();
   const unchecked: BundleStatusList[] = [];
   const fromDelta = new Set(next.statusLists.map((e) => e.jws));
   for (const entry of uniqueByJws([...base.statusLists, ...next.statusLists])) {
@@ -42,8 +44,16 @@ export async function mergeBundles(previous: unknown, delta: unknown, options: V
     }
     if (opened.list.id !== entry.url) continue;
     const held = newest.get(entry.url);
-    if (!held || opened.list.issuedAt > held.issuedAt) newest.set(entry.url, { entry, issuedAt: opened.list.issuedAt });
+    if (!held || opened.list.issuedAt > held.issuedAt) newest.set(entry.url, { entry, issuedAt: opened.list.issuedAt, list: opened.list });
   }
   const statusLists = [...[...newest.values()].map((n) => n.entry), ...unchecked.filter((e) => !newest.has(e.url))];
-  return buildBundle({ generatedAt: new Date(parseDateTimeMs(next.generatedAt) ?? resolved.now), trustLists: keptTrust, statusLists });
+  // Reasons documents that describe the kept copy of their list; the newest fetch's others wait for theirs.
+  const fromDeltaReasons = new Set((next.statusReasons ?? []).map((e) => e.jws));
+  const revocationLists = [...newest.values()].filter((n) => n.list.purpose === 'revocation');
+  const statusReasons: BundleStatusReasons[] = [];
+  for (const entry of uniqueByJws([...(base.statusReasons ?? []), ...(next.statusReasons ?? [])])) {
+    const opened = await Promise.all(revocationLists.map((n) => openStatusReasons(entry.jws, n.list, issuerKeysFromView(view, n.list.issuerId))));
+    if (opened.some((o) => o.ok) || (fromDeltaReasons.has(entry.jws) && revocationLists.length === 0)) statusReasons.push(entry);
+  }
+  return buildBundle({ generatedAt: new Date(parseDateTimeMs(next.generatedAt) ?? resolved.now), trustLists: keptTrust, statusLists, statusReasons });
 }

@@ -54,7 +54,8 @@ export const MESSAGES: Record<Lang, Messages> = {
   zh: {
     verdict: {
       VALID: { title: '有效', reason: '签名、发证机关和状态均已核验，证照当前有效。' },
-      REVOKED: { title: '已吊销', reason: '发证机关已吊销此证照，不得继续使用。' },
+      // Neutral: 吊销, 撤销, 注销 and 换发 are different legal acts; the reason (below) says which one.
+      REVOKED: { title: '已失效', reason: '发证机关已终止此证照，不得继续使用。' },
       INVALID: { title: '无效（伪造或损坏）', reason: '二维码内容被篡改、损坏或不是电子证照。' },
       UNTRUSTED_ISSUER: { title: '发证机关不受信任', reason: '发证机关不在信任列表中，或已被撤销信任。' },
       EXPIRED: { title: '已过期', reason: '证照已超过有效期。' },
@@ -212,9 +213,14 @@ export const MESSAGES: Record<Lang, Messages> = {
   },
 };
 
-/** The most specific plain-words reason: the first failed check's code if there are words for it, else the verdict's. */
-export function reasonOf(result: Pick<VerifyResult, 'verdict' | 'checks'>, lang: Lang): string {
+/**
+ * The most specific plain-words reason: which legal act ended the licence when the result says (a
+ * REVOKED or SUSPENDED verdict), else the first failed check's code if there are words for it, else
+ * the verdict's.
+ */
+export function reasonOf(result: Pick<VerifyResult, 'verdict' | 'checks' | 'reason'>, lang: Lang): string {
   const messages = MESSAGES[lang];
+  if (result.reason !== undefined) return messages.reason[result.reason].detail;
   if (result.verdict !== 'VALID') {
     for (const check of result.checks) {
       if (check.result !== 'fail') continue;

@@ -3,6 +3,7 @@
  * licence's display fields. Precedence between verdicts is argued in docs/verifier.md.
  */
 import type { ErrorCode } from '../src/core/errors.js';
+import type { StatusReason } from '../src/core/status-reasons.js';
 
 export type Verdict = 'VALID' | 'REVOKED' | 'SUSPENDED' | 'EXPIRED' | 'NOT_YET_VALID' | 'UNTRUSTED_ISSUER' | 'INVALID' | 'STATUS_UNKNOWN';
 
@@ -67,6 +68,10 @@ export interface LicenceDisplay {
   validFrom: string;
   /** Absent when the licence does not expire (有效期：长期). */
   validUntil?: string;
+  /** The China date (UTC+8) of `validFrom`, YYYY-MM-DD: what people read as the first day. */
+  firstDay: string;
+  /** The China date of `validUntil` minus one second: the last valid day; absent without expiry. */
+  lastDay?: string;
   issuedAt: string;
   issuer: { id: string; name: string; listedName?: { zh: string; en: string }; jurisdiction?: string };
   supersedes?: string;
@@ -85,6 +90,12 @@ export interface TrustListUsed {
 
 export interface VerifyResult {
   verdict: Verdict;
+  /**
+   * Which legal act (src/core/status-reasons.ts) when the verdict is REVOKED (`penalty`, `rescinded`,
+   * `deregistered`, `superseded`, `other`, or `unspecified` without current signed reasons) or
+   * SUSPENDED (`suspended`).
+   */
+  reason?: StatusReason;
   checks: Check[];
   licence?: LicenceDisplay;
   /** Seconds since the oldest status list used was signed. */

@@ -11,6 +11,7 @@ import { ElicenceError } from '../src/core/errors.js';
 import { type DecodedJws, decodeJws, type JwsPolicy, verifyJwsSignature } from '../src/core/jws-verify.js';
 import { type Outcome, syncOutcomeOf } from '../src/core/memo.js';
 import type { ParsedStatusList } from '../src/core/status-list.js';
+import { issuerKeysFromView, openStatusReasons, revocationReasonOf, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../src/core/status-reasons.js';
 import { type Acceptance, acceptTrustLists, type TrustedKey, type TrustView } from '../src/core/trust-list.js';
 import { licenceDisplay } from './display.js';
 import { jwsFromInput } from './input.js';
@@ -30,6 +31,7 @@ class Report {
   trustListAge: number | undefined;
   statusLists: StatusListUsed[] = [];
   trust: TrustView | undefined;
+  revocationReason: StatusReason | undefined;
 
   ok(name: CheckName, message: string): void {
     this.checks.set(name, { name, result: 'ok', code: 'OK', message });
@@ -54,13 +56,17 @@ class Report {
     }
     this.statusAge = other.statusAge;
     this.statusLists = other.statusLists;
+    this.revocationReason = other.revocationReason;
   }
 
   result(): VerifyResult {
     const checks = CHECK_NAMES.map((name): Check => this.checks.get(name) ?? { name, result: 'skip', code: 'SKIPPED', message: 'not reached' });
     const verdict = verdictOf(checks, this.implied);
+    // Which legal act ended the licence: a separate field, the verdict stays REVOKED or SUSPENDED.
+    const reason = verdict === 'REVOKED' ? (this.revocationReason ?? UNSPECIFIED_REASON) : verdict === 'SUSPENDED' ? SUSPENDED_REASON : undefined;
     return {
       verdict,
+      ...(reason === undefined ? {} : { reason }),
       checks,
       ...(this.licence ? { licence: this.licence } : {}),
       ...(this.statusAge === undefined ? {} : { statusAge: this.statusAge }),
@@ -189,6 +195,18 @@ function checkValidity(report: Report, licence: ParsedLicence, options: Resolved
   }
 }
 
+/**
+ * Which legal act a set revocation bit is, from the issuer's signed reasons document for exactly this
+ * list (docs/trust-list.md, "Status reasons"); `unspecified` when none opens. Never another verdict.
+ */
+async function revocationReason(bundle: VerifierBundle, list: ParsedStatusList, index: number, trust: TrustView): Promise<StatusReason> {
+  for (const candidate of bundle.statusReasons ?? []) {
+    const opened = await openStatusReasons(candidate.jws, list, issuerKeysFromView(trust, list.issuerId));
+    if (opened.ok) return revocationReasonOf(opened, index);
+  }
+  return UNSPECIFIED_REASON;
+}
+
 async function checkStatus(report: Report, licence: ParsedLicence, bundle: VerifierBundle, trust: TrustView, options: ResolvedOptions): Promise<void> {
   const found: ParsedStatusList[] = [];
   for (const purpose of ['revocation', 'suspension'] as const) {
@@ -215,7 +233,9 @@ async function checkStatus(report: Report, licence: ParsedLicence, bundle: Verif
       report.fail(purpose, 'ERR_STATUS_INDEX_OUT_OF_RANGE', `index ${entry.index} is beyond the list's ${lookup.list.bits.length} entries`, 'STATUS_UNKNOWN');
     } else if (lookup.list.bits.get(entry.index)) {
       const revoked = purpose === 'revocation';
-      report.fail(purpose, revoked ? 'ERR_LICENCE_REVOKED' : 'ERR_LICENCE_SUSPENDED', `${purpose} bit ${entry.index} is set`, revoked ? 'REVOKED' : 'SUSPENDED');
+      if (revoked) report.revocationReason = await revocationReason(bundle, lookup.list, entry.index, trust);
+      const because = revoked ? ` (reason: ${report.revocationReason})` : '';
+      report.fail(purpose, revoked ? 'ERR_LICENCE_REVOKED' : 'ERR_LICENCE_SUSPENDED', `${purpose} bit ${entry.index} is set${because}`, revoked ? 'REVOKED' : 'SUSPENDED');
     } else {
       report.ok(purpose, `bit ${entry.index} is clear`);
     }

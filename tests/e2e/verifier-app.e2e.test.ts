@@ -226,7 +226,9 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await again();
 
     expect(await upload('revoked')).toBe('REVOKED');
-    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.verdict.REVOKED.reason);
+    // Revoked as 'cancelled' (an alias of rescinded): the reasons document in the bundle says 撤销, offline.
+    await expect(page.locator('#legal-act').textContent()).resolves.toBe(MESSAGES.zh.reason.rescinded.title);
+    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.reason.rescinded.detail);
     await shot('revoked');
     await again();
 
@@ -260,7 +262,7 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     await page.click('#lang');
     expect(await upload('revoked')).toBe('REVOKED');
     await expect(page.locator('#verdict').textContent()).resolves.toBe(MESSAGES.en.verdict.REVOKED.title);
-    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.en.verdict.REVOKED.reason);
+    await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.en.reason.rescinded.detail);
     await shot('revoked-en');
     await again();
     await page.click('#lang');

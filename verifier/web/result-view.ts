@@ -3,7 +3,7 @@
  * plain words, the licence's details when the signature verified, and the checks behind the verdict
  * behind a second tap.
  */
-import { ageText, calendarDateAt, formatDate, type LicenceDisplay, MESSAGES, parseDateTimeMs, reasonOf, type Verdict, type VerifyResult } from '../index.js';
+import { ageText, type LicenceDisplay, MESSAGES, reasonOf, type Verdict, type VerifyResult } from '../index.js';
 import { type Child, el } from './dom.js';
 import { jurisdictionText, type Lang, TEXTS } from './i18n.js';
 
@@ -20,12 +20,6 @@ const TONE: Record<Verdict, 'good' | 'bad' | 'warn'> = {
 
 const ICON: Record<'good' | 'bad' | 'warn', string> = { good: '✓', bad: '✕', warn: '!' };
 
-/** The UTC calendar date of a dateTime the verifier shows (YYYY-MM-DD). */
-function date(text: string): string {
-  const ms = parseDateTimeMs(text);
-  return ms === undefined ? text : formatDate(calendarDateAt(ms));
-}
-
 function valueText(value: unknown): string {
   if (Array.isArray(value)) return value.map(String).join('；');
   return typeof value === 'string' ? value : JSON.stringify(value);
@@ -40,16 +34,7 @@ function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
     [label.holder, licence.holder ?? ''],
     [label.creditCode, licence.creditCode ?? ''],
     [label.type, licence.type.name[lang]],
-    [
-      label.validity,
-      el(
-        'span',
-        {},
-        el('span', { class: 'nowrap' }, date(licence.validFrom)),
-        ` ${t.to} `,
-        el('span', { class: 'nowrap' }, licence.validUntil === undefined ? t.longTerm : date(licence.validUntil)),
-      ),
-    ],
+    [label.validity, el('span', {}, el('span', { class: 'nowrap' }, licence.firstDay), ` ${t.to} `, el('span', { class: 'nowrap' }, licence.lastDay ?? t.longTerm))],
     [label.issuer, issuerName],
     [label.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
   ];
@@ -107,6 +92,7 @@ export function renderResult(container: HTMLElement, result: VerifyResult, lang:
       el('div', { class: 'verdict-icon', 'aria-hidden': 'true' }, ICON[tone]),
       el('h2', { class: 'verdict', id: 'verdict' }, MESSAGES[lang].verdict[result.verdict].title),
       lang === 'zh' ? el('div', { class: 'verdict-code' }, result.verdict) : null,
+      result.reason === undefined ? null : el('p', { class: 'legal-act', id: 'legal-act', 'data-reason': result.reason }, MESSAGES[lang].reason[result.reason].title),
       el('p', { class: 'reason', id: 'reason' }, reasonOf(result, lang)),
     ),
     result.licence ? details(result.licence, lang) : el('p', { class: 'no-details' }, t.noDetails),

@@ -15,10 +15,13 @@
  * list) are dropped with a note; genuine but expired pieces are kept with a warning (the verifier
  * decides, with its grace period).
  */
-import type { BundleStatusList, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
+import type { BundleStatusList, BundleStatusReasons, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
 import { formatDateTime } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
-import { type AnchorKeys, acceptTrustLists, openStatusList } from '../../core/trust-list.js';
+import { decodeJws } from '../../core/jws-verify.js';
+import type { ParsedStatusList } from '../../core/status-list.js';
+import { issuerKeysFromView, openStatusReasons, STATUS_REASONS_POLICY } from '../../core/status-reasons.js';
+import { type AnchorKeys, acceptTrustLists, openStatusList, type TrustView } from '../../core/trust-list.js';
 
 export interface CheckedTrustList {
   anchorId: string;
@@ -123,7 +126,7 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
   });
   for (const note of view.notes) warnings.push(note);
 
-  const statusPieces: Array<{ entry: BundleStatusList; checked: CheckedStatusList }> = [];
+  const statusPieces: Array<{ entry: BundleStatusList; checked: CheckedStatusList; list: ParsedStatusList }> = [];
   for (const [index, entry] of uniqueByJws(input.statusLists).entries()) {
     const label = `status list ${entry.url}`;
     const opened = await openStatusList(entry.jws, view);
@@ -145,12 +148,8 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
     if (!acceptance.ok) warnings.push(`${label}: genuine, but ${acceptance.code}: ${acceptance.message}`);
     statusPieces.push({
       entry,
+      list,
       checked: { url: entry.url, issuer: list.issuerId, purpose: list.purpose, issuedAt: list.issuedAt, ...(list.validUntil === undefined ? {} : { validUntil: list.validUntil }) },
-    });
-  }
-  if (problems.length > 0) {
-    throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, {
-      details: problems,
     });
   }
   const status = newestBy(
@@ -160,17 +159,69 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
     (p) => `status list ${p.entry.url} signed ${formatDateTime(p.checked.issuedAt)}`,
     dropped,
   );
+  const reasons = await checkReasons(input.statusReasons ?? [], status, view, problems, dropped, warnings);
+  if (problems.length > 0) {
+    throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, {
+      details: problems,
+    });
+  }
   for (const { checked } of status) {
     if (checked.validUntil !== undefined && options.now > checked.validUntil) warnings.push(`status list ${checked.url} expired at ${formatDateTime(checked.validUntil)}`);
   }
   return {
-    bundle: { version: 1, generatedAt: input.generatedAt, trustLists: keptTrust.map((p) => p.entry), statusLists: status.map((p) => p.entry) },
+    bundle: {
+      version: 1,
+      generatedAt: input.generatedAt,
+      trustLists: keptTrust.map((p) => p.entry),
+      statusLists: status.map((p) => p.entry),
+      ...(reasons.length === 0 ? {} : { statusReasons: reasons }),
+    },
     trustLists: keptTrust.map((p) => p.checked),
     statusLists: status.map((p) => p.checked),
     dropped,
     warnings,
     anchorBindings: view.anchorBindings,
   };
+}
+
+/**
+ * Reasons documents: each is kept only when it opens against the newest kept copy of the list it
+ * describes. One for an older version of that list is stale (dropped with a note); one that fails its
+ * signature, names another issuer or list, or is malformed is a forgery like any other bad piece.
+ */
+async function checkReasons(
+  entries: readonly BundleStatusReasons[],
+  lists: ReadonlyArray<{ list: ParsedStatusList }>,
+  view: TrustView,
+  problems: string[],
+  dropped: string[],
+  warnings: string[],
+): Promise<BundleStatusReasons[]> {
+  const byUrl = new Map(lists.map((p) => [p.list.id, p.list]));
+  const kept: BundleStatusReasons[] = [];
+  for (const entry of uniqueByJws(entries)) {
+    const described = describedList(entry.jws);
+    const list = described === undefined ? undefined : byUrl.get(described);
+    if (!list) {
+      warnings.push(`status reasons ${entry.url}: skipped, the list it describes is not in the bundle or cannot be checked`);
+      continue;
+    }
+    const opened = await openStatusReasons(entry.jws, list, issuerKeysFromView(view, list.issuerId));
+    if (opened.ok) kept.push(entry);
+    else if (opened.error.code === 'ERR_STATUS_REASONS_STALE') dropped.push(`status reasons ${entry.url} (${opened.error.message})`);
+    else problems.push(`status reasons ${entry.url}: ${describe(opened.error)}`);
+  }
+  return kept;
+}
+
+/** The list a reasons document says it describes (read before verifying, only to find that list). */
+function describedList(jws: string): string | undefined {
+  try {
+    const url = decodeJws(jws, STATUS_REASONS_POLICY).payload.statusListCredential;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A delta merged into the previous bundle: both sets of pieces, pruned later by checkBundle. */
@@ -180,5 +231,6 @@ export function mergeBundles(previous: VerifierBundle, delta: VerifierBundle): V
     generatedAt: delta.generatedAt,
     trustLists: [...previous.trustLists, ...delta.trustLists],
     statusLists: [...previous.statusLists, ...delta.statusLists],
+    statusReasons: [...(previous.statusReasons ?? []), ...(delta.statusReasons ?? [])],
   };
 }

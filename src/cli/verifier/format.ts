@@ -61,7 +61,7 @@ function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
   const lines = [
     `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]`,
     ...(licence.holder === undefined ? [] : [`${both('holder')}: ${licence.holder}`]),
-    `${both('validity')}: ${licence.validFrom} – ${licence.validUntil ?? (lang === 'zh' ? '长期' : 'no expiry (long-term)')}`,
+    `${both('validity')}: ${licence.firstDay} – ${licence.lastDay ?? (lang === 'zh' ? '长期' : 'no expiry (long-term)')}`,
     `${both('issuer')}: ${issuerName}${licence.issuer.jurisdiction ? ` [${licence.issuer.jurisdiction}]` : ''}`,
     `    ${licence.issuer.id}`,
     `${both('issuedAt')}: ${licence.issuedAt}`,
@@ -82,7 +82,8 @@ export function formatHuman(result: VerifyResult, context: HumanContext): string
   const title = lang === 'zh' ? `${mark} ${verdict.title}  ${result.verdict}` : `${mark} ${verdict.title}`;
   const rule = '═'.repeat(48);
   const banner = context.colour ? `\u001b[1;${COLOURS[result.verdict]}m  ${title}\u001b[0m` : `  ${title}`;
-  const out: string[] = [rule, banner, rule, `${t.heading.reason}: ${reasonOf(result, lang)}`];
+  const legalAct = result.reason === undefined ? [] : [`  ${m.reason[result.reason].title} (${result.reason})`];
+  const out: string[] = [rule, banner, ...legalAct, rule, `${t.heading.reason}: ${reasonOf(result, lang)}`];
   for (const check of result.checks.filter((c) => c.result === 'fail')) {
     out.push(`  ${MARK.fail} ${m.check[check.name]}: ${check.code} ${check.message}`);
   }
