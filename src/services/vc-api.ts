@@ -2,16 +2,17 @@
  * W3C VC API glue: turns an unsecured VC 2.0 licence credential into an issue request (refusing what
  * the data model forbids), and verifies enveloped vc+jwt credentials against this deployment's keys.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
 import { parseDateTimeMs } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { type DecodedJws, decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
 import { isRecord } from '../core/strict-json.js';
-import { authorities, licences, signingKeys } from '../db/schema.js';
-import type { Db } from '../db/store.js';
+import { licences } from '../db/schema.js';
 import type { IssueRequest } from './issuance.js';
 import { effectiveStatus } from './licences.js';
+import type { ServiceDeps } from './ports.js';
+import { credentialTrust, federatedStatus } from './trust/credential-trust.js';
 
 const ALLOWED_CREDENTIAL_MEMBERS = new Set(['@context', 'type', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'name', 'description']);
 
@@ -97,11 +98,13 @@ export function unwrapEnvelope(value: unknown): string {
 }
 
 /**
- * Verifies a licence JWS issued by an authority of this deployment: pinned algorithms and typ, the
- * key looked up by kid among the issuer's published keys only, the validity window with `skewMs`,
- * and the licence's current status. A JWS that cannot even be decoded is ERR_INVALID_CREDENTIAL.
+ * Verifies a licence JWS: pinned algorithms and typ, the trust rules of the offline verifier with this
+ * deployment's trust view (the key from the trust list only), the validity window with `skewMs`, and
+ * the licence's current status (its own tables for a hosted authority, stored peer status lists for a
+ * federated province). A JWS that cannot even be decoded is ERR_INVALID_CREDENTIAL.
  */
-export async function verifyHostedCredential(db: Db, jws: string, now: number, skewMs = 60_000): Promise<VcApiVerification> {
+export async function verifyHostedCredential(deps: ServiceDeps, jws: string, now: number, skewMs = 60_000): Promise<VcApiVerification> {
+  const db = deps.store.db;
   let decoded: DecodedJws;
   try {
     decoded = decodeJws(jws, { typ: VC_JWT_TYP, cty: VC_JWT_CTY });
@@ -112,38 +115,18 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
   const errors: VerifyProblem[] = [];
   const checks: string[] = [];
   const payload = decoded.payload;
-  const issuer = payload['issuer'];
-  const issuerId = typeof issuer === 'string' ? issuer : typeof issuer === 'object' && issuer !== null ? (issuer as { id?: unknown }).id : undefined;
-  const [authority] = typeof issuerId === 'string' ? await db.select().from(authorities).where(eq(authorities.did, issuerId)) : [];
-  if (!authority) {
-    errors.push({ code: 'ERR_UNKNOWN_ISSUER', message: 'the issuer is not an authority of this service' });
-    return { verified: false, checks, warnings: [], errors };
-  }
-  const [key] = await db
-    .select()
-    .from(signingKeys)
-    .where(
-      and(
-        eq(signingKeys.kid, decoded.header.kid),
-        eq(signingKeys.ownerKind, 'authority'),
-        eq(signingKeys.ownerId, authority.id),
-        inArray(signingKeys.status, ['active', 'published']),
-      ),
-    );
-  if (!key) {
-    errors.push({ code: 'ERR_UNKNOWN_KEY', message: "the kid is not one of the issuer's published keys" });
-    return { verified: false, checks, warnings: [], errors };
-  }
-  if (key.alg !== decoded.header.alg) {
-    errors.push({ code: 'ERR_JWS_ALGORITHM', message: 'alg does not match the key' });
+  // The trust step: issuer listed and active, key valid at iat, type authorised (trust/credential-trust.ts).
+  const trust = await credentialTrust(deps, decoded);
+  if (!trust.ok) {
+    errors.push(trust.problem);
     return { verified: false, checks, warnings: [], errors };
   }
   try {
-    await verifyJwsSignature(decoded, { ...(JSON.parse(key.publicJwk) as object), kid: key.kid });
-    checks.push('proof');
+    await verifyJwsSignature(decoded, trust.jwk);
+    checks.push('proof', ...trust.checks);
   } catch (cause) {
     errors.push({ code: cause instanceof ElicenceError ? cause.code : 'ERR_JWS_SIGNATURE', message: 'signature does not verify' });
-    return { verified: false, checks, warnings: [], errors };
+    return { verified: false, checks, warnings: trust.warnings, errors };
   }
   const validFrom = parseDateTimeMs(payload['validFrom']);
   const validUntil = parseDateTimeMs(payload['validUntil']);
@@ -163,6 +146,11 @@ export async function verifyHostedCredential(db: Db, jws: string, now: number, s
     if (status === 'revoked') errors.push({ code: 'ERR_REVOKED', message: `the licence was revoked${licence.statusReason ? ` (${licence.statusReason})` : ''}` });
     else if (status === 'suspended') errors.push({ code: 'ERR_SUSPENDED', message: 'the licence is suspended' });
     else checks.push('credentialStatus');
+  } else if (!trust.hosted && trust.trust) {
+    // A federated province's licence: its status from the lists stored from its anchor's bundle.
+    const status = await federatedStatus(deps, trust.trust, payload, now);
+    checks.push(...status.checks);
+    errors.push(...status.errors);
   }
-  return { verified: errors.length === 0, checks, warnings: [], errors };
+  return { verified: errors.length === 0, checks, warnings: trust.warnings, errors };
 }

@@ -88,7 +88,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
     async (c) => {
       const jws = unwrapEnvelope(c.req.valid('json').verifiableCredential);
       const services = c.var.services;
-      return c.json(await verifyHostedCredential(services.store.db, jws, services.clock.now()), 200);
+      return c.json(await verifyHostedCredential(services, jws, services.clock.now()), 200);
     },
   );
 

@@ -12,7 +12,7 @@ import { isRecord } from '../../core/strict-json.js';
 const MAX_JWKS_BYTES = 256 * 1024;
 /** Most keys in one key set, and in one authority's register entry. */
 export const MAX_KEYS = 32;
-const FETCH_TIMEOUT_MS = 10_000;
+export const FETCH_TIMEOUT_MS = 10_000;
 
 export function jwksError(message: string, field: string): ElicenceError {
   return new ElicenceError('ERR_JWKS_INVALID', message, { field });
@@ -66,17 +66,27 @@ export async function publicKeysFromJwks(document: unknown, field = 'jwks'): Pro
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Fetches a JWKS or did:web document over HTTPS (plain HTTP only on loopback), with size and time limits. */
-export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
+/**
+ * A URL this service may fetch from another deployment: absolute, https (plain http only on loopback),
+ * without user name or password. ERR_VALIDATION naming `field` otherwise.
+ */
+export function checkFetchUrl(url: string, field: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ElicenceError('ERR_VALIDATION', 'jwksUrl must be an absolute URL', { field: 'jwksUrl' });
+    throw new ElicenceError('ERR_VALIDATION', `${field} must be an absolute URL`, { field });
   }
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
-    throw new ElicenceError('ERR_VALIDATION', 'jwksUrl must use https (http only for localhost)', { field: 'jwksUrl' });
+    throw new ElicenceError('ERR_VALIDATION', `${field} must use https (http only for localhost)`, { field });
   }
+  if (parsed.username || parsed.password) throw new ElicenceError('ERR_VALIDATION', `${field} must not carry a user name or password`, { field });
+  return parsed;
+}
+
+/** Fetches a JWKS or did:web document over HTTPS (plain HTTP only on loopback), with size and time limits. */
+export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
+  const parsed = checkFetchUrl(url, 'jwksUrl');
   let text: string;
   try {
     const response = await fetchImpl(parsed, {
