@@ -7,6 +7,7 @@ import type { AssetSource } from '../../src/app/deps.js';
 import { type AppConfig, type AppDeps, type Clock, defaultConfig } from '../../src/app/deps.js';
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
 import { createDistAssetSource } from '../../src/node/verifier-assets.js';
+import type { NewAuthority } from '../../src/services/authorities.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { createMemoryKeyStore } from './memory-key-store.js';
 
@@ -46,13 +47,22 @@ export interface TestContext {
   close(): void;
 }
 
-export async function createTestContext(options: { config?: Partial<AppConfig>; clock?: ManualClock; filename?: string } = {}): Promise<TestContext> {
+export async function createTestContext(
+  options: { config?: Partial<AppConfig>; clock?: ManualClock; filename?: string; fetch?: typeof fetch; authority?: NewAuthority } = {},
+): Promise<TestContext> {
   const store = openSqliteStore(options.filename ?? ':memory:');
   const keys = createMemoryKeyStore();
   const clock = options.clock ?? manualClock();
   // The verifier app's files are read per request, so tests that build it elsewhere set VERIFIER_DIST_DIR first.
-  const deps: AppDeps = { store, keys, clock, config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config }, verifierAssets: lazyDistAssets() };
-  const setup = await bootstrap(deps, { devToken: DEV_TOKEN });
+  const deps: AppDeps = {
+    store,
+    keys,
+    clock,
+    config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config },
+    verifierAssets: lazyDistAssets(),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const setup = await bootstrap(deps, { devToken: DEV_TOKEN, ...(options.authority ? { authority: options.authority } : {}) });
   const app = createApp(deps);
   const token = setup.token ?? DEV_TOKEN;
   return {

@@ -242,7 +242,9 @@ export async function registerPeer(deps: ServiceDeps, input: NewPeerAnchor, acto
   const scope = checkScope(input.scope);
   const now = deps.clock.now();
   // Network and crypto work happen before the exclusive section.
-  const { keys, keysSource } = await importPeerKeys(input.id, input.keys, input.validFrom ?? Math.floor((now - PEER_KEY_BACKDATE_MS) / 1000) * 1000, options);
+  const { keys, keysSource } = await importPeerKeys(input.id, input.keys, input.validFrom ?? Math.floor((now - PEER_KEY_BACKDATE_MS) / 1000) * 1000, {
+    fetch: options.fetch ?? deps.fetch ?? fetch,
+  });
   return deps.store.exclusive(async () => {
     if (await findPeer(deps.store.db, input.id)) throw new ElicenceError('ERR_CONFLICT', `${input.id} is already registered`, { field: 'id' });
     await checkNamespaceFree(deps, input.id, scope.issuerPrefixes);
@@ -277,7 +279,9 @@ export async function updatePeer(deps: ServiceDeps, id: string, update: PeerUpda
   const bundleUrl = update.bundleUrl === undefined ? undefined : checkFetchUrl(update.bundleUrl, 'bundleUrl').href;
   const scope = update.scope && checkScope(update.scope);
   const now = deps.clock.now();
-  const imported = update.keys && (await importPeerKeys(id, update.keys, update.validFrom ?? Math.floor((now - PEER_KEY_BACKDATE_MS) / 1000) * 1000, options));
+  const imported =
+    update.keys &&
+    (await importPeerKeys(id, update.keys, update.validFrom ?? Math.floor((now - PEER_KEY_BACKDATE_MS) / 1000) * 1000, { fetch: options.fetch ?? deps.fetch ?? fetch }));
   return deps.store.exclusive(async () => {
     const current = await requirePeer(deps.store.db, id);
     if (scope) await checkNamespaceFree(deps, id, scope.issuerPrefixes);

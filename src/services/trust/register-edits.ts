@@ -43,7 +43,7 @@ async function importKeys(deps: ServiceDeps, input: NewTrustedAuthority, options
     const { keys } = await hostedKeys(deps.store.db, hosted.id);
     return { keys: [...keys.values()].map((k) => ({ ...k, status: 'active' })), source: `hosted:${hosted.id}` };
   }
-  const document = 'jwksUrl' in source ? await fetchJwks(source.jwksUrl, options.fetch) : source.jwks;
+  const document = 'jwksUrl' in source ? await fetchJwks(source.jwksUrl, options.fetch ?? deps.fetch) : source.jwks;
   const jwks = await publicKeysFromJwks(document, 'jwksUrl' in source ? 'jwksUrl' : 'jwks');
   const validFrom = input.validFrom ?? Math.floor(now / SECOND) * SECOND;
   return {
