@@ -185,9 +185,9 @@ export async function startWorkerDeployment(spec: ProvinceSpec, baseDir: string,
   const envFile = join(dir, 'worker.env');
   writeFileSync(
     envFile,
-    Object.entries(vars)
+    `${Object.entries(vars)
       .map(([name, value]) => `${name}='${value}'`)
-      .join('\n') + '\n',
+      .join('\n')}\n`,
     { mode: 0o600 },
   );
   const persist = join(dir, 'state');
@@ -215,7 +215,7 @@ export async function startWorkerDeployment(spec: ProvinceSpec, baseDir: string,
 }
 
 /** One JSON call with the deployment's all-scope token; throws with the body unless the status is `expect`. */
-export async function api<T = any>(d: Deployment, method: string, path: string, body?: unknown, expect = method === 'POST' ? 201 : 200): Promise<T> {
+export async function api<T = unknown>(d: Deployment, method: string, path: string, body?: unknown, expect = method === 'POST' ? 201 : 200): Promise<T> {
   const response = await fetch(`${d.url}${path}`, {
     method,
     headers: { Authorization: `Bearer ${d.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -251,7 +251,17 @@ export async function federate(root: Deployment, zj: Deployment, js: Deployment,
 }
 
 /** Makes `at` fetch, check and store `peer`'s bundle now (POST /v1/trust/anchors/{id}/refresh). */
-export async function refresh(at: Deployment, peer: Deployment, expect = 200): Promise<any> {
+export interface RefreshAnswer {
+  outcome: 'updated' | 'not-modified' | 'failed';
+  stored: { trustLists: number; statusLists: number };
+  unchanged: number;
+  ignored: number;
+  refused: string[];
+  /** On a 502: the error body. */
+  error?: { code: string; message: string };
+}
+
+export async function refresh(at: Deployment, peer: Deployment, expect = 200): Promise<RefreshAnswer> {
   const id = (await anchorDocument(peer).catch(() => undefined))?.anchorId ?? didFor(peer.url, 'anchors', peer.spec.anchorId);
-  return api(at, 'POST', `/v1/trust/anchors/${encodeURIComponent(id)}/refresh`, undefined, expect);
+  return api<RefreshAnswer>(at, 'POST', `/v1/trust/anchors/${encodeURIComponent(id)}/refresh`, undefined, expect);
 }

@@ -338,7 +338,7 @@ describe('three provinces, three processes', () => {
     await js.stop();
     proxy.close();
     const failed = await refresh(zj, js, 502);
-    expect(failed.error.code).toBe('ERR_FETCH_FAILED');
+    expect(failed.error?.code).toBe('ERR_FETCH_FAILED');
     const after = (await (await fetch(`${zj.url}/verifier-bundle`)).json()) as VerifierBundle;
     const jiangsu = (b: VerifierBundle) => [...b.trustLists, ...b.statusLists].map((p) => p.jws).filter((jws) => JSON.stringify(payloadOf(jws)).includes(js.prefix.slice(0, -1)));
     expect(jiangsu(after).sort()).toEqual(jiangsu(before).sort());
