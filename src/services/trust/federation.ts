@@ -16,7 +16,7 @@ import { authorities, peerAnchors } from '../../db/schema.js';
 import { invalidate } from '../hot-cache.js';
 import type { ServiceDeps } from '../ports.js';
 import { anchorJwks } from './anchor.js';
-import { checkFetchUrl, FETCH_TIMEOUT_MS } from './jwks.js';
+import { checkFetchUrl, FETCH_TIMEOUT_MS, fetchNoRedirect } from './jwks.js';
 import { pieceUpsert, type StoredPiece, statusPieceKey, storedPieces, trustPieceKey } from './peer-pieces.js';
 import { findPeer, listPeers, type PeerAnchor, requirePeer } from './peers.js';
 import { currentTrustList } from './publishing.js';
@@ -55,7 +55,7 @@ interface FetchOptions {
 
 type Fetched = { status: 'not-modified' } | { status: 'ok'; bytes: Uint8Array; etag: string | null };
 
-/** GET of a peer's bundle: no redirects, a time limit over the whole exchange, a byte cap enforced while reading. */
+/** GET of a peer's bundle: no redirect followed, a time limit over the whole exchange, a byte cap enforced while reading. */
 async function fetchPeerBundle(bundleUrl: string, options: FetchOptions): Promise<Fetched> {
   const url = checkFetchUrl(bundleUrl, 'bundleUrl');
   if (options.since !== null) url.searchParams.set('since', options.since);
@@ -64,7 +64,7 @@ async function fetchPeerBundle(bundleUrl: string, options: FetchOptions): Promis
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
   try {
-    response = await options.fetch(url, { headers, redirect: 'error', signal });
+    response = await fetchNoRedirect(options.fetch, url, { headers, signal });
     if (response.status === 304) {
       await response.body?.cancel();
       return { status: 'not-modified' };

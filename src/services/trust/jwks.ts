@@ -84,13 +84,29 @@ export function checkFetchUrl(url: string, field: string): URL {
   return parsed;
 }
 
+/**
+ * GET without following redirects, on every runtime: Workers refuse `redirect: 'error'`, so this asks
+ * for `manual` and treats any redirect answer as a failure (ERR_FETCH_FAILED naming the URL). A
+ * redirect could lead another deployment's fetch anywhere, loopback included.
+ */
+export async function fetchNoRedirect(fetchImpl: typeof fetch, url: URL, init: Omit<RequestInit, 'redirect'>): Promise<Response> {
+  const response = await fetchImpl(url, { ...init, redirect: 'manual' });
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400 && response.status !== 304)) {
+    await response.body?.cancel();
+    throw new ElicenceError(
+      'ERR_FETCH_FAILED',
+      `GET ${url.href} answered a redirect (${response.status}${response.headers.get('location') ? ` to ${response.headers.get('location')}` : ''}), which is not followed`,
+    );
+  }
+  return response;
+}
+
 /** Fetches a JWKS or did:web document over HTTPS (plain HTTP only on loopback), with size and time limits. */
 export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
   const parsed = checkFetchUrl(url, 'jwksUrl');
   let text: string;
   try {
-    const response = await fetchImpl(parsed, {
-      redirect: 'error',
+    const response = await fetchNoRedirect(fetchImpl, parsed, {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       headers: { accept: 'application/json, application/jwk-set+json, application/did+json' },
     });
@@ -99,6 +115,7 @@ export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): P
     if (!bytes) throw jwksError(`the key set is larger than ${MAX_JWKS_BYTES} bytes`, 'jwksUrl');
     text = new TextDecoder().decode(bytes);
   } catch (cause) {
+    if (cause instanceof ElicenceError && cause.code === 'ERR_FETCH_FAILED') throw new ElicenceError('ERR_JWKS_FETCH_FAILED', cause.message, { field: 'jwksUrl', cause });
     if (cause instanceof ElicenceError) throw cause;
     throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `could not fetch ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'jwksUrl', cause });
   }
