@@ -165,7 +165,7 @@ export async function startNodeDeployment(spec: ProvinceSpec, baseDir: string, p
  * applied), configured as deployed: AUTHORITIES, PUBLIC_URL, the anchor's names, and SIGNING_KEYS
  * holding the authority's key and an `anchor:<id>` key, so the Worker is an anchor.
  */
-export async function startWorkerDeployment(spec: ProvinceSpec, baseDir: string, port: number): Promise<Deployment> {
+export async function startWorkerDeployment(spec: ProvinceSpec, baseDir: string, port: number, options: { testScheduled?: boolean } = {}): Promise<Deployment> {
   const dir = join(baseDir, `${spec.key}-worker`);
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(ROOT, 'dist', 'worker-assets'), { recursive: true });
@@ -196,7 +196,21 @@ export async function startWorkerDeployment(spec: ProvinceSpec, baseDir: string,
   if (migrated.status !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${migrated.stdout}\n${migrated.stderr}`);
   const child = spawn(
     'npx',
-    ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--env-file', envFile, '--show-interactive-dev-session=false'],
+    [
+      'wrangler',
+      'dev',
+      '--local',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      persist,
+      '--env-file',
+      envFile,
+      '--show-interactive-dev-session=false',
+      ...(options.testScheduled ? ['--test-scheduled'] : []),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: wranglerEnv },
   );
   const watch = waitFor(child, /Ready on/, `${spec.key} (wrangler dev)`, 90_000);

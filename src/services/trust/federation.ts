@@ -24,6 +24,12 @@ import { ISSUING_POLICY_CACHE_PREFIX } from './register.js';
 
 /** Default cap on a peer's bundle: room for a national one (tens of thousands of status lists). */
 export const DEFAULT_FEDERATION_MAX_BYTES = 64 * 1024 * 1024;
+/** Pieces written per commit, and status lists checked between two yields to the event loop. */
+const COMMIT_CHUNK = 50;
+const YIELD_EVERY = 5;
+/** A yield that took longer than this means requests were waiting; then back off up to MAX_BACKOFF_MS. */
+const BUSY_LAG_MS = 3;
+const MAX_BACKOFF_MS = 50;
 /** Default interval of the runtime's refresh of every peer. */
 export const DEFAULT_FEDERATION_REFRESH_SECONDS = 300;
 
@@ -95,6 +101,18 @@ async function fetchPeerBundle(bundleUrl: string, options: FetchOptions): Promis
   }
 }
 
+/**
+ * A refresh is background work: between batches of pieces it lets the requests this deployment serves
+ * go first. It yields to the event loop, and when that yield came back late (requests were waiting),
+ * it stays away a while longer, so a large refresh under load takes longer rather than slowing issuance.
+ */
+async function yieldToRequests(): Promise<void> {
+  const started = performance.now();
+  await new Promise((resume) => setTimeout(resume, 0));
+  const lag = performance.now() - started;
+  if (lag > BUSY_LAG_MS) await new Promise((resume) => setTimeout(resume, Math.min(MAX_BACKOFF_MS, lag * 4)));
+}
+
 /** Whose pieces a refresh keeps, and the view they are checked in. */
 interface CheckContext {
   view: TrustView;
@@ -137,6 +155,7 @@ async function checkPieces(
 ): Promise<{ store: StoredPiece[]; report: Pick<RefreshReport, 'stored' | 'unchanged' | 'ignored' | 'refused'> }> {
   const report = { stored: { trustLists: 0, statusLists: 0 }, unchanged: 0, ignored: 0, refused: [] as string[] };
   const heldByKey = new Map(held.map((p) => [p.key, p]));
+  const heldJws = new Set(held.map((p) => p.jws));
   const store: StoredPiece[] = [];
   bundle.trustLists.forEach((entry: BundleTrustList, i) => {
     const piece = context.view.pieces[context.offset + i]!;
@@ -169,7 +188,13 @@ async function checkPieces(
     }
   });
   for (const [i, entry] of bundle.statusLists.entries() as Iterable<[number, BundleStatusList]>) {
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToRequests();
     const label = `status list ${entry.url} (entry ${i + 1})`;
+    // A copy already held was checked when it was stored (and is checked again whenever it is served).
+    if (heldJws.has(entry.jws)) {
+      report.unchanged++;
+      continue;
+    }
     const opened = await openStatusList(entry.jws, context.view);
     if (!opened.ok) {
       // An issuer no accepted list names belongs to another anchor; anything else is a forgery or garbage.
@@ -293,7 +318,13 @@ export async function refreshPeer(deps: ServiceDeps, id: string, options: Refres
       lastSuccessAt: receivedAt,
       lastError: clean ? null : `${checked.report.refused.length} piece(s) refused: ${checked.report.refused.slice(0, 5).join('; ')}`.slice(0, 2000),
     };
-    await deps.store.commit([...checked.store.map((piece) => pieceUpsert(db, piece)), db.update(peerAnchors).set(state).where(eq(peerAnchors.id, id))]);
+    // In chunks, so a large refresh never holds the database (and the requests beside it) for long;
+    // each piece stands on its own signature, and the fetch state is written last.
+    for (let i = 0; i < checked.store.length; i += COMMIT_CHUNK) {
+      if (i > 0) await yieldToRequests();
+      await deps.store.commit(checked.store.slice(i, i + COMMIT_CHUNK).map((piece) => pieceUpsert(deps.store, piece)));
+    }
+    await deps.store.commit([db.update(peerAnchors).set(state).where(eq(peerAnchors.id, id))]);
     // What a deployment under this upstream anchor may issue can have changed.
     if (peer.role === 'upstream' && checked.store.length > 0) invalidate(db, ISSUING_POLICY_CACHE_PREFIX);
     return report;

@@ -6,7 +6,7 @@
  */
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { peerPieces } from '../../db/schema.js';
-import type { Db, Statement } from '../../db/store.js';
+import type { Db, Statement, Store } from '../../db/store.js';
 
 export type StoredPiece = typeof peerPieces.$inferSelect;
 
@@ -25,23 +25,42 @@ export async function storedPieces(db: Db, filter: { peerId?: string; kind?: Sto
     .orderBy(asc(peerPieces.key));
 }
 
-/** An insert of `piece`, or an update of the stored copy when `piece` is newer than it. */
-export function pieceUpsert(db: Db, piece: StoredPiece): Statement {
-  const newer = piece.kind === 'trust-list' ? sql`excluded.sequence > ${peerPieces.sequence} OR ${peerPieces.sequence} IS NULL` : sql`excluded.signed_at > ${peerPieces.signedAt}`;
-  return db
-    .insert(peerPieces)
-    .values(piece)
-    .onConflictDoUpdate({
-      target: peerPieces.key,
-      set: {
-        peerId: piece.peerId,
-        url: piece.url,
-        jws: piece.jws,
-        sequence: piece.sequence,
-        signedAt: piece.signedAt,
-        expiresAt: piece.expiresAt,
-        receivedAt: piece.receivedAt,
-      },
-      setWhere: newer,
-    });
+/**
+ * An insert of `piece`, or an update of the stored copy when `piece` is newer than it. Prepared once
+ * per kind on better-sqlite3 (`Store.bound`): a refresh writes hundreds of them while the service
+ * issues, and building the SQL each time would cost more than running it.
+ */
+export function pieceUpsert(store: Store, piece: StoredPiece): Statement {
+  const trust = piece.kind === 'trust-list';
+  return store.bound(
+    trust ? 'peer_pieces.upsert.trust' : 'peer_pieces.upsert.status',
+    (param) =>
+      store.db
+        .insert(peerPieces)
+        .values({
+          key: sql`${param('key')}`,
+          peerId: sql`${param('peerId')}`,
+          kind: sql`${param('kind')}`,
+          url: sql`${param('url')}`,
+          jws: sql`${param('jws')}`,
+          sequence: sql`${param('sequence')}`,
+          signedAt: sql`${param('signedAt')}`,
+          expiresAt: sql`${param('expiresAt')}`,
+          receivedAt: sql`${param('receivedAt')}`,
+        } as never)
+        .onConflictDoUpdate({
+          target: peerPieces.key,
+          set: {
+            peerId: sql`excluded.peer_id`,
+            url: sql`excluded.url`,
+            jws: sql`excluded.jws`,
+            sequence: sql`excluded.sequence`,
+            signedAt: sql`excluded.signed_at`,
+            expiresAt: sql`excluded.expires_at`,
+            receivedAt: sql`excluded.received_at`,
+          },
+          setWhere: trust ? sql`excluded.sequence > ${peerPieces.sequence} OR ${peerPieces.sequence} IS NULL` : sql`excluded.signed_at > ${peerPieces.signedAt}`,
+        }),
+    { ...piece },
+  );
 }
