@@ -23,6 +23,8 @@ CREATE TABLE `peer_pieces` (
 	`url` text,
 	`jws` text NOT NULL,
 	`sequence` integer,
+	`issuer` text,
+	`kid` text,
 	`signed_at` integer NOT NULL,
 	`expires_at` integer,
 	`received_at` integer NOT NULL

@@ -366,6 +366,23 @@ describe("Jiangsu's operator tries to speak for Hangzhou", () => {
   });
 });
 
+describe('a peer withdraws a key', () => {
+  it('the status lists it signed leave the re-served bundle, so no sync is refused for them', async () => {
+    const nanjing = (await json(js.call('GET', `/v1/trust/authorities/${enc(NANJING)}`))).keys[0].kid as string;
+    clock.advance(2000);
+    await json(js.call('POST', `/v1/trust/authorities/${enc(NANJING)}/keys/${nanjing}/withdraw`, { body: { reason: 'compromise' } }), 200);
+    await json(js.call('POST', '/v1/trust/lists'), 201);
+    const before = await bundleOf(zj);
+    expect(before.statusLists.some((s) => payloadOf(s.jws).issuer.id === NANJING)).toBe(true);
+    const report = await json(zj.call('POST', `/v1/trust/anchors/${enc(jsAnchorId)}/refresh`), 200);
+    expect(report.stored.trustLists).toBe(1);
+    const after = await bundleOf(zj);
+    expect(after.statusLists.some((s) => payloadOf(s.jws).issuer.id === NANJING)).toBe(false);
+    const result = await verify(business.credential, after, { anchors: await anchorOf(zj), now: clock.now() });
+    expect(result.verdict).toBe('UNTRUSTED_ISSUER');
+  });
+});
+
 describe('the service keeps its own promises', () => {
   it('refuses to issue a type the register does not authorise, naming the type and the authority', async () => {
     await json(zj.call('PATCH', `/v1/trust/authorities/${enc(HANGZHOU)}`, { body: { licenceTypes: ['BusinessLicence'] } }), 200);

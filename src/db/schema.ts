@@ -225,6 +225,8 @@ export const peerPieces = sqliteTable(
     url: text('url'),
     jws: text('jws').notNull(),
     sequence: integer('sequence'), // trust lists: their sequence (never replaced by a lower one)
+    issuer: text('issuer'), // status lists: the issuer's DID (signed), and the kid that signed it
+    kid: text('kid'),
     signedAt: integer('signed_at').notNull(), // trust lists: issuedAt; status lists: their signed iat
     expiresAt: integer('expires_at'), // trust lists: expiresAt; status lists: validUntil
     receivedAt: integer('received_at').notNull(),

@@ -7,7 +7,7 @@
  * under an upstream anchor, the peer refresh and the verifier bundle all use it.
  */
 import type { JWK } from 'jose';
-import { type AnchorKeys, acceptTrustLists, openStatusList, type TrustView } from '../../core/trust-list.js';
+import { type AnchorKeys, acceptTrustLists, type TrustView } from '../../core/trust-list.js';
 import type { ServiceDeps } from '../ports.js';
 import { anchorJwks } from './anchor.js';
 import { type StoredPiece, storedPieces } from './peer-pieces.js';
@@ -59,9 +59,11 @@ export async function deploymentTrustView(deps: ServiceDeps, own?: StoredTrustLi
 /**
  * The stored peer pieces an inspector who pins this deployment's anchor can use, as its bundle carries
  * them: trust lists the view accepts or holds genuine (an expired one still gives its grace or expiry
- * result), and status lists that open against the view with their signed id as their URL. Anything else
- * (a peer removed or re-keyed since) is left out, so one stale piece cannot make a sync refuse the
- * whole bundle.
+ * result), and status lists that still open against the view: the view gives their issuer the key
+ * that signed them (their signature was verified with that very key, named by its thumbprint, when
+ * they were stored, with their signed id as their URL). Anything else (a peer removed or re-keyed
+ * since, a key withdrawn) is left out, so one stale piece cannot make a sync refuse the whole bundle.
+ * No signature is verified again here: a national bundle holds tens of thousands of lists.
  */
 export async function servablePeerPieces(deps: ServiceDeps, trust: DeploymentTrust): Promise<StoredPiece[]> {
   // The view's inputs: the own list (an anchor) first, then the stored lists.
@@ -72,9 +74,11 @@ export async function servablePeerPieces(deps: ServiceDeps, trust: DeploymentTru
     if (outcome && (outcome.status === 'accepted' || (outcome.status === 'refused' && outcome.genuine))) servable.push(piece);
   });
   for (const piece of await decidingPieces(deps, trust.source)) {
-    if (piece.kind !== 'status-list') continue;
-    const opened = await openStatusList(piece.jws, trust.view);
-    if (opened.ok && opened.list.id === piece.url) servable.push(piece);
+    if (piece.kind !== 'status-list' || piece.issuer === null || piece.kid === null) continue;
+    // As openStatusList decides which key a list is checked with: accepted, or genuine but refused.
+    const acceptance = trust.view.accept({ issuerId: piece.issuer, kid: piece.kid, issuedAt: piece.signedAt });
+    const key = acceptance.ok ? acceptance.key : acceptance.authority?.keys.get(piece.kid);
+    if (key) servable.push(piece);
   }
   return servable;
 }

@@ -9,7 +9,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type BundleStatusList, type BundleTrustList, parseBundle, type VerifierBundle } from '../../core/bundle.js';
-import { readStreamCapped } from '../../core/encoding.js';
+import { fromBase64url, fromUtf8, readStreamCapped } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { acceptTrustLists, openStatusList, type TrustView, type VerifiedTrustList } from '../../core/trust-list.js';
 import { authorities, peerAnchors } from '../../db/schema.js';
@@ -180,6 +180,8 @@ async function checkPieces(
         url: entry.url ?? null,
         jws: entry.jws,
         sequence: list.sequence,
+        issuer: null,
+        kid: list.signedBy,
         signedAt: list.issuedAt,
         expiresAt: list.expiresAt,
         receivedAt,
@@ -220,6 +222,7 @@ async function checkPieces(
     }
     if (before && store.includes(before)) store.splice(store.indexOf(before), 1);
     else report.stored.statusLists++;
+    const kid = (JSON.parse(fromUtf8(fromBase64url(entry.jws.split('.')[0]!)!)) as { kid: string }).kid;
     store.push({
       key,
       peerId: peer.id,
@@ -227,6 +230,8 @@ async function checkPieces(
       url: list.id,
       jws: entry.jws,
       sequence: null,
+      issuer: list.issuerId,
+      kid,
       signedAt: list.issuedAt,
       expiresAt: list.validUntil ?? null,
       receivedAt,
