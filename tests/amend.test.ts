@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amendedSubject } from '../src/services/lifecycle.js';
-import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { authoriseType, businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
@@ -98,6 +98,7 @@ describe('subjectPatch (JSON Merge Patch)', () => {
       additionalProperties: false,
     };
     expect((await t.call('POST', '/v1/licence-types', { body: { code: 'SignLicence', name: { zh: '招牌', en: 'Sign' }, schemaVersion: '1', schema } })).status).toBe(201);
+    await authoriseType(t, 'SignLicence');
     const res = await t.call('POST', '/v1/licences', { body: { type: 'SignLicence', subject: { creditCode: freshCreditCode(), name: '甲', note: '备注', items: ['a', 'b'] } } });
     const licence = (await res.json()) as Licence;
     const deleted = await amend(licence.id, { subjectPatch: { note: null, items: ['c'] } });

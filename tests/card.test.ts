@@ -123,6 +123,9 @@ describe('the licence card', () => {
       },
     });
     expect(register.status).toBe(201);
+    // The trust register authorises the new type for the authority before it issues it.
+    const did = encodeURIComponent('did:web:elicence.test:authorities:dev-city');
+    expect((await t.call('PATCH', `/v1/trust/authorities/${did}`, { body: { licenceTypes: ['BusinessLicence', 'FoodBusinessLicence', 'HostileLicence'] } })).status).toBe(200);
     const licence = await issue({ type: 'HostileLicence', subject: { creditCode: '91330106MA2CFX7K5Y', note: hostile } });
     const { html } = await card(licence.id);
     expect(html).not.toMatch(/<script|<img|<b /i); // attribute text survives only inside escaped, inert text

@@ -16,7 +16,7 @@ import { openSqliteStore } from '../src/node/sqlite-store.js';
 import { createAuthority } from '../src/services/authorities.js';
 import type { KeyStore } from '../src/services/ports.js';
 import { createToken } from '../src/services/tokens.js';
-import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
+import { authoriseType, businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
 import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
@@ -162,6 +162,7 @@ describe('one active licence per holder', () => {
       const res = await t.call('POST', '/v1/licence-types', { body: { code, name: { zh: code, en: code }, schemaVersion: '1', schema, uniquePerHolder: unique } });
       expect(res.status).toBe(201);
       expect(((await res.json()) as { uniquePerHolder: boolean }).uniquePerHolder).toBe(unique);
+      await authoriseType(t, code);
       const subject = { creditCode: freshCreditCode(), plate: '浙A12345' };
       const first = await t.call('POST', '/v1/licences', { body: { type: code, subject } });
       const second = await t.call('POST', '/v1/licences', { body: { type: code, subject } });

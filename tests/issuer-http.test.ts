@@ -338,6 +338,13 @@ describe('licence types', () => {
     const res = await t.call('POST', '/v1/licence-types', { body: taxi });
     expect(res.status).toBe(201);
     await expectError(await t.call('POST', '/v1/licence-types', { body: taxi }), 409, 'ERR_LICENCE_TYPE_EXISTS', 'code');
+    // The trust register must authorise a new type for the authority before it issues it.
+    const refused = await issue({ type: 'TaxiOperatorLicence', subject: { creditCode: '91330106MA2CFX7K5Y', operatorName: '杭州出租汽车公司', vehicles: 120 } });
+    expect(refused.res.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'ERR_TYPE_NOT_AUTHORISED', field: 'type' });
+    const did = encodeURIComponent('did:web:elicence.test:authorities:dev-city');
+    const authorised = await t.call('PATCH', `/v1/trust/authorities/${did}`, { body: { licenceTypes: ['BusinessLicence', 'FoodBusinessLicence', 'TaxiOperatorLicence'] } });
+    expect(authorised.status).toBe(200);
     const issued = await issue({ type: 'TaxiOperatorLicence', subject: { creditCode: '91330106MA2CFX7K5Y', operatorName: '杭州出租汽车公司', vehicles: 120 } });
     expect(issued.res.status).toBe(201);
     await expectError(

@@ -94,6 +94,17 @@ describe('an authority created with SM2SM3', () => {
     for (const published of [...jwks.keys, ...did.verificationMethod.map((m) => m.publicKeyJwk)]) expect(published).not.toHaveProperty('d');
   });
 
+  it('joins the anchor register as a hosted authority: its licences verify offline', async () => {
+    const registered = await t.call('POST', '/v1/trust/authorities', {
+      body: { id: 'did:web:elicence.test:authorities:jiaxing', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', licenceTypes: ['BusinessLicence'] },
+    });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    expect(((await registered.json()) as { keys: Array<{ jwk: JWK }> }).keys[0]!.jwk).toMatchObject({ kty: 'EC', crv: 'SM2' });
+    const licence = await issue(token, businessSubject({ name: '嘉兴另一科技有限公司' }));
+    for (const input of [licence.credential, licence.qrText]) expect((await offlineVerdict(input)).verdict).toBe('VALID');
+  });
+
+  // The VC API applies the trust rules: the authority is on the trust list (the test above) first.
   it('issues SM2SM3 licences that the service itself verifies (VC API); a flipped byte does not', async () => {
     const licence = await issue(token, businessSubject({ name: '嘉兴示例科技有限公司' }));
     expect(headerOf(licence.credential)).toMatchObject({ alg: 'SM2SM3', kid });
@@ -103,16 +114,6 @@ describe('an authority created with SM2SM3', () => {
     const sig = fromBase64url(s)!;
     sig[40]! ^= 0x10;
     expect(await vcApiVerified(`${h}.${p}.${base64url(sig)}`)).toBe(false);
-  });
-
-  it('joins the anchor register as a hosted authority: its licences verify offline', async () => {
-    const registered = await t.call('POST', '/v1/trust/authorities', {
-      body: { id: 'did:web:elicence.test:authorities:jiaxing', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', licenceTypes: ['BusinessLicence'] },
-    });
-    expect(registered.status, await registered.clone().text()).toBe(201);
-    expect(((await registered.json()) as { keys: Array<{ jwk: JWK }> }).keys[0]!.jwk).toMatchObject({ kty: 'EC', crv: 'SM2' });
-    const licence = await issue(token, businessSubject({ name: '嘉兴另一科技有限公司' }));
-    for (const input of [licence.credential, licence.qrText]) expect((await offlineVerdict(input)).verdict).toBe('VALID');
   });
 });
 

@@ -179,7 +179,7 @@ describe('POST /credentials/verify', () => {
     });
     // A fresh, unrevoked licence still verifies, and a suspended one is reported.
     const fine = await issued();
-    expect(await json(await verifyVc(enveloped(fine.jws)))).toMatchObject({ verified: true, checks: ['proof', 'claims', 'validityWindow', 'credentialStatus'] });
+    expect(await json(await verifyVc(enveloped(fine.jws)))).toMatchObject({ verified: true, checks: ['proof', 'issuerTrusted', 'claims', 'validityWindow', 'credentialStatus'] });
     expect((await t.call('POST', `/v1/licences/${fine.id}/suspend`, { body: { reason: 'investigation' } })).status).toBe(200);
     expect(await json(await verifyVc(enveloped(fine.jws)))).toMatchObject({ verified: false, errors: [{ code: 'ERR_SUSPENDED' }] });
   });
@@ -188,7 +188,7 @@ describe('POST /credentials/verify', () => {
     const { payload } = await issued();
     const { privateJwk } = await generateSigningJwk('EdDSA');
     const body = await json(await verifyVc(enveloped(await signVc(payload, await signerFromPrivateJwk(privateJwk)))));
-    expect(body).toMatchObject({ verified: false, errors: [{ code: 'ERR_UNKNOWN_KEY' }] });
+    expect(body).toMatchObject({ verified: false, errors: [{ code: 'ERR_KEY_UNKNOWN' }] });
   });
 
   it('answers deep payloads and bodies with 400 and ERR_JSON_TOO_DEEP, never 500', async () => {

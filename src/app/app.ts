@@ -20,6 +20,7 @@ import { lifecycleRoutes } from './routes/lifecycle.js';
 import { qrRoutes } from './routes/qr.js';
 import { statusListRoutes } from './routes/status-lists.js';
 import { trustAdminRoutes } from './routes/trust-admin.js';
+import { trustAnchorRoutes } from './routes/trust-anchors.js';
 import { trustPublicRoutes } from './routes/trust-public.js';
 import { vcApiRoutes } from './routes/vc-api.js';
 import { verifierAppRoutes } from './routes/verifier-app.js';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', qrRoutes());
   app.route('/', trustPublicRoutes());
   app.route('/', trustAdminRoutes());
+  app.route('/', trustAnchorRoutes());
   app.route('/', verifierAppRoutes());
 
   const openApiConfig = {

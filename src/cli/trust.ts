@@ -16,6 +16,7 @@ import { parseJwksText } from '../services/trust/jwks.js';
 import { latestTrustList, publishTrustList } from '../services/trust/publishing.js';
 import { listRegistry } from '../services/trust/register.js';
 import { type KeySource, registerAuthority, setAuthorityStatus, withdrawKey } from '../services/trust/register-edits.js';
+import { ANCHOR_USAGE, AnchorUsageError, runAnchorCommand } from './trust-anchors.js';
 
 const ACTOR = 'cli';
 const MAX_FILE_BYTES = 256 * 1024;
@@ -29,6 +30,7 @@ const USAGE = `usage: npm run elicence -- trust <subcommand>
   suspend <did> | reinstate <did> | withdraw <did>      (withdraw is final)
   withdraw-key <did> <kid>    take one key out of the next list
   publish [--ttl-days <n>]    sign and store the next trust list now
+${ANCHOR_USAGE}
 
 Changes take effect in the next published list.`;
 
@@ -166,11 +168,14 @@ export async function run(args: string[]): Promise<number> {
         console.log(`published trust list #${published.seq}, issued ${formatDateTime(published.issuedAt)}, expires ${formatDateTime(published.expiresAt)}`);
         return 0;
       }
-      default:
-        throw new UsageError(`unknown subcommand "${sub}"\n\n${USAGE}`);
+      default: {
+        const code = await runAnchorCommand(deps, sub, rest, ACTOR, (path) => readJwksFile(path));
+        if (code === undefined) throw new UsageError(`unknown subcommand "${sub}"\n\n${USAGE}`);
+        return code;
+      }
     }
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (error instanceof UsageError || error instanceof AnchorUsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       console.error(error.message);
       return 64;
     }

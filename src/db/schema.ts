@@ -206,3 +206,53 @@ export const trustLists = sqliteTable('trust_lists', {
   issuedAt: integer('issued_at').notNull(),
   expiresAt: integer('expires_at').notNull(),
 });
+
+/**
+ * Federation (docs/trust-anchor.md): the other anchors (provinces, or a national root's provinces) this
+ * anchor vouches for in its trust list's `federatedAnchors`, with the scope it grants each, where their
+ * verifier bundle is fetched from, and how the last fetch went. On a deployment that is not an anchor,
+ * the one row is its configured upstream anchor (`role = 'upstream'`), fetched for its trust lists only.
+ */
+export const peerAnchors = sqliteTable('peer_anchors', {
+  id: text('id').primaryKey(), // the peer anchor's id (did:web), the `id` of its trust lists
+  role: text('role', { enum: ['federated', 'upstream'] })
+    .notNull()
+    .default('federated'),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  keysJson: text('keys_json').notNull(), // JSON array of { jwk, validFrom, validUntil? }
+  keysSource: text('keys_source'), // the JWKS URL the keys came from, or null (inline)
+  bundleUrl: text('bundle_url').notNull(),
+  scopeJson: text('scope_json').notNull(), // JSON { issuerPrefixes, jurisdictions, licenceTypes? }
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  // The last fetch: its conditional-request state (reset when the entry changes) and its outcome.
+  etag: text('etag'),
+  bundleGeneratedAt: text('bundle_generated_at'),
+  lastAttemptAt: integer('last_attempt_at'),
+  lastSuccessAt: integer('last_success_at'),
+  lastError: text('last_error'),
+});
+
+/**
+ * The newest valid copy of each piece fetched from a peer's verifier bundle (its trust lists and its
+ * authorities' status lists), exactly as the peer signed it, re-served in this deployment's bundle.
+ * `received_at` is when this deployment stored that copy: `?since=` deltas go by it.
+ */
+export const peerPieces = sqliteTable(
+  'peer_pieces',
+  {
+    key: text('key').primaryKey(), // "trust:<anchor id>" or "status:<status list URL>"
+    peerId: text('peer_id').notNull(),
+    kind: text('kind', { enum: ['trust-list', 'status-list'] }).notNull(),
+    url: text('url'),
+    jws: text('jws').notNull(),
+    sequence: integer('sequence'), // trust lists: their sequence (never replaced by a lower one)
+    issuer: text('issuer'), // status lists: the issuer's DID (signed), and the kid that signed it
+    kid: text('kid'),
+    signedAt: integer('signed_at').notNull(), // trust lists: issuedAt; status lists: their signed iat
+    expiresAt: integer('expires_at'), // trust lists: expiresAt; status lists: validUntil
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('peer_pieces_peer').on(t.peerId), index('peer_pieces_received').on(t.receivedAt)],
+);

@@ -8,8 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import type { JWK } from 'jose';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
+import type { NewAuthority } from '../services/authorities.js';
+import { DEV_AUTHORITY } from '../services/dev-setup.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -47,6 +50,37 @@ const Env = z.object({
     .min(1)
     .max(90 * 24)
     .optional(),
+  // What a first start creates: the anchor key's owner (the anchor's did:web ends in :anchors:<id>) and the hosted authority.
+  ANCHOR_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes')
+    .optional(),
+  AUTHORITY_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes')
+    .optional(),
+  AUTHORITY_NAME_ZH: z.string().min(1).max(100).optional(),
+  AUTHORITY_NAME_EN: z.string().min(1).max(100).optional(),
+  AUTHORITY_JURISDICTION: z
+    .string()
+    .regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code')
+    .optional(),
+  // Federation: how often peers' bundles are fetched (0: only on request), and the largest accepted.
+  FEDERATION_REFRESH_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .default(300),
+  FEDERATION_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
+  // A deployment that is not an anchor: its anchor's bundle URL and the file with its keys (trust-anchor.json).
+  UPSTREAM_ANCHOR_URL: z.string().url().optional(),
+  UPSTREAM_ANCHOR_KEYS: z.string().min(1).optional(),
 });
 
 export interface NodeConfig {
@@ -56,7 +90,27 @@ export interface NodeConfig {
   keysDir: string;
   databaseFile: string;
   devToken: string | undefined;
+  /** The issuing authority a first start creates (default: the development authority). */
+  authority: NewAuthority | undefined;
+  /** Seconds between refreshes of every peer's bundle; 0: only on request. */
+  federationRefreshSeconds: number;
   app: AppConfig;
+}
+
+/** `{ anchorId, keys }` from the pinned file of the upstream anchor (its /.well-known/trust-anchor.json). */
+function upstreamAnchor(url: string, keysFile: string): NonNullable<AppConfig['upstreamAnchor']> {
+  let document: { anchorId?: unknown; keys?: unknown };
+  try {
+    document = JSON.parse(readFileSync(resolve(keysFile), 'utf8')) as typeof document;
+  } catch (cause) {
+    throw new Error(`UPSTREAM_ANCHOR_KEYS: cannot read ${keysFile} as JSON (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
+  if (typeof document.anchorId !== 'string' || !Array.isArray(document.keys) || document.keys.length === 0) {
+    throw new Error('UPSTREAM_ANCHOR_KEYS: expected the anchor\'s trust-anchor.json, { "anchorId", "keys": [...] }');
+  }
+  const bundleUrl = new URL(url);
+  if (!bundleUrl.pathname.endsWith('/verifier-bundle')) bundleUrl.pathname = `${bundleUrl.pathname.replace(/\/+$/, '')}/verifier-bundle`;
+  return { bundleUrl: bundleUrl.href, anchor: { anchorId: document.anchorId, keys: document.keys as JWK[] } };
 }
 
 /** The project folder (two levels above this file, in src/node/ and in dist/node/ alike). */
@@ -98,7 +152,23 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): Node
     ...(e.ANCHOR_NAME_ZH && e.ANCHOR_NAME_EN ? { name: { zh: e.ANCHOR_NAME_ZH, en: e.ANCHOR_NAME_EN } } : {}),
     ...(e.ANCHOR_JURISDICTION ? { jurisdiction: e.ANCHOR_JURISDICTION } : {}),
     ...(e.TRUST_LIST_TTL_HOURS ? { trustListTtlMs: e.TRUST_LIST_TTL_HOURS * 3_600_000 } : {}),
+    ...(e.ANCHOR_ID ? { ownerId: e.ANCHOR_ID } : {}),
+    ...(e.AUTHORITY_ID ? { firstAuthority: e.AUTHORITY_ID } : {}),
   };
+  app.federation = { maxBytes: e.FEDERATION_MAX_BYTES, refreshSeconds: e.FEDERATION_REFRESH_SECONDS };
+  if (e.UPSTREAM_ANCHOR_URL || e.UPSTREAM_ANCHOR_KEYS) {
+    if (!e.UPSTREAM_ANCHOR_URL || !e.UPSTREAM_ANCHOR_KEYS) throw new Error('invalid environment: UPSTREAM_ANCHOR_URL and UPSTREAM_ANCHOR_KEYS go together');
+    app.upstreamAnchor = upstreamAnchor(e.UPSTREAM_ANCHOR_URL, e.UPSTREAM_ANCHOR_KEYS);
+  }
+  const named = e.AUTHORITY_NAME_ZH && e.AUTHORITY_NAME_EN;
+  if (!e.AUTHORITY_ID && (named || e.AUTHORITY_JURISDICTION)) throw new Error('invalid environment: AUTHORITY_NAME_* and AUTHORITY_JURISDICTION need AUTHORITY_ID');
+  const authority: NewAuthority | undefined = e.AUTHORITY_ID
+    ? {
+        id: e.AUTHORITY_ID,
+        name: named ? { zh: e.AUTHORITY_NAME_ZH!, en: e.AUTHORITY_NAME_EN! } : { zh: e.AUTHORITY_ID, en: e.AUTHORITY_ID },
+        jurisdiction: e.AUTHORITY_JURISDICTION ?? DEV_AUTHORITY.jurisdiction,
+      }
+    : undefined;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -106,6 +176,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): Node
     keysDir: e.KEYS_DIR === undefined ? join(PROJECT_DIR, 'keys') : resolve(e.KEYS_DIR),
     databaseFile: resolve(dataDir, 'elicence.db'),
     devToken: e.ELICENCE_DEV_TOKEN,
+    authority,
+    federationRefreshSeconds: e.FEDERATION_REFRESH_SECONDS,
     app,
   };
 }

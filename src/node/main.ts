@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app/app.js';
 import { type AppDeps, systemClock } from '../app/deps.js';
 import { bootstrap } from '../services/bootstrap.js';
+import { refreshAllPeers } from '../services/trust/federation.js';
 import { envFileOf, loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
 import { startQrEncoder } from './qr-worker.js';
@@ -23,8 +24,28 @@ const deps: AppDeps = {
   // QR texts of licence responses are encoded on the other core.
   qrEncoder: await startQrEncoder(),
 };
-const setup = await bootstrap(deps, config.devToken ? { devToken: config.devToken } : {});
+const setup = await bootstrap(deps, { ...(config.devToken ? { devToken: config.devToken } : {}), ...(config.authority ? { authority: config.authority } : {}) });
 const app = createApp(deps);
+
+// Federation: every peer's bundle (or the upstream anchor's) is fetched, checked and stored on a timer.
+let refreshing = false;
+const refreshPeers = async () => {
+  if (refreshing) return;
+  refreshing = true;
+  try {
+    for (const report of await refreshAllPeers(deps)) {
+      if (report.outcome === 'failed') console.warn(`federation: ${report.peer}: ${report.error ?? 'failed'}`);
+      else if (report.refused.length > 0) console.warn(`federation: ${report.peer}: ${report.refused.length} piece(s) refused: ${report.refused[0]}`);
+    }
+  } catch (error) {
+    console.error('federation: refresh failed:', error);
+  } finally {
+    refreshing = false;
+  }
+};
+const refreshTimer = config.federationRefreshSeconds > 0 ? setInterval(refreshPeers, config.federationRefreshSeconds * 1000) : undefined;
+refreshTimer?.unref();
+if (refreshTimer) setTimeout(refreshPeers, 1000).unref();
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
@@ -60,6 +81,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 });
 
 const shutdown = () => {
+  if (refreshTimer) clearInterval(refreshTimer);
   server.close();
   store.close();
   process.exit(0);

@@ -8,7 +8,7 @@ import { asc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { authorities, licenceTypes, signingKeys } from '../db/schema.js';
 import { auditStatements, readAuditHead } from './audit.js';
-import { type Authority, createAuthority, listAuthorities } from './authorities.js';
+import { type Authority, createAuthority, listAuthorities, type NewAuthority } from './authorities.js';
 import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
 import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
@@ -42,14 +42,26 @@ export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
   });
 }
 
-export async function bootstrap(deps: ServiceDeps, options: { devToken?: string } = {}): Promise<BootstrapResult> {
+export interface BootstrapOptions {
+  devToken?: string;
+  /** The issuing authority a first start creates (default: the development authority `dev-city`). */
+  authority?: NewAuthority;
+}
+
+/** Owner id of the anchor key a first start creates, and the hosted authority its first list names. */
+function firstStart(deps: ServiceDeps): { anchorOwner: string; authority: string } {
+  return { anchorOwner: deps.config.anchor?.ownerId ?? DEV_ANCHOR_ID, authority: deps.config.anchor?.firstAuthority ?? DEV_AUTHORITY.id };
+}
+
+export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions = {}): Promise<BootstrapResult> {
   await seedLicenceTypes(deps);
   const existing = await listAuthorities(deps.store.db);
   if (existing.length > 0) return { created: false, authorities: existing };
 
+  // A deployment under another anchor (config.upstreamAnchor) is not an anchor itself.
   const anchorKeys = await deps.store.db.select().from(signingKeys).where(eq(signingKeys.ownerKind, 'anchor')).limit(1);
-  if (anchorKeys.length === 0) await createActiveKey(deps, { kind: 'anchor', id: DEV_ANCHOR_ID }, 'EdDSA', 'system');
-  const authority = await createAuthority(deps, DEV_AUTHORITY, 'system');
+  if (anchorKeys.length === 0 && !deps.config.upstreamAnchor) await createActiveKey(deps, { kind: 'anchor', id: firstStart(deps).anchorOwner }, 'EdDSA', 'system');
+  const authority = await createAuthority(deps, options.authority ?? DEV_AUTHORITY, 'system');
   const token = await createToken(
     deps,
     { authorityId: authority.id, name: 'development (all scopes)', actions: [...ACTIONS], licenceTypes: null, ...(options.devToken ? { token: options.devToken } : {}) },
@@ -63,14 +75,17 @@ export async function bootstrap(deps: ServiceDeps, options: { devToken?: string 
  * First start of a development setup: the development anchor lists the development authority (every
  * licence type this deployment knows) and publishes its first list, so a fresh `npm start` serves a
  * usable verifier bundle. Does nothing for any other anchor, once a list exists, or when the
- * development authority was already registered (even if later withdrawn).
+ * development authority was already registered (even if later withdrawn). "Development" is what a first
+ * start creates: `config.anchor.ownerId` and `config.anchor.firstAuthority` when set, else dev-anchor
+ * and dev-city.
  */
 export async function ensureDevTrustList(deps: ServiceDeps, known?: Anchor): Promise<void> {
   const anchor = known ?? (await findAnchor(deps));
-  if (!anchor || anchor.ownerId !== DEV_ANCHOR_ID) return;
+  const setup = firstStart(deps);
+  if (!anchor || anchor.ownerId !== setup.anchorOwner) return;
   const { store } = deps;
   if (await latestTrustList(store.db)) return;
-  const [dev] = await store.db.select().from(authorities).where(eq(authorities.id, DEV_AUTHORITY.id));
+  const [dev] = await store.db.select().from(authorities).where(eq(authorities.id, setup.authority));
   if (dev && !(await findRegistered(store.db, dev.did))) {
     const types = (await store.db.select({ code: licenceTypes.code }).from(licenceTypes).orderBy(asc(licenceTypes.createdAt), asc(licenceTypes.code))).map((t) => t.code);
     try {

@@ -22,6 +22,7 @@ import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
 import { forgetListStates, planSlots, recordCommittedPlan, type SlotPlan, type StatusSlot, slotPlanStatements, statusListUrl } from './status-allocation.js';
 import { type Principal, requireLicenceType } from './tokens.js';
+import { assertMayIssue } from './trust/issuing-policy.js';
 
 export type LicenceRow = typeof licences.$inferSelect;
 
@@ -97,6 +98,8 @@ async function validateRequest(
   requireLicenceType(principal, request.type, `${prefix}type`);
   const validator: SubjectValidator = await registry.validator(request.type, `${prefix}type`);
   assertJsonDepth(request.subject, `${prefix}subject`);
+  // The trust register must authorise the type for this authority (trust/issuing-policy.ts).
+  await assertMayIssue(deps, await requireAuthority(deps.store.db, principal.authorityId), request.type, `${prefix}type`);
   try {
     validator.assertValid(request.subject);
   } catch (error) {

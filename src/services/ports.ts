@@ -42,6 +42,29 @@ export interface AppConfig {
   maxBatchSize: number;
   /** Settings for the trust-anchor role (a province), when this deployment is one. */
   anchor?: AnchorSettings;
+  /** Fetching peer anchors' verifier bundles (docs/trust-anchor.md, "Federation"). */
+  federation?: FederationSettings;
+  /**
+   * On a deployment that is not an anchor: the anchor whose trust lists decide what it may issue and
+   * verify, fetched from its verifier bundle and checked against these pinned keys.
+   */
+  upstreamAnchor?: UpstreamAnchorSettings;
+}
+
+export interface FederationSettings {
+  /** Largest peer bundle accepted, in bytes (default 64 MiB, room for a national bundle). */
+  maxBytes?: number;
+  /** Time allowed for one peer fetch, in milliseconds (default 10 s). */
+  timeoutMs?: number;
+  /** How often the runtime refreshes every peer, in seconds (default 300); read by the runtime entries. */
+  refreshSeconds?: number;
+}
+
+export interface UpstreamAnchorSettings {
+  /** The upstream anchor deployment's verifier bundle URL. */
+  bundleUrl: string;
+  /** Its pinned keys with their anchor id, as served at /.well-known/trust-anchor.json. */
+  anchor: { anchorId: string; keys: JWK[] };
 }
 
 export interface AnchorSettings {
@@ -50,6 +73,10 @@ export interface AnchorSettings {
   jurisdiction?: string;
   /** Lifetime of each signed trust list. */
   trustListTtlMs?: number;
+  /** Owner id of the anchor key a first start creates (default `dev-anchor`); the anchor's did:web ends in `:anchors:<ownerId>`. */
+  ownerId?: string;
+  /** The hosted authority (slug) that a first start lists in the anchor's first trust list (default `dev-city`). */
+  firstAuthority?: string;
 }
 
 export const defaultConfig = (publicUrl: string): AppConfig => ({
@@ -76,4 +103,6 @@ export interface ServiceDeps {
   config: AppConfig;
   /** Where QR texts are encoded (Node: a worker thread); without it, on the calling thread. */
   qrEncoder?: QrEncoder;
+  /** The fetch used to reach other deployments (peer bundles, JWKS); the global one when absent. */
+  fetch?: typeof fetch;
 }

@@ -5,7 +5,7 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { base64url, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { apiTokens } from '../db/schema.js';
@@ -78,7 +78,13 @@ export async function createToken(
   return { id, token, authorityId: input.authorityId, name: input.name, actions: input.actions, licenceTypes };
 }
 
-export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: string): Promise<void> {
+/**
+ * Revokes a token of `authorityId`. With `revoker` (the token asking), only a token whose actions and
+ * licence types the revoker holds itself (ERR_FORBIDDEN otherwise: a token limited to food licences
+ * cannot revoke an all-scope one). The last unrevoked token holding `anchor` cannot be revoked
+ * (ERR_CONFLICT): nobody could manage the trust register any more.
+ */
+export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: string, revoker?: Pick<Principal, 'actions' | 'licenceTypes'>): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const [row] = await store.db
@@ -87,6 +93,21 @@ export async function revokeToken(deps: ServiceDeps, authorityId: string, id: st
       .where(and(eq(apiTokens.id, id), eq(apiTokens.authorityId, authorityId)));
     if (!row) throw new ElicenceError('ERR_NOT_FOUND', `no token ${id}`, { field: 'id' });
     if (row.revokedAt !== null) throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'token already revoked', { field: 'id' });
+    const actions = JSON.parse(row.actions) as Action[];
+    const types = row.licenceTypes === null ? null : (JSON.parse(row.licenceTypes) as string[]);
+    if (revoker) {
+      const missing = actions.find((a) => !revoker.actions.has(a));
+      if (missing) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot revoke a token holding "${missing}", which it does not hold itself`, { field: 'id' });
+      if (revoker.licenceTypes && (types === null || types.some((t) => !revoker.licenceTypes!.has(t)))) {
+        throw new ElicenceError('ERR_FORBIDDEN', 'this token cannot revoke a token holding licence types it does not hold itself', { field: 'id' });
+      }
+    }
+    if (actions.includes('anchor')) {
+      const others = (await store.db.select({ id: apiTokens.id, actions: apiTokens.actions }).from(apiTokens).where(isNull(apiTokens.revokedAt))).filter(
+        (t) => t.id !== id && (JSON.parse(t.actions) as Action[]).includes('anchor'),
+      );
+      if (others.length === 0) throw new ElicenceError('ERR_CONFLICT', 'this is the last token holding "anchor": create another before revoking it', { field: 'id' });
+    }
     const now = clock.now();
     const audit = auditStatements(store.db, await readAuditHead(store.db), [{ action: 'token.revoked', actor, authorityId, subjectId: id, content: {} }], now);
     await store.commit([store.db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id)), ...audit.statements]);

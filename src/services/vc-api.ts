@@ -2,10 +2,9 @@
  * W3C VC API glue: turns an unsecured VC 2.0 licence credential into an issue request (refusing what
  * the data model forbids), and verifies enveloped vc+jwt credentials, and presentations carrying them,
  * against this deployment's keys. Verification of one credential is one function
- * (`verifyCredentialJws`) whose trust step (which issuer keys count) is one function (`issuerKey`).
+ * (`verifyCredentialJws`) whose trust step is one function (`credentialTrust`, the deployment's trust view).
  */
-import { and, eq, inArray } from 'drizzle-orm';
-import type { JWK } from 'jose';
+import { and, eq } from 'drizzle-orm';
 import { checkJwtClaims } from '../core/claims.js';
 import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
 import { parseDateTimeMs } from '../core/dates.js';
@@ -14,9 +13,11 @@ import { resolveHolderKey } from '../core/holder-keys.js';
 import { type DecodedJws, decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
 import { canonicalRevocationReason, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../core/status-reasons.js';
 import { isRecord } from '../core/strict-json.js';
-import { authorities, licences, signingKeys, statusLists } from '../db/schema.js';
+import { authorities, licences, statusLists } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import type { IssueRequest } from './issuance.js';
+import type { ServiceDeps } from './ports.js';
+import { credentialTrust, federatedStatus } from './trust/credential-trust.js';
 
 const ALLOWED_CREDENTIAL_MEMBERS = new Set(['@context', 'type', 'issuer', 'credentialSubject', 'validFrom', 'validUntil', 'id', 'name', 'description']);
 
@@ -207,16 +208,6 @@ type Authority = typeof authorities.$inferSelect;
  * problem why the credential's issuer or key is not trusted. The only place verification decides
  * whose keys count.
  */
-async function issuerKey(db: Db, issuerId: unknown, kid: string): Promise<{ authority: Authority; jwk: JWK; alg: string } | VerifyProblem> {
-  const [authority] = typeof issuerId === 'string' ? await db.select().from(authorities).where(eq(authorities.did, issuerId)) : [];
-  if (!authority) return { code: 'ERR_UNKNOWN_ISSUER', message: 'the issuer is not an authority of this service' };
-  const [key] = await db
-    .select()
-    .from(signingKeys)
-    .where(and(eq(signingKeys.kid, kid), eq(signingKeys.ownerKind, 'authority'), eq(signingKeys.ownerId, authority.id), inArray(signingKeys.status, ['active', 'published'])));
-  if (!key) return { code: 'ERR_UNKNOWN_KEY', message: "the kid is not one of the issuer's published keys" };
-  return { authority, jwk: { ...(JSON.parse(key.publicJwk) as JWK), kid: key.kid }, alg: key.alg };
-}
 
 /**
  * Current status of a credential of a hosted authority, from its `credentialStatus` entries as this
@@ -285,30 +276,29 @@ export interface VerifyOptions {
  * of every credential of a hosted authority. Throws ERR_INVALID_CREDENTIAL only when the JWS cannot be
  * decoded; every other finding is in the result.
  */
-export async function verifyCredentialJws(db: Db, jws: string, options: VerifyOptions, field = 'verifiableCredential.id'): Promise<CredentialResult> {
+export async function verifyCredentialJws(deps: ServiceDeps, jws: string, options: VerifyOptions, field = 'verifiableCredential.id'): Promise<CredentialResult> {
   const decoded = decodeCredential(jws, field);
   const checks: string[] = [];
   const errors: VerifyProblem[] = [];
   const payload = decoded.payload;
   const credentialId = typeof payload['id'] === 'string' ? { credentialId: payload['id'] } : {};
-  const done = () => ({ ...result(checks, errors), ...credentialId });
+  const warnings: VerifyProblem[] = [];
+  const done = () => ({ ...result(checks, errors, warnings), ...credentialId });
   if (!hasV2Context(payload) || !Array.isArray(payload['@context']) || !hasType(payload['type'], 'VerifiableCredential')) {
     errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: `the payload is not a VC 2.0 credential (@context ${VC_CONTEXT_V2}, type VerifiableCredential)` });
     return done();
   }
-  const issuer = payload['issuer'];
-  const trusted = await issuerKey(db, typeof issuer === 'string' ? issuer : isRecord(issuer) ? issuer['id'] : undefined, decoded.header.kid);
-  if ('code' in trusted) {
-    errors.push(trusted);
+  // The trust step, with the offline verifier's rules: issuer listed and active, key valid at iat,
+  // type authorised, on a list this deployment accepts (trust/credential-trust.ts).
+  const trusted = await credentialTrust(deps, decoded);
+  if (!trusted.ok) {
+    errors.push(trusted.problem);
     return done();
   }
-  if (trusted.alg !== decoded.header.alg) {
-    errors.push({ code: 'ERR_JWS_ALGORITHM', message: 'alg does not match the key' });
-    return done();
-  }
+  warnings.push(...trusted.warnings);
   try {
     await verifyJwsSignature(decoded, trusted.jwk);
-    checks.push('proof');
+    checks.push('proof', ...trusted.checks);
   } catch (cause) {
     errors.push(problemOf(cause, 'ERR_JWS_SIGNATURE', 'signature does not verify'));
     return done();
@@ -326,23 +316,35 @@ export async function verifyCredentialJws(db: Db, jws: string, options: VerifyOp
   else if (validFrom !== null && options.now + skewMs < validFrom) errors.push({ code: 'ERR_NOT_YET_VALID', message: 'the credential is not valid yet' });
   else if (validUntil !== null && options.now - skewMs >= validUntil) errors.push({ code: 'ERR_EXPIRED', message: 'the credential has expired' });
   else checks.push('validityWindow');
-  const status = await statusProblems(db, trusted.authority, payload['credentialStatus'], options.publicUrl);
-  if (status.length === 0) checks.push('credentialStatus');
-  errors.push(...status);
-  return { ...done(), ...(status.reason === undefined ? {} : { reason: status.reason }) };
+  const issuer = payload['issuer'];
+  const issuerId = typeof issuer === 'string' ? issuer : isRecord(issuer) ? issuer['id'] : undefined;
+  const [hosted] = trusted.hosted && typeof issuerId === 'string' ? await deps.store.db.select().from(authorities).where(eq(authorities.did, issuerId)) : [];
+  if (hosted) {
+    const status = await statusProblems(deps.store.db, hosted, payload['credentialStatus'], options.publicUrl);
+    if (status.length === 0) checks.push('credentialStatus');
+    errors.push(...status);
+    return { ...done(), ...(status.reason === undefined ? {} : { reason: status.reason }) };
+  }
+  if (trusted.trust) {
+    // A federated province's licence: its status from the lists stored from its anchor's bundle.
+    const status = await federatedStatus(deps, trusted.trust, payload, options.now);
+    checks.push(...status.checks);
+    errors.push(...status.errors);
+  }
+  return done();
 }
 
 /** POST /credentials/verify: an EnvelopedVerifiableCredential. Malformed input throws (400). */
-export async function verifyEnvelopedCredential(db: Db, envelopeValue: unknown, options: VerifyOptions): Promise<VcApiVerification> {
-  const { credentialId: _id, ...verification } = await verifyCredentialJws(db, unwrapEnvelope(envelopeValue), options);
+export async function verifyEnvelopedCredential(deps: ServiceDeps, envelopeValue: unknown, options: VerifyOptions): Promise<VcApiVerification> {
+  const { credentialId: _id, ...verification } = await verifyCredentialJws(deps, unwrapEnvelope(envelopeValue), options);
   return verification;
 }
 
 /** One credential of a presentation: never throws; an unreadable one is a failed result. */
-async function presentedCredential(db: Db, value: unknown, index: number, options: VerifyOptions): Promise<CredentialResult> {
+async function presentedCredential(deps: ServiceDeps, value: unknown, index: number, options: VerifyOptions): Promise<CredentialResult> {
   const field = `verifiableCredential[${index}]`;
   try {
-    return await verifyCredentialJws(db, unwrapEnvelope(value, field), options, `${field}.id`);
+    return await verifyCredentialJws(deps, unwrapEnvelope(value, field), options, `${field}.id`);
   } catch (cause) {
     return result([], [problemOf(cause, 'ERR_INVALID_CREDENTIAL')]);
   }
@@ -402,7 +404,7 @@ function presentationClaimProblems(payload: Record<string, unknown>, holderId: u
  * ERR_HOLDER_KEY_UNRESOLVABLE with the credentials still checked and reported. Malformed input
  * (not a presentation at all) throws ERR_INVALID_PRESENTATION.
  */
-export async function verifyPresentation(db: Db, value: unknown, options: PresentationOptions): Promise<PresentationVerification> {
+export async function verifyPresentation(deps: ServiceDeps, value: unknown, options: PresentationOptions): Promise<PresentationVerification> {
   if (!isRecord(value)) throw invalidPresentation('verifiablePresentation must be a JSON object', 'verifiablePresentation');
   if (!hasV2Context(value)) throw invalidPresentation(`verifiablePresentation.@context must be present and start with ${VC_CONTEXT_V2}`, 'verifiablePresentation.@context');
   const checks: string[] = [];
@@ -444,7 +446,7 @@ export async function verifyPresentation(db: Db, value: unknown, options: Presen
   const list = credentials === undefined ? [] : Array.isArray(credentials) ? credentials : [credentials];
   if (list.length > 100) throw invalidPresentation('a presentation carries at most 100 credentials', 'verifiablePresentation.verifiableCredential');
   const credentialResults: CredentialResult[] = [];
-  for (const [index, credential] of list.entries()) credentialResults.push(await presentedCredential(db, credential, index, options));
+  for (const [index, credential] of list.entries()) credentialResults.push(await presentedCredential(deps, credential, index, options));
   const failed = credentialResults.filter((r) => !r.verified).length;
   if (failed > 0) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: `${failed} of ${list.length} credentials did not verify (see credentialResults)` });
   else if (list.length > 0) checks.push('credentials');

@@ -1,8 +1,11 @@
 /**
  * The verifier bundle this deployment serves (docs/trust-anchor.md §Bundle): the current trust list of
  * its anchor (if it is one) and the current signed status lists of every authority it hosts with the
- * status reasons document of each revocation list, each still as its own JWS. Refresh is incremental: the whole bundle has a weak ETag (If-None-Match gives 304),
- * and `since` (the previous bundle's `generatedAt`) returns only the pieces signed after that moment.
+ * status reasons document of each revocation list, each still as its own JWS, and the pieces it stored
+ * from its peers (federated anchors' trust lists and status lists, docs/trust-anchor.md "Federation"),
+ * unchanged. Refresh is incremental: the whole bundle has a weak ETag (If-None-Match gives 304), and
+ * `since` (the previous bundle's `generatedAt`) returns only the pieces this deployment stored after
+ * that moment (its own when it signed them, a peer's when it received them).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { type BundleStatusList, type BundleStatusReasons, type BundleTrustList, buildBundle, type VerifierBundle } from '../core/bundle.js';
@@ -10,6 +13,7 @@ import { formatDateTime } from '../core/dates.js';
 import { base64url, utf8 } from '../core/encoding.js';
 import type { ServiceDeps } from './ports.js';
 import { publishedStatusList, statusListIdsOf, statusReasonsUrl } from './status-publishing.js';
+import { deploymentTrustView, servablePeerPieces } from './trust/deployment-view.js';
 import { currentTrustList } from './trust/publishing.js';
 
 /**
@@ -20,7 +24,7 @@ import { currentTrustList } from './trust/publishing.js';
 export const SINCE_OVERLAP_MS = 60_000;
 
 export interface BundleOptions {
-  /** Only pieces signed at or after this time (epoch ms), minus SINCE_OVERLAP_MS. */
+  /** Only pieces stored at or after this time (epoch ms), minus SINCE_OVERLAP_MS. */
   since?: number;
 }
 
@@ -36,6 +40,7 @@ export interface BuiltBundle {
 
 interface Piece<T> {
   entry: T;
+  /** When this deployment stored it: the signing time of its own pieces, the receipt time of a peer's. */
   signedAt: number;
 }
 
@@ -59,6 +64,15 @@ export async function buildVerifierBundle(deps: ServiceDeps, options: BundleOpti
     status.push({ entry: { url: published.url, jws: published.jws, fetchedAt }, signedAt: published.publishedAt });
     // Signed in the same rebuild as its list, so `since` keeps or drops both together.
     if (published.reasonsJws) reasons.push({ entry: { url: statusReasonsUrl(published.url), jws: published.reasonsJws, fetchedAt }, signedAt: published.publishedAt });
+  }
+
+  // Peers' pieces (federated anchors, or the upstream anchor), unchanged, each dated by its receipt
+  // here: a piece signed before an inspector's last sync but received after it must still reach them.
+  const federated = await deploymentTrustView(deps, list);
+  for (const piece of federated ? await servablePeerPieces(deps, federated) : []) {
+    const entry = { ...(piece.url === null ? {} : { url: piece.url }), jws: piece.jws, fetchedAt: formatDateTime(piece.receivedAt) };
+    if (piece.kind === 'trust-list') trust.push({ entry, signedAt: piece.receivedAt });
+    else status.push({ entry: { ...entry, url: piece.url! }, signedAt: piece.receivedAt });
   }
 
   const all = [...trust, ...status, ...reasons];

@@ -20,6 +20,15 @@ export interface WorkerEnv {
   SIGNING_KEYS?: string;
   /** Secret, optional: an agency token with every scope for the first authority, created if absent. */
   BOOTSTRAP_TOKEN?: string;
+  /** The anchor's names and province, when SIGNING_KEYS holds an `anchor:<id>` key (docs/trust-anchor.md). */
+  ANCHOR_NAME_ZH?: string;
+  ANCHOR_NAME_EN?: string;
+  ANCHOR_JURISDICTION?: string;
+  /** Largest peer bundle accepted, in bytes (default 64 MiB). */
+  FEDERATION_MAX_BYTES?: string | number;
+  /** A Worker that is not an anchor: its anchor's bundle URL and keys (its trust-anchor.json, as JSON). */
+  UPSTREAM_ANCHOR_URL?: string;
+  UPSTREAM_ANCHOR_KEYS?: unknown;
 }
 
 /** A JSON text (a wrangler var or a secret is a string) or the value itself (a TOML table var). */
@@ -76,6 +85,20 @@ const EnvSchema = z.object({
     .max(512)
     .regex(/^[A-Za-z0-9._~+/=-]+$/)
     .optional(),
+  ANCHOR_NAME_ZH: z.string().min(1).max(100).optional(),
+  ANCHOR_NAME_EN: z.string().min(1).max(100).optional(),
+  ANCHOR_JURISDICTION: z
+    .string()
+    .regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code')
+    .optional(),
+  FEDERATION_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
+  UPSTREAM_ANCHOR_URL: z.url({ protocol: /^https?$/ }).optional(),
+  UPSTREAM_ANCHOR_KEYS: json(z.object({ anchorId: z.string().min(1).max(512), keys: z.array(z.record(z.string(), z.unknown())).min(1) })).optional(),
 });
 
 export type ConfiguredAuthority = z.infer<typeof AuthoritySchema>;
@@ -108,6 +131,21 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   const app = defaultConfig(e.PUBLIC_URL);
   app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
   app.maxBatchSize = e.MAX_BATCH_SIZE;
+  // A Worker with an `anchor:<id>` key is an anchor; its first list names the first authority.
+  const anchorKey = e.SIGNING_KEYS.find((k) => k.owner.kind === 'anchor');
+  app.anchor = {
+    ...(e.ANCHOR_NAME_ZH && e.ANCHOR_NAME_EN ? { name: { zh: e.ANCHOR_NAME_ZH, en: e.ANCHOR_NAME_EN } } : {}),
+    ...(e.ANCHOR_JURISDICTION ? { jurisdiction: e.ANCHOR_JURISDICTION } : {}),
+    ...(anchorKey ? { ownerId: anchorKey.owner.id } : {}),
+    firstAuthority: e.AUTHORITIES[0]!.id,
+  };
+  app.federation = { maxBytes: e.FEDERATION_MAX_BYTES };
+  if (e.UPSTREAM_ANCHOR_URL || e.UPSTREAM_ANCHOR_KEYS) {
+    if (!e.UPSTREAM_ANCHOR_URL || !e.UPSTREAM_ANCHOR_KEYS) throw new WorkerConfigError('invalid Worker variables: UPSTREAM_ANCHOR_URL and UPSTREAM_ANCHOR_KEYS go together');
+    const bundleUrl = new URL(e.UPSTREAM_ANCHOR_URL);
+    if (!bundleUrl.pathname.endsWith('/verifier-bundle')) bundleUrl.pathname = `${bundleUrl.pathname.replace(/\/+$/, '')}/verifier-bundle`;
+    app.upstreamAnchor = { bundleUrl: bundleUrl.href, anchor: { anchorId: e.UPSTREAM_ANCHOR_KEYS.anchorId, keys: e.UPSTREAM_ANCHOR_KEYS.keys as JWK[] } };
+  }
   return {
     app,
     authorities: e.AUTHORITIES,

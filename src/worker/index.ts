@@ -11,6 +11,7 @@ import { type App, createApp } from '../app/app.js';
 import { type AppDeps, systemClock } from '../app/deps.js';
 import { errorBody } from '../app/errors.js';
 import { ElicenceError } from '../core/errors.js';
+import { refreshAllPeers } from '../services/trust/federation.js';
 import { defaultCache, type ExecutionContext } from './cloudflare.js';
 import { parseWorkerConfig, type WorkerEnv } from './config.js';
 import { createD1Store } from './d1-store.js';
@@ -22,6 +23,7 @@ export type { WorkerEnv } from './config.js';
 
 interface Runtime {
   app: App;
+  deps: AppDeps;
   ready: Promise<unknown>;
 }
 
@@ -36,7 +38,7 @@ function runtimeFor(env: WorkerEnv): Runtime {
     const ready = provisionWorker(deps, keys, config);
     // A failed provisioning (D1 not migrated yet, a bad secret) is retried by the next request.
     ready.catch(() => runtimes.delete(env));
-    runtime = { app: createApp(deps), ready };
+    runtime = { app: createApp(deps), deps, ready };
     runtimes.set(env, runtime);
   }
   return runtime;
@@ -59,5 +61,16 @@ export default {
       return unavailable(cause);
     }
     return edgeCached(request, ctx, defaultCache(), async (req) => runtime.app.fetch(req));
+  },
+
+  /** The Cron Trigger (wrangler.toml `[triggers]`): fetch, check and store every peer's bundle. */
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    const runtime = runtimeFor(env);
+    await runtime.ready;
+    const refresh = refreshAllPeers(runtime.deps).then((reports) => {
+      for (const report of reports) if (report.outcome === 'failed') console.warn(`federation: ${report.peer}: ${report.error ?? 'failed'}`);
+    });
+    ctx.waitUntil(refresh);
+    await refresh;
   },
 };

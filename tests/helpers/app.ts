@@ -7,6 +7,7 @@ import type { AssetSource } from '../../src/app/deps.js';
 import { type AppConfig, type AppDeps, type Clock, defaultConfig } from '../../src/app/deps.js';
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
 import { createDistAssetSource } from '../../src/node/verifier-assets.js';
+import type { NewAuthority } from '../../src/services/authorities.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { freshCreditCode } from '../shared/subjects.js';
 import { createMemoryKeyStore } from './memory-key-store.js';
@@ -47,13 +48,22 @@ export interface TestContext {
   close(): void;
 }
 
-export async function createTestContext(options: { config?: Partial<AppConfig>; clock?: ManualClock; filename?: string } = {}): Promise<TestContext> {
+export async function createTestContext(
+  options: { config?: Partial<AppConfig>; clock?: ManualClock; filename?: string; fetch?: typeof fetch; authority?: NewAuthority } = {},
+): Promise<TestContext> {
   const store = openSqliteStore(options.filename ?? ':memory:');
   const keys = createMemoryKeyStore();
   const clock = options.clock ?? manualClock();
   // The verifier app's files are read per request, so tests that build it elsewhere set VERIFIER_DIST_DIR first.
-  const deps: AppDeps = { store, keys, clock, config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config }, verifierAssets: lazyDistAssets() };
-  const setup = await bootstrap(deps, { devToken: DEV_TOKEN });
+  const deps: AppDeps = {
+    store,
+    keys,
+    clock,
+    config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config },
+    verifierAssets: lazyDistAssets(),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const setup = await bootstrap(deps, { devToken: DEV_TOKEN, ...(options.authority ? { authority: options.authority } : {}) });
   const app = createApp(deps);
   const token = setup.token ?? DEV_TOKEN;
   return {
@@ -108,4 +118,15 @@ export function foodSubject(overrides: Record<string, unknown> = {}): Record<str
     businessItems: ['热食类食品制售', '冷食类食品制售'],
     ...overrides,
   };
+}
+
+/**
+ * Authorises `type` for the development authority in the trust register, as an anchor operator does
+ * before that authority may issue a newly registered type.
+ */
+export async function authoriseType(t: TestContext, type: string): Promise<void> {
+  const did = encodeURIComponent(`did:web:${new URL(TEST_PUBLIC_URL).host}:authorities:dev-city`);
+  const entry = (await (await t.call('GET', `/v1/trust/authorities/${did}`)).json()) as { licenceTypes: string[] };
+  const res = await t.call('PATCH', `/v1/trust/authorities/${did}`, { body: { licenceTypes: [...new Set([...entry.licenceTypes, type])] } });
+  if (res.status !== 200) throw new Error(`authorising ${type}: ${res.status} ${await res.text()}`);
 }

@@ -290,7 +290,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      await revokeToken(c.var.services, principal.authorityId, c.req.valid('param').id, principal.tokenId);
+      await revokeToken(c.var.services, principal.authorityId, c.req.valid('param').id, principal.tokenId, principal);
       return c.body(null, 204);
     },
   );

@@ -92,7 +92,7 @@ function view(a: RegisteredAuthority) {
  * Register guard for routes behind requireScope('anchor'): refuses a deployment that is not a trust
  * anchor, and returns the acting token.
  */
-async function anchorAdmin(c: Context<AppEnv>) {
+export async function anchorAdmin(c: Context<AppEnv>) {
   const anchor = await requireAnchor(c.var.services);
   // A development setup whose bootstrap did not list its authority yet gets it now.
   await ensureDevTrustList(c.var.services, anchor);

@@ -24,7 +24,10 @@ const security = [{ bearer: [] }];
 const JWT = 'application/jwt';
 
 const BundleQuery = z.object({
-  since: DateTimeString.optional().openapi({ description: "The previous bundle's generatedAt: only pieces signed since then (minus a minute) are returned, to merge" }),
+  since: DateTimeString.optional().openapi({
+    description:
+      "The previous bundle's generatedAt: only pieces this deployment stored since then (minus a minute; a peer's pieces by when they were received) are returned, to merge",
+  }),
 });
 
 const bundleResponses = {
@@ -116,7 +119,7 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Trust'],
       summary: 'Everything an offline verifier needs (public, no token)',
       description:
-        "The anchor's current trust list and the current status lists of the authorities hosted here, each still a signed JWS. Weak ETag over all pieces (If-None-Match gives 304); `since` returns only pieces signed since (header Elicence-Bundle: delta) to merge into the previous bundle.",
+        "The anchor's current trust list, the current status lists of the authorities hosted here, and the pieces of the anchors it federates (re-served unchanged), each still a signed JWS. Weak ETag over all pieces (If-None-Match gives 304); `since` returns only pieces stored since (header Elicence-Bundle: delta) to merge into the previous bundle.",
       request: { query: BundleQuery },
       responses: bundleResponses,
     }),

@@ -95,7 +95,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const services = c.var.services;
-      const verification = await verifyEnvelopedCredential(services.store.db, c.req.valid('json').verifiableCredential, {
+      const verification = await verifyEnvelopedCredential(services, c.req.valid('json').verifiableCredential, {
         publicUrl: services.config.publicUrl,
         now: services.clock.now(),
       });
@@ -146,7 +146,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
     async (c) => {
       const services = c.var.services;
       const body = c.req.valid('json');
-      const verification = await verifyPresentation(services.store.db, body.verifiablePresentation, {
+      const verification = await verifyPresentation(services, body.verifiablePresentation, {
         publicUrl: services.config.publicUrl,
         now: services.clock.now(),
         challenge: body.options?.challenge,

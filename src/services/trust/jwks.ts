@@ -12,7 +12,7 @@ import { isRecord } from '../../core/strict-json.js';
 const MAX_JWKS_BYTES = 256 * 1024;
 /** Most keys in one key set, and in one authority's register entry. */
 export const MAX_KEYS = 32;
-const FETCH_TIMEOUT_MS = 10_000;
+export const FETCH_TIMEOUT_MS = 10_000;
 
 export function jwksError(message: string, field: string): ElicenceError {
   return new ElicenceError('ERR_JWKS_INVALID', message, { field });
@@ -66,21 +66,47 @@ export async function publicKeysFromJwks(document: unknown, field = 'jwks'): Pro
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Fetches a JWKS or did:web document over HTTPS (plain HTTP only on loopback), with size and time limits. */
-export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
+/**
+ * A URL this service may fetch from another deployment: absolute, https (plain http only on loopback),
+ * without user name or password. ERR_VALIDATION naming `field` otherwise.
+ */
+export function checkFetchUrl(url: string, field: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ElicenceError('ERR_VALIDATION', 'jwksUrl must be an absolute URL', { field: 'jwksUrl' });
+    throw new ElicenceError('ERR_VALIDATION', `${field} must be an absolute URL`, { field });
   }
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
-    throw new ElicenceError('ERR_VALIDATION', 'jwksUrl must use https (http only for localhost)', { field: 'jwksUrl' });
+    throw new ElicenceError('ERR_VALIDATION', `${field} must use https (http only for localhost)`, { field });
   }
+  if (parsed.username || parsed.password) throw new ElicenceError('ERR_VALIDATION', `${field} must not carry a user name or password`, { field });
+  return parsed;
+}
+
+/**
+ * GET without following redirects, on every runtime: Workers refuse `redirect: 'error'`, so this asks
+ * for `manual` and treats any redirect answer as a failure (ERR_FETCH_FAILED naming the URL). A
+ * redirect could lead another deployment's fetch anywhere, loopback included.
+ */
+export async function fetchNoRedirect(fetchImpl: typeof fetch, url: URL, init: Omit<RequestInit, 'redirect'>): Promise<Response> {
+  const response = await fetchImpl(url, { ...init, redirect: 'manual' });
+  if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400 && response.status !== 304)) {
+    await response.body?.cancel();
+    throw new ElicenceError(
+      'ERR_FETCH_FAILED',
+      `GET ${url.href} answered a redirect (${response.status}${response.headers.get('location') ? ` to ${response.headers.get('location')}` : ''}), which is not followed`,
+    );
+  }
+  return response;
+}
+
+/** Fetches a JWKS or did:web document over HTTPS (plain HTTP only on loopback), with size and time limits. */
+export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): Promise<unknown> {
+  const parsed = checkFetchUrl(url, 'jwksUrl');
   let text: string;
   try {
-    const response = await fetchImpl(parsed, {
-      redirect: 'error',
+    const response = await fetchNoRedirect(fetchImpl, parsed, {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
       headers: { accept: 'application/json, application/jwk-set+json, application/did+json' },
     });
@@ -89,6 +115,7 @@ export async function fetchJwks(url: string, fetchImpl: typeof fetch = fetch): P
     if (!bytes) throw jwksError(`the key set is larger than ${MAX_JWKS_BYTES} bytes`, 'jwksUrl');
     text = new TextDecoder().decode(bytes);
   } catch (cause) {
+    if (cause instanceof ElicenceError && cause.code === 'ERR_FETCH_FAILED') throw new ElicenceError('ERR_JWKS_FETCH_FAILED', cause.message, { field: 'jwksUrl', cause });
     if (cause instanceof ElicenceError) throw cause;
     throw new ElicenceError('ERR_JWKS_FETCH_FAILED', `could not fetch ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { field: 'jwksUrl', cause });
   }

@@ -17,6 +17,7 @@ import { activeSigner } from '../keys.js';
 import type { ServiceDeps } from '../ports.js';
 import { type Anchor, findAnchor, requireAnchor } from './anchor.js';
 import { withHostedKeys } from './hosted-keys.js';
+import { federatedAnchorsSection, listPeers } from './peers.js';
 import { listRegistry, type RegisteredAuthority } from './register.js';
 
 const SECOND = 1000;
@@ -106,6 +107,7 @@ async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, o
         ...a,
         keys: a.keys.map((k) => ({ jwk: k.jwk, validFrom: k.validFrom, ...(k.validUntil === undefined ? {} : { validUntil: k.validUntil }) })),
       })),
+      federatedAnchors: federatedAnchorsSection(await listPeers(store.db)),
     });
     const jws = await signTrustList(signer, payload);
     const now = clock.now();
@@ -158,8 +160,12 @@ async function staleness(deps: ServiceDeps, latest: StoredTrustList | undefined)
   const now = deps.clock.now();
   if (now >= latest.issuedAt + (latest.expiresAt - latest.issuedAt) / 2) return 'ageing';
   const { entries } = await plannedRegister(deps.store.db);
+  const payload = trustListPayloadOf(latest);
   const planned = JSON.stringify(authoritiesSection(entries));
-  return planned === JSON.stringify(trustListPayloadOf(latest).authorities) ? undefined : 'changed';
+  if (planned !== JSON.stringify(payload.authorities)) return 'changed';
+  // Peer anchors registered, changed or removed since.
+  const federated = JSON.stringify(federatedAnchorsSection(await listPeers(deps.store.db)));
+  return federated === JSON.stringify(payload.federatedAnchors ?? []) ? undefined : 'changed';
 }
 
 /**

@@ -10,32 +10,11 @@ import type { ServiceDeps } from '../ports.js';
 import { requireAnchor } from './anchor.js';
 import { hostedAuthority, hostedKeys, withHostedKeys } from './hosted-keys.js';
 import { fetchJwks, jwksError, MAX_KEYS, publicKeysFromJwks } from './jwks.js';
+import { peerOwning } from './peers.js';
 import { findRegistered, type RegisteredAuthority, type RegisteredKey, requireRegistered, saveEntry } from './register.js';
+import { checkName, checkTypes, DID_WEB } from './register-checks.js';
 
 const SECOND = 1000;
-
-const DID_WEB = /^did:web:[A-Za-z0-9.%-]+(?::[A-Za-z0-9._~%-]+)*$/;
-const TYPE_CODE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
-
-function checkName(name: BilingualName, field: string): BilingualName {
-  for (const lang of ['zh', 'en'] as const) {
-    const value = name[lang];
-    if (typeof value !== 'string' || value.trim().length === 0 || value.length > 200) {
-      throw new ElicenceError('ERR_VALIDATION', `${field}.${lang} must be 1 to 200 characters`, { field: `${field}.${lang}` });
-    }
-  }
-  return { zh: name.zh.trim(), en: name.en.trim() };
-}
-
-function checkTypes(types: readonly string[]): string[] {
-  if (!Array.isArray(types) || types.length === 0 || types.length > 200) {
-    throw new ElicenceError('ERR_VALIDATION', 'licenceTypes must list 1 to 200 licence type codes', { field: 'licenceTypes' });
-  }
-  types.forEach((t, i) => {
-    if (typeof t !== 'string' || !TYPE_CODE.test(t)) throw new ElicenceError('ERR_VALIDATION', `"${String(t)}" is not a licence type code`, { field: `licenceTypes[${i}]` });
-  });
-  return [...new Set(types)];
-}
 
 export type KeySource = { jwks: unknown; source?: string } | { jwksUrl: string } | { hosted: true };
 
@@ -64,7 +43,7 @@ async function importKeys(deps: ServiceDeps, input: NewTrustedAuthority, options
     const { keys } = await hostedKeys(deps.store.db, hosted.id);
     return { keys: [...keys.values()].map((k) => ({ ...k, status: 'active' })), source: `hosted:${hosted.id}` };
   }
-  const document = 'jwksUrl' in source ? await fetchJwks(source.jwksUrl, options.fetch) : source.jwks;
+  const document = 'jwksUrl' in source ? await fetchJwks(source.jwksUrl, options.fetch ?? deps.fetch) : source.jwks;
   const jwks = await publicKeysFromJwks(document, 'jwksUrl' in source ? 'jwksUrl' : 'jwks');
   const validFrom = input.validFrom ?? Math.floor(now / SECOND) * SECOND;
   return {
@@ -86,6 +65,9 @@ export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuth
   }
   const name = checkName(input.name, 'name');
   const types = checkTypes(input.licenceTypes);
+  // No DID has two owners: an id inside a federated anchor's namespace is that anchor's to list.
+  const owner = await peerOwning(deps.store.db, input.id);
+  if (owner) throw new ElicenceError('ERR_CONFLICT', `${input.id} lies in the namespace ${owner.prefix} granted to the federated anchor ${owner.peer}`, { field: 'id' });
   // Network and crypto work happen before the exclusive section.
   const { keys, source } = await importKeys(deps, input, options);
   const { store, clock } = deps;

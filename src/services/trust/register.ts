@@ -10,9 +10,13 @@ import type { AuthorityStatus, BilingualName } from '../../core/trust-list.js';
 import { trustRegistry } from '../../db/schema.js';
 import type { Db, Statement } from '../../db/store.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from '../audit.js';
+import { invalidate } from '../hot-cache.js';
 import type { ServiceDeps } from '../ports.js';
 
 export type RegisteredKeyStatus = 'active' | 'withdrawn';
+
+/** Hot-cache prefix of what hosted authorities may issue (issuing-policy.ts), dropped on every register change. */
+export const ISSUING_POLICY_CACHE_PREFIX = 'issuing-policy:';
 
 /** One key of a registered authority, as stored in `keys_json` (times in epoch ms). */
 export interface RegisteredKey {
@@ -86,4 +90,6 @@ export async function saveEntry(deps: ServiceDeps, entry: RegisteredAuthority, i
   const statement: Statement = insert ? store.db.insert(trustRegistry).values(row) : store.db.update(trustRegistry).set(row).where(eq(trustRegistry.id, entry.id));
   const trail = auditStatements(store.db, await readAuditHead(store.db), [audit], entry.updatedAt);
   await store.commit([statement, ...trail.statements]);
+  // What hosted authorities may issue follows the register at once (trust/issuing-policy.ts).
+  invalidate(store.db, ISSUING_POLICY_CACHE_PREFIX);
 }
