@@ -234,6 +234,15 @@ describe('POST /credentials/issue', () => {
     expect(issuedVc.description).toEqual({ '@value': '电子营业执照', '@language': 'zh' });
     // ...and the credential with them verifies.
     expect(await json(await verifyVc(maps.verifiableCredential))).toMatchObject({ verified: true });
+    // An amendment keeps them in the successor.
+    const licenceId = String(issuedVc.id).replace('urn:uuid:', '');
+    const amended = await t.call('POST', `/v1/licences/${licenceId}/amend`, { body: { subjectPatch: { address: '浙江省杭州市西湖区文三路1号' } } });
+    expect(amended.status).toBe(201);
+    const successor = (await amended.json()) as { credential: string };
+    expect(JSON.parse(new TextDecoder().decode(fromBase64url(successor.credential.split('.')[1]!)!))).toMatchObject({
+      name,
+      description: { '@value': '电子营业执照', '@language': 'zh' },
+    });
   });
 
   it.each([

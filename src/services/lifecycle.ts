@@ -20,8 +20,10 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { apply as applyMergePatch } from 'json-merge-patch';
+import { VC_JWT_CTY, VC_JWT_TYP } from '../core/credential.js';
 import { formatDateTime, formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
+import { decodeJws } from '../core/jws-verify.js';
 import { canonicalRevocationReason, REVOCATION_REASON_INPUTS, type RevocationReason } from '../core/status-reasons.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
@@ -194,6 +196,12 @@ export function amendedSubject(current: Record<string, unknown>, request: Pick<A
   return applyMergePatch(structuredClone(current), request.subjectPatch) as Record<string, unknown>;
 }
 
+/** `name` and `description` of a stored credential, when it has them. */
+function namesOf(jws: string): { name?: unknown; description?: unknown } {
+  const payload = decodeJws(jws, { typ: VC_JWT_TYP, cty: VC_JWT_CTY }).payload;
+  return { ...(payload.name === undefined ? {} : { name: payload.name }), ...(payload.description === undefined ? {} : { description: payload.description }) };
+}
+
 /**
  * Issues a licence of the same type that supersedes `licenceId`, and revokes the old one with reason
  * `superseded`, in the same commit as the issuance (through issuance's extension hook). The new subject
@@ -217,6 +225,8 @@ export async function amendLicence(
     subject,
     validFrom: request.validFrom ?? formatDateTime(before.validFrom),
     validUntil: request.validUntil ?? formatDateTime(before.validUntil),
+    // A credential's own name and description (VC API issue) carry over to its successor.
+    ...namesOf(before.jws),
   };
   let previous: LicenceRow | undefined;
   const result = await issueLicences(deps, registry, principal, [issueRequest], {
