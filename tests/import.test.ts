@@ -251,6 +251,16 @@ describe('file formats, locally issued', () => {
     expect(subject).toMatchObject({ name: '杭州示例科技有限公司', registeredCapital: '500', establishedOn: '2020-05-18' });
   });
 
+  it('reports a JSONL line nested thousands of levels deep as ERR_JSON_TOO_DEEP, and imports the rest', async () => {
+    const lines = readFileSync(join(FIXTURES, 'food.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const deep = `{"licenceNumber":"JY1","operatorName":${'{"a":'.repeat(20_000)}"x"${'}'.repeat(20_000)}}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'import-deep-')), 'deep.jsonl');
+    writeFileSync(file, `${[lines[0], deep, lines[1]].join('\n')}\n`);
+    const summary = await importLocal(file, 'FoodBusinessLicence', { dryRun: true });
+    expect(summary).toMatchObject({ format: 'jsonl', goodRows: 2 });
+    expect(summary.problems.map((p) => [p.rowNumber, p.code])).toEqual([[2, 'ERR_JSON_TOO_DEEP']]);
+  });
+
   it('imports JSONL food licences with list fields as arrays or text, reporting bad lines by line number', async () => {
     const summary = await importLocal(join(FIXTURES, 'food.jsonl'), 'FoodBusinessLicence');
     expect(summary).toMatchObject({ format: 'jsonl', goodRows: 2, issuedRows: 2 });

@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { ElicenceError } from '../core/errors.js';
-import { isRecord } from '../core/strict-json.js';
+import { ElicenceError, type ErrorCode } from '../core/errors.js';
+import { isRecord, parseStrictJson } from '../core/strict-json.js';
 import { decodeText, type TextEncodingName } from './decode-text.js';
 
 /** A raw cell: text from CSV, typed values from XLSX or JSON (arrays from JSON for list fields). */
@@ -18,7 +18,7 @@ export interface SourceRow {
   /** By column index (matching `header`). */
   values: CellValue[];
   /** A row that could not be read at all (a JSONL line that is not an object, extra CSV cells). */
-  problem?: { code: 'ERR_BAD_JSON' | 'ERR_VALIDATION'; message: string };
+  problem?: { code: ErrorCode; message: string };
 }
 
 export interface SourceTable {
@@ -93,9 +93,11 @@ function readJsonl(text: string): SourceTable {
     const rowNumber = index + 1;
     let value: unknown;
     try {
-      value = JSON.parse(line);
-    } catch {
-      rows.push({ rowNumber, values: [], problem: { code: 'ERR_BAD_JSON', message: 'line is not valid JSON' } });
+      // Strict: duplicate keys and nesting beyond MAX_JSON_DEPTH are refused per row, before anything recurses into it.
+      value = parseStrictJson(line);
+    } catch (error) {
+      const problem = error instanceof ElicenceError ? { code: error.code, message: error.message } : { code: 'ERR_BAD_JSON' as const, message: 'line is not valid JSON' };
+      rows.push({ rowNumber, values: [], problem });
       continue;
     }
     if (!isRecord(value)) {
