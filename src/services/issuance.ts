@@ -16,6 +16,7 @@ import { requireAuthority } from './authorities.js';
 import { sha256Hex } from './hashing.js';
 import { activeSigner } from './keys.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
+import { nameIndexStatements } from './name-search.js';
 import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
 import { forgetListStates, planSlots, recordCommittedPlan, type SlotPlan, type StatusSlot, slotPlanStatements, statusListUrl } from './status-allocation.js';
@@ -274,6 +275,7 @@ export async function issueLicences(
       ...rows.map((row) => ({
         action: 'licence.issued',
         actor: principal.tokenId,
+        staffId: principal.staffId,
         authorityId: authority.id,
         subjectId: row.id,
         content: {
@@ -315,6 +317,7 @@ export async function issueLicences(
       ...slotStatements,
       // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
       ...chunk(rows, 5).map((part) => store.insert(licences, part)),
+      ...nameIndexStatements(store, rows),
       ...extension.statements,
       ...audit.statements,
       ...chunk(keyRecords, 15).map((part) =>
