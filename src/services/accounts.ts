@@ -10,7 +10,7 @@
  * | accounts, licence types, keys, tokens, audit| -     | -          | yes   | -      |
  * | trust register, federated provinces         | -     | -          | -     | yes    |
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { base64url } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { licenceTypes, staffAccounts } from '../db/schema.js';
@@ -369,4 +369,15 @@ export async function ensureFirstAdmin(deps: ServiceDeps, authorityId: string, p
     if (error instanceof ElicenceError && error.code === 'ERR_CONFLICT') return undefined;
     throw error;
   }
+}
+
+/** Display names of accounts by id (for histories); unknown ids are left out. */
+export async function staffNames(deps: ServiceDeps, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)].slice(0, 90);
+  if (unique.length === 0) return new Map();
+  const rows = await deps.store.db
+    .select({ id: staffAccounts.id, name: staffAccounts.name, login: staffAccounts.login })
+    .from(staffAccounts)
+    .where(inArray(staffAccounts.id, unique));
+  return new Map(rows.map((r) => [r.id, `${r.name} (${r.login})`]));
 }
