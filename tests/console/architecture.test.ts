@@ -20,11 +20,11 @@ function tsxFiles(dir: string): string[] {
 }
 
 /** Every module specifier a file imports or re-exports (static imports; the views have no dynamic ones). */
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   return [...source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...source.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
-export function violations(file: string, source: string): string[] {
+function violations(file: string, source: string): string[] {
   return importsOf(source).flatMap((specifier) => {
     if (!specifier.startsWith('.')) return ALLOWED_PACKAGES.some((p) => p.test(specifier)) ? [] : [`${specifier} (package)`];
     const target = relative(ROOT, resolve(dirname(file), specifier))
