@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
+import { NODE_PASSWORD_HASHING } from '../services/passwords.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -9,6 +10,7 @@ const Env = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   KEYS_DIR: z.string().min(1).default('./keys'),
   PUBLIC_URL: z.string().url().optional(),
+  ELICENCE_DEV_ADMIN_PASSWORD: z.string().min(10).max(200).optional(),
   ELICENCE_DEV_TOKEN: z
     .string()
     .min(16)
@@ -48,6 +50,8 @@ export interface NodeConfig {
   keysDir: string;
   databaseFile: string;
   devToken: string | undefined;
+  /** The first console admin's password on a database without accounts (else one is generated). */
+  devAdminPassword: string | undefined;
   app: AppConfig;
 }
 
@@ -61,6 +65,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
   const dataDir = resolve(e.DATA_DIR);
   const app = defaultConfig(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
+  // Staff passwords: PBKDF2-SHA-256 at 600,000 iterations (Workers differ: src/worker/config.ts).
+  app.passwordHashing = NODE_PASSWORD_HASHING;
   app.statusListValidityMs = e.STATUS_LIST_VALIDITY_HOURS * 3_600_000;
   app.anchor = {
     ...(e.ANCHOR_NAME_ZH && e.ANCHOR_NAME_EN ? { name: { zh: e.ANCHOR_NAME_ZH, en: e.ANCHOR_NAME_EN } } : {}),
@@ -74,6 +80,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     keysDir: resolve(e.KEYS_DIR),
     databaseFile: resolve(dataDir, 'elicence.db'),
     devToken: e.ELICENCE_DEV_TOKEN,
+    devAdminPassword: e.ELICENCE_DEV_ADMIN_PASSWORD,
     app,
   };
 }

@@ -23,7 +23,7 @@ const deps: AppDeps = {
   // QR texts of licence responses are encoded on the other core.
   qrEncoder: await startQrEncoder(),
 };
-const setup = await bootstrap(deps, config.devToken ? { devToken: config.devToken } : {});
+const setup = await bootstrap(deps, { ...(config.devToken ? { devToken: config.devToken } : {}), firstAdmin: { password: config.devAdminPassword } });
 const app = createApp(deps);
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -48,7 +48,14 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
       `                     -H 'Content-Type: application/json' -d @docs/examples/business-licence.json`,
     );
   } else {
-    lines.push('', `API docs: ${url}/docs · verifier: ${url}/verify`);
+    lines.push('', `API docs: ${url}/docs · verifier: ${url}/verify · console: ${url}/console`);
+  }
+  if (setup.admin) {
+    lines.push(
+      '',
+      'Agency console: a first admin account (change the password at first sign-in).',
+      `  sign in at ${url}/console   login: ${setup.admin.login}   password (shown once): ${setup.admin.password}`,
+    );
   }
   console.log(lines.join('\n'));
 });

@@ -7,6 +7,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { authorities, licenceTypes, signingKeys } from '../db/schema.js';
+import { ensureFirstAdmin } from './accounts.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { type Authority, createAuthority, listAuthorities } from './authorities.js';
 import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
@@ -25,6 +26,8 @@ export interface BootstrapResult {
   authorities: Authority[];
   /** The development token, only when it was created now (it is never retrievable later). */
   token?: string;
+  /** The first console admin, only when asked for and created now (no account existed). */
+  admin?: { login: string; password: string };
 }
 
 export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
@@ -42,10 +45,14 @@ export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
   });
 }
 
-export async function bootstrap(deps: ServiceDeps, options: { devToken?: string } = {}): Promise<BootstrapResult> {
+export async function bootstrap(deps: ServiceDeps, options: { devToken?: string; firstAdmin?: { password?: string | undefined } } = {}): Promise<BootstrapResult> {
   await seedLicenceTypes(deps);
+  const firstAdmin = async (authorityId: string) => {
+    const admin = options.firstAdmin ? await ensureFirstAdmin(deps, authorityId, options.firstAdmin.password) : undefined;
+    return admin ? { admin } : {};
+  };
   const existing = await listAuthorities(deps.store.db);
-  if (existing.length > 0) return { created: false, authorities: existing };
+  if (existing.length > 0) return { created: false, authorities: existing, ...(await firstAdmin(existing[0]!.id)) };
 
   const anchorKeys = await deps.store.db.select().from(signingKeys).where(eq(signingKeys.ownerKind, 'anchor')).limit(1);
   if (anchorKeys.length === 0) await createActiveKey(deps, { kind: 'anchor', id: DEV_ANCHOR_ID }, 'EdDSA', 'system');
@@ -56,7 +63,7 @@ export async function bootstrap(deps: ServiceDeps, options: { devToken?: string 
     'system',
   );
   await ensureDevTrustList(deps);
-  return { created: true, authorities: [authority], token: token.token };
+  return { created: true, authorities: [authority], token: token.token, ...(await firstAdmin(authority.id)) };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
 import { algorithmForJwk, SIGNING_ALGORITHMS } from '../core/algorithms.js';
+import { WORKER_PASSWORD_HASHING } from '../services/passwords.js';
 import type { D1Database } from './cloudflare.js';
 
 export interface WorkerEnv {
@@ -20,6 +21,8 @@ export interface WorkerEnv {
   SIGNING_KEYS?: string;
   /** Secret, optional: an agency token with every scope for the first authority, created if absent. */
   BOOTSTRAP_TOKEN?: string;
+  /** Secret, optional: the first console admin's password (login `admin`, changed at first sign-in) while no account exists. */
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
 }
 
 /** A JSON text (a wrangler var or a secret is a string) or the value itself (a TOML table var). */
@@ -76,6 +79,7 @@ const EnvSchema = z.object({
     .max(512)
     .regex(/^[A-Za-z0-9._~+/=-]+$/)
     .optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(10).max(200).optional(),
 });
 
 export type ConfiguredAuthority = z.infer<typeof AuthoritySchema>;
@@ -89,6 +93,7 @@ export interface WorkerConfig {
   authorities: ConfiguredAuthority[];
   signingKeys: ConfiguredKey[];
   bootstrapToken: string | undefined;
+  bootstrapAdminPassword: string | undefined;
 }
 
 export class WorkerConfigError extends Error {
@@ -108,10 +113,13 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   const app = defaultConfig(e.PUBLIC_URL);
   app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
   app.maxBatchSize = e.MAX_BATCH_SIZE;
+  // Workers refuses PBKDF2 above 100,000 iterations in production (wrangler dev does not): never ask for more.
+  app.passwordHashing = WORKER_PASSWORD_HASHING;
   return {
     app,
     authorities: e.AUTHORITIES,
     signingKeys: e.SIGNING_KEYS.map((k) => ({ owner: k.owner, privateJwk: k.privateJwk as JWK })),
     bootstrapToken: e.BOOTSTRAP_TOKEN,
+    bootstrapAdminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
   };
 }
