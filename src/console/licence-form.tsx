@@ -72,12 +72,14 @@ function Control({
   problem,
   m,
   amend,
+  required,
 }: {
   name: string;
   property: PropertySchema;
   value: unknown;
   problem?: ShownProblem | undefined;
   m: Messages;
+  required: boolean;
   amend: boolean;
 }) {
   const id = controlId(name);
@@ -88,6 +90,7 @@ function Control({
     name: FIELD_PREFIX + name,
     'aria-describedby': `h-${id} e-${id}`,
     ...(problem ? { 'aria-invalid': 'true' as const } : {}),
+    ...(required ? { 'aria-required': 'true' as const } : {}),
     ...(amend ? { 'data-initial': kind === 'boolean' ? (value === true ? 'on' : '') : text } : {}),
   };
   switch (kind) {
@@ -148,13 +151,11 @@ export function LicenceFields({
         const hint = kind === 'list' ? m.issue.listHint : kind === 'json' ? m.issue.jsonHint : kind === 'date' ? 'YYYY-MM-DD' : '';
         return (
           <div class="field">
-            <label for={id}>
-              {fieldLabelIn(property, name, lang)}
-              {required.has(name) ? <span class="hint-inline">{m.issue.required}</span> : null}
-              <span class="hint" id={`h-${id}`}>
-                {hint}
-              </span>
-            </label>
+            <label for={id}>{fieldLabelIn(property, name, lang)}</label>
+            {required.has(name) ? <span class="hint-inline">{m.issue.required}</span> : null}
+            <span class="hint" id={`h-${id}`}>
+              {hint}
+            </span>
             <span class="err" id={`e-${id}`} aria-live="polite">
               {problem ? (
                 <>
@@ -170,7 +171,7 @@ export function LicenceFields({
                 </>
               ) : null}
             </span>
-            <Control name={name} property={property} value={values[name]} problem={problem} m={m} amend={amend} />
+            <Control name={name} property={property} value={values[name]} problem={problem} m={m} amend={amend} required={required.has(name)} />
           </div>
         );
       })}

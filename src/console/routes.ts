@@ -215,7 +215,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
     if (live.account.totpSecret) return render(c, AccountPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: live, ...extra }), status);
     const secret = newTotpSecret();
     const uri = otpauthUri(secret, c.var.m.appName, live.account.login);
-    const svg = qrSvg(qrMatrix(uri, 'M'), { margin: 4, size: 200 });
+    const svg = qrSvg(qrMatrix(uri, 'M'), { margin: 4, size: 200, title: c.var.m.totp.title });
     return render(c, AccountPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: live, secret: secret, uri: uri, qrSvg: svg, ...extra }), status);
   };
 

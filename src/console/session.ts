@@ -48,10 +48,14 @@ export const consoleBasics: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
 };
 
-/** A state change must come from this origin (when the browser says) and echo the session's CSRF token. */
+/**
+ * A state change must come from this origin when the browser says where it came from. Under the app's
+ * `Referrer-Policy: no-referrer` browsers send `Origin: null` for form posts, which says nothing, like
+ * no Origin at all: the CSRF token (and SameSite=Strict) decide then.
+ */
 export function assertSameOrigin(c: Context): void {
   const origin = c.req.header('origin');
-  if (origin && origin !== new URL(c.req.url).origin) throw new ElicenceError('ERR_FORBIDDEN', 'cross-origin form submission refused', { field: '_csrf' });
+  if (origin && origin !== 'null' && origin !== new URL(c.req.url).origin) throw new ElicenceError('ERR_FORBIDDEN', 'cross-origin form submission refused', { field: '_csrf' });
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

@@ -121,7 +121,7 @@ export function AccountPage({
       ) : (
         <div class="panel">
           <p>{m.totp.intro}</p>
-          {qrSvg ? <div class="totp-qr" role="img" aria-label={m.totp.title} dangerouslySetInnerHTML={{ __html: qrSvg }}></div> : null}
+          {qrSvg ? <div class="totp-qr" dangerouslySetInnerHTML={{ __html: qrSvg }}></div> : null}
           <p>
             {m.totp.secret}: <span class="code secret">{secret}</span>
           </p>
