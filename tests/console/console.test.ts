@@ -385,6 +385,39 @@ describe('hostile input', () => {
     }
   });
 
+  it('a registered type with markup in its names and labels: picker, generated form (and its schema for the script), licence page', async () => {
+    const register = await w.t.call('POST', '/v1/licence-types', {
+      body: {
+        code: 'HostileLicence',
+        name: { zh: '恶意<img src=x onerror=alert(1)>', en: 'Evil</title><script>alert(1)</script>' },
+        schemaVersion: '1',
+        schema: {
+          type: 'object',
+          properties: {
+            creditCode: { type: 'string', title: '统一社会信用代码', 'x-title-en': 'Credit code' },
+            name: { type: 'string', title: '名称</script><script>alert(1)</script>', 'x-title-en': '<b onmouseover=alert(1)>Name', pattern: '^[^<]*$' },
+          },
+          required: ['creditCode', 'name'],
+          additionalProperties: false,
+        },
+      },
+    });
+    expect(register.status).toBe(201);
+    const raw = (html: string) => html.includes('<script>alert') || html.includes('<img src=x') || html.includes('<b onmouseover') || html.includes('</script><script>');
+    for (const lang of ['zh', 'en']) {
+      const clerk = await w.signedIn('clerk');
+      await clerk.page(`/console/licences?lang=${lang}`);
+      expect(raw((await clerk.page('/console/issue')).html)).toBe(false);
+      const form = await clerk.page('/console/issue/HostileLicence');
+      expect(raw(form.html)).toBe(false);
+      // The schema handed to the script cannot close its element.
+      expect(form.html).toContain('\\u003c/script>');
+      const issued = await clerk.submit('/console/issue/HostileLicence', { 'f.creditCode': freshCreditCode(), 'f.name': 'plain', idempotencyKey: idempotencyKeyOf(form.html) });
+      expect(raw(issued.html)).toBe(false);
+      expect(issued.location).toMatch(/\/console\/licences\//);
+    }
+  });
+
   it('an open redirect through ?next= is refused', async () => {
     const user = w.client();
     await user.page(`/console/sign-in?next=${encodeURIComponent('//evil.example/x')}`);
