@@ -62,9 +62,23 @@ export function Page({ m, lang, title, url, live, children }: PageProps) {
                   </li>
                 ) : null}
                 {canDo(live.account, 'admin') ? (
+                  <>
+                    <li>
+                      <a href="/console/accounts" {...current('accounts')}>
+                        {m.nav.accounts}
+                      </a>
+                    </li>
+                    <li>
+                      <a href="/console/admin" {...current('admin')}>
+                        {m.nav.admin}
+                      </a>
+                    </li>
+                  </>
+                ) : null}
+                {canDo(live.account, 'anchor') ? (
                   <li>
-                    <a href="/console/accounts" {...current('accounts')}>
-                      {m.nav.accounts}
+                    <a href="/console/trust" {...current('trust')}>
+                      {m.nav.trust}
                     </a>
                   </li>
                 ) : null}

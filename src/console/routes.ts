@@ -4,18 +4,22 @@
  * the service functions the API routes call, as a Principal derived from the signed-in account's role.
  */
 
+import { desc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Child } from 'hono/jsx';
-
 import type { CardFormat } from '../app/card.css.js';
 import { licenceCardHtml } from '../app/card.js';
 import { httpStatusOf, toElicenceError } from '../app/errors.js';
 import { qrMatrix, qrSvg } from '../app/qr-image.js';
+import { LicenceTypeSchema } from '../app/schemas.js';
+import { DEFAULT_ALGORITHM } from '../core/algorithms.js';
 import { ElicenceError } from '../core/errors.js';
+import type { LicenceTypeDefinition } from '../core/licence-types.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
 import { isRecord } from '../core/strict-json.js';
+import { auditLog } from '../db/schema.js';
 import {
   type AccountAction,
   adminAccountAction,
@@ -29,13 +33,17 @@ import {
   staffNames,
   verifySecondFactor,
 } from '../services/accounts.js';
+import { readAuditHead, verifyAuditChain } from '../services/audit.js';
 import { requireAuthority } from '../services/authorities.js';
 import { issueLicences, type LicenceRow, requestHash } from '../services/issuance.js';
+import { createActiveKey, publishedKeys } from '../services/keys.js';
 import { effectiveStatus, listLicences, requireLicence } from '../services/licences.js';
 import { changeStatus, licenceHistory, MAX_NOTE_LENGTH } from '../services/lifecycle.js';
 import { createSession, readSession, revokeSession } from '../services/sessions.js';
 import { requireLicenceType } from '../services/tokens.js';
 import { newTotpSecret, otpauthUri } from '../services/totp.js';
+import { latestTrustList } from '../services/trust/publishing.js';
+import { listRegistry } from '../services/trust/register.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
 import { chinaDate, chinaDayStartMs, endOfLastValidDay, startOfChinaDay } from './china-dates.js';
 import type { ConsoleEnv } from './env.js';
@@ -43,6 +51,7 @@ import { fieldLabelIn, fieldText } from './form-fields.js';
 import { amendByPatch, currentSubject, duplicateOf } from './legal-api.js';
 import { amendedBody, type Body, patchFrom, readSubject, type ShownProblem, shown } from './licence-form.js';
 import { AccountsPage } from './pages/accounts.js';
+import { type AdminData, AdminPage, TrustPage } from './pages/admin.js';
 import { AccountPage, PasswordPage, SecondFactorPage, SignInPage } from './pages/auth.js';
 import { ErrorPage } from './pages/error.js';
 import { FindPage, type FindQuery } from './pages/find.js';
@@ -73,7 +82,10 @@ const UUID = /^(?:urn:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 const CREDIT_CODE_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
 
 /** Only a path inside the console may be a redirect target after sign-in. */
-const safeNext = (next: string | undefined) => (next && /^\/console(\/[^\s\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console/licences');
+const safeNext = (next: string | undefined) => (next && /^\/console(\/[^\s\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console');
+
+/** Where a role starts: finding licences, or the trust register for an anchor operator. */
+const homeOf = (role: Role) => (role === 'anchor' ? '/console/trust' : '/console/licences');
 
 const PUBLIC_PATHS = new Set(['/console/sign-in', '/console/sign-in/second-factor', '/console/sign-out']);
 
@@ -106,7 +118,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
     return requireStaff(c, next);
   });
 
-  app.get('/', (c) => c.redirect('/console/licences', 303));
+  app.get('/', (c) => c.redirect(homeOf(c.var.live.account.role), 303));
 
   // ---- signing in and out -------------------------------------------------------------------------
 
@@ -573,6 +585,69 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
       return c.redirect('/console/accounts?done=1', 303);
     });
   }
+
+  // ---- administration (admin): licence types, signing keys, the audit log ------------------------------
+
+  const adminPage = async (c: C, extra: Partial<AdminData> = {}, status: 200 | 400 | 409 = 200) => {
+    const { services, principal } = c.var;
+    const db = services.store.db;
+    const [types, keys, head, recent] = await Promise.all([
+      services.registry.list(),
+      publishedKeys(db, { kind: 'authority', id: principal.authorityId }),
+      readAuditHead(db),
+      db
+        .select({ seq: auditLog.seq, at: auditLog.at, action: auditLog.action, actor: auditLog.actor, subjectId: auditLog.subjectId })
+        .from(auditLog)
+        .where(eq(auditLog.authorityId, principal.authorityId))
+        .orderBy(desc(auditLog.seq))
+        .limit(20),
+    ]);
+    return render(c, AdminPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: c.var.live, data: { types, keys, head, recent, ...extra } }), status);
+  };
+
+  app.get('/admin', requireRole('admin'), (c) => adminPage(c, c.req.query('done') === 'rotated' ? { notice: c.var.m.admin.rotated } : {}));
+
+  app.post('/admin/types', requireRole('admin'), async (c) => {
+    const { services, principal, m } = c.var;
+    const body = await formBody(c);
+    try {
+      let schema: unknown;
+      try {
+        schema = JSON.parse(body['schema'] ?? '');
+      } catch {
+        throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema is not valid JSON', { field: 'schema' });
+      }
+      // The same validation as POST /v1/licence-types: its zod schema, then the registry's own checks.
+      const parsed = LicenceTypeSchema.safeParse({
+        code: body['code'] ?? '',
+        name: { zh: body['nameZh'] ?? '', en: body['nameEn'] ?? '' },
+        schemaVersion: body['schemaVersion'] ?? '',
+        schema,
+      });
+      if (!parsed.success)
+        throw new ElicenceError('ERR_VALIDATION', parsed.error.issues[0]?.message ?? 'invalid licence type', { field: String(parsed.error.issues[0]?.path[0] ?? 'code') });
+      const stored = await services.registry.register(parsed.data as LicenceTypeDefinition, principal.authorityId, principal.tokenId);
+      return adminPage(c, { notice: m.admin.registered(stored.code) });
+    } catch (error) {
+      if (!(error instanceof ElicenceError) || !['ERR_VALIDATION', 'ERR_INVALID_SCHEMA', 'ERR_LICENCE_TYPE_EXISTS', 'ERR_UNKNOWN_FIELD'].includes(error.code)) throw error;
+      return adminPage(c, { problem: { field: error.field?.split('.')[0] ?? 'code', text: error.message }, values: body }, error.code === 'ERR_LICENCE_TYPE_EXISTS' ? 409 : 400);
+    }
+  });
+
+  app.post('/admin/keys/rotate', requireRole('admin'), async (c) => {
+    await createActiveKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, DEFAULT_ALGORITHM, c.var.principal.tokenId);
+    return c.redirect('/console/admin?done=rotated', 303);
+  });
+
+  app.post('/admin/audit/verify', requireRole('admin'), async (c) => adminPage(c, { verification: await verifyAuditChain(c.var.services.store.db) }));
+
+  // ---- the trust register (anchor operator), read-only here ---------------------------------------
+
+  app.get('/trust', requireRole('anchor'), async (c) => {
+    const db = c.var.services.store.db;
+    const [register, latest] = await Promise.all([listRegistry(db), latestTrustList(db)]);
+    return render(c, TrustPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: c.var.live, register, trustList: latest }));
+  });
 
   return app;
 }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, staffAccounts } from '../../src/db/schema.js';
-import { LOCK_AFTER } from '../../src/services/accounts.js';
+import { createAccount, LOCK_AFTER } from '../../src/services/accounts.js';
 import { verifyAuditChain } from '../../src/services/audit.js';
 import { createAuthority } from '../../src/services/authorities.js';
 import { storedHashing } from '../../src/services/passwords.js';
@@ -88,17 +88,17 @@ describe('signing in', () => {
     await admin.page('/console/accounts');
     const id = accountRow('victim')['id'] as string;
     expect((await admin.submit(`/console/accounts/${id}/unlock`, {})).status).toBe(200);
-    expect((await w.client().signIn('victim', OWN_PASSWORD)).location).toBe('/console/licences');
+    expect((await w.client().signIn('victim', OWN_PASSWORD)).location).toBe('/console');
   });
 
   it('rehashes a password below the current policy at sign-in', async () => {
     await w.signedIn('clerk', 'old-hash');
     expect(storedHashing(accountRow('old-hash')['password_hash'] as string)).toEqual({ scheme: 'pbkdf2-sha256', iterations: 1000 });
     w.t.deps.config.passwordHashing = { scheme: 'pbkdf2-sha256', iterations: 2000 };
-    expect((await w.client().signIn('old-hash', OWN_PASSWORD)).location).toBe('/console/licences');
+    expect((await w.client().signIn('old-hash', OWN_PASSWORD)).location).toBe('/console');
     expect(storedHashing(accountRow('old-hash')['password_hash'] as string)).toEqual({ scheme: 'pbkdf2-sha256', iterations: 2000 });
     // And the new hash verifies.
-    expect((await w.client().signIn('old-hash', OWN_PASSWORD)).location).toBe('/console/licences');
+    expect((await w.client().signIn('old-hash', OWN_PASSWORD)).location).toBe('/console');
   });
 
   it('ends a session after 30 idle minutes, and at sign-out (the old cookie no longer works)', async () => {
@@ -333,8 +333,6 @@ describe('issuing, finding, changing', () => {
       expect(card.html).toContain(`@page{size:${size}`);
       expect(card.html).toContain('杭州云栖智算科技有限公司');
     }
-    // The API's card takes the new A5 layout too.
-    expect(await (await w.t.call('GET', `/v1/licences/${id}/card?format=a5`)).text()).toContain('@page{size:A5 portrait');
   });
 });
 
@@ -429,7 +427,63 @@ describe('hostile input', () => {
     await again.page('/console/sign-in');
     const res2 = await again.post('/console/sign-in', { login: 'admin', password: OWN_PASSWORD, next: '//evil.example/x' });
     expect(res2.status, await res2.clone().text()).toBe(303);
-    expect(res2.headers.get('location')).toBe('/console/licences');
+    expect(res2.headers.get('location')).toBe('/console');
+  });
+});
+
+describe('administration and the trust register', () => {
+  it('an admin registers a licence type from the console (the API’s own checks), rotates the key and verifies the audit log', async () => {
+    const admin = await w.signedIn('admin', 'admin');
+    await admin.page('/console/admin');
+    const schema = {
+      type: 'object',
+      properties: {
+        creditCode: { type: 'string', title: '统一社会信用代码', 'x-title-en': 'Credit code' },
+        shopName: { type: 'string', title: '店名', 'x-title-en': 'Shop name', minLength: 1 },
+      },
+      required: ['creditCode', 'shopName'],
+      additionalProperties: false,
+    };
+    const bad = await admin.submit('/console/admin/types', {
+      code: 'ShopLicence',
+      nameZh: '店铺许可',
+      nameEn: 'Shop licence',
+      schemaVersion: '1',
+      schema: JSON.stringify({ ...schema, additionalProperties: true }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('additionalProperties');
+    await admin.page('/console/admin');
+    const ok = await admin.submit('/console/admin/types', { code: 'ShopLicence', nameZh: '店铺许可', nameEn: 'Shop licence', schemaVersion: '1', schema: JSON.stringify(schema) });
+    expect(ok.html).toContain('已登记证照类型 ShopLicence');
+    expect((await admin.page('/console/issue/ShopLicence')).html).toContain('<label for="f-shopName">店名</label>');
+    await admin.page('/console/admin');
+    const keysBefore = w.t.store.sqlite.prepare("SELECT count(*) AS n FROM signing_keys WHERE owner_kind = 'authority'").get() as { n: number };
+    expect((await admin.submit('/console/admin/keys/rotate', {})).html).toContain('已启用新的签名密钥');
+    expect(w.t.store.sqlite.prepare("SELECT count(*) AS n FROM signing_keys WHERE owner_kind = 'authority'").get()).toEqual({ n: keysBefore.n + 1 });
+    await admin.page('/console/admin');
+    expect((await admin.submit('/console/admin/audit/verify', {})).html).toMatch(/审计日志完整：共 \d+ 条/);
+    // A clerk may not.
+    const clerk = await w.signedIn('clerk');
+    expect((await clerk.page('/console/admin')).status).toBe(403);
+    await clerk.page('/console/licences');
+    expect((await clerk.post('/console/admin/keys/rotate', {})).status).toBe(403);
+  });
+
+  it('an anchor operator sees the trust register and nothing of a city’s licences; others do not see the register', async () => {
+    await createAccount(w.t.deps, { authorityId: 'dev-city', login: 'anchor-op', name: '信任锚操作员', role: 'anchor', password: FIRST_PASSWORD }, 'system');
+    const anchor = w.client();
+    await anchor.signIn('anchor-op', FIRST_PASSWORD);
+    await anchor.submit('/console/password', { current: FIRST_PASSWORD, password: OWN_PASSWORD, repeat: OWN_PASSWORD });
+    const home = await anchor.get('/console');
+    expect(home.headers.get('location')).toBe('/console/trust');
+    const register = await anchor.page('/console/trust');
+    expect(register.status).toBe(200);
+    expect(register.html).toContain('开发市市场监督管理局');
+    expect((await anchor.page('/console/licences')).status).toBe(403);
+    expect((await anchor.page('/console/issue')).status).toBe(403);
+    const admin = await w.signedIn('admin', 'admin');
+    expect((await admin.page('/console/trust')).status).toBe(403);
   });
 });
 

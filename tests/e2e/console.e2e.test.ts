@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { type Lang, MESSAGES } from '../../src/console/i18n.js';
 import { reasonName } from '../../src/console/reasons.js';
-import { ensureFirstAdmin } from '../../src/services/accounts.js';
+import { createAccount, ensureFirstAdmin } from '../../src/services/accounts.js';
 import { freshCreditCode } from '../console/codes.js';
 import { FIRST_PASSWORD, TEST_HASHING } from '../console/harness.js';
 import { createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
@@ -132,8 +132,7 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
     await buildVerifierApp({ quiet: true });
     t = await createTestContext({ clock: realClock, config: { passwordHashing: TEST_HASHING } });
     await ensureFirstAdmin(t.deps, 'dev-city', FIRST_PASSWORD);
-    const registered = await t.call('POST', '/v1/licence-types', { body: PHARMACY });
-    expect(registered.status).toBe(201);
+    await createAccount(t.deps, { authorityId: 'dev-city', login: 'anchor-op', name: '信任锚操作员', role: 'anchor', password: FIRST_PASSWORD }, 'system');
     server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -163,6 +162,15 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
       if (lang === 'zh') {
         await axe(page, 'password (first sign-in)');
         await changeFirstPassword(page, lang, FIRST_PASSWORD, own);
+        // An agency's own licence type, registered on the administration page.
+        await page.getByRole('link', { name: m.nav.admin }).click();
+        await page.getByLabel(m.admin.typeCode).fill(PHARMACY.code);
+        await page.getByLabel(m.admin.typeNameZh).fill(PHARMACY.name.zh);
+        await page.getByLabel(m.admin.typeNameEn).fill(PHARMACY.name.en);
+        await page.getByLabel(m.admin.schema).fill(JSON.stringify(PHARMACY.schema, null, 2));
+        await page.getByRole('button', { name: m.admin.register }).click();
+        await containsText(page.getByRole('status'), m.admin.registered(PHARMACY.code));
+        await axe(page, 'administration');
       }
       await page.getByRole('link', { name: m.nav.accounts }).click();
       for (const role of ['clerk', 'supervisor'] as const) {
@@ -387,6 +395,16 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
     expect(reached.join(' | ')).toBe(controls.join(' | '));
     // Focus is visible: the outline of :focus-visible.
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+    await context.close();
+  }, 120_000);
+
+  it('an anchor operator lands on the trust register', async () => {
+    const { context, page } = await newPage('zh');
+    await signIn(page, 'zh', 'anchor-op', FIRST_PASSWORD);
+    await changeFirstPassword(page, 'zh', FIRST_PASSWORD, 'own-password-anchor-1');
+    await page.getByRole('link', { name: MESSAGES.zh.nav.trust }).click();
+    await visible(page.getByRole('heading', { name: MESSAGES.zh.admin.register_ }));
+    await axe(page, 'trust register');
     await context.close();
   }, 120_000);
 

@@ -43,7 +43,7 @@ const QrQuery = z
 
 const CardQuery = z
   .object({
-    format: z.enum(['a4', 'a5', 'card']).default('a4').openapi({ description: 'Print layout: A4 portrait, A5 portrait, or a 148 x 105 mm (A6 landscape) wall card' }),
+    format: z.enum(['a4', 'card']).default('a4').openapi({ description: 'Print layout: A4 portrait, or a 148 x 105 mm (A6 landscape) wall card' }),
   })
   .strict();
 
