@@ -13,6 +13,7 @@ import type { CardFormat } from '../app/card.css.js';
 import { licenceCardHtml } from '../app/card.js';
 import { httpStatusOf, toElicenceError } from '../app/errors.js';
 import { qrMatrix, qrSvg } from '../app/qr-image.js';
+import { clientKeyOf, SlidingWindowCounter } from '../app/rate-limit.js';
 import { LicenceTypeSchema } from '../app/schemas.js';
 import { DEFAULT_ALGORITHM } from '../core/algorithms.js';
 import { ElicenceError } from '../core/errors.js';
@@ -89,8 +90,17 @@ const homeOf = (role: Role) => (role === 'anchor' ? '/console/trust' : '/console
 
 const PUBLIC_PATHS = new Set(['/console/sign-in', '/console/sign-in/second-factor', '/console/sign-out']);
 
+/** Failed sign-ins one client address may make in 10 minutes, over all logins (password spraying). */
+export const SIGN_IN_FAILURES_PER_CLIENT = 30;
+
 export function consoleRoutes(): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
+  // Per app, made on first use with the app's clock (never a module singleton).
+  let failuresByClient: SlidingWindowCounter | undefined;
+  const clientFailures = (c: C) => {
+    failuresByClient ??= new SlidingWindowCounter({ maxFailures: SIGN_IN_FAILURES_PER_CLIENT, windowMs: 10 * 60_000, clock: c.var.services.clock });
+    return failuresByClient;
+  };
 
   app.use('*', consoleBasics);
   app.onError((thrown, c) => {
@@ -141,7 +151,11 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
     assertCsrf(getCookie(c, SIGN_IN_COOKIE), body['_csrf']);
     const m = c.var.m;
     const login = (body['login'] ?? '').slice(0, 100);
+    const client = clientKeyOf(c, undefined);
+    const wait = client ? clientFailures(c).retryAfterMs(client) : 0;
+    if (wait > 0) return signInPage(c, 429, { problem: m.signIn.backoff(Math.ceil(wait / 1000)), login });
     const result = await signIn(c.var.services, login, (body['password'] ?? '').slice(0, 1000));
+    if (!result.ok && client) clientFailures(c).recordFailure(client);
     if (!result.ok) {
       if (result.reason === 'locked') return signInPage(c, 403, { problem: m.signIn.locked, login });
       if (result.reason === 'backoff') return signInPage(c, 429, { problem: m.signIn.backoff(Math.ceil((result.retryAfterMs ?? 1000) / 1000)), login });

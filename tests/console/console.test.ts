@@ -3,6 +3,7 @@
  * lock, issuing, finding, changing, amending, printing, the audit trail, and hostile input in every field.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SIGN_IN_FAILURES_PER_CLIENT } from '../../src/console/routes.js';
 import { auditLog, staffAccounts } from '../../src/db/schema.js';
 import { createAccount, LOCK_AFTER } from '../../src/services/accounts.js';
 import { verifyAuditChain } from '../../src/services/audit.js';
@@ -11,6 +12,7 @@ import { storedHashing } from '../../src/services/passwords.js';
 import { ACTIONS, createToken } from '../../src/services/tokens.js';
 import { totp } from '../../src/services/totp.js';
 import { businessSubject } from '../helpers/app.js';
+import { ConsoleClient } from '../helpers/console-client.js';
 import { freshCreditCode } from './codes.js';
 import { businessFields, type ConsoleWorld, consoleWorld, FIRST_PASSWORD, idempotencyKeyOf, issueThroughConsole, OWN_PASSWORD } from './harness.js';
 
@@ -89,6 +91,15 @@ describe('signing in', () => {
     const id = accountRow('victim')['id'] as string;
     expect((await admin.submit(`/console/accounts/${id}/unlock`, {})).status).toBe(200);
     expect((await w.client().signIn('victim', OWN_PASSWORD)).location).toBe('/console');
+  });
+
+  it('one client address spraying passwords over many logins is slowed after 30 failures; other clients are not', async () => {
+    await w.signedIn('clerk', 'sprayed');
+    const from = (address: string) => new ConsoleClient((url, init) => Promise.resolve(w.t.app.request(url, init, { incoming: { socket: { remoteAddress: address } } })));
+    const sprayer = from('192.0.2.7');
+    for (let i = 0; i < SIGN_IN_FAILURES_PER_CLIENT; i++) expect((await sprayer.signIn(`user${i}`, 'Password123!')).status).toBe(401);
+    expect((await sprayer.signIn('sprayed', OWN_PASSWORD)).status).toBe(429);
+    expect((await from('192.0.2.8').signIn('sprayed', OWN_PASSWORD)).location).toBe('/console');
   });
 
   it('rehashes a password below the current policy at sign-in', async () => {
