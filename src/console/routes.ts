@@ -640,7 +640,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
       });
       if (!parsed.success)
         throw new ElicenceError('ERR_VALIDATION', parsed.error.issues[0]?.message ?? 'invalid licence type', { field: String(parsed.error.issues[0]?.path[0] ?? 'code') });
-      const stored = await services.registry.register(parsed.data as LicenceTypeDefinition, principal.authorityId, principal.tokenId);
+      const stored = await services.registry.register(parsed.data as LicenceTypeDefinition, principal.authorityId, principal.tokenId, principal.staffId);
       return adminPage(c, { notice: m.admin.registered(stored.code) });
     } catch (error) {
       if (!(error instanceof ElicenceError) || !['ERR_VALIDATION', 'ERR_INVALID_SCHEMA', 'ERR_LICENCE_TYPE_EXISTS', 'ERR_UNKNOWN_FIELD'].includes(error.code)) throw error;
@@ -649,7 +649,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
   });
 
   app.post('/admin/keys/rotate', requireRole('admin'), async (c) => {
-    await createActiveKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, DEFAULT_ALGORITHM, c.var.principal.tokenId);
+    await createActiveKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, DEFAULT_ALGORITHM, c.var.principal.tokenId, c.var.principal.staffId);
     return c.redirect('/console/admin?done=rotated', 303);
   });
 

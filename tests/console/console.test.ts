@@ -474,6 +474,10 @@ describe('administration and the trust register', () => {
     expect(w.t.store.sqlite.prepare("SELECT count(*) AS n FROM signing_keys WHERE owner_kind = 'authority'").get()).toEqual({ n: keysBefore.n + 1 });
     await admin.page('/console/admin');
     expect((await admin.submit('/console/admin/audit/verify', {})).html).toMatch(/审计日志完整：共 \d+ 条/);
+    // Both changes name the admin in the audit log.
+    const adminId = accountRow('admin')['id'];
+    const named = w.t.store.sqlite.prepare("SELECT action FROM audit_log WHERE staff_id = ? AND action IN ('licenceType.registered', 'key.activated') ORDER BY seq").all(adminId);
+    expect(named).toEqual([{ action: 'licenceType.registered' }, { action: 'key.activated' }]);
     // A clerk may not.
     const clerk = await w.signedIn('clerk');
     expect((await clerk.page('/console/admin')).status).toBe(403);

@@ -20,6 +20,7 @@ import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { type Lang, MESSAGES } from '../../src/console/i18n.js';
 import { reasonName } from '../../src/console/reasons.js';
 import { createAccount, ensureFirstAdmin } from '../../src/services/accounts.js';
+import { totp } from '../../src/services/totp.js';
 import { freshCreditCode } from '../console/codes.js';
 import { FIRST_PASSWORD, TEST_HASHING } from '../console/harness.js';
 import { createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
@@ -395,6 +396,28 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
     expect(reached.join(' | ')).toBe(controls.join(' | '));
     // Focus is visible: the outline of :focus-visible.
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+    await context.close();
+  }, 120_000);
+
+  it('a second factor: turned on from My account with a code from the app, then asked at sign-in', async () => {
+    const m = MESSAGES.zh;
+    const { context, page } = await newPage('zh');
+    await signIn(page, 'zh', accounts.zh.supervisor, 'own-password-zh-1');
+    await page.getByRole('link', { name: m.nav.account }).click();
+    const secret = ((await page.locator('.secret').textContent()) ?? '').trim();
+    await page.getByLabel(m.totp.code).fill(totp(secret, Date.now()));
+    await page.getByRole('button', { name: m.totp.enable }).click();
+    await containsText(page.getByRole('status'), m.totp.enabled);
+    await signOut(page, 'zh');
+    // The next code (a code is accepted once): wait for the next 30-second step.
+    await page.waitForTimeout(30_000 - (Date.now() % 30_000) + 200);
+    await signIn(page, 'zh', accounts.zh.supervisor, 'own-password-zh-1');
+    await visible(page.getByRole('heading', { name: m.signIn.totpTitle }));
+    await axe(page, 'second factor');
+    await page.getByLabel(m.signIn.totpCode).fill(totp(secret, Date.now()));
+    await page.getByRole('button', { name: m.signIn.totpSubmit }).click();
+    await page.waitForURL(/\/console\/licences/);
+    await signOut(page, 'zh');
     await context.close();
   }, 120_000);
 
