@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { chromium, type Page } from 'playwright-core';
+import { creditCodeCheckCharacter } from '../src/core/credit-code.js';
 import { ensureFirstAdmin } from '../src/services/accounts.js';
 import { businessSubject, createTestContext } from '../tests/helpers/app.js';
 
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
   await ensureFirstAdmin(t.deps, 'dev-city', PASSWORD);
   let licence = '';
   for (let i = 0; i < 30; i++) {
-    const res = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject({ name: `杭州测试${i}号科技有限公司` }) } });
+    // A credit code per licence: one active business licence per holder.
+    const first17 = `9133010600000${String(1000 + i)}`;
+    const creditCode = first17 + creditCodeCheckCharacter(first17)!;
+    const res = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject({ creditCode, name: `杭州测试${i}号科技有限公司` }) } });
     licence = ((await res.json()) as { id: string }).id;
   }
   const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;

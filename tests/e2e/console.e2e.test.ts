@@ -361,7 +361,7 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
     }, 120_000);
   }
 
-  it('keyboard alone: sign in, then every control of the issue form is reached by Tab in order and the form is sent with Enter', async () => {
+  it('keyboard alone: sign in, then every control of the issue form is reached by Tab, in order, with a visible focus', async () => {
     const { context, page } = await newPage('zh');
     await page.goto(`${base}/console/sign-in`);
     // The skip link comes first.
@@ -396,6 +396,40 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
     expect(reached.join(' | ')).toBe(controls.join(' | '));
     // Focus is visible: the outline of :focus-visible.
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+    await context.close();
+  }, 120_000);
+
+  it('keyboard alone: a supervisor finds a licence, suspends it with a reason picked by arrow keys, and confirms', async () => {
+    const m = MESSAGES.en;
+    const { context, page } = await newPage('en');
+    await signIn(page, 'en', accounts.en.supervisor, 'own-password-en-1');
+    /** Presses Tab until the focused element matches `selector` (at most 80 times). */
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await page.goto(`${base}/console/licences`);
+    await tabTo('#q');
+    await page.keyboard.type('Yunqi');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/q=Yunqi/);
+    await tabTo('tbody a');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/console\/licences\/[0-9a-f-]{36}$/);
+    await tabTo('#suspend-reason');
+    await page.keyboard.press('ArrowDown'); // suspended -> other
+    expect(await page.locator('#suspend-reason').inputValue()).toBe('other');
+    await tabTo('#suspend-note');
+    await page.keyboard.type('keyboard only');
+    await tabTo('form[action$="/suspend"] button');
+    await page.keyboard.press('Enter');
+    await visible(page.getByRole('heading', { name: m.confirm.title }));
+    await tabTo('main form button[type=submit]');
+    await page.keyboard.press('Enter');
+    await containsText(page.getByRole('status'), m.confirm.done['suspend']!);
     await context.close();
   }, 120_000);
 
