@@ -54,7 +54,7 @@ module.exports = {
       comment: 'Business rules run on every runtime and under any front end: never the HTTP app, a runtime entry, the command line, the importer or hono.',
       severity: 'error',
       from: { path: '^src/services/' },
-      to: { path: ['^src/(app|node|worker|cli|import)/', packages(['hono', '@hono'])] },
+      to: { path: ['^src/(app|console|node|worker|cli|import)/', packages(['hono', '@hono'])] },
     },
     {
       name: 'services-no-node-builtins',
@@ -68,7 +68,7 @@ module.exports = {
       comment: 'The schema and Store interface are the bottom of the data layer: nothing above (services, app, runtimes, products) is imported.',
       severity: 'error',
       from: { path: '^src/db/' },
-      to: { path: '^src/(services|app|node|worker|cli|import)/' },
+      to: { path: '^src/(services|app|console|node|worker|cli|import)/' },
     },
     {
       name: 'app-below-runtimes',
@@ -78,11 +78,20 @@ module.exports = {
       to: { path: '^src/(node|worker|cli|import)/' },
     },
     {
+      name: 'console-below-runtimes',
+      comment:
+        'The agency console (src/console) is a product served by the app on every runtime: it uses the app-level helpers and the services, never a runtime ' +
+        'entry, the command line or the importer. Its .tsx views are checked by tests/console/architecture.test.ts (the swc parser here reads no JSX).',
+      severity: 'error',
+      from: { path: '^src/console/' },
+      to: { path: '^src/(node|worker|cli|import)/' },
+    },
+    {
       name: 'runtimes-below-products',
       comment: 'A runtime folder holds adapters and entries only: the command line and the importer are products that use them, never the reverse.',
       severity: 'error',
       from: { path: '^src/(node|worker)/' },
-      to: { path: '^src/(cli|import)/' },
+      to: { path: '^src/(cli|import|console)/' },
     },
     {
       name: 'no-circular',
@@ -105,7 +114,8 @@ module.exports = {
     parser: 'swc',
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^dist/' },
+    // .tsx: dependency-cruiser's swc parser is configured without JSX; tests/console/architecture.test.ts checks those files' imports.
+    exclude: { path: ['^dist/', '\\.tsx$'] },
     moduleSystems: ['es6', 'cjs'],
     // Sources import './x.js' for './x.ts': dependency-cruiser maps those itself when the .js file does not exist.
     enhancedResolveOptions: {

@@ -10,6 +10,7 @@ import { generateSigningJwk, importablePrivateJwk } from './src/core/jws-sign.js
 
 export const WORKER_TEST_TOKEN = 'elk_workerd-test-token-with-every-scope';
 export const WORKER_TEST_PUBLIC_URL = 'https://elicence.test';
+export const WORKER_TEST_ADMIN_PASSWORD = 'workerd-first-admin-password';
 
 export default defineConfig(async () => {
   // wrangler.toml's [assets] folder must exist for the pool to start; these tests do not use its files
@@ -27,6 +28,7 @@ export default defineConfig(async () => {
             PUBLIC_URL: WORKER_TEST_PUBLIC_URL,
             SIGNING_KEYS: JSON.stringify([{ owner: 'authority:dev-city', privateJwk: importablePrivateJwk(privateJwk) }]),
             BOOTSTRAP_TOKEN: WORKER_TEST_TOKEN,
+            BOOTSTRAP_ADMIN_PASSWORD: WORKER_TEST_ADMIN_PASSWORD,
           },
         },
       }),

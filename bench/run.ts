@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './lib/load.js';
 
-const ALL = ['qr', 'verify', 'status', 'issue', 'import', 'federation'];
+const ALL = ['qr', 'verify', 'status', 'issue', 'import', 'federation', 'console-search', 'console-render'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = chosen.length > 0 ? chosen : ALL;
 const unknown = names.filter((n) => !ALL.includes(n));

@@ -1,9 +1,10 @@
 /**
  * `npm run dev:worker` helper: writes `.dev.vars` (wrangler's local secrets) with a fresh Ed25519 key
  * for every authority in wrangler.toml's AUTHORITIES, a trust-anchor key (`anchor:dev-anchor`, so the
- * local Worker is an anchor exactly like a deployed one: its inspectors' flow ends in a trusted verdict)
- * and a random bootstrap token, unless the file exists. An existing file without an anchor key gets
- * one added. Prints the token once. Runs in Node; nothing here is bundled into the Worker.
+ * local Worker is an anchor exactly like a deployed one: its inspectors' flow ends in a trusted verdict),
+ * a random bootstrap token and a first console admin password, unless the file exists. An existing file
+ * without an anchor key gets one added. Prints the token and the password once. Runs in Node; nothing
+ * here is bundled into the Worker.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { base64url } from '../src/core/encoding.js';
@@ -32,6 +33,8 @@ if (existsSync(FILE)) {
   if (ids.length === 0) throw new Error('wrangler.toml has no AUTHORITIES var');
   const keys = [...(await Promise.all(ids.map((id) => newKey(`authority:${id}`)))), await newKey(ANCHOR_OWNER)];
   const token = process.env.DEV_VARS_TOKEN ?? `elk_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
-  writeFileSync(FILE, `SIGNING_KEYS='${JSON.stringify(keys)}'\nBOOTSTRAP_TOKEN='${token}'\n`, { mode: 0o600 });
+  const adminPassword = base64url(crypto.getRandomValues(new Uint8Array(12)));
+  writeFileSync(FILE, `SIGNING_KEYS='${JSON.stringify(keys)}'\nBOOTSTRAP_TOKEN='${token}'\nBOOTSTRAP_ADMIN_PASSWORD='${adminPassword}'\n`, { mode: 0o600 });
   console.log(`wrote ${FILE} (keys for ${ids.join(', ')} and the trust anchor); development token, shown once:\n  ${token}`);
+  console.log(`console (/console): login admin, password (shown once; change it at first sign-in): ${adminPassword}`);
 }

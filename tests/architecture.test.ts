@@ -64,6 +64,8 @@ describe('import rules', () => {
       // runtimes-below-products: a runtime adapter reaching into the command line.
       'src/worker/entry.ts': "import { cli } from '../cli/main.js';\nexport const entry = cli;\n",
       'src/cli/main.ts': 'export const cli = 1;\n',
+      // console-below-runtimes: the console reaching into a runtime entry.
+      'src/console/page.ts': "import { main } from '../node/main.js';\nexport const page = main;\n",
       // db-below-services.
       'src/db/schema.ts': "import { y } from '../services/y.js';\nexport const schema = y;\n",
       // no-unresolvable.
@@ -88,6 +90,7 @@ describe('import rules', () => {
     const violations = await cruiseWithProjectRules(dir);
     expect(violations).toEqual([
       { rule: 'app-below-runtimes', from: 'src/app/z.ts', to: 'src/node/main.ts' },
+      { rule: 'console-below-runtimes', from: 'src/console/page.ts', to: 'src/node/main.ts' },
       { rule: 'core-is-pure', from: 'src/core/impure.ts', to: 'fs' },
       { rule: 'core-is-pure', from: 'src/core/impure.ts', to: 'src/services/y.ts' },
       { rule: 'db-below-services', from: 'src/db/schema.ts', to: 'src/services/y.ts' },

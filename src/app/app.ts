@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ZodError } from 'zod';
+import { consoleRoutes } from '../console/routes.js';
 import { ElicenceError } from '../core/errors.js';
 import { LicenceTypeRegistry } from '../services/licence-types.js';
 import type { AppDeps } from './deps.js';
@@ -83,7 +84,8 @@ export function createApp(deps: AppDeps) {
   // After the security headers (a 429 carries them too), before any body is read.
   app.use('*', authFailureRateLimit({ clock: deps.clock }));
   app.use('*', limitBody(deps.config.bodyLimitBytes));
-  app.use('*', requireJsonBody);
+  // The console's pages post HTML forms (src/console/session.ts reads them); everything else speaks JSON.
+  app.use('*', (c, next) => (c.req.path.startsWith('/console/') ? next() : requireJsonBody(c, next)));
   app.use('/v1/*', requireToken);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Agency API token' });
@@ -99,6 +101,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', trustAdminRoutes());
   app.route('/', trustAnchorRoutes());
   app.route('/', verifierAppRoutes());
+  app.route('/console', consoleRoutes());
 
   const openApiConfig = {
     openapi: '3.1.0',
@@ -120,7 +123,7 @@ export function createApp(deps: AppDeps) {
         '电子证照 e-licence',
         `<h1>电子证照 e-licence</h1><p>Issuing and verification service for electronic licences (W3C Verifiable Credentials 2.0).</p><ul>
 <li><a href="/docs">API documentation</a> · <a href="/openapi.json">OpenAPI 3.1</a></li>
-<li><a href="/verify">Verifier for inspectors</a></li>
+<li><a href="/verify">Verifier for inspectors</a> · <a href="/console">Agency console 业务窗口</a></li>
 <li><a href="/.well-known/jwks.json">Issuer keys (JWKS)</a> · <a href="/.well-known/did.json">did:web document</a></li>
 <li><a href="/trust-list">Trust list</a> · <a href="/.well-known/trust-anchor.json">trust-anchor keys to pin</a> · <a href="/verifier-bundle">offline verifier bundle</a></li>
 </ul><p><small>${base}</small></p>`,

@@ -1,10 +1,10 @@
 /**
  * Style sheet of the printable licence card (src/app/card.ts): a phone-friendly screen layout, and
- * print layouts for A4 portrait and for an A6 landscape wall card (148 x 105 mm). The QR's printed
+ * print layouts for A4 portrait, A5 portrait and an A6 landscape wall card (148 x 105 mm). The QR's printed
  * size is computed per licence (see `printedQrMillimetres` in card.ts) and passed in here.
  */
 
-export type CardFormat = 'a4' | 'card';
+export type CardFormat = 'a4' | 'a5' | 'card';
 
 export interface CardPage {
   /** CSS `@page` size. */
@@ -15,6 +15,7 @@ export interface CardPage {
 
 export const CARD_PAGES: Record<CardFormat, CardPage> = {
   a4: { pageSize: 'A4 portrait', marginMm: 14 },
+  a5: { pageSize: 'A5 portrait', marginMm: 9 },
   card: { pageSize: '148mm 105mm', marginMm: 5 },
 };
 
@@ -74,12 +75,19 @@ figcaption{font-size:.72rem;color:#333;margin-top:1mm}
 export function cardCss(format: CardFormat, qrMillimetres: number): string {
   const page = CARD_PAGES[format];
   const qr = `figure.qr svg{width:${qrMillimetres}mm;height:${qrMillimetres}mm}`;
+  const a5 = `.sheet{min-height:${210 - 2 * page.marginMm - 3}mm;padding:5mm 6mm;border-width:2px}.head{margin-bottom:2mm}.head h1{font-size:17pt}.head .en{font-size:8pt}.head .idline{font-size:6.5pt}
+  .status,.status.ok{margin:0 0 2mm;font-size:7.5pt}.status .zh{font-size:10pt}.status .line{font-size:7pt}
+  .fields th,.fields td{padding:.7mm 1.5mm}.fields th{font-size:7.5pt;width:10em}.fields th .en,.meta .en{font-size:5.5pt}
+  .fields td{font-size:8.5pt}.fields td.long{font-size:7.5pt}.fields td.vlong{font-size:6.3pt}.fields .iso,.meta .iso{font-size:6pt}
+  .meta{font-size:7pt;gap:1.5mm 3mm}.meta .did{font-size:5.5pt}figcaption{font-size:6pt}.void-mark{font-size:26pt}`;
   const printSheet =
-    format === 'a4'
-      ? `.sheet{min-height:${297 - 2 * page.marginMm - 3}mm;padding:9mm 10mm}.head h1{font-size:24pt}
+    format === 'a5'
+      ? a5
+      : format === 'a4'
+        ? `.sheet{min-height:${297 - 2 * page.marginMm - 3}mm;padding:9mm 10mm}.head h1{font-size:24pt}
   .fields th,.fields td{padding:1.1mm 2mm}.fields th{font-size:10pt;width:12em}.fields th .en,.meta .en{font-size:7pt}
   .fields td{font-size:11pt}.fields td.long{font-size:10pt}.fields td.vlong{font-size:8.5pt}.meta{font-size:9pt}`
-      : `body{line-height:1.25}.sheet{height:${105 - 2 * page.marginMm}mm;padding:2.5mm 3.5mm;border-width:2px}
+        : `body{line-height:1.25}.sheet{height:${105 - 2 * page.marginMm}mm;padding:2.5mm 3.5mm;border-width:2px}
   .head{margin-bottom:1mm}.head h1{font-size:14pt}.head .en{font-size:6.5pt}.head .idline{font-size:5.5pt;margin:0}
   .status,.status.ok{margin:0 0 1mm;padding:.6mm 2mm;font-size:6.5pt}.status .zh,.status.ok .zh{font-size:8pt}.status .line{font-size:6pt;display:inline}.status .line::before{content:" · "}
   .layout{grid-template-areas:"fields qr" "fields meta";row-gap:1.5mm}

@@ -11,13 +11,21 @@
  */
 
 import { MESSAGES } from '../../verifier/messages.js';
+import { credentialIdOf } from '../core/credential.js';
 import { type CalendarDate, chinaDate as chinaCalendarDate, formatDate, formatDateZh, lastValidChinaDate, parseDate } from '../core/dates.js';
+import { fromBase64url, fromUtf8 } from '../core/encoding.js';
+import { ElicenceError } from '../core/errors.js';
 import { fieldLabel, type LicenceTypeDefinition } from '../core/licence-types.js';
+import { encodeLicenceQr } from '../core/qr/index.js';
 import { canonicalRevocationReason, UNSPECIFIED_REASON } from '../core/status-reasons.js';
-import type { EffectiveStatus } from '../services/licences.js';
+import { isRecord } from '../core/strict-json.js';
+import { requireAuthority } from '../services/authorities.js';
+import type { LicenceRow } from '../services/issuance.js';
+import { type EffectiveStatus, effectiveStatus } from '../services/licences.js';
 import { type CardFormat, cardCss } from './card.css.js';
+import type { Services } from './env.js';
 import { escapeHtml } from './html.js';
-import { type QrMatrix, qrSvg } from './qr-image.js';
+import { type QrMatrix, qrMatrix, qrSvg } from './qr-image.js';
 
 export type { CardFormat } from './card.css.js';
 
@@ -200,4 +208,37 @@ ${supersedes}
 </main>
 </body></html>
 `;
+}
+
+function credentialSubjectOf(jws: string): Record<string, unknown> {
+  const payload = fromBase64url(jws.split('.')[1] ?? '');
+  const credential = payload && (JSON.parse(fromUtf8(payload)) as { credentialSubject?: unknown });
+  const subject = credential?.credentialSubject;
+  if (!isRecord(subject)) throw new ElicenceError('ERR_INTERNAL', 'stored credential has no credentialSubject');
+  return subject;
+}
+
+/** The card page of a stored licence as of now (the API's /card and the console's print both use it). */
+export async function licenceCardHtml(services: Services, row: LicenceRow, format: CardFormat): Promise<string> {
+  const now = services.clock.now();
+  const [type, authority] = await Promise.all([services.registry.find(row.type), requireAuthority(services.store.db, row.authorityId)]);
+  return renderLicenceCard({
+    licenceId: row.id,
+    credentialId: credentialIdOf(row.id),
+    type,
+    typeCode: row.type,
+    subject: credentialSubjectOf(row.jws),
+    status: effectiveStatus(row, now),
+    statusReason: row.statusReason,
+    supersedes: row.supersedes,
+    supersededBy: row.supersededBy,
+    validFrom: row.validFrom,
+    validUntil: row.validUntil,
+    issuedAt: row.issuedAt,
+    authority: { nameZh: authority.nameZh, nameEn: authority.nameEn, did: authority.did },
+    qr: qrMatrix(encodeLicenceQr(row.jws), 'M'),
+    qrMargin: 4,
+    format,
+    now,
+  });
 }

@@ -168,7 +168,7 @@ export const idempotencyKeys = sqliteTable(
 /**
  * Append-only, hash-chained audit log. `seq` is dense (previous + 1) and unique, so two writers
  * racing for the same head cannot both commit. hash = SHA-256 of the JSON array [prevHash, seq, at,
- * authorityId, actor, action, subjectId, contentJson] (src/services/audit.ts entryHash).
+ * authorityId, actor, action, subjectId, contentJson], plus staffId when set (src/services/audit.ts entryHash).
  */
 export const auditLog = sqliteTable(
   'audit_log',
@@ -182,6 +182,7 @@ export const auditLog = sqliteTable(
     contentJson: text('content_json').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    staffId: text('staff_id'), // the staff account behind a console action; null before it existed and for tokens
   },
   (t) => [index('audit_log_subject').on(t.subjectId, t.seq)],
 );
@@ -255,4 +256,63 @@ export const peerPieces = sqliteTable(
     receivedAt: integer('received_at').notNull(),
   },
   (t) => [index('peer_pieces_peer').on(t.peerId), index('peer_pieces_received').on(t.receivedAt)],
+);
+
+/**
+ * Staff accounts of the agency console: people sign in with their own login and password; programs
+ * keep using api_tokens. `password_hash` is `scheme:params:salt:hash` (src/services/passwords.ts), so
+ * each hash is verified with the parameters it was made with and upgraded on sign-in.
+ */
+export const staffAccounts = sqliteTable(
+  'staff_accounts',
+  {
+    id: text('id').primaryKey(),
+    login: text('login').notNull().unique(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['clerk', 'supervisor', 'admin', 'anchor'] }).notNull(),
+    authorityId: text('authority_id').notNull(),
+    licenceTypes: text('licence_types'), // JSON array, null = every type
+    passwordHash: text('password_hash').notNull(),
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull(),
+    failedSignIns: integer('failed_sign_ins').notNull().default(0),
+    lastFailedAt: integer('last_failed_at'),
+    lockedAt: integer('locked_at'),
+    totpSecret: text('totp_secret'), // base32, null = no second factor
+    totpLastStep: integer('totp_last_step'), // last accepted time step: a code is never accepted twice
+    disabledAt: integer('disabled_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('staff_accounts_authority').on(t.authorityId)],
+);
+
+/** Console sessions: server-side rows (the cookie holds a random value, the row its SHA-256), revocable. */
+export const staffSessions = sqliteTable(
+  'staff_sessions',
+  {
+    id: text('id').primaryKey(), // SHA-256 hex of the cookie value
+    accountId: text('account_id').notNull(),
+    stage: text('stage', { enum: ['totp', 'full'] }).notNull(), // 'totp': password checked, second factor pending
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('staff_sessions_account').on(t.accountId)],
+);
+
+/**
+ * Two-character holder-name search: every distinct pair of adjacent characters of a licence's holder
+ * name (ASCII lower-cased), per authority. A query's bigrams are intersected here, starting from the
+ * rarest, and confirmed with LIKE (src/services/name-search.ts). Written in the same commit as the licence.
+ */
+export const licenceNameBigrams = sqliteTable(
+  'licence_name_bigrams',
+  {
+    authorityId: text('authority_id').notNull(),
+    bigram: text('bigram').notNull(),
+    licenceId: text('licence_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorityId, t.bigram, t.licenceId] })],
 );

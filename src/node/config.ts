@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
 import type { NewAuthority } from '../services/authorities.js';
 import { DEV_AUTHORITY } from '../services/dev-setup.js';
+import { NODE_PASSWORD_HASHING } from '../services/passwords.js';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -20,6 +21,7 @@ const Env = z.object({
   DATA_DIR: z.string().min(1).optional(),
   KEYS_DIR: z.string().min(1).optional(),
   PUBLIC_URL: z.string().url().optional(),
+  ELICENCE_DEV_ADMIN_PASSWORD: z.string().min(10).max(200).optional(),
   ELICENCE_DEV_TOKEN: z
     .string()
     .min(16)
@@ -94,6 +96,8 @@ export interface NodeConfig {
   authority: NewAuthority | undefined;
   /** Seconds between refreshes of every peer's bundle; 0: only on request. */
   federationRefreshSeconds: number;
+  /** The first console admin's password on a database without accounts (else one is generated). */
+  devAdminPassword: string | undefined;
   app: AppConfig;
 }
 
@@ -147,6 +151,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): Node
   const dataDir = e.DATA_DIR === undefined ? join(PROJECT_DIR, 'data') : resolve(e.DATA_DIR);
   const app = defaultConfig(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   app.statusListTtlMs = e.STATUS_LIST_TTL_SECONDS * 1000;
+  // Staff passwords: PBKDF2-SHA-256 at 600,000 iterations (Workers differ: src/worker/config.ts).
+  app.passwordHashing = NODE_PASSWORD_HASHING;
   app.statusListValidityMs = e.STATUS_LIST_VALIDITY_HOURS * 3_600_000;
   app.anchor = {
     ...(e.ANCHOR_NAME_ZH && e.ANCHOR_NAME_EN ? { name: { zh: e.ANCHOR_NAME_ZH, en: e.ANCHOR_NAME_EN } } : {}),
@@ -178,6 +184,7 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): Node
     devToken: e.ELICENCE_DEV_TOKEN,
     authority,
     federationRefreshSeconds: e.FEDERATION_REFRESH_SECONDS,
+    devAdminPassword: e.ELICENCE_DEV_ADMIN_PASSWORD,
     app,
   };
 }

@@ -24,7 +24,11 @@ const deps: AppDeps = {
   // QR texts of licence responses are encoded on the other core.
   qrEncoder: await startQrEncoder(),
 };
-const setup = await bootstrap(deps, { ...(config.devToken ? { devToken: config.devToken } : {}), ...(config.authority ? { authority: config.authority } : {}) });
+const setup = await bootstrap(deps, {
+  ...(config.devToken ? { devToken: config.devToken } : {}),
+  ...(config.authority ? { authority: config.authority } : {}),
+  firstAdmin: { password: config.devAdminPassword },
+});
 const app = createApp(deps);
 
 // Federation: every peer's bundle (or the upstream anchor's) is fetched, checked and stored on a timer.
@@ -71,9 +75,16 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   } else {
     lines.push(
       '',
-      `API docs: ${url}/docs · verifier: ${url}/verify`,
+      `API docs: ${url}/docs · verifier: ${url}/verify · console: ${url}/console`,
       'Tokens are shown once, when created. Lost the first one? Make another on this machine (same database):',
       `  npm run elicence -- token create --authority ${setup.authorities[0]?.id ?? '<id>'}    (every scope; then revoke the lost one: DELETE /v1/tokens/{id})`,
+    );
+  }
+  if (setup.admin) {
+    lines.push(
+      '',
+      'Agency console: a first admin account (change the password at first sign-in).',
+      `  sign in at ${url}/console   login: ${setup.admin.login}   password (shown once): ${setup.admin.password}`,
     );
   }
   if (existsSync(envFileOf())) lines.push(`settings: the environment over ${envFileOf()} (the CLI reads the same)`);

@@ -20,6 +20,8 @@ export interface AuditEntryInput {
   authorityId?: string | null;
   subjectId?: string | null;
   content: Record<string, unknown>;
+  /** The staff account behind a console action (the `actor` is then its session). */
+  staffId?: string | null | undefined;
 }
 
 export interface AuditHead {
@@ -41,15 +43,21 @@ interface HashedFields {
   subjectId: string | null;
   contentJson: string;
   prevHash: string;
+  /** Absent or null: an entry without a staff member (hashed as before the column existed). */
+  staffId?: string | null;
 }
 
 /**
  * SHA-256 over the previous hash and every recorded column, as a JSON array in a fixed order (the
  * content is already canonical JSON text): any edit to any column, or a re-linked row, changes it.
+ * `staffId` (added with the console) is appended only when set, so every entry written before it
+ * existed, and every token or system entry since, hashes exactly as it always did.
  */
 export function entryHash(fields: HashedFields): string {
-  const { prevHash, seq, at, authorityId, actor, action, subjectId, contentJson } = fields;
-  return bytesToHex(sha256(utf8(JSON.stringify([prevHash, seq, at, authorityId, actor, action, subjectId, contentJson]))));
+  const { prevHash, seq, at, authorityId, actor, action, subjectId, contentJson, staffId } = fields;
+  const hashed: unknown[] = [prevHash, seq, at, authorityId, actor, action, subjectId, contentJson];
+  if (staffId !== null && staffId !== undefined) hashed.push(staffId);
+  return bytesToHex(sha256(utf8(JSON.stringify(hashed))));
 }
 
 /**
@@ -75,6 +83,7 @@ export function auditStatements(
       subjectId: entry.subjectId ?? null,
       contentJson: canonicalJson(entry.content),
       prevHash: hash,
+      staffId: entry.staffId ?? null,
     };
     const entryHashValue = entryHash(fields);
     statements.push(insert(auditLog, [{ ...fields, hash: entryHashValue }]));

@@ -7,6 +7,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { authorities, licenceTypes, signingKeys } from '../db/schema.js';
+import { ensureFirstAdmin } from './accounts.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { type Authority, createAuthority, listAuthorities, type NewAuthority } from './authorities.js';
 import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
@@ -25,6 +26,8 @@ export interface BootstrapResult {
   authorities: Authority[];
   /** The development token, only when it was created now (it is never retrievable later). */
   token?: string;
+  /** The first console admin, only when asked for and created now (no account existed). */
+  admin?: { login: string; password: string };
 }
 
 export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
@@ -46,6 +49,8 @@ export interface BootstrapOptions {
   devToken?: string;
   /** The issuing authority a first start creates (default: the development authority `dev-city`). */
   authority?: NewAuthority;
+  /** The first console admin, on a database without staff accounts (a password, or one is generated). */
+  firstAdmin?: { password?: string | undefined };
 }
 
 /** Owner id of the anchor key a first start creates, and the hosted authority its first list names. */
@@ -55,8 +60,12 @@ function firstStart(deps: ServiceDeps): { anchorOwner: string; authority: string
 
 export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions = {}): Promise<BootstrapResult> {
   await seedLicenceTypes(deps);
+  const firstAdmin = async (authorityId: string) => {
+    const admin = options.firstAdmin ? await ensureFirstAdmin(deps, authorityId, options.firstAdmin.password) : undefined;
+    return admin ? { admin } : {};
+  };
   const existing = await listAuthorities(deps.store.db);
-  if (existing.length > 0) return { created: false, authorities: existing };
+  if (existing.length > 0) return { created: false, authorities: existing, ...(await firstAdmin(existing[0]!.id)) };
 
   // A deployment under another anchor (config.upstreamAnchor) is not an anchor itself.
   const anchorKeys = await deps.store.db.select().from(signingKeys).where(eq(signingKeys.ownerKind, 'anchor')).limit(1);
@@ -68,7 +77,7 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions = {
     'system',
   );
   await ensureDevTrustList(deps);
-  return { created: true, authorities: [authority], token: token.token };
+  return { created: true, authorities: [authority], token: token.token, ...(await firstAdmin(authority.id)) };
 }
 
 /**

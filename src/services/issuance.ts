@@ -18,6 +18,7 @@ import { sha256Hex } from './hashing.js';
 import { claimSlotStatements, duplicateActive, liveSlots, slotOf } from './holder-slots.js';
 import { activeSigner } from './keys.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
+import { nameIndexStatements } from './name-search.js';
 import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
 import { forgetListStates, planSlots, recordCommittedPlan, type SlotPlan, type StatusSlot, slotPlanStatements, statusListUrl } from './status-allocation.js';
@@ -340,6 +341,7 @@ export async function issueLicences(
       ...rows.map((row) => ({
         action: 'licence.issued',
         actor: principal.tokenId,
+        staffId: principal.staffId,
         authorityId: authority.id,
         subjectId: row.id,
         content: {
@@ -382,6 +384,7 @@ export async function issueLicences(
       ...slotStatements,
       // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
       ...chunk(rows, 5).map((part) => store.insert(licences, part)),
+      ...nameIndexStatements(store, rows),
       ...extension.statements,
       // After the extension: an amendment's revocation of the old licence frees its holder slot first.
       ...(uniqueRows.length === 0

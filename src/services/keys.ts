@@ -30,7 +30,14 @@ export interface PublishedKey {
  * Creates a key for an owner and makes it the active one; the previous active key stays published.
  * The private half is written by the key store before the database learns of the key.
  */
-export async function createActiveKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; id: string }, alg: SigningAlgorithm, actor: string): Promise<PublishedKey> {
+export async function createActiveKey(
+  deps: ServiceDeps,
+  owner: { kind: KeyOwnerKind; id: string },
+  alg: SigningAlgorithm,
+  actor: string,
+  /** The staff account behind a console action, named in the audit entry. */
+  staffId?: string,
+): Promise<PublishedKey> {
   const { store, keys, clock } = deps;
   const generated = await keys.generate(alg);
   return store.exclusive(async () => {
@@ -58,6 +65,7 @@ export async function createActiveKey(deps: ServiceDeps, owner: { kind: KeyOwner
         {
           action: 'key.activated',
           actor,
+          staffId,
           authorityId: owner.kind === 'authority' ? owner.id : null,
           subjectId: generated.kid,
           content: { ownerKind: owner.kind, ownerId: owner.id, alg, publicJwk: generated.publicJwk },

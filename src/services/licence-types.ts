@@ -54,7 +54,8 @@ export class LicenceTypeRegistry {
     return validator;
   }
 
-  async register(definition: LicenceTypeDefinition, authorityId: string, actor: string): Promise<StoredLicenceType> {
+  /** `staffId`: the staff account behind a console action, named in the audit entry. */
+  async register(definition: LicenceTypeDefinition, authorityId: string, actor: string, staffId?: string): Promise<StoredLicenceType> {
     assertValidTypeDefinition(definition);
     const { store, clock } = this.deps;
     return store.exclusive(async () => {
@@ -65,7 +66,7 @@ export class LicenceTypeRegistry {
       const audit = auditStatements(
         store.db,
         await readAuditHead(store.db),
-        [{ action: 'licenceType.registered', actor, authorityId, subjectId: definition.code, content: { ...definition } }],
+        [{ action: 'licenceType.registered', actor, staffId, authorityId, subjectId: definition.code, content: { ...definition } }],
         now,
       );
       await store.commit([insertType(store.db, definition, false, authorityId, now), ...audit.statements]);

@@ -1,12 +1,14 @@
 /** Reading licences: one by id, or a filtered, cursor-paginated list, always within one authority. */
-import { and, desc, eq, gt, gte, inArray, lt, lte, ne, type SQL } from 'drizzle-orm';
+import { and, desc, eq, exists, gt, gte, inArray, lt, lte, ne, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { credentialIdOf, issueRequestSubject } from '../core/credential.js';
 import { formatTimestamp } from '../core/dates.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
-import { licences } from '../db/schema.js';
+import { licenceNameBigrams, licences } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import type { LicenceRow } from './issuance.js';
+import { containsPattern, nameKey, rarestBigrams } from './name-search.js';
 import { statusListUrl } from './status-allocation.js';
 
 export type EffectiveStatus = 'active' | 'suspended' | 'revoked' | 'expired';
@@ -92,6 +94,8 @@ export async function requireLicence(db: Db, authorityId: string, id: string): P
 export interface LicenceFilter {
   type?: string | undefined;
   holder?: string | undefined;
+  /** Any part of the holder's name, two characters or more (the bigram index: name-search.ts). */
+  name?: string | undefined;
   status?: EffectiveStatus | undefined;
   issuedFrom?: number | undefined;
   issuedTo?: number | undefined;
@@ -114,15 +118,14 @@ function decodeCursor(cursor: string): string {
   throw new ElicenceError('ERR_BAD_CURSOR', 'cursor is not one this service returned', { field: 'cursor' });
 }
 
-/** Newest first (UUIDv7 ids sort by issue time); `nextCursor` is absent on the last page. */
-export async function listLicences(db: Db, authorityId: string, filter: LicenceFilter, now: number): Promise<{ items: LicenceRow[]; nextCursor?: string }> {
+/** The filter's conditions on `licences` (all but the cursor and the name). */
+function filterConditions(authorityId: string, filter: LicenceFilter, now: number): SQL[] {
   const conditions: SQL[] = [eq(licences.authorityId, authorityId)];
   if (filter.type) conditions.push(eq(licences.type, filter.type));
   if (filter.allowedTypes) conditions.push(inArray(licences.type, [...filter.allowedTypes]));
   if (filter.holder) conditions.push(eq(licences.holderCreditCode, filter.holder));
   if (filter.issuedFrom !== undefined) conditions.push(gte(licences.issuedAt, filter.issuedFrom));
   if (filter.issuedTo !== undefined) conditions.push(lte(licences.issuedAt, filter.issuedTo));
-  if (filter.cursor) conditions.push(lt(licences.id, decodeCursor(filter.cursor)));
   switch (filter.status) {
     case 'revoked':
       conditions.push(eq(licences.status, 'revoked'));
@@ -137,12 +140,61 @@ export async function listLicences(db: Db, authorityId: string, filter: LicenceF
     case undefined:
       break;
   }
-  const rows = await db
-    .select()
-    .from(licences)
-    .where(and(...conditions))
-    .orderBy(desc(licences.id))
-    .limit(filter.limit + 1);
+  return conditions;
+}
+
+export const MIN_NAME_QUERY = 2;
+
+/** Newest first (UUIDv7 ids sort by issue time); `nextCursor` is absent on the last page. */
+export async function listLicences(db: Db, authorityId: string, filter: LicenceFilter, now: number): Promise<{ items: LicenceRow[]; nextCursor?: string }> {
+  const conditions = filterConditions(authorityId, filter, now);
+  const before = filter.cursor ? decodeCursor(filter.cursor) : undefined;
+  let rows: LicenceRow[];
+  if (filter.name !== undefined) {
+    const name = filter.name.trim();
+    if (Array.from(name).length < MIN_NAME_QUERY) {
+      throw new ElicenceError('ERR_VALIDATION', `a name search needs at least ${MIN_NAME_QUERY} characters`, { field: 'name' });
+    }
+    // Driven by the rarest bigram's postings (newest first), each other bigram checked by its key, then
+    // the licence row joined for the filters; LIKE confirms that the characters are adjacent and in order.
+    const [driver, ...others] = await rarestBigrams(db, authorityId, name);
+    const b0 = alias(licenceNameBigrams, 'b0');
+    const bigramConditions = others.map((bigram, i) => {
+      const bn = alias(licenceNameBigrams, `b${i + 1}`);
+      return exists(
+        db
+          .select({ one: sql`1` })
+          .from(bn)
+          .where(and(eq(bn.authorityId, authorityId), eq(bn.bigram, bigram), eq(bn.licenceId, b0.licenceId))),
+      );
+    });
+    const confirm = Array.from(name).length > MIN_NAME_QUERY ? [sql`${licences.holderName} LIKE ${containsPattern(nameKey(name))} ESCAPE '\\'`] : [];
+    const found = await db
+      .select({ licence: licences })
+      .from(b0)
+      .crossJoin(licences)
+      .where(
+        and(
+          eq(b0.authorityId, authorityId),
+          eq(b0.bigram, driver!),
+          ...(before === undefined ? [] : [lt(b0.licenceId, before)]),
+          eq(licences.id, b0.licenceId),
+          ...bigramConditions,
+          ...confirm,
+          ...conditions,
+        ),
+      )
+      .orderBy(desc(b0.licenceId))
+      .limit(filter.limit + 1);
+    rows = found.map((r) => r.licence);
+  } else {
+    rows = await db
+      .select()
+      .from(licences)
+      .where(and(...conditions, ...(before === undefined ? [] : [lt(licences.id, before)])))
+      .orderBy(desc(licences.id))
+      .limit(filter.limit + 1);
+  }
   if (rows.length <= filter.limit) return { items: rows };
   return { items: rows.slice(0, filter.limit), nextCursor: encodeCursor(rows[filter.limit - 1]!.id) };
 }

@@ -130,6 +130,7 @@ export async function changeStatus(deps: ServiceDeps, principal: Principal, lice
         {
           action: `licence.${action === 'suspend' ? 'suspended' : action === 'reinstate' ? 'reinstated' : 'revoked'}`,
           actor: principal.tokenId,
+          staffId: principal.staffId,
           authorityId: row.authorityId,
           subjectId: row.id,
           content: {
@@ -243,6 +244,7 @@ export async function amendLicence(
           {
             action: 'licence.revoked',
             actor: principal.tokenId,
+            staffId: principal.staffId,
             authorityId: old.authorityId,
             subjectId: old.id,
             content: {
@@ -281,13 +283,15 @@ export interface HistoryEvent {
   note: string | null;
   supersedes?: string;
   supersededBy?: string;
+  /** The staff account behind a console action. */
+  staffId?: string;
 }
 
 /** Every audit entry about the licence, oldest first. */
 export async function licenceHistory(db: Db, authorityId: string, licenceId: string): Promise<HistoryEvent[]> {
   await requireLicence(db, authorityId, licenceId);
   const rows = await db
-    .select({ seq: auditLog.seq, at: auditLog.at, actor: auditLog.actor, action: auditLog.action, contentJson: auditLog.contentJson })
+    .select({ seq: auditLog.seq, at: auditLog.at, actor: auditLog.actor, action: auditLog.action, contentJson: auditLog.contentJson, staffId: auditLog.staffId })
     .from(auditLog)
     .where(and(eq(auditLog.subjectId, licenceId), eq(auditLog.authorityId, authorityId)))
     .orderBy(asc(auditLog.seq));
@@ -307,6 +311,7 @@ export async function licenceHistory(db: Db, authorityId: string, licenceId: str
       note: text('note'),
       ...(supersedes ? { supersedes } : {}),
       ...(supersededBy ? { supersededBy } : {}),
+      ...(row.staffId ? { staffId: row.staffId } : {}),
     };
   });
 }

@@ -6,6 +6,7 @@
 import type { JWK } from 'jose';
 import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
 import type { Store } from '../db/store.js';
+import type { PasswordHashing } from './passwords.js';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -49,6 +50,13 @@ export interface AppConfig {
    * verify, fetched from its verifier bundle and checked against these pinned keys.
    */
   upstreamAnchor?: UpstreamAnchorSettings;
+  /**
+   * How staff passwords are hashed, chosen by the runtime entry (Node and Workers differ:
+   * src/services/passwords.ts); unset = the Node policy.
+   */
+  passwordHashing?: PasswordHashing;
+  /** Console sessions end after this long without a request (default 30 minutes). */
+  sessionIdleMs?: number;
 }
 
 export interface FederationSettings {

@@ -30,6 +30,8 @@ export interface Principal {
   actions: ReadonlySet<Action>;
   /** undefined = every licence type. */
   licenceTypes: ReadonlySet<string> | undefined;
+  /** A person signed in to the console (src/services/accounts.ts): audit entries name this account. */
+  staffId?: string | undefined;
 }
 
 const TOKEN_PREFIX = 'elk_';

@@ -7,6 +7,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
 import { algorithmForJwk, SIGNING_ALGORITHMS } from '../core/algorithms.js';
+import { WORKER_PASSWORD_HASHING } from '../services/passwords.js';
 import type { D1Database } from './cloudflare.js';
 
 export interface WorkerEnv {
@@ -29,6 +30,8 @@ export interface WorkerEnv {
   /** A Worker that is not an anchor: its anchor's bundle URL and keys (its trust-anchor.json, as JSON). */
   UPSTREAM_ANCHOR_URL?: string;
   UPSTREAM_ANCHOR_KEYS?: unknown;
+  /** Secret, optional: the first console admin's password (login `admin`, changed at first sign-in) while no account exists. */
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
 }
 
 /** A JSON text (a wrangler var or a secret is a string) or the value itself (a TOML table var). */
@@ -99,6 +102,7 @@ const EnvSchema = z.object({
     .default(64 * 1024 * 1024),
   UPSTREAM_ANCHOR_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSTREAM_ANCHOR_KEYS: json(z.object({ anchorId: z.string().min(1).max(512), keys: z.array(z.record(z.string(), z.unknown())).min(1) })).optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(10).max(200).optional(),
 });
 
 export type ConfiguredAuthority = z.infer<typeof AuthoritySchema>;
@@ -112,6 +116,7 @@ export interface WorkerConfig {
   authorities: ConfiguredAuthority[];
   signingKeys: ConfiguredKey[];
   bootstrapToken: string | undefined;
+  bootstrapAdminPassword: string | undefined;
 }
 
 export class WorkerConfigError extends Error {
@@ -146,10 +151,13 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
     if (!bundleUrl.pathname.endsWith('/verifier-bundle')) bundleUrl.pathname = `${bundleUrl.pathname.replace(/\/+$/, '')}/verifier-bundle`;
     app.upstreamAnchor = { bundleUrl: bundleUrl.href, anchor: { anchorId: e.UPSTREAM_ANCHOR_KEYS.anchorId, keys: e.UPSTREAM_ANCHOR_KEYS.keys as JWK[] } };
   }
+  // Workers refuses PBKDF2 above 100,000 iterations in production (wrangler dev does not): never ask for more.
+  app.passwordHashing = WORKER_PASSWORD_HASHING;
   return {
     app,
     authorities: e.AUTHORITIES,
     signingKeys: e.SIGNING_KEYS.map((k) => ({ owner: k.owner, privateJwk: k.privateJwk as JWK })),
     bootstrapToken: e.BOOTSTRAP_TOKEN,
+    bootstrapAdminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
   };
 }

@@ -11,6 +11,7 @@ import type { AppDeps } from '../app/deps.js';
 import { publicJwk } from '../core/jws-sign.js';
 import { apiTokens, authorities, signingKeys } from '../db/schema.js';
 import { asConstraintViolation, type Statement } from '../db/store.js';
+import { ensureFirstAdmin } from '../services/accounts.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from '../services/audit.js';
 import { type Authority, authorityDid, findAuthority } from '../services/authorities.js';
 import { seedLicenceTypes } from '../services/bootstrap.js';
@@ -22,13 +23,14 @@ export interface ProvisionResult {
   authoritiesCreated: string[];
   keysRegistered: string[];
   tokenCreated: boolean;
+  adminCreated: boolean;
 }
 
 async function provisionOnce(deps: AppDeps, keys: SecretKeyStore, config: WorkerConfig): Promise<ProvisionResult> {
   const { store, clock } = deps;
   await seedLicenceTypes(deps);
   const loaded = await keys.loaded();
-  const result: ProvisionResult = { authoritiesCreated: [], keysRegistered: [], tokenCreated: false };
+  const result: ProvisionResult = { authoritiesCreated: [], keysRegistered: [], tokenCreated: false, adminCreated: false };
 
   await store.exclusive(async () => {
     const db = store.db;
@@ -107,6 +109,9 @@ async function provisionOnce(deps: AppDeps, keys: SecretKeyStore, config: Worker
       await createToken(deps, { authorityId: config.authorities[0]!.id, name: 'bootstrap (BOOTSTRAP_TOKEN secret, all scopes)', actions: [...ACTIONS], token }, 'system');
       result.tokenCreated = true;
     }
+  }
+  if (config.bootstrapAdminPassword) {
+    result.adminCreated = (await ensureFirstAdmin(deps, config.authorities[0]!.id, config.bootstrapAdminPassword)) !== undefined;
   }
   return result;
 }

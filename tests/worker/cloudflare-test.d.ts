@@ -9,6 +9,7 @@ declare module 'cloudflare:test' {
     TEST_MIGRATIONS: { name: string; queries: string[] }[];
     PUBLIC_URL: string;
     BOOTSTRAP_TOKEN: string;
+    BOOTSTRAP_ADMIN_PASSWORD: string;
   };
   export function applyD1Migrations(db: unknown, migrations: { name: string; queries: string[] }[], migrationsTableName?: string): Promise<void>;
 }

@@ -94,6 +94,7 @@ const listRoute = createRoute({
       .object({
         type: z.string().max(64).optional(),
         holder: z.string().max(18).optional().openapi({ description: 'Unified social credit code of the holder' }),
+        name: z.string().max(100).optional().openapi({ description: "Any part of the holder's name, at least two characters" }),
         status: z.enum(['active', 'suspended', 'revoked', 'expired']).optional(),
         issuedFrom: DateTimeQuery('issuedFrom'),
         issuedTo: DateTimeQuery('issuedTo'),
@@ -170,6 +171,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
       {
         type: query.type,
         holder: query.holder,
+        name: query.name,
         status: query.status,
         issuedFrom: query.issuedFrom === undefined ? undefined : parseDateTimeField(query.issuedFrom, 'issuedFrom'),
         issuedTo: query.issuedTo === undefined ? undefined : parseDateTimeField(query.issuedTo, 'issuedTo'),

@@ -77,6 +77,7 @@ const HistoryEventSchema = z
     note: z.string().nullable(),
     supersedes: z.string().optional(),
     supersededBy: z.string().optional(),
+    staffId: z.string().optional().openapi({ description: 'The staff account behind a console action (the actor is then its session)' }),
   })
   .openapi('HistoryEvent');
 

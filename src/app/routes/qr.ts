@@ -6,16 +6,12 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Context } from 'hono';
-import { credentialIdOf } from '../../core/credential.js';
-import { fromBase64url, fromUtf8, utf8 } from '../../core/encoding.js';
-import { ElicenceError } from '../../core/errors.js';
+import { utf8 } from '../../core/encoding.js';
 import { encodeLicenceQr } from '../../core/qr/index.js';
-import { isRecord } from '../../core/strict-json.js';
-import { requireAuthority } from '../../services/authorities.js';
 import type { LicenceRow } from '../../services/issuance.js';
-import { effectiveStatus, requireLicence } from '../../services/licences.js';
+import { requireLicence } from '../../services/licences.js';
 import { requireLicenceType } from '../../services/tokens.js';
-import { renderLicenceCard } from '../card.js';
+import { licenceCardHtml } from '../card.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
 import { DEFAULT_PNG_PIXELS_PER_MODULE, qrMatrix, qrPng, qrSvg } from '../qr-image.js';
@@ -105,14 +101,6 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
-function credentialSubjectOf(jws: string): Record<string, unknown> {
-  const payload = fromBase64url(jws.split('.')[1] ?? '');
-  const credential = payload && (JSON.parse(fromUtf8(payload)) as { credentialSubject?: unknown });
-  const subject = credential?.credentialSubject;
-  if (!isRecord(subject)) throw new ElicenceError('ERR_INTERNAL', 'stored credential has no credentialSubject');
-  return subject;
-}
-
 export function qrRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -143,29 +131,7 @@ export function qrRoutes(): OpenAPIHono<AppEnv> {
   app.openapi(cardRoute, async (c) => {
     const row = await readableLicence(c, c.req.valid('param').id);
     const { format } = c.req.valid('query');
-    const services = c.var.services;
-    const now = services.clock.now();
-    const [type, authority] = await Promise.all([services.registry.find(row.type), requireAuthority(services.store.db, row.authorityId)]);
-    const margin = 4;
-    const html = renderLicenceCard({
-      licenceId: row.id,
-      credentialId: credentialIdOf(row.id),
-      type,
-      typeCode: row.type,
-      subject: credentialSubjectOf(row.jws),
-      status: effectiveStatus(row, now),
-      statusReason: row.statusReason,
-      supersedes: row.supersedes,
-      supersededBy: row.supersededBy,
-      validFrom: row.validFrom,
-      validUntil: row.validUntil,
-      issuedAt: row.issuedAt,
-      authority: { nameZh: authority.nameZh, nameEn: authority.nameEn, did: authority.did },
-      qr: qrMatrix(encodeLicenceQr(row.jws), 'M'),
-      qrMargin: margin,
-      format,
-      now,
-    });
+    const html = await licenceCardHtml(c.var.services, row, format);
     // The card shows the current status, so it is never served from a cache without asking.
     c.header('Cache-Control', 'private, no-cache');
     c.header('Content-Disposition', `inline; filename="${fileStem(row)}-card.html"`);
