@@ -3,7 +3,7 @@
  * 2020/5/18, 2020.5.18, 2020年5月18日, 20200518, full-width digits, XLSX date cells), validity
  * instants (a date alone is a China date: `validFrom` 00:00 China Standard Time, +08:00, of that day;
  * `validUntil` the last valid day, so 00:00 CST of the day after; an RFC 3339 date-time is kept as
- * given), and lists split on 、 ; ； ， , or line breaks.
+ * given; 长期 in the validUntil column: no expiry), and lists split on 、 ; ； ， , or line breaks.
  */
 import { CHINA_OFFSET_MINUTES, calendarDate, calendarDateAt, chinaDayAfter, formatDate, parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
@@ -57,6 +57,14 @@ export function parseValidityInstant(value: CellValue, field: string): { text: s
   const day = field === 'validUntil' ? formatDate(calendarDateAt(chinaDayAfter(date), CHINA_OFFSET_MINUTES)) : date;
   const text = `${day}T00:00:00${DATE_ONLY_OFFSET}`;
   return { text, ms: parseDateTimeField(text, field) };
+}
+
+/** What registers write for a licence without expiry (有效期：长期); such a licence's credential has no validUntil. */
+const LONG_TERM_CELLS = new Set(['长期', '长期有效']);
+
+/** A validUntil cell saying the licence does not expire. */
+export function isLongTermCell(value: CellValue): boolean {
+  return typeof value === 'string' && LONG_TERM_CELLS.has(value.normalize('NFKC').replace(/\s+/gu, ''));
 }
 
 export function splitList(value: CellValue): string[] {

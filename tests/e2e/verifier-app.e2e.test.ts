@@ -26,6 +26,7 @@ import { MESSAGES } from '../../verifier/index.js';
 import { jurisdictionText } from '../../verifier/web/i18n.js';
 import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
 import { renderQrPng } from '../helpers/qr-render.js';
+import { freshCreditCode } from '../shared/subjects.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -117,11 +118,19 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     const revoke = await t.call('POST', `/v1/licences/${revoked.id}/revoke`, { body: { reason: 'cancelled' } });
     expect(revoke.status).toBe(200);
     // A second city on the same deployment that the anchor never listed.
-    await createAuthority(t.deps, { id: 'elsewhere', name: { zh: '未列入市市场监督管理局', en: 'Unlisted City AMR' }, jurisdiction: '330200' }, 'e2e');
+    await createAuthority(
+      t.deps,
+      { id: 'elsewhere', name: { zh: '未列入市市场监督管理局', en: 'Unlisted City AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() },
+      'e2e',
+    );
     const elsewhereToken = (await createToken(t.deps, { authorityId: 'elsewhere', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
     const untrusted = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '宁波未列入贸易有限公司' }) }, elsewhereToken);
     // A third city signing with SM2, listed by the anchor (hosted keys).
-    await createAuthority(t.deps, { id: 'sm2-city', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', alg: 'SM2SM3' }, 'e2e');
+    await createAuthority(
+      t.deps,
+      { id: 'sm2-city', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', creditCode: freshCreditCode(), alg: 'SM2SM3' },
+      'e2e',
+    );
     const sm2Token = (await createToken(t.deps, { authorityId: 'sm2-city', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
     const listed = await t.call('POST', '/v1/trust/authorities', {
       body: {

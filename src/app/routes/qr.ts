@@ -160,6 +160,7 @@ export function qrRoutes(): OpenAPIHono<AppEnv> {
       validFrom: row.validFrom,
       validUntil: row.validUntil,
       issuedAt: row.issuedAt,
+      licenceIdentifier: row.licenceIdentifier,
       authority: { nameZh: authority.nameZh, nameEn: authority.nameEn, did: authority.did },
       qr: qrMatrix(encodeLicenceQr(row.jws), 'M'),
       qrMargin: margin,
