@@ -64,7 +64,7 @@ export const LicenceSchema = z
     credentialId: z.string(),
     licenceIdentifier: z.string().nullable().openapi({
       description: 'The licence identifier (证照标识, GB/T 36904) the credential carries; null for a licence issued before identifiers',
-      example: 'YYZZ11330100DC0000001100000000010G',
+      example: 'YYZZ11330100DC00000011000000000101U',
     }),
     type: z.string(),
     status: z.enum(['active', 'suspended', 'revoked', 'expired']),

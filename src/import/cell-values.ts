@@ -47,24 +47,30 @@ export function parseCalendarDate(value: CellValue, field: string): string {
  * `validFrom` 00:00 CST of that day, for `validUntil` 00:00 CST of the day after (the date printed on
  * a paper licence is its last valid day): 有效期至 2031年11月29日 -> 2031-11-30T00:00:00+08:00.
  */
-export function parseValidityInstant(value: CellValue, field: string): { text: string; ms: number } {
+export function parseValidityInstant(value: CellValue, field: string, hint = ''): { text: string; ms: number } {
   if (typeof value === 'string' && /\d[Tt ]\d/u.test(value.trim()) && /(Z|[+-]\d{2}:\d{2})$/u.test(value.trim())) {
     const text = value.trim().replace(/^(\S+) /u, '$1T');
     return { text, ms: parseDateTimeField(text, field) };
   }
   // XLSX date cells hold the calendar date at UTC midnight: the date is what counts, read in CST.
-  const date = parseCalendarDate(value, field);
+  let date: string;
+  try {
+    date = parseCalendarDate(value, field);
+  } catch (error) {
+    if (hint && error instanceof ElicenceError) throw new ElicenceError(error.code, `${error.message}${hint}`, { field });
+    throw error;
+  }
   const day = field === 'validUntil' ? formatDate(calendarDateAt(chinaDayAfter(date), CHINA_OFFSET_MINUTES)) : date;
   const text = `${day}T00:00:00${DATE_ONLY_OFFSET}`;
   return { text, ms: parseDateTimeField(text, field) };
 }
 
-/** What registers write for a licence without expiry (有效期：长期); such a licence's credential has no validUntil. */
-const LONG_TERM_CELLS = new Set(['长期', '长期有效']);
+/** What a validUntil cell says for a licence without expiry (有效期：长期); such a licence's credential has no validUntil. */
+export const LONG_TERM_CELL = '长期';
 
-/** A validUntil cell saying the licence does not expire. */
+/** A validUntil cell saying the licence does not expire: exactly 长期 (spaces aside). */
 export function isLongTermCell(value: CellValue): boolean {
-  return typeof value === 'string' && LONG_TERM_CELLS.has(value.normalize('NFKC').replace(/\s+/gu, ''));
+  return typeof value === 'string' && value.normalize('NFKC').replace(/\s+/gu, '') === LONG_TERM_CELL;
 }
 
 export function splitList(value: CellValue): string[] {

@@ -8,12 +8,14 @@
 import { formatDate, lastValidChinaDate } from '../core/dates.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import { type LicenceTypeDefinition, type PropertySchema, SubjectValidator } from '../core/licence-types.js';
-import { cellText, isBlankCell, isLongTermCell, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
+import { cellText, isBlankCell, isLongTermCell, LONG_TERM_CELL, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
 import type { ColumnTarget } from './columns.js';
 import { type ImportItem, rowIdempotencyKey } from './idempotency.js';
 import type { CellValue, SourceTable } from './source.js';
 
 const DAY_MS = 86_400_000;
+/** Said of a validUntil cell that is not a date. */
+const LONG_TERM_HINT = `; write ${LONG_TERM_CELL} for a licence without expiry`;
 
 export interface PreparedRow {
   rowNumber: number;
@@ -141,7 +143,7 @@ export function prepareRows(table: SourceTable, targets: readonly ColumnTarget[]
         if (target.kind === 'ignore' || value === undefined || isBlankCell(value)) return;
         try {
           if (target.kind === 'validFrom') validFrom = parseValidityInstant(value, 'validFrom');
-          else if (target.kind === 'validUntil') validUntil = isLongTermCell(value) ? null : parseValidityInstant(value, 'validUntil');
+          else if (target.kind === 'validUntil') validUntil = isLongTermCell(value) ? null : parseValidityInstant(value, 'validUntil', LONG_TERM_HINT);
           else subject[target.field] = fieldValue(definition.schema.properties[target.field]!, value, target.field);
         } catch (error) {
           fromError(error);

@@ -98,7 +98,7 @@ const listRoute = createRoute({
         holder: z.string().max(18).optional().openapi({ description: 'Unified social credit code of the holder' }),
         identifier: z.string().max(64).optional().openapi({
           description: 'A licence identifier (证照标识, GB/T 36904): the licence carrying it. Its check character is verified: a mistyped one is 400 ERR_LICENCE_IDENTIFIER',
-          example: 'YYZZ11330100DC0000001100000000010G',
+          example: 'YYZZ11330100DC00000011000000000101U',
         }),
         status: z.enum(['active', 'suspended', 'revoked', 'expired']).optional(),
         issuedFrom: DateTimeQuery('issuedFrom'),
