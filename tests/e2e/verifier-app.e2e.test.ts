@@ -44,6 +44,7 @@ interface Issued {
   id: string;
   credential: string;
   qrText?: string;
+  licenceIdentifier?: string;
 }
 
 let t: TestContext;
@@ -53,8 +54,10 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 const timings: Record<string, number> = {};
-const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted' | 'sm2' | 'sm2Flipped', Buffer> = {} as never;
+const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted' | 'sm2' | 'sm2Flipped' | 'longTerm', Buffer> = {} as never;
 let validText: string;
+/** A licence without expiry (有效期：长期). */
+let longTerm: Issued;
 
 async function issue(body: Record<string, unknown>, token = t.token): Promise<Issued> {
   const res = await t.call('POST', '/v1/licences', { body, token });
@@ -143,6 +146,9 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     expect(listed.status).toBe(201);
     const sm2 = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '嘉兴国密示例科技有限公司' }) }, sm2Token);
     expect(JSON.parse(fromUtf8(fromBase64url(sm2.credential.split('.')[0]!)!)).alg).toBe('SM2SM3');
+
+    longTerm = await issue({ type: 'FoodBusinessLicence', subject: foodSubject({ creditCode: freshCreditCode(), operatorName: '杭州长期餐饮有限公司' }), validUntil: null });
+    qr.longTerm = await renderQrPng(qrTextOf(longTerm), { scale: 4 });
 
     validText = qrTextOf(valid);
     qr.valid = await renderQrPng(validText, { scale: 4 });
@@ -264,6 +270,16 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     expect(await upload('sm2Flipped')).toBe('INVALID');
     await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.code.ERR_JWS_SIGNATURE);
     expect(await page.locator('.details').count()).toBe(0);
+    await again();
+
+    // Without expiry: VALID, the validity ends 长期, the licence identifier is shown and checks out.
+    expect(await upload('longTerm')).toBe('VALID');
+    await expect(page.locator('.details').textContent()).resolves.toContain('杭州长期餐饮有限公司');
+    await expect(page.locator('.details').textContent()).resolves.toMatch(/\d{4}-\d{2}-\d{2} 至 长期/);
+    await expect(page.locator('#licence-identifier .identifier').textContent()).resolves.toBe(longTerm.licenceIdentifier);
+    await expect(page.locator('#licence-identifier').getAttribute('data-flag')).resolves.toBe('');
+    expect(await page.locator('.identifier-flag').count()).toBe(0);
+    await shot('long-term');
     await again();
   });
 
