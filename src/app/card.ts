@@ -52,7 +52,8 @@ export interface CardInput {
 /**
  * Printed QR size (quiet zone included), mm. A4 aims at 0.6 mm per module, which a phone camera
  * resolves from about 50-60 cm, kept within 45-80 mm; the wall card aims at 0.5 mm within 38-50 mm.
- * Version 15 at level M (77 modules + 2 x 4 quiet) prints at 51 mm on A4 and 42.5 mm on the card.
+ * Version 15 at level M (77 modules + 2 x 4 quiet) prints at 51 mm on A4 and 42.5 mm on the card; version 16
+ * (a business licence with its licence identifier, 81 + 8 modules) at 53.4 mm and 44.5 mm.
  */
 export function printedQrMillimetres(qr: QrMatrix, margin: number, format: CardFormat): number {
   const modules = qr.size + 2 * margin;
