@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import QRCode, { type QRCodeSegment } from 'qrcode';
+import { formatLicenceIdentifier } from '../src/core/licence-identifier.js';
 import { decodeLicenceQr, encodeLicenceQr, LICENCE_QR_MODE, LICENCE_QR_PREFIX } from '../src/core/qr/index.js';
 import { digitsToBytes } from '../src/core/qr/numeric.js';
-import { formatLicenceIdentifier } from '../src/core/licence-identifier.js';
 import { realisticLicences, signLicence, withLicenceIdentifier } from '../tests/fixtures/licences.js';
 import { qrSegmentsFor } from '../tests/helpers/qr-render.js';
 

@@ -13,8 +13,8 @@ import { buildLicenceCredential, signLicenceCredential } from '../src/core/crede
 import { isValidCreditCode } from '../src/core/credit-code.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { publicJwk, signerFromPrivateJwk } from '../src/core/jws-sign.js';
-import { formatLicenceIdentifier, licenceIdentifierProblem } from '../src/core/licence-identifier.js';
 import { verifyJws } from '../src/core/jws-verify.js';
+import { formatLicenceIdentifier, licenceIdentifierProblem } from '../src/core/licence-identifier.js';
 import { BUSINESS_LICENCE, SubjectValidator } from '../src/core/licence-types.js';
 import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
 import { qrSegmentsFor } from './helpers/qr-render.js';
