@@ -148,7 +148,7 @@ describe('assigning licence identifiers', () => {
       const first = await issue({}); // the first connection commits serial 2
       open();
       const second = await late;
-      expect(second.status).toBe(201);
+      expect(second.status, await second.clone().text()).toBe(201);
       const other = (await second.json()) as Licence;
       expect([serialOf(first), serialOf(other)]).toEqual([2, 3]);
       expect(t.store.sqlite.prepare('SELECT serial FROM licence_serials ORDER BY serial').all()).toEqual([{ serial: 1 }, { serial: 2 }, { serial: 3 }]);

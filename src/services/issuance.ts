@@ -18,7 +18,17 @@ import { requireAuthority } from './authorities.js';
 import { sha256Hex } from './hashing.js';
 import { claimSlotStatements, duplicateActive, liveSlots, slotOf } from './holder-slots.js';
 import { activeSigner } from './keys.js';
-import { claimSerialStatements, drawSerials, forgetSerials, newLicenceIdentifier, requireAuthorityCode, requireCatalogueCode, type SerialClaim } from './licence-identifiers.js';
+import {
+  claimSerialStatements,
+  distrustSerials,
+  drawSerials,
+  isSerialConflict,
+  newLicenceIdentifier,
+  releaseSerials,
+  requireAuthorityCode,
+  requireCatalogueCode,
+  type SerialClaim,
+} from './licence-identifiers.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
 import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
@@ -310,7 +320,7 @@ export async function issueLicences(
       const indicesByType = new Map<string, number[]>();
       for (const [i, { request }] of fresh.entries()) indicesByType.set(request.type, [...(indicesByType.get(request.type) ?? []), i]);
       for (const [type, indices] of indicesByType) {
-        const drawn = await drawSerials(db, authority.id, type, indices.length, { fresh: refresh });
+        const drawn = await drawSerials(db, authority.id, type, indices.length);
         indices.forEach((index, k) => {
           serialOf[index] = drawn[k];
         });
@@ -421,10 +431,10 @@ export async function issueLicences(
     const uniqueRows = rows.filter((_, i) => fresh[i]!.request.uniquePerHolder);
     const statements: Statement[] = [
       ...slotStatements,
-      // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
-      ...chunk(rows, 4).map((part) => store.insert(licences, part)),
       // A serial another commit took meanwhile fails this one (licence_serials' primary key).
       ...claimSerialStatements(store, authority.id, serials),
+      // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
+      ...chunk(rows, 4).map((part) => store.insert(licences, part)),
       ...extension.statements,
       // After the extension: an amendment's revocation of the old licence frees its holder slot first.
       ...(uniqueRows.length === 0
@@ -456,8 +466,10 @@ export async function issueLicences(
       // A slot, a list, a serial or the audit head was taken first (by a request drafted alongside, or
       // by another process): forget what we believed and draw and sign again.
       forgetListStates(db, authority.id);
-      forgetSerials(db, authority.id);
-      if (asConstraintViolation(error)) return 'stale';
+      // The serials were not stored: handed out again, unless another process took one of them.
+      const violation = asConstraintViolation(error);
+      releaseSerials(db, authority.id, serials, violation === undefined || isSerialConflict(violation.detail));
+      if (violation) return 'stale';
       throw error;
     }
     // Applied: later drafts in this process must see these slots as taken. Should the commit fail
@@ -473,6 +485,7 @@ export async function issueLicences(
       await applied.durable;
     } catch (error) {
       forgetListStates(db, authority.id);
+      distrustSerials(db, authority.id);
       throw error;
     }
     return applied.result;

@@ -3,12 +3,15 @@
  * authority's unified social credit code, the next serial of that authority and type, version 01.
  * An amendment carries its licence's identifier at the next version (lifecycle.ts), with no new serial.
  *
- * Serials are drawn from what this process knows (the last serial it saw per authority and type,
- * advanced as soon as a draft takes one, so concurrent drafts here never collide) and claimed in the
- * issuing commit by one `licence_serials` row each: the primary key is the final word. A commit that
- * loses the race (another process or isolate took the serial) fails, the caller forgets what it knew
- * and drafts again from the database. A serial taken by a draft that never committed is not used; a
- * committed one is never used again (rows are never deleted), so serials may skip but never repeat.
+ * Serials are drawn from what this process knows, per authority and type: the next serial (advanced
+ * as soon as a draft takes one, so concurrent drafts here never collide) and the serials of drafts
+ * whose commit failed for another reason (a status slot or list taken meanwhile), handed out again
+ * first so such failures leave no gaps. They are claimed in the issuing commit by one `licence_serials`
+ * row each: the primary key is the final word. A commit that loses a serial to another process or
+ * isolate fails; the next draw reads the database and starts after the last serial there and after
+ * every serial this process has handed out, whichever is later. A committed serial is never used again
+ * (rows are never deleted); a serial may be skipped (taken by a draft that failed in another way, or
+ * given up after a race between processes), never repeated.
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
@@ -18,8 +21,18 @@ import type { Db, Statement, Store } from '../db/store.js';
 import type { Authority } from './authorities.js';
 import { cached } from './hot-cache.js';
 
-/** Per database: the next serial this process would hand out, by authority and type. */
-const nextSerials = new WeakMap<Db, Map<string, number>>();
+/** What this process knows of an authority's serials of one type. */
+interface SerialState {
+  /** The next serial never handed out by this process. */
+  next: number;
+  /** Serials handed out to drafts whose commit failed, not in the database: handed out again first. */
+  free: number[];
+  /** Another process took a serial this one handed out: read the database before the next draw. */
+  unsure: boolean;
+}
+
+/** Per database, by authority and type. */
+const serialStates = new WeakMap<Db, Map<string, SerialState>>();
 const serialKey = (authorityId: string, type: string) => `${authorityId}\u0000${type}`;
 /** 4 parameters per row; D1 binds at most 100 per statement. */
 const SERIAL_ROWS_PER_INSERT = 24;
@@ -66,33 +79,68 @@ async function lastSerial(db: Db, authorityId: string, type: string): Promise<nu
   return row?.serial ?? 0;
 }
 
-/**
- * `count` serials for new licences of `type` from the authority, in order. `fresh`: read the last one
- * from the database first (after a commit lost a race), rather than trusting this process's count.
- */
-export async function drawSerials(db: Db, authorityId: string, type: string, count: number, options: { fresh: boolean }): Promise<number[]> {
-  let known = nextSerials.get(db);
-  if (!known) {
-    known = new Map();
-    nextSerials.set(db, known);
+function statesOf(db: Db): Map<string, SerialState> {
+  let states = serialStates.get(db);
+  if (!states) {
+    states = new Map();
+    serialStates.set(db, states);
   }
-  const key = serialKey(authorityId, type);
-  let next = options.fresh ? undefined : known.get(key);
-  if (next === undefined) next = (await lastSerial(db, authorityId, type)) + 1;
-  // Taken now, before the commit: another draft in this process starts after these.
-  if (next + count - 1 > MAX_SERIAL) {
-    throw new ElicenceError('ERR_IDENTIFIER_UNAVAILABLE', `the serial numbers of ${type} licences of authority ${authorityId} are used up (${MAX_SERIAL})`, { field: 'type' });
-  }
-  known.set(key, Math.max(known.get(key) ?? 0, next + count));
-  return Array.from({ length: count }, (_, i) => next + i);
+  return states;
 }
 
-/** Forgets what this process knew of an authority's serials (a commit failed: read them again). */
-export function forgetSerials(db: Db, authorityId: string): void {
-  const known = nextSerials.get(db);
-  if (!known) return;
-  for (const key of known.keys()) if (key.startsWith(`${authorityId}\u0000`)) known.delete(key);
+/**
+ * `count` serials for new licences of `type` from the authority, in order: freed ones first, then new
+ * ones. Read from the database on the first draw, and after another process took one of ours.
+ */
+export async function drawSerials(db: Db, authorityId: string, type: string, count: number): Promise<number[]> {
+  const states = statesOf(db);
+  const key = serialKey(authorityId, type);
+  let state = states.get(key);
+  if (!state || state.unsure) {
+    const afterCommitted = (await lastSerial(db, authorityId, type)) + 1;
+    // Drafts of this process may have taken serials while this one read: start after them too (else
+    // every draft that read at the same time would take the same serial).
+    state = states.get(key);
+    if (!state) {
+      state = { next: afterCommitted, free: [], unsure: false };
+      states.set(key, state);
+    } else if (state.unsure) {
+      // Freed serials may be what the other process took: give them up.
+      Object.assign(state, { next: Math.max(state.next, afterCommitted), free: [], unsure: false });
+    }
+  }
+  const drawn = state.free.splice(0, count);
+  const fresh = count - drawn.length;
+  if (state.next + fresh - 1 > MAX_SERIAL) {
+    state.free.unshift(...drawn);
+    throw new ElicenceError('ERR_IDENTIFIER_UNAVAILABLE', `the serial numbers of ${type} licences of authority ${authorityId} are used up (${MAX_SERIAL})`, { field: 'type' });
+  }
+  for (let i = 0; i < fresh; i++) drawn.push(state.next++);
+  return drawn;
 }
+
+/**
+ * After a commit failed: its serials were not stored. When a serial was what failed it (another process
+ * took it), the next draw reads the database; otherwise they are handed out again.
+ */
+export function releaseSerials(db: Db, authorityId: string, claims: readonly SerialClaim[], serialTaken: boolean): void {
+  const states = statesOf(db);
+  for (const claim of claims) {
+    const state = states.get(serialKey(authorityId, claim.type));
+    if (!state) continue;
+    if (serialTaken) state.unsure = true;
+    else state.free.push(claim.serial);
+  }
+  for (const state of states.values()) state.free.sort((a, b) => a - b);
+}
+
+/** After a commit whose outcome is unknown (it was applied, then did not become durable): read the database before the next draw. */
+export function distrustSerials(db: Db, authorityId: string): void {
+  for (const [key, state] of statesOf(db)) if (key.startsWith(`${authorityId}\u0000`)) state.unsure = true;
+}
+
+/** Whether a constraint failure is a serial (or the identifier it makes) taken meanwhile by another process or isolate. */
+export const isSerialConflict = (detail: string): boolean => detail.startsWith('licence_serials.') || detail === 'licences.licence_identifier';
 
 /** The identifier of a new licence (version 01). */
 export function newLicenceIdentifier(typeCode: string, authorityCode: string, serial: number): string {
