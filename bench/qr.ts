@@ -1,15 +1,17 @@
 /**
  * QR format EL1 benchmark: the size table of docs/qr-format.md (QR versions at levels L/M/Q for the
- * built-in licence types, beside the raw JWS in byte mode, the naive floor), the measurement behind
+ * built-in licence types, without and with a licence identifier (GB/T 36904), beside the raw JWS in byte
+ * mode, the naive floor), the measurement behind
  * the choice of numeric mode (the same bytes as base45 in alphanumeric mode), and encode/decode speed.
  * Standalone: `npx tsx bench/qr.ts`; a bench runner calls `main()` or `runQrBench()`.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import QRCode, { type QRCodeSegment } from 'qrcode';
+import { formatLicenceIdentifier } from '../src/core/licence-identifier.js';
 import { decodeLicenceQr, encodeLicenceQr, LICENCE_QR_MODE, LICENCE_QR_PREFIX } from '../src/core/qr/index.js';
 import { digitsToBytes } from '../src/core/qr/numeric.js';
-import { realisticLicences } from '../tests/fixtures/licences.js';
+import { realisticLicences, signLicence, withLicenceIdentifier } from '../tests/fixtures/licences.js';
 import { qrSegmentsFor } from '../tests/helpers/qr-render.js';
 
 const LEVELS = ['L', 'M', 'Q'] as const;
@@ -81,7 +83,16 @@ export async function runQrBench(options: { durationMs?: number } = {}): Promise
   const rows: QrSizeRow[] = [];
   // The fixed test key: Ed25519 signatures are deterministic, so the size table is reproducible.
   const testKey = JSON.parse(readFileSync(new URL('../tests/vectors/qr-test-key.json', import.meta.url), 'utf8')).privateJwk;
-  for (const licence of await realisticLicences('EdDSA', testKey)) {
+  const plain = await realisticLicences('EdDSA', testKey);
+  // The same licences as issued now: with a licence identifier (a 4-character type code, serial 12345).
+  const identified = await Promise.all(
+    plain.map(async (licence, i) => {
+      const typeCode = licence.label.startsWith('Food') ? 'SPJY' : 'YYZZ';
+      const credential = withLicenceIdentifier(licence.credential, formatLicenceIdentifier({ typeCode, authorityCode: '11330100DC00000024', serial: 12345 + i, version: 1 }));
+      return { ...licence, label: `${licence.label} + identifier`, credential, jws: await signLicence(credential, testKey) };
+    }),
+  );
+  for (const licence of [...plain, ...identified]) {
     const text = encodeLicenceQr(licence.jws);
     const bytes = digitsToBytes(text.slice(LICENCE_QR_PREFIX.length));
     rows.push({

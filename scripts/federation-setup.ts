@@ -22,7 +22,7 @@ export interface ProvinceSpec {
   anchorName: { zh: string; en: string };
   /** GB/T 2260 code of the province (none for the national root). */
   jurisdiction?: string;
-  authority: { id: string; name: { zh: string; en: string }; jurisdiction: string };
+  authority: { id: string; name: { zh: string; en: string }; jurisdiction: string; creditCode: string };
 }
 
 export const PROVINCES: Record<ProvinceSpec['key'], ProvinceSpec> = {
@@ -30,21 +30,31 @@ export const PROVINCES: Record<ProvinceSpec['key'], ProvinceSpec> = {
     key: 'root',
     anchorId: 'national',
     anchorName: { zh: '国家市场监督管理总局', en: 'State Administration for Market Regulation' },
-    authority: { id: 'samr', name: { zh: '国家市场监督管理总局登记注册局', en: 'SAMR Registration Bureau' }, jurisdiction: '110000' },
+    authority: { id: 'samr', name: { zh: '国家市场监督管理总局登记注册局', en: 'SAMR Registration Bureau' }, jurisdiction: '110000', creditCode: '11110000DC00000016' },
   },
   zj: {
     key: 'zj',
     anchorId: 'zhejiang',
     anchorName: { zh: '浙江省市场监督管理局', en: 'Zhejiang Administration for Market Regulation' },
     jurisdiction: '330000',
-    authority: { id: 'hangzhou', name: { zh: '杭州市市场监督管理局', en: 'Hangzhou Administration for Market Regulation' }, jurisdiction: '330100' },
+    authority: {
+      id: 'hangzhou',
+      name: { zh: '杭州市市场监督管理局', en: 'Hangzhou Administration for Market Regulation' },
+      jurisdiction: '330100',
+      creditCode: '11330100DC00000024',
+    },
   },
   js: {
     key: 'js',
     anchorId: 'jiangsu',
     anchorName: { zh: '江苏省市场监督管理局', en: 'Jiangsu Administration for Market Regulation' },
     jurisdiction: '320000',
-    authority: { id: 'nanjing', name: { zh: '南京市市场监督管理局', en: 'Nanjing Administration for Market Regulation' }, jurisdiction: '320100' },
+    authority: {
+      id: 'nanjing',
+      name: { zh: '南京市市场监督管理局', en: 'Nanjing Administration for Market Regulation' },
+      jurisdiction: '320100',
+      creditCode: '11320100DC00000033',
+    },
   },
 };
 
@@ -142,6 +152,7 @@ export async function startNodeDeployment(spec: ProvinceSpec, baseDir: string, p
       AUTHORITY_NAME_ZH: spec.authority.name.zh,
       AUTHORITY_NAME_EN: spec.authority.name.en,
       AUTHORITY_JURISDICTION: spec.authority.jurisdiction,
+      AUTHORITY_CREDIT_CODE: spec.authority.creditCode,
       ...env,
     },
   });

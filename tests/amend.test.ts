@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amendedSubject } from '../src/services/lifecycle.js';
-import { authoriseType, businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { authoriseType, businessSubject, createTestContext, type TestContext, typeDeclarations } from './helpers/app.js';
 import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
@@ -97,7 +97,13 @@ describe('subjectPatch (JSON Merge Patch)', () => {
       required: ['creditCode', 'name'],
       additionalProperties: false,
     };
-    expect((await t.call('POST', '/v1/licence-types', { body: { code: 'SignLicence', name: { zh: '招牌', en: 'Sign' }, schemaVersion: '1', schema } })).status).toBe(201);
+    expect(
+      (
+        await t.call('POST', '/v1/licence-types', {
+          body: { code: 'SignLicence', name: { zh: '招牌', en: 'Sign' }, schemaVersion: '1', schema, ...typeDeclarations('SignLicence', 'name') },
+        })
+      ).status,
+    ).toBe(201);
     await authoriseType(t, 'SignLicence');
     const res = await t.call('POST', '/v1/licences', { body: { type: 'SignLicence', subject: { creditCode: freshCreditCode(), name: '甲', note: '备注', items: ['a', 'b'] } } });
     const licence = (await res.json()) as Licence;

@@ -16,8 +16,9 @@ import { BUSINESS_LICENCE, FOOD_BUSINESS_LICENCE } from '../src/core/licence-typ
 import { decodeLicenceQr } from '../src/core/qr/index.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
-import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
+import { businessSubject, createTestContext, foodSubject, type TestContext, typeDeclarations } from './helpers/app.js';
 import { readSvgWithJsQr } from './helpers/qr-read.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
   id: string;
@@ -111,6 +112,7 @@ describe('the licence card', () => {
         code: 'HostileLicence',
         name: { zh: `恶意<img src=x onerror=alert(1)>`, en: `Evil</title><script>1</script>` },
         schemaVersion: '1',
+        ...typeDeclarations('HostileLicence', 'note'),
         schema: {
           type: 'object',
           properties: {
@@ -175,7 +177,7 @@ describe('the licence card', () => {
     expect((await t.call('GET', `/v1/licences/${licence.id}/card`, { token: null })).status).toBe(401);
     const issueOnly = (await createToken(t.deps, { authorityId: 'dev-city', name: 'issue-only', actions: ['issue'] }, 'test')).token;
     expect((await t.call('GET', `/v1/licences/${licence.id}/card`, { token: issueOnly })).status).toBe(403);
-    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'test');
     const other = (await createToken(t.deps, { authorityId: 'ningbo-amr', name: 'ningbo', actions: ['read'] }, 'test')).token;
     expect((await t.call('GET', `/v1/licences/${licence.id}/card`, { token: other })).status).toBe(404);
   });

@@ -19,6 +19,7 @@ import { authorityDid } from '../src/services/authorities.js';
 import { refreshAllPeers } from '../src/services/trust/federation.js';
 import { verify } from '../verifier/index.js';
 import { businessSubject, createTestContext, foodSubject, manualClock, type TestContext } from './helpers/app.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 const clock = manualClock('2026-06-01T10:00:00Z');
 const ZJ = 'https://zj.test';
@@ -55,7 +56,7 @@ beforeAll(async () => {
   js = await createTestContext({
     clock,
     fetch: router,
-    authority: { id: 'nanjing', name: { zh: '南京市市场监督管理局', en: 'Nanjing AMR' }, jurisdiction: '320100' },
+    authority: { id: 'nanjing', name: { zh: '南京市市场监督管理局', en: 'Nanjing AMR' }, jurisdiction: '320100', creditCode: freshCreditCode() },
     config: { publicUrl: JS, anchor: { name: { zh: '江苏省市场监督管理局', en: 'Jiangsu AMR' }, jurisdiction: '320000', ownerId: 'jiangsu', firstAuthority: 'nanjing' } },
   });
   apps.set('zj.test', zj);

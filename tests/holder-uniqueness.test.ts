@@ -16,7 +16,7 @@ import { openSqliteStore } from '../src/node/sqlite-store.js';
 import { createAuthority } from '../src/services/authorities.js';
 import type { KeyStore } from '../src/services/ports.js';
 import { createToken } from '../src/services/tokens.js';
-import { authoriseType, businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
+import { authoriseType, businessSubject, createTestContext, foodSubject, type TestContext, typeDeclarations } from './helpers/app.js';
 import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
@@ -97,7 +97,7 @@ describe('one active licence per holder', () => {
   it('another authority may issue to the same holder; the rule is per authority', async () => {
     const subject = businessSubject();
     await issued(subject);
-    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'test');
     const ningbo = (await createToken(t.deps, { authorityId: 'ningbo-amr', name: 'ningbo', actions: ['issue'] }, 'test')).token;
     expect((await issue(subject, {}, ningbo)).status).toBe(201);
   });
@@ -154,12 +154,19 @@ describe('one active licence per holder', () => {
   });
 
   it('a registered type chooses; its choice is returned and enforced', async () => {
-    const schema = { type: 'object', properties: { creditCode: { type: 'string' }, plate: { type: 'string' } }, required: ['creditCode', 'plate'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { creditCode: { type: 'string' }, plate: { type: 'string' }, name: { type: 'string' } },
+      required: ['creditCode', 'plate'],
+      additionalProperties: false,
+    };
     for (const [code, unique] of [
       ['TaxiOperatorLicence', true],
       ['ShopSignLicence', false],
     ] as const) {
-      const res = await t.call('POST', '/v1/licence-types', { body: { code, name: { zh: code, en: code }, schemaVersion: '1', schema, uniquePerHolder: unique } });
+      const res = await t.call('POST', '/v1/licence-types', {
+        body: { code, name: { zh: code, en: code }, schemaVersion: '1', schema, uniquePerHolder: unique, ...typeDeclarations(code, 'name') },
+      });
       expect(res.status).toBe(201);
       expect(((await res.json()) as { uniquePerHolder: boolean }).uniquePerHolder).toBe(unique);
       await authoriseType(t, code);

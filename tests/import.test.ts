@@ -30,6 +30,7 @@ import { createFileKeyStore } from '../src/node/file-key-store.js';
 import { openSqliteStore, type SqliteStore } from '../src/node/sqlite-store.js';
 import { bootstrap } from '../src/services/bootstrap.js';
 import { EN_HEADER, generateRegister, toCsv } from './fixtures/import/register.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = join(ROOT, 'tests/fixtures/import');
@@ -274,6 +275,36 @@ describe('file formats, locally issued', () => {
     const jws = (deployment.store.sqlite.prepare('SELECT jws FROM licences WHERE id = ?').get(second!['licenceId']) as { jws: string }).jws;
     const subject = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')).credentialSubject;
     expect(subject.businessItems).toEqual(['预包装食品销售', '散装食品销售', '保健食品销售']);
+  });
+
+  it('长期 in 有效期至 issues a licence without expiry; the results carry 长期 and the licence identifier, the same on a re-run', async () => {
+    const header = '统一社会信用代码,名称,类型,法定代表人,注册资本,成立日期,住所,经营范围,有效期自,有效期至';
+    const row = (code: string, name: string, until: string) =>
+      `${code},${name},有限责任公司（自然人独资）,张三,10万元人民币,2020-01-01,浙江省杭州市西湖区某路1号,技术服务。,2026-01-01,${until}`;
+    const [forever, dated, wrong] = [freshCreditCode(), freshCreditCode(), freshCreditCode()];
+    const file = join(deployment.dir, 'long-term.csv');
+    writeFileSync(
+      file,
+      `${[header, row(forever, '杭州长期有限公司', '长期'), row(dated, '杭州定期有限公司', '2045-12-31'), row(wrong, '杭州写错有限公司', '长期有效')].join('\n')}\n`,
+    );
+    const first = await importLocal(file, 'BusinessLicence');
+    expect(first).toMatchObject({ goodRows: 2, badRows: 1, issuedRows: 2 });
+    const [problem] = readCsvFile(first.reportPath);
+    expect(problem).toMatchObject({ row: '4', field: 'validUntil', code: 'ERR_INVALID_DATE' });
+    expect(problem!['message']).toContain('长期');
+    const results = readCsvFile(first.outPath!);
+    expect(results.map((r) => [r['creditCode'], r['validUntil'], r['lastDay']])).toEqual([
+      [forever, '', '长期'],
+      [dated, '2045-12-31T16:00:00.000Z', '2045-12-31'],
+    ]);
+    for (const r of results) expect(r['licenceIdentifier']).toMatch(/^YYZZ[0-9A-Z]{31}$/);
+    const jws = deployment.store.sqlite.prepare('SELECT jws, valid_until AS v FROM licences WHERE id = ?').get(results[0]!['licenceId']) as { jws: string; v: number | null };
+    expect(jws.v).toBeNull();
+    expect('validUntil' in JSON.parse(Buffer.from(jws.jws.split('.')[1]!, 'base64url').toString('utf8'))).toBe(false);
+    // Run again: nothing new, the same licences and identifiers.
+    const again = await importLocal(file, 'BusinessLicence');
+    expect(again).toMatchObject({ issuedRows: 2, alreadyIssuedRows: 2 });
+    expect(readCsvFile(again.outPath!).map((r) => [r['licenceId'], r['licenceIdentifier']])).toEqual(results.map((r) => [r['licenceId'], r['licenceIdentifier']]));
   });
 
   it('resumes after an injected failure: the re-run issues each row exactly once', async () => {

@@ -5,7 +5,8 @@ import { auditLog, licences } from '../src/db/schema.js';
 import { verifyAuditChain } from '../src/services/audit.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { type Action, createToken } from '../src/services/tokens.js';
-import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
+import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, TEST_PUBLIC_URL, type TestContext, typeDeclarations } from './helpers/app.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 let t: TestContext;
 beforeEach(async () => {
@@ -211,7 +212,7 @@ describe('read and list', () => {
     expect((await json(got)).credential).toBe(body.credential);
     await expectError(await t.call('GET', '/v1/licences/00000000-0000-7000-8000-000000000000'), 404, 'ERR_NOT_FOUND');
 
-    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'test');
     const other = await tokenWith(['issue', 'status', 'read', 'admin'], null, 'ningbo-amr');
     await expectError(await t.call('GET', `/v1/licences/${body.id}`, { token: other }), 404, 'ERR_NOT_FOUND');
     expect((await json(await t.call('GET', '/v1/licences', { token: other }))).items).toEqual([]);
@@ -313,6 +314,7 @@ describe('licence types', () => {
     code: 'TaxiOperatorLicence',
     name: { zh: '出租汽车经营许可证', en: 'Taxi operator licence' },
     schemaVersion: '1.0',
+    ...typeDeclarations('TaxiOperatorLicence', 'operatorName'),
     schema: {
       type: 'object',
       properties: {

@@ -2,6 +2,8 @@
  * Known-answer vector: a fixed test key (RFC 8032 §7.1 test 1) and a fixed licence give an exact,
  * committed JWS; the QR vector in the same file builds on that JWS, so neither format drifts silently.
  * The same licence signed with SM2 (a fixed key, a committed JWS, since SM2 signatures are randomised).
+ * The same licence with a licence identifier, and without expiry (a vector of their own: the reference
+ * vector, without an identifier, stays byte for byte what it was).
  */
 import { readFileSync } from 'node:fs';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
@@ -12,6 +14,7 @@ import { isValidCreditCode } from '../src/core/credit-code.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { publicJwk, signerFromPrivateJwk } from '../src/core/jws-sign.js';
 import { verifyJws } from '../src/core/jws-verify.js';
+import { formatLicenceIdentifier, licenceIdentifierProblem } from '../src/core/licence-identifier.js';
 import { BUSINESS_LICENCE, SubjectValidator } from '../src/core/licence-types.js';
 import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
 import { qrSegmentsFor } from './helpers/qr-render.js';
@@ -112,5 +115,40 @@ describe('SM2SM3 known-answer vector (tests/vectors/sm2-business-licence.json)',
     expect(version(vector.qrText)).toBe(15);
     // No dictionary entry for the SM2SM3 header: it compresses slightly less than the Ed25519 one.
     expect(sm2Vector.qrText.length).toBeGreaterThan(vector.qrText.length);
+  });
+});
+
+describe('licence identifier and no-expiry known-answer vectors (tests/vectors/licence-identifier.json)', () => {
+  const idVector = JSON.parse(readFileSync(new URL('./vectors/licence-identifier.json', import.meta.url), 'utf8'));
+  const version = (text: string) => QRCode.create(qrSegmentsFor(text), { errorCorrectionLevel: 'M' }).version;
+
+  test('the identifier is the one its parts give, with a valid check character', () => {
+    expect(formatLicenceIdentifier({ typeCode: 'YYZZ', authorityCode: '11330100DC00000024', serial: 12345, version: 1 })).toBe(idVector.licenceIdentifier);
+    expect(licenceIdentifierProblem(idVector.licenceIdentifier)).toBeUndefined();
+  });
+
+  test.each([
+    ['withIdentifier', { ...input, licenceIdentifier: 'YYZZ11330100DC00000024000001234501P' }],
+    ['noExpiry', { ...input, validUntil: undefined, licenceIdentifier: 'YYZZ11330100DC00000024000001234501P' }],
+  ] as const)('%s: builds, signs and encodes to exactly the committed bytes', async (name, built) => {
+    const entry = idVector[name];
+    expect(JSON.stringify(buildLicenceCredential(built))).toBe(JSON.stringify(entry.credential));
+    const signer = await signerFromPrivateJwk(privateJwk);
+    const jws = await signLicenceCredential(signer, buildLicenceCredential(built));
+    expect(jws).toBe(entry.jws);
+    expect(encodeLicenceQr(jws)).toBe(entry.qrText);
+    expect(decodeLicenceQr(entry.qrText)).toBe(jws);
+    expect(version(entry.qrText)).toBe(entry.qrVersionM);
+  });
+
+  test('licenceIdentifier comes right after id; without validUntil the member is absent; the rest is the reference credential', () => {
+    const withId = idVector.withIdentifier.credential;
+    expect(Object.keys(withId)).toEqual(['@context', 'id', 'licenceIdentifier', 'type', 'issuer', 'validFrom', 'validUntil', 'credentialSubject', 'credentialStatus', 'iat']);
+    const { licenceIdentifier: _id, ...rest } = withId;
+    expect(rest).toEqual(vector.credential);
+    expect('validUntil' in idVector.noExpiry.credential).toBe(false);
+    // The identifier costs one QR version at level M for the reference licence (V15 -> V16).
+    expect(version(vector.qrText)).toBe(15);
+    expect(idVector.withIdentifier.qrVersionM).toBe(16);
   });
 });

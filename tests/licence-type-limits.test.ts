@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { declaredLevels, MAX_SUBJECT_LEVELS } from '../src/core/licence-types.js';
-import { createTestContext, type TestContext } from './helpers/app.js';
+import { createTestContext, type TestContext, typeDeclarations } from './helpers/app.js';
 
 let t: TestContext;
 beforeEach(async () => {
@@ -23,7 +23,14 @@ function nested(levels: number): Record<string, unknown> {
   return { type: 'object', properties: { creditCode: { type: 'string' }, child: inner }, required: ['creditCode'], additionalProperties: false };
 }
 
-const type = (code: string, schema: Record<string, unknown>) => ({ code, name: { zh: '测试许可证', en: 'Test licence' }, schemaVersion: '1.0', schema });
+const type = (code: string, schema: Record<string, unknown>) => ({
+  code,
+  name: { zh: '测试许可证', en: 'Test licence' },
+  schemaVersion: '1.0',
+  // A holder-name field beside the nesting under test.
+  schema: { ...schema, properties: { ...(schema['properties'] as object), holder: { type: 'string' } } },
+  ...typeDeclarations(code, 'holder'),
+});
 
 describe('licence type nesting', () => {
   it('counts the levels a schema declares (objects, arrays, combinators, local refs)', () => {

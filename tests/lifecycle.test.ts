@@ -8,6 +8,7 @@ import { verifyAuditChain } from '../src/services/audit.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
   id: string;
@@ -237,7 +238,7 @@ describe('refusals change nothing', () => {
     const before = snapshot();
     expect((await act('0193a5c0-7a00-7000-8000-000000000001', 'suspend')).status).toBe(404);
 
-    await createAuthority(t.deps, { id: 'other-city', name: { zh: '他市', en: 'Other City' }, jurisdiction: '330200' }, 'system');
+    await createAuthority(t.deps, { id: 'other-city', name: { zh: '他市', en: 'Other City' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'system');
     const other = await createToken(t.deps, { authorityId: 'other-city', name: 'other', actions: ['status', 'read', 'issue'] }, 'system');
     const readOnly = await createToken(t.deps, { authorityId: 'dev-city', name: 'read', actions: ['read', 'issue'] }, 'system');
     const foodOnly = await createToken(t.deps, { authorityId: 'dev-city', name: 'food', actions: ['status', 'read', 'issue'], licenceTypes: ['FoodBusinessLicence'] }, 'system');

@@ -44,7 +44,7 @@ async function startInstance(publicUrl: string, anchor: AnchorSettings, cities: 
   const setup = await bootstrap(deps);
   const tokens: Record<string, string> = {};
   for (const city of cities) {
-    await createAuthority(deps, { id: city.id, name: { zh: city.zh, en: city.en }, jurisdiction: city.jurisdiction }, 'test');
+    await createAuthority(deps, { id: city.id, name: { zh: city.zh, en: city.en }, jurisdiction: city.jurisdiction, creditCode: freshCreditCode() }, 'test');
     tokens[city.id] = (await createToken(deps, { authorityId: city.id, name: city.id, actions: [...ACTIONS] }, 'test')).token;
   }
   const app = createApp(deps);

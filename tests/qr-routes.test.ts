@@ -16,6 +16,7 @@ import { createAuthority } from '../src/services/authorities.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, foodSubject, type TestContext } from './helpers/app.js';
 import { readSvgWithJsQr, ZBARIMG_QR_ARGS } from './helpers/qr-read.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
   id: string;
@@ -216,7 +217,7 @@ describe('QR route options and access', () => {
       await expectError(await t.call('GET', path, { token: foodOnly }), 403, 'ERR_FORBIDDEN');
       await expectError(await t.call('GET', `/v1/licences/0190aaaa-0000-7000-8000-000000000000/qr.${ext}`), 404, 'ERR_NOT_FOUND');
     }
-    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'test');
     const other = (await createToken(t.deps, { authorityId: 'ningbo-amr', name: 'ningbo', actions: ['read'] }, 'test')).token;
     await expectError(await t.call('GET', `/v1/licences/${licence.id}/qr.png`, { token: other }), 404, 'ERR_NOT_FOUND');
     await expectError(await t.call('GET', `/v1/licences/${licence.id}/qr.svg`, { token: other }), 404, 'ERR_NOT_FOUND');

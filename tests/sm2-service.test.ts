@@ -23,6 +23,7 @@ import { parseWorkerConfig } from '../src/worker/config.js';
 import { createSecretKeyStore } from '../src/worker/secret-key-store.js';
 import { type VerifierBundle, type VerifyResult, verify } from '../verifier/index.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 let t: TestContext;
 let dir: string;
@@ -74,7 +75,11 @@ describe('an authority created with SM2SM3', () => {
   let kid: string;
 
   it('gets an SM2 key: listed with alg SM2SM3, published in the JWKS and its did.json, kid = RFC 7638 thumbprint', async () => {
-    await createAuthority(t.deps, { id: 'jiaxing', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', alg: 'SM2SM3' }, 'test');
+    await createAuthority(
+      t.deps,
+      { id: 'jiaxing', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', creditCode: freshCreditCode(), alg: 'SM2SM3' },
+      'test',
+    );
     token = (await createToken(t.deps, { authorityId: 'jiaxing', name: 'sm2', actions: [...ACTIONS] }, 'test')).token;
     const keys = (await (await t.call('GET', '/v1/keys', { token })).json()) as { items: Array<{ kid: string; alg: string; status: string; publicJwk: JWK }> };
     expect(keys.items).toHaveLength(1);

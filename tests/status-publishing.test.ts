@@ -12,6 +12,7 @@ import { createAuthority } from '../src/services/authorities.js';
 import { publishedStatusList, statusListIdsOf } from '../src/services/status-publishing.js';
 import { createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 const ALL_ZERO_131072 = 'uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA';
 const VC_JWT = 'application/vc+jwt';
@@ -179,7 +180,7 @@ describe('the signed list', () => {
   });
 
   it('is served for other authorities with their own key, and 404 for a list that does not exist', async () => {
-    await createAuthority(t.deps, { id: 'ningbo', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'system');
+    await createAuthority(t.deps, { id: 'ningbo', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'system');
     const token = await createToken(t.deps, { authorityId: 'ningbo', name: 'nb', actions: ['issue'] }, 'system');
     const res = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() }, token: token.token });
     const licence = (await res.json()) as Licence;

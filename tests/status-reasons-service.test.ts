@@ -23,6 +23,7 @@ import { publishTrustList } from '../src/services/trust/publishing.js';
 import { registerAuthority } from '../src/services/trust/register-edits.js';
 import { MESSAGES } from '../verifier/messages.js';
 import { businessSubject, createTestContext, foodSubject, TEST_PUBLIC_URL, type TestContext } from './helpers/app.js';
+import { freshCreditCode } from './shared/subjects.js';
 
 interface Licence {
   id: string;
@@ -159,7 +160,7 @@ describe('the reasons document next to each revocation list', () => {
     const victim = await issue();
     expect((await revoke(victim.id, 'penalty')).status).toBe(200);
     // Ningbo is hosted here and listed by the same anchor: its key is trusted, but only for Ningbo.
-    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+    await createAuthority(t.deps, { id: 'ningbo-amr', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'test');
     const ningboDid = authorityDid(TEST_PUBLIC_URL, 'ningbo-amr');
     await registerAuthority(t.deps, { id: ningboDid, name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', licenceTypes: ['BusinessLicence'] }, 'test');
     await publishTrustList(t.deps, 'test');

@@ -25,6 +25,7 @@ import { renderQrPng } from './helpers/qr-render.js';
 interface Licence {
   id: string;
   credential: string;
+  licenceIdentifier?: string;
 }
 
 interface CapturedIo extends CliIo {
@@ -36,6 +37,8 @@ let t: TestContext;
 let dir: string;
 let valid: Licence;
 let revoked: Licence;
+/** Without expiry (有效期：长期). */
+let forever: Licence;
 let bundleFile: string;
 let anchorsFile: string;
 let pngFile: string;
@@ -98,6 +101,9 @@ beforeAll(async () => {
   valid = await issue({ creditCode: EXAMPLE_CREDIT_CODE });
   revoked = await issue();
   expect((await t.call('POST', `/v1/licences/${revoked.id}/revoke`, { body: { reason: 'fraud' } })).status).toBe(200);
+  const longTerm = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject({ name: '杭州长期经营有限公司' }), validUntil: null } });
+  expect(longTerm.status).toBe(201);
+  forever = (await longTerm.json()) as Licence;
   const bundle = await (await t.call('GET', '/verifier-bundle', { token: null })).text();
   const anchors = await (await t.call('GET', '/.well-known/trust-anchor.json', { token: null })).text();
   bundleFile = join(dir, 'bundle.json');
@@ -110,6 +116,7 @@ beforeAll(async () => {
   writeFileSync(pngFile, png);
   writeFileSync(jpegFile, toJpeg(png));
   writeFileSync(join(dir, 'revoked.png'), await qrPng(revoked));
+  writeFileSync(join(dir, 'forever.png'), await qrPng(forever));
   nowIso = new Date(t.clock.now() + 60_000).toISOString();
 });
 
@@ -160,6 +167,19 @@ describe('verify', () => {
     expect(out.out).not.toContain('杭州示例科技有限公司');
     // Garbage that is not a path goes to the library too: INVALID, not a file error.
     expect((await verifyRun(verifyArgs('not-a-licence'))).code).toBe(15);
+  });
+
+  it('a licence without expiry from its printed QR: VALID, exit 0, 长期 and its licence identifier shown', async () => {
+    const en = await verifyRun(verifyArgs(join(dir, 'forever.png')));
+    expect(en.code).toBe(0);
+    expect(en.io.out).toContain('杭州长期经营有限公司');
+    expect(en.io.out).toMatch(/Valid \(有效期\): \d{4}-\d{2}-\d{2} – no expiry \(long-term\)/);
+    expect(en.io.out).toContain(`Licence identifier (证照标识): ${forever.licenceIdentifier}\n`);
+    const zh = await verifyRun(verifyArgs(join(dir, 'forever.png'), '--lang', 'zh'));
+    expect(zh.io.out).toMatch(/有效期 \(Valid\): \d{4}-\d{2}-\d{2} – 长期/);
+    const json = JSON.parse((await verifyRun(verifyArgs(join(dir, 'forever.png'), '--json'))).io.out) as VerifyResult;
+    expect(json.licence).toMatchObject({ identifier: { value: forever.licenceIdentifier } });
+    expect(json.licence).not.toHaveProperty('lastDay');
   });
 
   it('gives STATUS_UNKNOWN and exit 16 when the bundle is stale', async () => {

@@ -1,17 +1,29 @@
 /**
  * Display fields of a verified licence with bilingual labels, taken from the built-in licence type
- * definitions (agency-registered types fall back to their field names).
+ * definitions (agency-registered types fall back to their field names). The holder is the field a
+ * built-in type declares as the holder's name; the licence identifier is checked (its shape, its ISO
+ * 7064 check character, its authority segment against the credit code the trust list gives the issuer)
+ * and flagged when it does not check out, without changing the verdict: the signature covers it.
  */
 import { chinaDate, formatDate, formatDateTime, lastValidChinaDate } from '../src/core/dates.js';
+import { licenceIdentifierProblem, parseLicenceIdentifier } from '../src/core/licence-identifier.js';
 import { BUILT_IN_LICENCE_TYPES } from '../src/core/licence-types.js';
 import type { TrustedAuthority } from '../src/core/trust-list.js';
 import type { ParsedLicence } from './licence.js';
 import { MESSAGES } from './messages.js';
-import type { LicenceDisplay, LicenceField } from './verdict.js';
+import type { IdentifierFlag, LicenceDisplay, LicenceField } from './verdict.js';
 
 const CREDIT_CODE_LABEL = { zh: MESSAGES.zh.field.creditCode, en: MESSAGES.en.field.creditCode };
-/** Subject members that name the holder, by licence type convention. */
-const HOLDER_FIELDS = ['name', 'operatorName'];
+
+/** The identifier as signed, with what is wrong with it (if anything); undefined when the licence has none. */
+function identifierDisplay(value: unknown, authority: TrustedAuthority | undefined): LicenceDisplay['identifier'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return { value: JSON.stringify(value) ?? String(value), flag: 'characters' };
+  let flag: IdentifierFlag | undefined = licenceIdentifierProblem(value);
+  // The issuing authority segment must be the issuer's own credit code, when its anchor lists one.
+  if (flag === undefined && authority?.creditCode !== undefined && parseLicenceIdentifier(value, 'licenceIdentifier').authorityCode !== authority.creditCode) flag = 'authority';
+  return flag === undefined ? { value } : { value, flag };
+}
 
 export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthority | undefined): LicenceDisplay {
   const definition = BUILT_IN_LICENCE_TYPES.find((t) => t.code === licence.type);
@@ -27,11 +39,16 @@ export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthori
     const en = typeof property?.['x-title-en'] === 'string' ? property['x-title-en'] : key;
     fields.push({ key, label: { zh, en }, value });
   }
-  const holderKey = HOLDER_FIELDS.find((k) => typeof licence.subject[k] === 'string');
+  // The holder's name is the field the type declares; other types' declarations are not known offline.
+  const holderKey = definition?.holderNameField;
+  const holder = holderKey !== undefined && typeof licence.subject[holderKey] === 'string' ? (licence.subject[holderKey] as string) : undefined;
+  const identifier = identifierDisplay(licence.licenceIdentifier, authority);
   return {
     id: licence.id,
+    ...(identifier === undefined ? {} : { identifier }),
     type: { code: licence.type, name: definition?.name ?? { zh: licence.type, en: licence.type } },
-    holder: holderKey === undefined ? undefined : (licence.subject[holderKey] as string),
+    holder,
+    ...(holder === undefined ? {} : { holderField: holderKey! }),
     creditCode,
     // Every time the verifier shows is in one form: UTC, whole seconds.
     validFrom: formatDateTime(licence.validFrom),

@@ -27,6 +27,8 @@ export interface ParsedLicence {
   subject: Record<string, unknown>;
   status: Record<StatusPurpose, StatusEntry>;
   supersedes: string | undefined;
+  /** `licenceIdentifier` as signed (证照标识, GB/T 36904), whatever its shape: display checks it; absent before identifiers. */
+  licenceIdentifier: unknown;
   payload: Record<string, unknown>;
 }
 
@@ -105,6 +107,7 @@ export function parseLicence(payload: Record<string, unknown>): ParsedLicence {
     subject,
     status: statusEntries(payload.credentialStatus),
     supersedes,
+    licenceIdentifier: payload.licenceIdentifier,
     payload,
   };
 }

@@ -6,7 +6,7 @@
  * Pure data and small pure functions; each front end keeps only its own strings (buttons, usage).
  */
 import type { StatusReason } from '../src/core/status-reasons.js';
-import type { CheckCode, CheckName, CheckResult, Verdict, VerifyResult } from './verdict.js';
+import type { CheckCode, CheckName, CheckResult, IdentifierFlag, Verdict, VerifyResult } from './verdict.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -28,7 +28,11 @@ export interface Messages {
     issuedAt: string;
     id: string;
     supersedes: string;
+    /** 证照标识 (GB/T 36904). */
+    identifier: string;
   };
+  /** Said beside a licence identifier that does not check out (the verdict stands: the signature covers it). */
+  identifierFlag: Record<IdentifierFlag, string>;
   freshness: {
     trustList: string;
     statusLists: string;
@@ -104,8 +108,17 @@ export const MESSAGES: Record<Lang, Messages> = {
       jurisdiction: '所在地区',
       scope: '经营范围 / 项目',
       issuedAt: '签发时间',
-      id: '证照编号',
+      id: '电子证照 ID',
       supersedes: '替代',
+      identifier: '证照标识',
+    },
+    identifierFlag: {
+      length: '证照标识长度不符，不是有效的证照标识（核验结论以数字签名为准）',
+      characters: '证照标识含有数字和大写字母以外的字符（核验结论以数字签名为准）',
+      serial: '证照标识的顺序号无效（核验结论以数字签名为准）',
+      version: '证照标识的版本号无效（核验结论以数字签名为准）',
+      check: '证照标识校验位不符（核验结论以数字签名为准）',
+      authority: '证照标识中的颁发机构代码与信任列表中该发证机关的统一社会信用代码不符（核验结论以数字签名为准）',
     },
     freshness: {
       trustList: '信任列表',
@@ -184,6 +197,15 @@ export const MESSAGES: Record<Lang, Messages> = {
       issuedAt: 'Issued',
       id: 'Licence id',
       supersedes: 'Supersedes',
+      identifier: 'Licence identifier',
+    },
+    identifierFlag: {
+      length: 'not a licence identifier: wrong length (the verdict rests on the signature)',
+      characters: 'the licence identifier holds characters other than digits and capital letters (the verdict rests on the signature)',
+      serial: 'the licence identifier has an invalid serial number (the verdict rests on the signature)',
+      version: 'the licence identifier has an invalid version (the verdict rests on the signature)',
+      check: 'the licence identifier’s check character does not match (the verdict rests on the signature)',
+      authority: "the licence identifier's issuing authority code is not the credit code the trust list gives this issuer (the verdict rests on the signature)",
     },
     freshness: {
       trustList: 'Trust list',

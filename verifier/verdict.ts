@@ -59,11 +59,23 @@ export interface LicenceField {
   value: unknown;
 }
 
+/**
+ * Why a licence identifier does not check out (shown flagged beside it; the verdict stands, since the
+ * signature covers it): its shape, its ISO 7064 check character, or an issuing authority segment other
+ * than the credit code the trust list gives the issuer.
+ */
+export type IdentifierFlag = 'length' | 'characters' | 'serial' | 'version' | 'check' | 'authority';
+
 /** Display fields; only present when the signature was verified with a trusted issuer key. */
 export interface LicenceDisplay {
   id: string;
+  /** The licence identifier (证照标识, GB/T 36904), when the credential carries one; `flag` when it does not check out. */
+  identifier?: { value: string; flag?: IdentifierFlag };
   type: { code: string; name: { zh: string; en: string } };
+  /** The holder's name: the field a built-in type declares (undefined for other types, whose declarations the verifier does not hold). */
   holder: string | undefined;
+  /** The subject field `holder` came from. */
+  holderField?: string;
   creditCode: string | undefined;
   validFrom: string;
   /** Absent when the licence does not expire (有效期：长期). */

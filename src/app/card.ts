@@ -6,7 +6,8 @@
  * and a watermark across the sheet, so a printout never passes for a valid one.
  * A revoked licence says which legal act it was (吊销, 撤销, 注销, 已换发), in the words of the one
  * catalogue the verifier's front ends use (verifier/messages.ts `reason`). Dates are China dates: the
- * first day (validFrom) and the last valid day (validUntil minus one second).
+ * first day (validFrom) and the last valid day (validUntil minus one second), or 长期 without expiry.
+ * The licence identifier (证照标识, GB/T 36904) is the first row of the table.
  * Every value is escaped here; the caller passes raw data.
  */
 
@@ -42,8 +43,11 @@ export interface CardInput {
   supersedes: string | null;
   supersededBy: string | null;
   validFrom: number;
-  validUntil: number;
+  /** Null: no expiry, printed 长期. */
+  validUntil: number | null;
   issuedAt: number;
+  /** The licence identifier the credential carries; null for a licence issued before identifiers. */
+  licenceIdentifier: string | null;
   authority: { nameZh: string; nameEn: string; did: string };
   qr: QrMatrix;
   /** Quiet zone the QR is drawn with, modules. */
@@ -56,7 +60,8 @@ export interface CardInput {
 /**
  * Printed QR size (quiet zone included), mm. A4 aims at 0.6 mm per module, which a phone camera
  * resolves from about 50-60 cm, kept within 45-80 mm; the wall card aims at 0.5 mm within 38-50 mm.
- * Version 15 at level M (77 modules + 2 x 4 quiet) prints at 51 mm on A4 and 42.5 mm on the card.
+ * Version 15 at level M (77 modules + 2 x 4 quiet) prints at 51 mm on A4 and 42.5 mm on the card; version 16
+ * (a business licence with its licence identifier, 81 + 8 modules) at 53.4 mm and 44.5 mm.
  */
 export function printedQrMillimetres(qr: QrMatrix, margin: number, format: CardFormat): number {
   const modules = qr.size + 2 * margin;
@@ -180,7 +185,12 @@ export function renderLicenceCard(input: CardInput): string {
     })
     .join('');
   // The last valid day: validUntil is exclusive (00:00 CST of the day after, for a date-only input).
-  const validity = `<tr><th scope="row">有效期限<span class="en">Validity period</span></th><td>自 ${dateHtml(input.validFrom)}<br>至 ${calendarDateHtml(lastValidChinaDate(input.validUntil))}</td></tr>`;
+  const until = input.validUntil === null ? '长期 <span class="iso">no expiry</span>' : calendarDateHtml(lastValidChinaDate(input.validUntil));
+  const validity = `<tr><th scope="row">有效期限<span class="en">Validity period</span></th><td>自 ${dateHtml(input.validFrom)}<br>至 ${until}</td></tr>`;
+  const identifier =
+    input.licenceIdentifier === null
+      ? ''
+      : `<tr class="licence-identifier"><th scope="row">证照标识<span class="en">Licence identifier</span></th><td class="code">${escapeHtml(input.licenceIdentifier)}</td></tr>`;
   const qr = qrSvg(input.qr, { margin: input.qrMargin, size: `${qrMm}mm`, title: `${typeName.zh} ${typeName.en} 二维码 QR code` });
   const stateText = stateWords(input, state);
   const title = `${typeName.zh} ${typeName.en}${inForce ? '' : ` (${stateText.zh} ${stateText.en})`} · ${input.licenceId}`;
@@ -196,12 +206,12 @@ ${inForce ? '' : `<div class="void-mark" aria-hidden="true">${stateText.zh} ${st
 <header class="head"><h1>${escapeHtml(typeName.zh)}</h1><p class="en">${escapeHtml(typeName.en)}</p><p class="idline">${escapeHtml(input.credentialId)}</p></header>
 ${statusBlock(input, state)}
 <div class="layout">
-<table class="fields"><tbody>${rows}${validity}</tbody></table>
+<table class="fields"><tbody>${identifier}${rows}${validity}</tbody></table>
 <figure class="qr">${qr}<figcaption>扫码离线核验 Scan to verify offline<br>QR ${input.qr.version}-${input.qr.level} · ${qrMm} mm</figcaption></figure>
 <footer class="meta">
 <div><b>发证机关<span class="en">Issuing authority</span></b>${escapeHtml(input.authority.nameZh)}<span class="en">${escapeHtml(input.authority.nameEn)}</span><span class="did">${escapeHtml(input.authority.did)}</span></div>
 <div><b>发证日期<span class="en">Issued</span></b>${dateHtml(input.issuedAt)}</div>
-<div><b>证照编号<span class="en">Licence ID</span></b><span class="did">${escapeHtml(input.licenceId)}</span></div>
+<div><b>电子证照 ID<span class="en">Licence ID</span></b><span class="did">${escapeHtml(input.licenceId)}</span></div>
 ${supersedes}
 </footer>
 </div>
@@ -235,6 +245,7 @@ export async function licenceCardHtml(services: Services, row: LicenceRow, forma
     validFrom: row.validFrom,
     validUntil: row.validUntil,
     issuedAt: row.issuedAt,
+    licenceIdentifier: row.licenceIdentifier,
     authority: { nameZh: authority.nameZh, nameEn: authority.nameEn, did: authority.did },
     qr: qrMatrix(encodeLicenceQr(row.jws), 'M'),
     qrMargin: 4,

@@ -50,7 +50,10 @@ export const IssueRequestSchema = z
       },
     }),
     validFrom: ValidityString.optional(),
-    validUntil: ValidityString.optional(),
+    validUntil: ValidityString.nullable().optional().openapi({
+      description:
+        'The last valid day (a date alone, a China date) or an RFC 3339 date-time; null: no expiry (有效期：长期), the credential has no validUntil; omitted: the default validity',
+    }),
   })
   .strict()
   .openapi('IssueRequest');
@@ -59,6 +62,10 @@ export const LicenceSchema = z
   .object({
     id: z.string(),
     credentialId: z.string(),
+    licenceIdentifier: z.string().nullable().openapi({
+      description: 'The licence identifier (证照标识, GB/T 36904) the credential carries; null for a licence issued before identifiers',
+      example: 'YYZZ11330100DC00000011000000000101U',
+    }),
     type: z.string(),
     status: z.enum(['active', 'suspended', 'revoked', 'expired']),
     statusReason: z.string().nullable(),
@@ -66,7 +73,7 @@ export const LicenceSchema = z
     holder: z.object({ creditCode: z.string(), name: z.string().nullable() }),
     subject: z.record(z.string(), z.unknown()).openapi({ description: 'The licence fields in the shape IssueRequest.subject takes (creditCode, not id): edit and send to amend' }),
     validFrom: z.string(),
-    validUntil: z.string(),
+    validUntil: z.string().nullable().openapi({ description: 'null: no expiry (有效期：长期)' }),
     issuedAt: z.string(),
     updatedAt: z.string(),
     supersedes: z.string().nullable(),
@@ -95,6 +102,12 @@ export const LicenceTypeSchema = z
     schemaVersion: z.string(),
     schema: z.record(z.string(), z.unknown()),
     uniquePerHolder: z.boolean().optional().openapi({ description: 'One active or suspended, unexpired licence per holder and authority (BusinessLicence: true)' }),
+    catalogueCode: z.string().optional().openapi({
+      description:
+        "The licence catalogue code, first segment of the licence identifier (GB/T 36904); BusinessLicence YYZZ and FoodBusinessLicence SPJY are this project's own until an operator sets the national codes",
+    }),
+    numberField: z.string().optional().openapi({ description: 'The subject field holding the licence number (证照编号, GB/T 36903)' }),
+    holderNameField: z.string().optional().openapi({ description: "The subject field holding the holder's name (持证主体, GB/T 36903)" }),
     builtIn: z.boolean().optional(),
     registeredBy: z.string().nullable().optional(),
   })

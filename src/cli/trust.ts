@@ -24,7 +24,8 @@ const MAX_FILE_BYTES = 256 * 1024;
 const USAGE = `usage: npm run elicence -- trust <subcommand>
 
   add-authority --id <did:web> --name-zh <name> --name-en <name> --jurisdiction <GB/T 2260 code>
-                --types <Type,Type> [--jwks-url <url> | --jwks-file <file>] [--valid-from <date-time>]
+                --types <Type,Type> [--credit-code <unified social credit code>]
+                [--jwks-url <url> | --jwks-file <file>] [--valid-from <date-time>]
                 (no JWKS option: an authority hosted by this deployment)
   list                        the register and the latest published list
   suspend <did> | reinstate <did> | withdraw <did>      (withdraw is final)
@@ -79,6 +80,7 @@ async function addAuthority(deps: AppDeps, args: string[]): Promise<number> {
       'name-en': { type: 'string' },
       jurisdiction: { type: 'string' },
       types: { type: 'string' },
+      'credit-code': { type: 'string' },
       'jwks-url': { type: 'string' },
       'jwks-file': { type: 'string' },
       'valid-from': { type: 'string' },
@@ -103,6 +105,7 @@ async function addAuthority(deps: AppDeps, args: string[]): Promise<number> {
         .types!.split(',')
         .map((t) => t.trim())
         .filter(Boolean),
+      ...(values['credit-code'] ? { creditCode: values['credit-code'] } : {}),
       ...(keys ? { keys } : {}),
       ...(values['valid-from'] ? { validFrom: parseDateTimeField(values['valid-from'], 'valid-from') } : {}),
     },

@@ -5,6 +5,9 @@
  */
 import { CHINA_OFFSET_MINUTES, chinaDate as chinaCalendarDate, chinaDayAfter, chinaDayStart, formatDate, formatDateTime, lastValidChinaDate, parseDate } from '../core/dates.js';
 
+/** What a clerk types (and reads) for a licence without expiry, as the import takes it: 有效期 长期. */
+export const LONG_TERM = '长期';
+
 /** The CST date an instant falls on, YYYY-MM-DD. */
 export const chinaDate = (ms: number): string => formatDate(chinaCalendarDate(ms));
 
@@ -15,7 +18,7 @@ export function chinaDateTime(ms: number): string {
 }
 
 /** The last valid day of a licence: the CST date of validUntil minus one second. */
-export const lastValidDay = (validUntilMs: number): string => formatDate(lastValidChinaDate(validUntilMs));
+export const lastValidDay = (validUntilMs: number | null): string => (validUntilMs === null ? LONG_TERM : formatDate(lastValidChinaDate(validUntilMs)));
 
 /** 00:00 CST of a YYYY-MM-DD date, as an RFC 3339 date-time; undefined for anything but a real date. */
 export function startOfChinaDay(text: string): string | undefined {

@@ -46,7 +46,7 @@ import { newTotpSecret, otpauthUri } from '../services/totp.js';
 import { latestTrustList } from '../services/trust/publishing.js';
 import { listRegistry } from '../services/trust/register.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
-import { chinaDate, chinaDayStartMs, endOfLastValidDay, startOfChinaDay } from './china-dates.js';
+import { chinaDate, chinaDayStartMs, endOfLastValidDay, LONG_TERM, startOfChinaDay } from './china-dates.js';
 import type { ConsoleEnv } from './env.js';
 import { fieldLabelIn, fieldText } from './form-fields.js';
 import { amendByPatch, currentSubject, duplicateOf } from './legal-api.js';
@@ -81,6 +81,8 @@ const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(18)), (b
 const PAGE_SIZE = 20;
 const UUID = /^(?:urn:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const CREDIT_CODE_SHAPE = /^[0-9A-HJ-NPQRTUWXY]{18}$/;
+/** A licence identifier (证照标识, GB/T 36904) as typed: its check character is verified by the search. */
+const IDENTIFIER_SHAPE = /^[0-9A-Z]{32,41}$/;
 
 /** Only a path inside the console may be a redirect target after sign-in. */
 const safeNext = (next: string | undefined) => (next && /^\/console(\/[^\s\\]*)?$/.test(next) && !next.startsWith('//') ? next : '/console');
@@ -294,7 +296,8 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
           {
             type: query.type || undefined,
             holder: CREDIT_CODE_SHAPE.test(upper) ? upper : undefined,
-            name: query.q && !CREDIT_CODE_SHAPE.test(upper) ? query.q : undefined,
+            identifier: IDENTIFIER_SHAPE.test(upper) ? upper : undefined,
+            name: query.q && !CREDIT_CODE_SHAPE.test(upper) && !IDENTIFIER_SHAPE.test(upper) ? query.q : undefined,
             status,
             issuedFrom: from,
             // "to" is the last day included: up to 00:00 CST of the next day.
@@ -314,7 +317,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
         }
       }
     } catch (error) {
-      if (!(error instanceof ElicenceError) || !['ERR_VALIDATION', 'ERR_BAD_CURSOR'].includes(error.code)) throw error;
+      if (!(error instanceof ElicenceError) || !['ERR_VALIDATION', 'ERR_BAD_CURSOR', 'ERR_LICENCE_IDENTIFIER'].includes(error.code)) throw error;
       problem = error.field === 'name' ? m.find.tooShort : error.message;
     }
     return render(
@@ -523,15 +526,17 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
     const validFromText = (body['validFrom'] ?? '').trim();
     const validUntilText = (body['validUntil'] ?? '').trim();
     const validFrom = validFromText ? startOfChinaDay(validFromText) : undefined;
-    const validUntil = validUntilText ? endOfLastValidDay(validUntilText) : undefined;
+    // 长期 (as the import takes it): a licence without expiry; empty: the type's default term.
+    const longTerm = body['longTerm'] === '1' || validUntilText === LONG_TERM;
+    const validUntil = validUntilText && !longTerm ? endOfLastValidDay(validUntilText) : undefined;
     if (validFromText && !validFrom) problems.push({ field: 'validFrom', text: m.field.date, api: 'not a date' });
-    if (validUntilText && !validUntil) problems.push({ field: 'validUntil', text: m.field.date, api: 'not a date' });
+    if (validUntilText && !longTerm && !validUntil) problems.push({ field: 'validUntil', text: m.field.date, api: 'not a date' });
     let key = body['idempotencyKey'] ?? '';
     if (!/^[0-9a-f]{36}$/.test(key)) key = randomId();
-    const state: IssueFormState = { values: subject, validFrom: validFromText, validUntil: validUntilText, idempotencyKey: key, problems };
+    const state: IssueFormState = { values: subject, validFrom: validFromText, validUntil: validUntilText, longTerm, idempotencyKey: key, problems };
     const again = (status: 400 | 403 | 409) => render(c, IssueFormPage({ m: m, lang: lang, url: urlOf(c), live: c.var.live, type: type, state: state }), status);
     if (problems.length > 0) return again(400);
-    const request = { type: type.code, subject, ...(validFrom ? { validFrom } : {}), ...(validUntil ? { validUntil } : {}) };
+    const request = { type: type.code, subject, ...(validFrom ? { validFrom } : {}), ...(longTerm ? { validUntil: null } : validUntil ? { validUntil } : {}) };
     try {
       const result = await issueLicences(services, services.registry, principal, [request], {
         idempotency: { key: `console:${key}`, requestHash: requestHash('/console/issue', request) },
@@ -637,6 +642,11 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
         name: { zh: body['nameZh'] ?? '', en: body['nameEn'] ?? '' },
         schemaVersion: body['schemaVersion'] ?? '',
         schema,
+        // GB/T 36904 / 36903: the type's catalogue code and which fields are its number and holder's name.
+        catalogueCode: body['catalogueCode'] ?? '',
+        numberField: body['numberField'] ?? '',
+        holderNameField: body['holderNameField'] ?? '',
+        uniquePerHolder: body['uniquePerHolder'] === '1',
       });
       if (!parsed.success)
         throw new ElicenceError('ERR_VALIDATION', parsed.error.issues[0]?.message ?? 'invalid licence type', { field: String(parsed.error.issues[0]?.path[0] ?? 'code') });

@@ -25,7 +25,10 @@ export interface LicenceCredentialInput {
   type: string;
   issuer: { id: string; name: string };
   validFrom: Date;
-  validUntil: Date;
+  /** Absent: the licence does not expire (有效期：长期), and the credential has no `validUntil`. */
+  validUntil?: Date | undefined;
+  /** The licence identifier (证照标识, GB/T 36904), a top-level `licenceIdentifier` right after `id`; absent when not given. */
+  licenceIdentifier?: string | undefined;
   /** The submitted subject: `creditCode` becomes `id: urn:uscc:<code>`, the rest is copied in order. */
   subject: Record<string, unknown>;
   status: Record<StatusPurpose, StatusSlot>;
@@ -48,12 +51,13 @@ export interface BitstringStatusListEntry {
 export interface LicenceCredential {
   '@context': string[];
   id: string;
+  licenceIdentifier?: string;
   type: [string, string];
   name?: unknown;
   description?: unknown;
   issuer: { id: string; name: string };
   validFrom: string;
-  validUntil: string;
+  validUntil?: string;
   credentialSubject: { id: string } & Record<string, unknown>;
   credentialStatus: BitstringStatusListEntry[];
   supersedes?: string;
@@ -68,12 +72,13 @@ export function buildLicenceCredential(input: LicenceCredentialInput): LicenceCr
   const credential: LicenceCredential = {
     '@context': [VC_CONTEXT_V2],
     id: credentialIdOf(input.id),
+    ...(input.licenceIdentifier === undefined ? {} : { licenceIdentifier: input.licenceIdentifier }),
     type: ['VerifiableCredential', input.type],
     ...(input.name === undefined ? {} : { name: input.name }),
     ...(input.description === undefined ? {} : { description: input.description }),
     issuer: { id: input.issuer.id, name: input.issuer.name },
     validFrom: formatDateTime(input.validFrom.getTime()),
-    validUntil: formatDateTime(input.validUntil.getTime()),
+    ...(input.validUntil === undefined ? {} : { validUntil: formatDateTime(input.validUntil.getTime()) }),
     credentialSubject: { id: subjectIdOf(String(creditCode)), ...fields },
     credentialStatus: (['revocation', 'suspension'] as const).map((purpose) => ({
       type: 'BitstringStatusListEntry' as const,

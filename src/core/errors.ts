@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'ERR_STATUS_LIST_FULL'
   | 'ERR_BATCH_FAILED'
   | 'ERR_DUPLICATE_ACTIVE'
+  // licence identifiers (证照标识, GB/T 36904): one typed in that fails its check; one that cannot be assigned
+  | 'ERR_LICENCE_IDENTIFIER'
+  | 'ERR_IDENTIFIER_UNAVAILABLE'
   // formats (JWS, QR, status lists, trust lists, bundles)
   | 'ERR_JWS_MALFORMED'
   | 'ERR_JWS_ALGORITHM'

@@ -3,10 +3,14 @@
  * an agency submits. Every type's subject carries `creditCode` (the holder's unified social credit code),
  * which becomes `credentialSubject.id` as `urn:uscc:<code>`; every other field is copied as is.
  * Properties carry bilingual labels (`title` in Chinese, `x-title-en` in English) for display and print.
+ * A type declares its catalogue code (the first segment of its licences' identifiers, GB/T 36904) and
+ * which of its fields are the licence number and the holder's name (GB/T 36903 metadata), so display,
+ * search and metadata read them instead of guessing.
  */
 import { type Schema, Validator } from '@cfworker/json-schema';
 import { creditCodeProblem } from './credit-code.js';
 import { ElicenceError } from './errors.js';
+import { CATALOGUE_CODE } from './licence-identifier.js';
 import { isRecord } from './strict-json.js';
 
 export interface LicenceTypeDefinition {
@@ -19,6 +23,16 @@ export interface LicenceTypeDefinition {
    * authority, where the law says so (a business has one business licence). Absent: false.
    */
   uniquePerHolder?: boolean;
+  /**
+   * The type's code in the licence catalogue, 1-10 of `0-9A-Z`: the first segment of its licences'
+   * identifiers (证照类型代码). The built-in types' codes are this project's own until an operator sets
+   * the national ones (PATCH /v1/licence-types/{code}). Absent only on a type registered before types declared it.
+   */
+  catalogueCode?: string;
+  /** The subject field holding the licence number (证照编号): `creditCode` for a business licence. */
+  numberField?: string;
+  /** The subject field holding the holder's name (持证主体). */
+  holderNameField?: string;
 }
 
 export interface JsonObjectSchema {
@@ -57,6 +71,11 @@ export const BUSINESS_LICENCE: LicenceTypeDefinition = {
   name: { zh: '营业执照', en: 'Business licence' },
   schemaVersion: '1.0',
   uniquePerHolder: true,
+  // Ours (营业执照 in pinyin initials) until an operator sets the national catalogue code.
+  catalogueCode: 'YYZZ',
+  // The unified social credit code is the business licence's number.
+  numberField: 'creditCode',
+  holderNameField: 'name',
   schema: {
     type: 'object',
     properties: {
@@ -79,6 +98,10 @@ export const FOOD_BUSINESS_LICENCE: LicenceTypeDefinition = {
   name: { zh: '食品经营许可证', en: 'Food business licence' },
   schemaVersion: '1.0',
   uniquePerHolder: false,
+  // Ours (食品经营 in pinyin initials) until an operator sets the national catalogue code.
+  catalogueCode: 'SPJY',
+  numberField: 'licenceNumber',
+  holderNameField: 'operatorName',
   schema: {
     type: 'object',
     properties: {
@@ -202,6 +225,25 @@ export function assertValidTypeDefinition(definition: LicenceTypeDefinition): vo
   } catch (cause) {
     throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema cannot be compiled', { field: 'schema', cause });
   }
+  assertCatalogueCode(definition.catalogueCode, 'catalogueCode');
+  assertDeclaredField(s as JsonObjectSchema, definition.numberField, 'numberField');
+  assertDeclaredField(s as JsonObjectSchema, definition.holderNameField, 'holderNameField');
+}
+
+/** A catalogue code: 1-10 of `0-9A-Z` (the first segment of a licence identifier). */
+export function assertCatalogueCode(value: unknown, field: string): asserts value is string {
+  if (typeof value !== 'string' || !CATALOGUE_CODE.test(value)) {
+    throw new ElicenceError('ERR_VALIDATION', 'catalogueCode must be 1-10 digits or capital letters A-Z (the licence type code of GB/T 36904)', { field });
+  }
+}
+
+/** `numberField` / `holderNameField` must name a string property of the subject schema. */
+export function assertDeclaredField(schema: JsonObjectSchema, value: unknown, field: 'numberField' | 'holderNameField'): asserts value is string {
+  const what = field === 'numberField' ? 'the licence number (证照编号)' : "the holder's name (持证主体)";
+  if (typeof value !== 'string' || value.length === 0) throw new ElicenceError('ERR_VALIDATION', `${field} must name the subject field holding ${what}`, { field });
+  const property = Object.hasOwn(schema.properties, value) ? schema.properties[value] : undefined;
+  if (!property) throw new ElicenceError('ERR_VALIDATION', `${field} names "${value}", which is not a property of the schema`, { field });
+  if (property['type'] !== 'string') throw new ElicenceError('ERR_VALIDATION', `${field} must name a string property; "${value}" is not one`, { field });
 }
 
 /** Compiled validators per type definition; build once per process or per request scope. */

@@ -17,6 +17,9 @@ export const authorities = sqliteTable('authorities', {
     .notNull()
     .default('active'),
   createdAt: integer('created_at').notNull(),
+  // Unified social credit code (GB 32100): the authority segment of its licence identifiers (GB/T 36904).
+  // Null for an authority created before identifiers, until set; it cannot issue until then.
+  creditCode: text('credit_code').unique(),
 });
 
 /**
@@ -51,6 +54,11 @@ export const licenceTypes = sqliteTable('licence_types', {
   createdAt: integer('created_at').notNull(),
   // At most one active or suspended, unexpired licence per holder and authority (held in holder_slots).
   uniquePerHolder: integer('unique_per_holder', { mode: 'boolean' }).notNull().default(false),
+  // The catalogue code (first segment of the licence identifier, GB/T 36904) and the subject fields that
+  // hold the licence number and the holder's name (GB/T 36903). Null only for types registered before.
+  catalogueCode: text('catalogue_code').unique(),
+  numberField: text('number_field'),
+  holderNameField: text('holder_name_field'),
 });
 
 /** Agency API tokens: only the SHA-256 of the token is stored. */
@@ -108,7 +116,8 @@ export const licences = sqliteTable(
     // Revoked: a reason code (penalty, rescinded, deregistered, superseded, other); suspended: the suspension's ground.
     statusReason: text('status_reason'),
     validFrom: integer('valid_from').notNull(),
-    validUntil: integer('valid_until').notNull(),
+    // Null: no expiry (有效期：长期), the credential has no validUntil.
+    validUntil: integer('valid_until'),
     issuedAt: integer('issued_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     kid: text('kid').notNull(),
@@ -119,8 +128,12 @@ export const licences = sqliteTable(
     suspensionIndex: integer('suspension_index').notNull(),
     supersedes: text('supersedes'),
     supersededBy: text('superseded_by'),
+    // The licence identifier (证照标识, GB/T 36904) in the credential; null for licences issued before identifiers.
+    licenceIdentifier: text('licence_identifier'),
   },
   (t) => [
+    // One licence per identifier (an amendment has the next version), and the lookup of GET /v1/licences?identifier=.
+    uniqueIndex('licences_identifier').on(t.licenceIdentifier),
     // An index is never handed out twice, whatever the concurrency: the database refuses it.
     uniqueIndex('licences_revocation_slot').on(t.revocationListId, t.revocationIndex),
     uniqueIndex('licences_suspension_slot').on(t.suspensionListId, t.suspensionIndex),
@@ -147,9 +160,26 @@ export const holderSlots = sqliteTable(
     type: text('type').notNull(),
     holderCreditCode: text('holder_credit_code').notNull(),
     licenceId: text('licence_id').notNull(),
-    validUntil: integer('valid_until').notNull(),
+    validUntil: integer('valid_until'), // null: the licence does not expire
   },
   (t) => [primaryKey({ columns: [t.authorityId, t.type, t.holderCreditCode] }), index('holder_slots_licence').on(t.licenceId)],
+);
+
+/**
+ * The serial numbers of licence identifiers (GB/T 36904), per authority and licence type: one row per
+ * serial handed out, inserted in the same commit as the licence that carries it, so the primary key
+ * refuses a serial used twice whatever the concurrency (the losing commit is drafted again with the
+ * next one). Rows are never deleted: a serial is never reused. An amendment keeps its licence's serial.
+ */
+export const licenceSerials = sqliteTable(
+  'licence_serials',
+  {
+    authorityId: text('authority_id').notNull(),
+    type: text('type').notNull(),
+    serial: integer('serial').notNull(),
+    licenceId: text('licence_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorityId, t.type, t.serial] })],
 );
 
 /** Idempotency-Key records: the same key and body give the same answer, another body a 409. */
@@ -198,6 +228,7 @@ export const trustRegistry = sqliteTable('trust_registry', {
   keysJson: text('keys_json').notNull(), // JSON array of { jwk, validFrom, validUntil?, status }
   source: text('source'), // JWKS URL or file it was imported from
   updatedAt: integer('updated_at').notNull(),
+  creditCode: text('credit_code'), // the authority's unified social credit code, listed when known
 });
 
 /** Every trust list this deployment has signed as an anchor; seq only grows. */

@@ -3,7 +3,7 @@
  * 2020/5/18, 2020.5.18, 2020年5月18日, 20200518, full-width digits, XLSX date cells), validity
  * instants (a date alone is a China date: `validFrom` 00:00 China Standard Time, +08:00, of that day;
  * `validUntil` the last valid day, so 00:00 CST of the day after; an RFC 3339 date-time is kept as
- * given), and lists split on 、 ; ； ， , or line breaks.
+ * given; 长期 in the validUntil column: no expiry), and lists split on 、 ; ； ， , or line breaks.
  */
 import { CHINA_OFFSET_MINUTES, calendarDate, calendarDateAt, chinaDayAfter, formatDate, parseDateTimeField } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
@@ -47,16 +47,30 @@ export function parseCalendarDate(value: CellValue, field: string): string {
  * `validFrom` 00:00 CST of that day, for `validUntil` 00:00 CST of the day after (the date printed on
  * a paper licence is its last valid day): 有效期至 2031年11月29日 -> 2031-11-30T00:00:00+08:00.
  */
-export function parseValidityInstant(value: CellValue, field: string): { text: string; ms: number } {
+export function parseValidityInstant(value: CellValue, field: string, hint = ''): { text: string; ms: number } {
   if (typeof value === 'string' && /\d[Tt ]\d/u.test(value.trim()) && /(Z|[+-]\d{2}:\d{2})$/u.test(value.trim())) {
     const text = value.trim().replace(/^(\S+) /u, '$1T');
     return { text, ms: parseDateTimeField(text, field) };
   }
   // XLSX date cells hold the calendar date at UTC midnight: the date is what counts, read in CST.
-  const date = parseCalendarDate(value, field);
+  let date: string;
+  try {
+    date = parseCalendarDate(value, field);
+  } catch (error) {
+    if (hint && error instanceof ElicenceError) throw new ElicenceError(error.code, `${error.message}${hint}`, { field });
+    throw error;
+  }
   const day = field === 'validUntil' ? formatDate(calendarDateAt(chinaDayAfter(date), CHINA_OFFSET_MINUTES)) : date;
   const text = `${day}T00:00:00${DATE_ONLY_OFFSET}`;
   return { text, ms: parseDateTimeField(text, field) };
+}
+
+/** What a validUntil cell says for a licence without expiry (有效期：长期); such a licence's credential has no validUntil. */
+export const LONG_TERM_CELL = '长期';
+
+/** A validUntil cell saying the licence does not expire: exactly 长期 (spaces aside). */
+export function isLongTermCell(value: CellValue): boolean {
+  return typeof value === 'string' && value.normalize('NFKC').replace(/\s+/gu, '') === LONG_TERM_CELL;
 }
 
 export function splitList(value: CellValue): string[] {

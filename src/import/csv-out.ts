@@ -8,14 +8,19 @@ import { chinaDate, formatDate, lastValidChinaDate, parseDateTimeMs } from '../c
 import type { RowProblem } from './prepare-rows.js';
 
 const BOM = '\uFEFF';
+/** What a register says for a licence without expiry (有效期：长期). */
+export const LONG_TERM = '长期';
 
 export function csvLine(cells: readonly (string | number)[]): string {
   return `${cells.map((cell) => (typeof cell === 'number' || !/[",\r\n]/u.test(cell) ? String(cell) : `"${cell.replace(/"/gu, '""')}"`)).join(',')}\r\n`;
 }
 
 export const REPORT_HEADER = ['row', 'field', 'column', 'code', 'message'] as const;
-/** `validFrom`/`validUntil` are the UTC instants (machine form); `firstDay`/`lastDay` the China dates people read. */
-export const RESULTS_HEADER = ['row', 'licenceId', 'creditCode', 'validFrom', 'validUntil', 'qrText', 'firstDay', 'lastDay'] as const;
+/**
+ * `validFrom`/`validUntil` are the UTC instants (machine form; validUntil empty without expiry); `firstDay`/`lastDay`
+ * the China dates people read (lastDay 长期 without expiry); `licenceIdentifier` the 证照标识 (GB/T 36904).
+ */
+export const RESULTS_HEADER = ['row', 'licenceId', 'creditCode', 'validFrom', 'validUntil', 'qrText', 'firstDay', 'lastDay', 'licenceIdentifier'] as const;
 
 export async function writeReport(path: string, problems: readonly RowProblem[]): Promise<void> {
   const sorted = [...problems].sort((a, b) => a.rowNumber - b.rowNumber);
@@ -28,8 +33,8 @@ export async function writeReport(path: string, problems: readonly RowProblem[])
 /** The first and the last valid day as China dates (YYYY-MM-DD), from the UTC instants. */
 function peopleDates(row: ResultRow): [string, string] {
   const from = parseDateTimeMs(row.validFrom);
-  const until = parseDateTimeMs(row.validUntil);
-  return [from === undefined ? '' : formatDate(chinaDate(from)), until === undefined ? '' : formatDate(lastValidChinaDate(until))];
+  const until = row.validUntil === null ? null : parseDateTimeMs(row.validUntil);
+  return [from === undefined ? '' : formatDate(chinaDate(from)), until === null ? LONG_TERM : until === undefined ? '' : formatDate(lastValidChinaDate(until))];
 }
 
 export interface ResultRow {
@@ -37,8 +42,10 @@ export interface ResultRow {
   licenceId: string;
   creditCode: string;
   validFrom: string;
-  validUntil: string;
+  /** null: no expiry. */
+  validUntil: string | null;
   qrText: string;
+  licenceIdentifier: string;
 }
 
 /**
@@ -59,7 +66,10 @@ export class ResultsWriter {
 
   write(rows: readonly ResultRow[]): void {
     if (rows.length === 0) return;
-    writeSync(this.#fd, rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil, r.qrText, ...peopleDates(r)])).join(''));
+    writeSync(
+      this.#fd,
+      rows.map((r) => csvLine([r.rowNumber, r.licenceId, r.creditCode, r.validFrom, r.validUntil ?? '', r.qrText, ...peopleDates(r), r.licenceIdentifier])).join(''),
+    );
   }
 
   /** complete: rename to the final path; otherwise leave the .partial file. */

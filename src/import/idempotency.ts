@@ -14,7 +14,8 @@ export interface ImportItem {
   type: string;
   subject: Record<string, unknown>;
   validFrom?: string;
-  validUntil?: string;
+  /** null: no expiry (有效期 长期 in the register). */
+  validUntil?: string | null;
 }
 
 /** Bump when the normalisation changes what a row hashes to, so old and new keys cannot collide. */

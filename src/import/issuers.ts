@@ -18,7 +18,10 @@ export interface IssuedLicence {
   /** EL1 QR text, when the service sends it. */
   qrText?: string | undefined;
   validFrom: string;
-  validUntil: string;
+  /** null: no expiry. */
+  validUntil: string | null;
+  /** The licence identifier (证照标识) the service assigned; null or absent from a service before identifiers. */
+  licenceIdentifier?: string | null | undefined;
 }
 
 export interface RefusedItem {

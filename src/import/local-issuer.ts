@@ -76,7 +76,8 @@ export async function localIssuer(options: LocalIssuerOptions = {}): Promise<Lic
               id: row.id,
               credential: row.jws,
               validFrom: formatTimestamp(row.validFrom),
-              validUntil: formatTimestamp(row.validUntil),
+              validUntil: row.validUntil === null ? null : formatTimestamp(row.validUntil),
+              licenceIdentifier: row.licenceIdentifier,
             })),
           };
         } catch (error) {

@@ -8,12 +8,14 @@
 import { formatDate, lastValidChinaDate } from '../core/dates.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import { type LicenceTypeDefinition, type PropertySchema, SubjectValidator } from '../core/licence-types.js';
-import { cellText, isBlankCell, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
+import { cellText, isBlankCell, isLongTermCell, LONG_TERM_CELL, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
 import type { ColumnTarget } from './columns.js';
 import { type ImportItem, rowIdempotencyKey } from './idempotency.js';
 import type { CellValue, SourceTable } from './source.js';
 
 const DAY_MS = 86_400_000;
+/** Said of a validUntil cell that is not a date. */
+const LONG_TERM_HINT = `; write ${LONG_TERM_CELL} for a licence without expiry`;
 
 export interface PreparedRow {
   rowNumber: number;
@@ -134,13 +136,14 @@ export function prepareRows(table: SourceTable, targets: readonly ColumnTarget[]
     } else {
       const subject: Record<string, unknown> = {};
       let validFrom: { text: string; ms: number } | undefined;
-      let validUntil: { text: string; ms: number } | undefined;
+      // null: 长期, no expiry.
+      let validUntil: { text: string; ms: number } | null | undefined;
       targets.forEach((target, index) => {
         const value = row.values[index];
         if (target.kind === 'ignore' || value === undefined || isBlankCell(value)) return;
         try {
           if (target.kind === 'validFrom') validFrom = parseValidityInstant(value, 'validFrom');
-          else if (target.kind === 'validUntil') validUntil = parseValidityInstant(value, 'validUntil');
+          else if (target.kind === 'validUntil') validUntil = isLongTermCell(value) ? null : parseValidityInstant(value, 'validUntil', LONG_TERM_HINT);
           else subject[target.field] = fieldValue(definition.schema.properties[target.field]!, value, target.field);
         } catch (error) {
           fromError(error);
@@ -153,11 +156,11 @@ export function prepareRows(table: SourceTable, targets: readonly ColumnTarget[]
         if (!alreadyReported.has(field)) fromError(error);
       }
       const from = validFrom?.ms ?? Math.floor(options.now / 1000) * 1000;
-      const until = validUntil?.ms ?? from + options.defaultValidityDays * DAY_MS;
+      const until = validUntil === null ? null : (validUntil?.ms ?? from + options.defaultValidityDays * DAY_MS);
       const validityOk = !alreadyReported.has('validFrom') && !alreadyReported.has('validUntil');
-      if (validityOk && until <= options.now) {
+      if (validityOk && until !== null && until <= options.now) {
         report('validUntil', 'ERR_LICENCE_EXPIRED', `already expired: its last valid day was ${formatDate(lastValidChinaDate(until))} (China date): reported, not issued`);
-      } else if (validityOk && until <= from) {
+      } else if (validityOk && until !== null && until <= from) {
         report('validUntil', 'ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom');
       }
       if (rowProblems.length === 0) {
@@ -165,7 +168,7 @@ export function prepareRows(table: SourceTable, targets: readonly ColumnTarget[]
           type: definition.code,
           subject,
           ...(validFrom ? { validFrom: validFrom.text } : {}),
-          ...(validUntil ? { validUntil: validUntil.text } : {}),
+          ...(validUntil === null ? { validUntil: null } : validUntil ? { validUntil: validUntil.text } : {}),
         };
         const idempotencyKey = rowIdempotencyKey(options.scope, item);
         const first = firstRowOfKey.get(idempotencyKey);

@@ -151,6 +151,7 @@ function resultRow(row: PreparedRow, licence: IssuedLicence, qrText: string): Re
     validFrom: licence.validFrom,
     validUntil: licence.validUntil,
     qrText,
+    licenceIdentifier: licence.licenceIdentifier ?? '',
   };
 }
 

@@ -11,7 +11,8 @@ import { parseEnv } from 'node:util';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
-import type { NewAuthority } from '../services/authorities.js';
+import { isValidCreditCode } from '../core/credit-code.js';
+import type { FirstAuthority } from '../services/bootstrap.js';
 import { DEV_AUTHORITY } from '../services/dev-setup.js';
 import { NODE_PASSWORD_HASHING } from '../services/passwords.js';
 
@@ -67,6 +68,11 @@ const Env = z.object({
     .string()
     .regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code')
     .optional(),
+  // The authority's unified social credit code (GB 32100), the authority segment of its licence identifiers.
+  AUTHORITY_CREDIT_CODE: z
+    .string()
+    .refine((code) => isValidCreditCode(code), 'a unified social credit code (18 characters, GB 32100 check character)')
+    .optional(),
   // Federation: how often peers' bundles are fetched (0: only on request), and the largest accepted.
   FEDERATION_REFRESH_SECONDS: z.coerce
     .number()
@@ -92,8 +98,8 @@ export interface NodeConfig {
   keysDir: string;
   databaseFile: string;
   devToken: string | undefined;
-  /** The issuing authority a first start creates (default: the development authority). */
-  authority: NewAuthority | undefined;
+  /** The issuing authority a first start creates (default: the development authority); its credit code is set on a later start if missing. */
+  authority: FirstAuthority | undefined;
   /** Seconds between refreshes of every peer's bundle; 0: only on request. */
   federationRefreshSeconds: number;
   /** The first console admin's password on a database without accounts (else one is generated). */
@@ -167,12 +173,15 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): Node
     app.upstreamAnchor = upstreamAnchor(e.UPSTREAM_ANCHOR_URL, e.UPSTREAM_ANCHOR_KEYS);
   }
   const named = e.AUTHORITY_NAME_ZH && e.AUTHORITY_NAME_EN;
-  if (!e.AUTHORITY_ID && (named || e.AUTHORITY_JURISDICTION)) throw new Error('invalid environment: AUTHORITY_NAME_* and AUTHORITY_JURISDICTION need AUTHORITY_ID');
-  const authority: NewAuthority | undefined = e.AUTHORITY_ID
+  if (!e.AUTHORITY_ID && (named || e.AUTHORITY_JURISDICTION || e.AUTHORITY_CREDIT_CODE)) {
+    throw new Error('invalid environment: AUTHORITY_NAME_*, AUTHORITY_JURISDICTION and AUTHORITY_CREDIT_CODE need AUTHORITY_ID');
+  }
+  const authority: FirstAuthority | undefined = e.AUTHORITY_ID
     ? {
         id: e.AUTHORITY_ID,
         name: named ? { zh: e.AUTHORITY_NAME_ZH!, en: e.AUTHORITY_NAME_EN! } : { zh: e.AUTHORITY_ID, en: e.AUTHORITY_ID },
         jurisdiction: e.AUTHORITY_JURISDICTION ?? DEV_AUTHORITY.jurisdiction,
+        ...(e.AUTHORITY_CREDIT_CODE ? { creditCode: e.AUTHORITY_CREDIT_CODE } : {}),
       }
     : undefined;
   return {

@@ -87,6 +87,11 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
       `  sign in at ${url}/console   login: ${setup.admin.login}   password (shown once): ${setup.admin.password}`,
     );
   }
+  for (const id of setup.withoutCreditCode ?? []) {
+    lines.push(
+      `warning: authority ${id} has no unified social credit code and cannot issue until it has one (its licence identifiers carry it): set AUTHORITY_ID=${id} and AUTHORITY_CREDIT_CODE`,
+    );
+  }
   if (existsSync(envFileOf())) lines.push(`settings: the environment over ${envFileOf()} (the CLI reads the same)`);
   console.log(lines.join('\n'));
 });

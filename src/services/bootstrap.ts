@@ -9,7 +9,7 @@ import { ElicenceError } from '../core/errors.js';
 import { authorities, licenceTypes, signingKeys } from '../db/schema.js';
 import { ensureFirstAdmin } from './accounts.js';
 import { auditStatements, readAuditHead } from './audit.js';
-import { type Authority, createAuthority, listAuthorities, type NewAuthority } from './authorities.js';
+import { type Authority, createAuthority, listAuthorities, type NewAuthority, setAuthorityCreditCode } from './authorities.js';
 import { DEV_ANCHOR_ID, DEV_AUTHORITY } from './dev-setup.js';
 import { createActiveKey } from './keys.js';
 import { seedBuiltInTypes } from './licence-types.js';
@@ -24,6 +24,8 @@ export interface BootstrapResult {
   /** true when this call created the development setup (the database was empty). */
   created: boolean;
   authorities: Authority[];
+  /** Authorities without a unified social credit code: they cannot issue until it is set (AUTHORITY_CREDIT_CODE). */
+  withoutCreditCode?: string[];
   /** The development token, only when it was created now (it is never retrievable later). */
   token?: string;
   /** The first console admin, only when asked for and created now (no account existed). */
@@ -45,10 +47,16 @@ export async function seedLicenceTypes(deps: ServiceDeps): Promise<void> {
   });
 }
 
+/** The authority a first start creates, as configured: its credit code may be given on a later start only. */
+export type FirstAuthority = Omit<NewAuthority, 'creditCode'> & { creditCode?: string };
+
 export interface BootstrapOptions {
   devToken?: string;
-  /** The issuing authority a first start creates (default: the development authority `dev-city`). */
-  authority?: NewAuthority;
+  /**
+   * The issuing authority a first start creates (default: the development authority `dev-city`). On a
+   * later start its credit code, when given, is set on the stored authority if that has none yet.
+   */
+  authority?: FirstAuthority;
   /** The first console admin, on a database without staff accounts (a password, or one is generated). */
   firstAdmin?: { password?: string | undefined };
 }
@@ -65,12 +73,18 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions = {
     return admin ? { admin } : {};
   };
   const existing = await listAuthorities(deps.store.db);
-  if (existing.length > 0) return { created: false, authorities: existing, ...(await firstAdmin(existing[0]!.id)) };
+  if (existing.length > 0) return { created: false, ...(await fillCreditCode(deps, existing, options.authority ?? DEV_AUTHORITY)), ...(await firstAdmin(existing[0]!.id)) };
+  const first = options.authority ?? DEV_AUTHORITY;
+  if (first.creditCode === undefined) {
+    throw new ElicenceError('ERR_VALIDATION', `authority ${first.id} needs its unified social credit code (AUTHORITY_CREDIT_CODE): its licence identifiers carry it`, {
+      field: 'creditCode',
+    });
+  }
 
   // A deployment under another anchor (config.upstreamAnchor) is not an anchor itself.
   const anchorKeys = await deps.store.db.select().from(signingKeys).where(eq(signingKeys.ownerKind, 'anchor')).limit(1);
   if (anchorKeys.length === 0 && !deps.config.upstreamAnchor) await createActiveKey(deps, { kind: 'anchor', id: firstStart(deps).anchorOwner }, 'EdDSA', 'system');
-  const authority = await createAuthority(deps, options.authority ?? DEV_AUTHORITY, 'system');
+  const authority = await createAuthority(deps, { ...first, creditCode: first.creditCode }, 'system');
   const token = await createToken(
     deps,
     { authorityId: authority.id, name: 'development (all scopes)', actions: [...ACTIONS], licenceTypes: null, ...(options.devToken ? { token: options.devToken } : {}) },
@@ -78,6 +92,20 @@ export async function bootstrap(deps: ServiceDeps, options: BootstrapOptions = {
   );
   await ensureDevTrustList(deps);
   return { created: true, authorities: [authority], token: token.token, ...(await firstAdmin(authority.id)) };
+}
+
+/**
+ * A later start: the configured first authority gets its credit code when it was created before
+ * authorities had one (set once, audited; another code than the stored one is refused).
+ */
+async function fillCreditCode(deps: ServiceDeps, existing: Authority[], configured: FirstAuthority): Promise<{ authorities: Authority[]; withoutCreditCode?: string[] }> {
+  const stored = existing.find((a) => a.id === configured.id);
+  if (stored && configured.creditCode !== undefined && stored.creditCode !== configured.creditCode) {
+    await setAuthorityCreditCode(deps, stored.id, configured.creditCode, 'system');
+    stored.creditCode = configured.creditCode;
+  }
+  const without = existing.filter((a) => a.creditCode === null).map((a) => a.id);
+  return { authorities: existing, ...(without.length > 0 ? { withoutCreditCode: without } : {}) };
 }
 
 /**

@@ -13,4 +13,6 @@ export const DEV_AUTHORITY = {
   id: 'dev-city',
   name: { zh: '开发市市场监督管理局', en: 'Dev City Administration for Market Regulation' },
   jurisdiction: '330100',
+  // A made-up code of a government organ (11 ...) in 330100, valid under GB 32100: development only.
+  creditCode: '11330100DC00000011',
 };

@@ -7,7 +7,7 @@
  * whichever process or isolate commits first. Revoking releases the slot; an amendment revokes the old
  * licence before its successor claims the slot, in one commit, so it never trips the rule.
  */
-import { and, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
 import { holderSlots, licences } from '../db/schema.js';
 import type { Db, Statement, Store } from '../db/store.js';
@@ -18,14 +18,15 @@ export interface SlotClaim {
   type: string;
   holderCreditCode: string;
   licenceId: string;
-  validUntil: number;
+  /** Null: the licence does not expire. */
+  validUntil: number | null;
 }
 
 export interface LiveSlot {
   type: string;
   holderCreditCode: string;
   licenceId: string;
-  validUntil: number;
+  validUntil: number | null;
 }
 
 /** D1 binds at most 100 parameters per statement. */
@@ -58,7 +59,7 @@ export async function liveSlots(db: Db, authorityId: string, wanted: readonly { 
         and(
           eq(holderSlots.authorityId, authorityId),
           inArray(holderSlots.holderCreditCode, part),
-          gt(holderSlots.validUntil, now),
+          or(isNull(holderSlots.validUntil), gt(holderSlots.validUntil, now)),
           sql`${licences.status} in ('active', 'suspended')`,
         ),
       );
@@ -84,7 +85,7 @@ export function duplicateActive(slot: LiveSlot, field: string): ElicenceError {
 /**
  * Statements claiming the slots of licences inserted in the same commit (put them after the inserts and
  * after any revocation in that commit): per type and group of holders, delete slots whose licence has
- * expired at `now` or is no longer active or suspended, then insert one row per licence. A live slot
+ * expired at `now` (a slot without validUntil never expires) or is no longer active or suspended, then insert one row per licence. A live slot
  * makes the insert fail with a unique-constraint violation.
  */
 export function claimSlotStatements(store: Store, authorityId: string, claims: readonly SlotClaim[], now: number): Statement[] {

@@ -1,6 +1,7 @@
 /**
- * Issuing licences: validate every request first, draw status slots and sign (outside the write lock),
- * then commit the licences, slot counters, idempotency records and audit entries in one transaction.
+ * Issuing licences: validate every request first, draw status slots and identifier serials and sign
+ * (outside the write lock), then commit the licences, slot counters, serial claims, idempotency records
+ * and audit entries in one transaction.
  */
 import { inArray } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
@@ -17,6 +18,17 @@ import { requireAuthority } from './authorities.js';
 import { sha256Hex } from './hashing.js';
 import { claimSlotStatements, duplicateActive, liveSlots, slotOf } from './holder-slots.js';
 import { activeSigner } from './keys.js';
+import {
+  claimSerialStatements,
+  distrustSerials,
+  drawSerials,
+  isSerialConflict,
+  newLicenceIdentifier,
+  releaseSerials,
+  requireAuthorityCode,
+  requireCatalogueCode,
+  type SerialClaim,
+} from './licence-identifiers.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
 import { nameIndexStatements } from './name-search.js';
 import type { ServiceDeps } from './ports.js';
@@ -31,7 +43,8 @@ export interface IssueRequest {
   type: string;
   subject: Record<string, unknown>;
   validFrom?: string | undefined;
-  validUntil?: string | undefined;
+  /** `null`: no expiry (有效期：长期), the credential has no validUntil; absent: the default validity. */
+  validUntil?: string | null | undefined;
   /** VC 2.0 `name` / `description` kept in the credential (the VC API's issue route). */
   name?: unknown;
   description?: unknown;
@@ -41,11 +54,15 @@ interface ValidatedRequest {
   type: string;
   subject: Record<string, unknown>;
   validFrom: number;
-  validUntil: number;
+  /** Null: no expiry. */
+  validUntil: number | null;
   name?: unknown;
   description?: unknown;
   /** The type allows one live licence per holder (holder-slots.ts). */
   uniquePerHolder: boolean;
+  /** The type's catalogue code (first segment of the licence identifier) and the subject field with the holder's name. */
+  catalogueCode: string;
+  holderNameField: string | undefined;
 }
 
 export interface ItemError {
@@ -58,6 +75,8 @@ export interface ItemError {
 /** Statements another operation adds to the same commit (e.g. an amendment revoking the old licence). */
 export interface IssuanceExtension {
   supersedes?: string;
+  /** The identifier the one licence issued carries (an amendment: the old one's, next version); absent: a new serial. */
+  licenceIdentifier?: string;
   statements(db: Db, issued: LicenceRow[]): Promise<{ statements: Statement[]; audit: AuditEntryInput[] }>;
 }
 
@@ -98,6 +117,7 @@ async function validateRequest(
 ): Promise<ValidatedRequest> {
   requireLicenceType(principal, request.type, `${prefix}type`);
   const validator: SubjectValidator = await registry.validator(request.type, `${prefix}type`);
+  const catalogueCode = await requireCatalogueCode(deps.store.db, request.type, `${prefix}type`);
   assertJsonDepth(request.subject, `${prefix}subject`);
   // The trust register must authorise the type for this authority (trust/issuing-policy.ts).
   await assertMayIssue(deps, await requireAuthority(deps.store.db, principal.authorityId), request.type, `${prefix}type`);
@@ -111,12 +131,17 @@ async function validateRequest(
   }
   // A date alone is a China date: validFrom 00:00 CST that day, validUntil 00:00 CST of the day after (the last valid day).
   const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseValidityField(request.validFrom, `${prefix}validFrom`, 'from');
+  // null: no expiry (有效期：长期); absent: the type's default validity.
   const validUntil =
-    request.validUntil === undefined ? validFrom + deps.config.defaultValidityDays * DAY_MS : parseValidityField(request.validUntil, `${prefix}validUntil`, 'until');
-  if (validUntil <= validFrom) {
+    request.validUntil === null
+      ? null
+      : request.validUntil === undefined
+        ? validFrom + deps.config.defaultValidityDays * DAY_MS
+        : parseValidityField(request.validUntil, `${prefix}validUntil`, 'until');
+  if (validUntil !== null && validUntil <= validFrom) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'validUntil must be after validFrom', { field: `${prefix}validUntil` });
   }
-  if (validUntil <= now) {
+  if (validUntil !== null && validUntil <= now) {
     throw new ElicenceError('ERR_VALIDITY_WINDOW', 'the licence would already have expired: validUntil is in the past', { field: `${prefix}validUntil` });
   }
   return {
@@ -125,6 +150,8 @@ async function validateRequest(
     validFrom,
     validUntil,
     uniquePerHolder: validator.definition.uniquePerHolder === true,
+    catalogueCode,
+    holderNameField: validator.definition.holderNameField,
     ...(request.name === undefined ? {} : { name: request.name }),
     ...(request.description === undefined ? {} : { description: request.description }),
   };
@@ -197,6 +224,8 @@ interface Draft {
   revocation: SlotPlan;
   suspension: SlotPlan;
   rows: LicenceRow[];
+  /** The identifier serials the new licences claim. */
+  serials: SerialClaim[];
 }
 
 const isDraft = (value: IssueResult | Draft): value is Draft => 'rows' in value;
@@ -244,6 +273,7 @@ export async function issueLicences(
   const validated = await validateAll(deps, registry, principal, requests, options.batch ?? false);
   const authority = await requireAuthority(db, principal.authorityId);
   if (authority.status !== 'active') throw new ElicenceError('ERR_FORBIDDEN', `authority ${authority.id} is ${authority.status} and cannot issue`);
+  const authorityCode = requireAuthorityCode(authority);
   const signer = await activeSigner(deps, { kind: 'authority', id: authority.id });
 
   /**
@@ -284,16 +314,34 @@ export async function issueLicences(
     const now = clock.now();
     const revocation = await planSlots(db, authority.id, 'revocation', fresh.length, config.statusListSize, { fresh: refresh });
     const suspension = await planSlots(db, authority.id, 'suspension', fresh.length, config.statusListSize, { fresh: refresh });
+    // Licence identifiers: an amendment's is given (its licence's, next version); others take the next serial of their type.
+    const carried = options.extension?.licenceIdentifier;
+    const serialOf: (number | undefined)[] = [];
+    if (carried === undefined) {
+      const indicesByType = new Map<string, number[]>();
+      for (const [i, { request }] of fresh.entries()) indicesByType.set(request.type, [...(indicesByType.get(request.type) ?? []), i]);
+      for (const [type, indices] of indicesByType) {
+        const drawn = await drawSerials(db, authority.id, type, indices.length);
+        indices.forEach((index, k) => {
+          serialOf[index] = drawn[k];
+        });
+      }
+    }
+    const serials: SerialClaim[] = [];
     const rows = await Promise.all(
       fresh.map(async ({ request }, i): Promise<LicenceRow> => {
         const id = uuidv7();
+        const serial = serialOf[i];
+        if (serial !== undefined) serials.push({ type: request.type, serial, licenceId: id });
+        const licenceIdentifier = carried ?? newLicenceIdentifier(request.catalogueCode, authorityCode, serial!);
         const slot = (s: StatusSlot) => ({ listUrl: statusListUrl(config.publicUrl, s.listId), index: s.index });
         const credential = buildLicenceCredential({
           id,
           type: request.type,
           issuer: { id: authority.did, name: authority.nameZh },
           validFrom: new Date(request.validFrom),
-          validUntil: new Date(request.validUntil),
+          ...(request.validUntil === null ? {} : { validUntil: new Date(request.validUntil) }),
+          licenceIdentifier,
           subject: request.subject,
           status: { revocation: slot(revocation.slots[i]!), suspension: slot(suspension.slots[i]!) },
           issuedAt: new Date(now),
@@ -307,7 +355,8 @@ export async function issueLicences(
           authorityId: authority.id,
           type: request.type,
           holderCreditCode: String(subject['creditCode']),
-          holderName: typeof subject['name'] === 'string' ? subject['name'] : typeof subject['operatorName'] === 'string' ? subject['operatorName'] : null,
+          // The field the type declares as the holder's name (GB/T 36903 持证主体).
+          holderName: request.holderNameField !== undefined && typeof subject[request.holderNameField] === 'string' ? (subject[request.holderNameField] as string) : null,
           status: 'active',
           statusReason: null,
           validFrom: request.validFrom,
@@ -322,17 +371,18 @@ export async function issueLicences(
           suspensionIndex: suspension.slots[i]!.index,
           supersedes: options.extension?.supersedes ?? null,
           supersededBy: null,
+          licenceIdentifier,
         };
       }),
     );
-    return { seen, fresh, now, revocation, suspension, rows };
+    return { seen, fresh, now, revocation, suspension, rows, serials };
   };
 
   /**
    * Under the lock: applies the draft, or reports it stale when a constraint says it went stale. The
    * caller awaits `durable` after releasing the lock, so requests behind it join the same commit.
    */
-  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows }: Draft): Promise<Applied | 'stale'> => {
+  const commitDraft = async ({ seen, fresh, now, revocation, suspension, rows, serials }: Draft): Promise<Applied | 'stale'> => {
     // Another request may have used the same idempotency keys while we signed: their primary key
     // makes this commit fail, and the next draft answers with that request's licences.
     const slotStatements = [...slotPlanStatements(store, revocation, now), ...slotPlanStatements(store, suspension, now)];
@@ -349,6 +399,7 @@ export async function issueLicences(
           holderCreditCode: row.holderCreditCode,
           validFrom: row.validFrom,
           validUntil: row.validUntil,
+          licenceIdentifier: row.licenceIdentifier,
           kid: row.kid,
           revocation: { list: row.revocationListId, index: row.revocationIndex },
           suspension: { list: row.suspensionListId, index: row.suspensionIndex },
@@ -382,8 +433,10 @@ export async function issueLicences(
     const uniqueRows = rows.filter((_, i) => fresh[i]!.request.uniquePerHolder);
     const statements: Statement[] = [
       ...slotStatements,
+      // A serial another commit took meanwhile fails this one (licence_serials' primary key).
+      ...claimSerialStatements(store, authority.id, serials),
       // Chunked so a 1000-licence batch stays under the drivers' bound-parameter limits.
-      ...chunk(rows, 5).map((part) => store.insert(licences, part)),
+      ...chunk(rows, 4).map((part) => store.insert(licences, part)),
       ...nameIndexStatements(store, rows),
       ...extension.statements,
       // After the extension: an amendment's revocation of the old licence frees its holder slot first.
@@ -413,10 +466,13 @@ export async function issueLicences(
     try {
       ({ durable } = await store.apply(statements));
     } catch (error) {
-      // A slot, a list or the audit head was taken first (by a request drafted alongside, or by
-      // another process): forget what we believed and draw and sign again.
+      // A slot, a list, a serial or the audit head was taken first (by a request drafted alongside, or
+      // by another process): forget what we believed and draw and sign again.
       forgetListStates(db, authority.id);
-      if (asConstraintViolation(error)) return 'stale';
+      // The serials were not stored: handed out again, unless another process took one of them.
+      const violation = asConstraintViolation(error);
+      releaseSerials(db, authority.id, serials, violation === undefined || isSerialConflict(violation.detail));
+      if (violation) return 'stale';
       throw error;
     }
     // Applied: later drafts in this process must see these slots as taken. Should the commit fail
@@ -432,6 +488,7 @@ export async function issueLicences(
       await applied.durable;
     } catch (error) {
       forgetListStates(db, authority.id);
+      distrustSerials(db, authority.id);
       throw error;
     }
     return applied.result;

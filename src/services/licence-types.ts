@@ -1,11 +1,24 @@
-/** The licence type register: built-in types seeded at start-up, agency types added by admins. */
-import { eq } from 'drizzle-orm';
+/**
+ * The licence type register: built-in types seeded at start-up, agency types added by admins. A type's
+ * catalogue code (the first segment of its licence identifiers) may be set later by an operator, and a
+ * type registered before types declared their number and holder-name fields may declare them then.
+ */
+import { and, eq, isNull, ne, or } from 'drizzle-orm';
 import { ElicenceError } from '../core/errors.js';
-import { assertValidTypeDefinition, BUILT_IN_LICENCE_TYPES, type JsonObjectSchema, type LicenceTypeDefinition, SubjectValidator } from '../core/licence-types.js';
+import {
+  assertCatalogueCode,
+  assertDeclaredField,
+  assertValidTypeDefinition,
+  BUILT_IN_LICENCE_TYPES,
+  type JsonObjectSchema,
+  type LicenceTypeDefinition,
+  SubjectValidator,
+} from '../core/licence-types.js';
 import { licenceTypes } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { findAuthority } from './authorities.js';
+import { invalidate } from './hot-cache.js';
 import type { ServiceDeps } from './ports.js';
 import { findAnchor } from './trust/anchor.js';
 import { findRegistered } from './trust/register.js';
@@ -24,12 +37,19 @@ const fromRow = (row: Row): StoredLicenceType => ({
   schemaVersion: row.schemaVersion,
   schema: JSON.parse(row.schemaJson) as JsonObjectSchema,
   uniquePerHolder: row.uniquePerHolder,
+  ...(row.catalogueCode === null ? {} : { catalogueCode: row.catalogueCode }),
+  ...(row.numberField === null ? {} : { numberField: row.numberField }),
+  ...(row.holderNameField === null ? {} : { holderNameField: row.holderNameField }),
   builtIn: row.builtIn,
   registeredBy: row.registeredBy,
   createdAt: row.createdAt,
 });
 
-/** Per-app cache of compiled validators; a type never changes once registered, so no invalidation. */
+/**
+ * Per-app cache of compiled validators; a type's schema never changes once registered. Its declarations
+ * may (set where missing, or a new catalogue code): `declare` drops the entry; the catalogue code used
+ * to issue is read apart, through the short-lived hot cache (licence-identifiers.ts).
+ */
 export class LicenceTypeRegistry {
   readonly #validators = new Map<string, SubjectValidator>();
   constructor(private readonly deps: ServiceDeps) {}
@@ -62,6 +82,7 @@ export class LicenceTypeRegistry {
       if (await this.find(definition.code)) {
         throw new ElicenceError('ERR_LICENCE_TYPE_EXISTS', `licence type ${definition.code} already exists`, { field: 'code' });
       }
+      await refuseTakenCatalogueCode(store.db, definition.catalogueCode!, definition.code);
       const now = clock.now();
       const audit = auditStatements(
         store.db,
@@ -73,6 +94,80 @@ export class LicenceTypeRegistry {
       return { ...definition, uniquePerHolder: definition.uniquePerHolder ?? false, builtIn: false, registeredBy: authorityId, createdAt: now };
     });
   }
+
+  /**
+   * Sets a type's catalogue code (an operator setting the national code) and, on a type registered
+   * before types declared them, its number and holder-name fields. Those two are set once: licences
+   * already issued were recorded by them. Who may: `authorityId` must have registered the type, or,
+   * for a built-in type, the caller must be the deployment's operator (`operator`, checked by the route).
+   */
+  async declare(code: string, changes: TypeDeclarations, caller: { authorityId: string; operator: boolean; actor: string }): Promise<StoredLicenceType> {
+    const { store, clock } = this.deps;
+    const stored = await this.find(code);
+    if (!stored) throw new ElicenceError('ERR_NOT_FOUND', `no licence type ${code}`, { field: 'code' });
+    if (stored.builtIn ? !caller.operator : stored.registeredBy !== caller.authorityId) {
+      throw new ElicenceError(
+        'ERR_FORBIDDEN',
+        stored.builtIn
+          ? `${code} is built in: only the deployment's operator (a token with the admin and anchor scopes) sets its declarations`
+          : `${code} was registered by another authority`,
+        { field: 'code' },
+      );
+    }
+    if (changes.catalogueCode !== undefined) assertCatalogueCode(changes.catalogueCode, 'catalogueCode');
+    for (const field of ['numberField', 'holderNameField'] as const) {
+      const value = changes[field];
+      if (value === undefined) continue;
+      assertDeclaredField(stored.schema, value, field);
+      if (stored[field] !== undefined && stored[field] !== value) {
+        throw new ElicenceError('ERR_CONFLICT', `${code} already declares ${field} "${stored[field]}": licences issued were recorded by it`, { field });
+      }
+    }
+    return store.exclusive(async () => {
+      if (changes.catalogueCode !== undefined) await refuseTakenCatalogueCode(store.db, changes.catalogueCode, code);
+      const set = {
+        ...(changes.catalogueCode === undefined ? {} : { catalogueCode: changes.catalogueCode }),
+        ...(changes.numberField === undefined ? {} : { numberField: changes.numberField }),
+        ...(changes.holderNameField === undefined ? {} : { holderNameField: changes.holderNameField }),
+      };
+      if (Object.keys(set).length === 0) return stored;
+      const now = clock.now();
+      const audit = auditStatements(
+        store.db,
+        await readAuditHead(store.db),
+        [
+          {
+            action: 'licenceType.declared',
+            actor: caller.actor,
+            authorityId: caller.authorityId,
+            subjectId: code,
+            content: { ...set, ...(stored.catalogueCode ? { previousCatalogueCode: stored.catalogueCode } : {}) },
+          },
+        ],
+        now,
+      );
+      await store.commit([store.db.update(licenceTypes).set(set).where(eq(licenceTypes.code, code)), ...audit.statements]);
+      this.#validators.delete(code);
+      invalidate(store.db, `catalogue-code:${code}`);
+      return { ...stored, ...set };
+    });
+  }
+}
+
+/** What PATCH /v1/licence-types/{code} may set. */
+export interface TypeDeclarations {
+  catalogueCode?: string;
+  numberField?: string;
+  holderNameField?: string;
+}
+
+/** ERR_CONFLICT when another type has this catalogue code: identifiers of two types must not share their first segment. */
+async function refuseTakenCatalogueCode(db: Db, catalogueCode: string, code: string): Promise<void> {
+  const [other] = await db
+    .select({ code: licenceTypes.code })
+    .from(licenceTypes)
+    .where(and(eq(licenceTypes.catalogueCode, catalogueCode), ne(licenceTypes.code, code)));
+  if (other) throw new ElicenceError('ERR_CONFLICT', `catalogue code ${catalogueCode} is already licence type ${other.code}'s`, { field: 'catalogueCode' });
 }
 
 function insertType(db: Db, definition: LicenceTypeDefinition, builtIn: boolean, registeredBy: string | null, now: number): Statement {
@@ -83,16 +178,41 @@ function insertType(db: Db, definition: LicenceTypeDefinition, builtIn: boolean,
     schemaVersion: definition.schemaVersion,
     schemaJson: JSON.stringify(definition.schema),
     uniquePerHolder: definition.uniquePerHolder ?? false,
+    catalogueCode: definition.catalogueCode ?? null,
+    numberField: definition.numberField ?? null,
+    holderNameField: definition.holderNameField ?? null,
     builtIn,
     registeredBy,
     createdAt: now,
   });
 }
 
-/** Statements that add any built-in type the database does not have yet. */
+/**
+ * Statements that add any built-in type the database does not have yet, and give built-in types
+ * stored before types declared them their number and holder-name fields and default catalogue code
+ * (a catalogue code an operator set is kept).
+ */
 export async function seedBuiltInTypes(db: Db, now: number): Promise<Statement[]> {
-  const existing = new Set((await db.select({ code: licenceTypes.code }).from(licenceTypes)).map((r) => r.code));
-  return BUILT_IN_LICENCE_TYPES.filter((t) => !existing.has(t.code)).map((t) => insertType(db, t, true, null, now));
+  const rows = await db.select().from(licenceTypes);
+  const existing = new Map(rows.map((r) => [r.code, r]));
+  const statements: Statement[] = [];
+  for (const type of BUILT_IN_LICENCE_TYPES) {
+    const row = existing.get(type.code);
+    if (!row) statements.push(insertType(db, type, true, null, now));
+    else if (row.builtIn && (row.catalogueCode === null || row.numberField === null || row.holderNameField === null)) {
+      statements.push(
+        db
+          .update(licenceTypes)
+          .set({
+            catalogueCode: row.catalogueCode ?? type.catalogueCode!,
+            numberField: row.numberField ?? type.numberField!,
+            holderNameField: row.holderNameField ?? type.holderNameField!,
+          })
+          .where(and(eq(licenceTypes.code, type.code), or(isNull(licenceTypes.catalogueCode), isNull(licenceTypes.numberField), isNull(licenceTypes.holderNameField)))),
+      );
+    }
+  }
+  return statements;
 }
 
 export interface RegistrationWarning {

@@ -1,10 +1,11 @@
 /** Reading licences: one by id, or a filtered, cursor-paginated list, always within one authority. */
-import { and, desc, eq, exists, gt, gte, inArray, lt, lte, ne, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { credentialIdOf, issueRequestSubject } from '../core/credential.js';
 import { formatTimestamp } from '../core/dates.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
+import { parseLicenceIdentifier } from '../core/licence-identifier.js';
 import { licenceNameBigrams, licences } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import type { LicenceRow } from './issuance.js';
@@ -13,16 +14,18 @@ import { statusListUrl } from './status-allocation.js';
 
 export type EffectiveStatus = 'active' | 'suspended' | 'revoked' | 'expired';
 
-/** Lifecycle state as a person reads it: a revoked licence stays revoked; otherwise validUntil decides expiry. */
+/** Lifecycle state as a person reads it: a revoked licence stays revoked; otherwise validUntil decides expiry (none: never). */
 export function effectiveStatus(row: Pick<LicenceRow, 'status' | 'validUntil'>, now: number): EffectiveStatus {
   if (row.status === 'revoked') return 'revoked';
-  if (row.validUntil <= now) return 'expired';
+  if (row.validUntil !== null && row.validUntil <= now) return 'expired';
   return row.status;
 }
 
 export interface LicenceView {
   id: string;
   credentialId: string;
+  /** The licence identifier (证照标识, GB/T 36904) in the credential; null for a licence issued before identifiers. */
+  licenceIdentifier: string | null;
   type: string;
   status: EffectiveStatus;
   statusReason: string | null;
@@ -31,7 +34,8 @@ export interface LicenceView {
   /** The licence fields in the issue-request shape (`creditCode`, not `id: urn:uscc:`): GET, edit, amend. */
   subject: Record<string, unknown>;
   validFrom: string;
-  validUntil: string;
+  /** Null: no expiry (有效期：长期). */
+  validUntil: string | null;
   issuedAt: string;
   updatedAt: string;
   supersedes: string | null;
@@ -46,6 +50,7 @@ export function licenceView(row: LicenceRow, publicUrl: string, now: number): Li
   return {
     id: row.id,
     credentialId: credentialIdOf(row.id),
+    licenceIdentifier: row.licenceIdentifier,
     type: row.type,
     status: effectiveStatus(row, now),
     statusReason: row.statusReason,
@@ -53,7 +58,7 @@ export function licenceView(row: LicenceRow, publicUrl: string, now: number): Li
     holder: { creditCode: row.holderCreditCode, name: row.holderName },
     subject: licenceSubject(row),
     validFrom: formatTimestamp(row.validFrom),
-    validUntil: formatTimestamp(row.validUntil),
+    validUntil: row.validUntil === null ? null : formatTimestamp(row.validUntil),
     issuedAt: formatTimestamp(row.issuedAt),
     updatedAt: formatTimestamp(row.updatedAt),
     supersedes: row.supersedes,
@@ -96,6 +101,8 @@ export interface LicenceFilter {
   holder?: string | undefined;
   /** Any part of the holder's name, two characters or more (the bigram index: name-search.ts). */
   name?: string | undefined;
+  /** A licence identifier (证照标识), checked (ERR_LICENCE_IDENTIFIER when its check character fails): the one licence carrying it. */
+  identifier?: string | undefined;
   status?: EffectiveStatus | undefined;
   issuedFrom?: number | undefined;
   issuedTo?: number | undefined;
@@ -124,6 +131,10 @@ function filterConditions(authorityId: string, filter: LicenceFilter, now: numbe
   if (filter.type) conditions.push(eq(licences.type, filter.type));
   if (filter.allowedTypes) conditions.push(inArray(licences.type, [...filter.allowedTypes]));
   if (filter.holder) conditions.push(eq(licences.holderCreditCode, filter.holder));
+  if (filter.identifier !== undefined) {
+    parseLicenceIdentifier(filter.identifier, 'identifier');
+    conditions.push(eq(licences.licenceIdentifier, filter.identifier));
+  }
   if (filter.issuedFrom !== undefined) conditions.push(gte(licences.issuedAt, filter.issuedFrom));
   if (filter.issuedTo !== undefined) conditions.push(lte(licences.issuedAt, filter.issuedTo));
   switch (filter.status) {
@@ -131,11 +142,12 @@ function filterConditions(authorityId: string, filter: LicenceFilter, now: numbe
       conditions.push(eq(licences.status, 'revoked'));
       break;
     case 'expired':
-      conditions.push(ne(licences.status, 'revoked'), lte(licences.validUntil, now));
+      conditions.push(ne(licences.status, 'revoked'), isNotNull(licences.validUntil), lte(licences.validUntil, now));
       break;
     case 'active':
     case 'suspended':
-      conditions.push(eq(licences.status, filter.status), gt(licences.validUntil, now));
+      // A licence without validUntil never expires (有效期：长期).
+      conditions.push(eq(licences.status, filter.status), or(isNull(licences.validUntil), gt(licences.validUntil, now))!);
       break;
     case undefined:
       break;

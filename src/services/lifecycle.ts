@@ -24,6 +24,7 @@ import { VC_JWT_CTY, VC_JWT_TYP } from '../core/credential.js';
 import { formatDateTime, formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { decodeJws } from '../core/jws-verify.js';
+import { nextVersionIdentifier } from '../core/licence-identifier.js';
 import { canonicalRevocationReason, REVOCATION_REASON_INPUTS, type RevocationReason } from '../core/status-reasons.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
@@ -168,9 +169,9 @@ export interface AmendRequest {
   subject?: Record<string, unknown> | undefined;
   /** A JSON Merge Patch (RFC 7396) of the current subject: `null` deletes a member, arrays are replaced. */
   subjectPatch?: Record<string, unknown> | undefined;
-  /** New validity; each bound not given stays as it is on the licence amended. */
+  /** New validity; each bound not given stays as it is on the licence amended (`validUntil: null`: no expiry). */
   validFrom?: string | undefined;
-  validUntil?: string | undefined;
+  validUntil?: string | null | undefined;
   note?: string | undefined;
 }
 
@@ -225,14 +226,17 @@ export async function amendLicence(
     type: before.type,
     subject,
     validFrom: request.validFrom ?? formatDateTime(before.validFrom),
-    validUntil: request.validUntil ?? formatDateTime(before.validUntil),
+    validUntil: request.validUntil !== undefined ? request.validUntil : before.validUntil === null ? null : formatDateTime(before.validUntil),
     // A credential's own name and description (VC API issue) carry over to its successor.
     ...namesOf(before.jws),
   };
   let previous: LicenceRow | undefined;
+  // The successor keeps the licence identifier at the next version; a licence from before identifiers gets a new one.
+  const licenceIdentifier = before.licenceIdentifier === null ? undefined : nextVersionIdentifier(before.licenceIdentifier);
   const result = await issueLicences(deps, registry, principal, [issueRequest], {
     extension: {
       supersedes: before.id,
+      ...(licenceIdentifier === undefined ? {} : { licenceIdentifier }),
       // Runs inside issuance's exclusive section: the old licence is re-read and re-checked there.
       async statements(db, issued) {
         const old = await requireLicence(db, principal.authorityId, licenceId);

@@ -62,7 +62,7 @@ function build(db: Db) {
           eq(holderSlots.authorityId, p('authorityId')),
           eq(holderSlots.type, p('type')),
           eq(holderSlots.holderCreditCode, p('holder')),
-          sql`${holderSlots.validUntil} > ${p('now')}`,
+          sql`(${holderSlots.validUntil} is null or ${holderSlots.validUntil} > ${p('now')})`,
           sql`${licences.status} in ('active', 'suspended')`,
         ),
       )

@@ -48,7 +48,7 @@ function isLanguageValue(value: unknown): boolean {
 
 /**
  * Maps `credential` of POST /credentials/issue to an issue request. The service assigns `id`,
- * `credentialStatus` and signs; a caller cannot supply a proof, status or another issuer. `name` and
+ * `licenceIdentifier` and `credentialStatus` and signs; `"validUntil": null` asks for no expiry; a caller cannot supply a proof, status or another issuer. `name` and
  * `description` (plain strings or language values) are kept in the issued credential.
  */
 export function credentialToIssueRequest(credential: unknown, issuerDid: string): IssueRequest {
@@ -62,6 +62,7 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   for (const member of Object.keys(vc)) {
     if (member === 'proof') throw invalid('an unsecured credential must not carry a proof', 'credential.proof');
     if (member === 'credentialStatus') throw invalid('credentialStatus is assigned by the issuer', 'credential.credentialStatus');
+    if (member === 'licenceIdentifier') throw invalid('licenceIdentifier is assigned by the issuer', 'credential.licenceIdentifier');
     if (member === 'issuanceDate' || member === 'expirationDate') throw invalid(`${member} is VC 1.1; use validFrom/validUntil`, `credential.${member}`);
     if (!ALLOWED_CREDENTIAL_MEMBERS.has(member)) throw new ElicenceError('ERR_UNKNOWN_FIELD', `unsupported credential member "${member}"`, { field: `credential.${member}` });
   }
@@ -86,6 +87,8 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   }
   for (const field of ['validFrom', 'validUntil'] as const) {
     const value = vc[field];
+    // validUntil: null asks for a licence without expiry (有效期：长期): the issued credential has no validUntil.
+    if (field === 'validUntil' && value === null) continue;
     if (value !== undefined && parseDateTimeMs(value) === undefined) throw invalid(`${field} must be an XML Schema dateTime`, `credential.${field}`);
   }
   for (const field of ['name', 'description'] as const) {
@@ -102,7 +105,7 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
     type: licenceTypes[0]!,
     subject: { creditCode, ...fields },
     ...(typeof vc['validFrom'] === 'string' ? { validFrom: vc['validFrom'] } : {}),
-    ...(typeof vc['validUntil'] === 'string' ? { validUntil: vc['validUntil'] } : {}),
+    ...(typeof vc['validUntil'] === 'string' ? { validUntil: vc['validUntil'] } : vc['validUntil'] === null ? { validUntil: null } : {}),
     ...(vc['name'] !== undefined ? { name: vc['name'] } : {}),
     ...(vc['description'] !== undefined ? { description: vc['description'] } : {}),
   };

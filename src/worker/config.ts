@@ -7,6 +7,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { type AppConfig, defaultConfig } from '../app/deps.js';
 import { algorithmForJwk, SIGNING_ALGORITHMS } from '../core/algorithms.js';
+import { isValidCreditCode } from '../core/credit-code.js';
 import { WORKER_PASSWORD_HASHING } from '../services/passwords.js';
 import type { D1Database } from './cloudflare.js';
 
@@ -50,6 +51,11 @@ const AuthoritySchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lowercase letters, digits and dashes'),
     name: z.object({ zh: z.string().min(1).max(100), en: z.string().min(1).max(100) }).strict(),
     jurisdiction: z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code'),
+    // The unified social credit code, the authority segment of its licence identifiers: needed to issue.
+    creditCode: z
+      .string()
+      .refine((code) => isValidCreditCode(code), 'a unified social credit code (18 characters, GB 32100 check character)')
+      .optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
  * First request of an isolate: makes D1 agree with the Worker's configuration. Seeds the built-in
- * licence types, inserts the authorities named in AUTHORITIES, registers the public half of every key
+ * licence types, inserts the authorities named in AUTHORITIES (and gives one created before credit
+ * codes the `creditCode` configured for it; another code than the stored one is refused), registers the public half of every key
  * in SIGNING_KEYS (the last new key listed for an owner becomes its active key; earlier active keys
  * stay published for verification), and creates the BOOTSTRAP_TOKEN if set. Every change is audited
  * and commits with its audit entries. Idempotent: a second run finds everything and writes nothing;
@@ -15,6 +16,7 @@ import { ensureFirstAdmin } from '../services/accounts.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from '../services/audit.js';
 import { type Authority, authorityDid, findAuthority } from '../services/authorities.js';
 import { seedLicenceTypes } from '../services/bootstrap.js';
+import { invalidate } from '../services/hot-cache.js';
 import { ACTIONS, createToken, hashToken } from '../services/tokens.js';
 import type { WorkerConfig } from './config.js';
 import type { SecretKeyStore } from './secret-key-store.js';
@@ -37,8 +39,19 @@ async function provisionOnce(deps: AppDeps, keys: SecretKeyStore, config: Worker
     const now = clock.now();
     const statements: Statement[] = [];
     const audit: AuditEntryInput[] = [];
+    const invalidated: string[] = [];
     for (const configured of config.authorities) {
-      if (await findAuthority(db, configured.id)) continue;
+      const stored = await findAuthority(db, configured.id);
+      if (stored) {
+        if (configured.creditCode === undefined || stored.creditCode === configured.creditCode) continue;
+        if (stored.creditCode !== null) {
+          throw new Error(`AUTHORITIES: authority ${configured.id} has credit code ${stored.creditCode}, which its licence identifiers carry, not ${configured.creditCode}`);
+        }
+        statements.push(db.update(authorities).set({ creditCode: configured.creditCode }).where(eq(authorities.id, configured.id)));
+        audit.push({ action: 'authority.creditCodeSet', actor: 'system', authorityId: configured.id, subjectId: configured.id, content: { creditCode: configured.creditCode } });
+        invalidated.push(configured.id);
+        continue;
+      }
       const authority: Authority = {
         id: configured.id,
         did: authorityDid(config.app.publicUrl, configured.id),
@@ -47,6 +60,7 @@ async function provisionOnce(deps: AppDeps, keys: SecretKeyStore, config: Worker
         jurisdiction: configured.jurisdiction,
         status: 'active',
         createdAt: now,
+        creditCode: configured.creditCode ?? null,
       };
       statements.push(db.insert(authorities).values(authority));
       audit.push({ action: 'authority.created', actor: 'system', authorityId: authority.id, subjectId: authority.id, content: { ...authority } });
@@ -96,6 +110,7 @@ async function provisionOnce(deps: AppDeps, keys: SecretKeyStore, config: Worker
     if (statements.length === 0) return;
     const chained = auditStatements(db, await readAuditHead(db), audit, now);
     await store.commit([...statements, ...chained.statements]);
+    for (const id of invalidated) invalidate(db, `authority:${id}`);
   });
 
   const token = config.bootstrapToken;

@@ -201,7 +201,7 @@ describe('CSRF and roles', () => {
     expect((await clerk.post('/console/accounts', { name: 'x', login: 'sneaky', role: 'admin' })).status).toBe(403);
     expect(accountRow('sneaky')).toBeUndefined();
 
-    await createAuthority(w.t.deps, { id: 'ningbo', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+    await createAuthority(w.t.deps, { id: 'ningbo', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() }, 'test');
     const ningboToken = (await createToken(w.t.deps, { authorityId: 'ningbo', name: 't', actions: [...ACTIONS] }, 'test')).token;
     const res = await w.t.call('POST', '/v1/licences', {
       token: ningboToken,
@@ -275,6 +275,18 @@ describe('issuing, finding, changing', () => {
     const one = await clerk.page(`/console/licences?q=${encodeURIComponent('温')}`);
     expect(one.status).toBe(400);
     expect(one.html).toContain('至少需要两个字');
+  });
+
+  it('issues a licence without expiry (长期) from the form; its page says 长期', async () => {
+    const clerk = await w.signedIn('clerk', 'long');
+    const id = await issueThroughConsole(clerk, { ...businessFields(freshCreditCode()), longTerm: '1' });
+    expect(w.t.store.sqlite.prepare('SELECT valid_until FROM licences WHERE id = ?').get(id)).toEqual({ valid_until: null });
+    expect((await clerk.page(`/console/licences/${id}`)).html).toContain('长期');
+    // Found by its licence identifier (证照标识); one mistyped character is named, not searched.
+    const { licence_identifier: identifier } = w.t.store.sqlite.prepare('SELECT licence_identifier FROM licences WHERE id = ?').get(id) as { licence_identifier: string };
+    expect((await clerk.page(`/console/licences?q=${identifier}`)).html).toContain(`/console/licences/${id}`);
+    const typo = `${identifier.slice(0, 20)}${identifier[20] === '7' ? '8' : '7'}${identifier.slice(21)}`;
+    expect((await clerk.page(`/console/licences?q=${typo}`)).html).toContain('check character does not match');
   });
 
   it('suspends, reinstates and revokes with a legal reason after a confirmation that says what will happen; the history names the staff member', async () => {
@@ -409,6 +421,9 @@ describe('hostile input', () => {
           required: ['creditCode', 'name'],
           additionalProperties: false,
         },
+        catalogueCode: 'EYXK',
+        numberField: 'creditCode',
+        holderNameField: 'name',
       },
     });
     expect(register.status).toBe(201);
@@ -466,7 +481,16 @@ describe('administration and the trust register', () => {
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('additionalProperties');
     await admin.page('/console/admin');
-    const ok = await admin.submit('/console/admin/types', { code: 'ShopLicence', nameZh: '店铺许可', nameEn: 'Shop licence', schemaVersion: '1', schema: JSON.stringify(schema) });
+    const ok = await admin.submit('/console/admin/types', {
+      code: 'ShopLicence',
+      nameZh: '店铺许可',
+      nameEn: 'Shop licence',
+      schemaVersion: '1',
+      schema: JSON.stringify(schema),
+      catalogueCode: 'DPXK',
+      numberField: 'creditCode',
+      holderNameField: 'shopName',
+    });
     expect(ok.html).toContain('已登记证照类型 ShopLicence');
     expect((await admin.page('/console/issue/ShopLicence')).html).toContain('<label for="f-shopName">店名</label>');
     await admin.page('/console/admin');

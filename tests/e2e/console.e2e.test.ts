@@ -48,6 +48,9 @@ const PHARMACY = {
     required: ['creditCode', 'pharmacyName', 'pharmacist', 'scope'],
     additionalProperties: false,
   },
+  catalogueCode: 'YPJY',
+  numberField: 'creditCode',
+  holderNameField: 'pharmacyName',
 };
 
 let t: TestContext;
@@ -169,6 +172,9 @@ describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
         await page.getByLabel(m.admin.typeNameZh).fill(PHARMACY.name.zh);
         await page.getByLabel(m.admin.typeNameEn).fill(PHARMACY.name.en);
         await page.getByLabel(m.admin.schema).fill(JSON.stringify(PHARMACY.schema, null, 2));
+        await page.getByLabel(m.admin.catalogueCode).fill(PHARMACY.catalogueCode);
+        await page.getByLabel(m.admin.numberField).fill(PHARMACY.numberField);
+        await page.getByLabel(m.admin.holderNameField).fill(PHARMACY.holderNameField);
         await page.getByRole('button', { name: m.admin.register }).click();
         await containsText(page.getByRole('status'), m.admin.registered(PHARMACY.code));
         await axe(page, 'administration');

@@ -26,6 +26,7 @@ import { MESSAGES } from '../../verifier/index.js';
 import { jurisdictionText } from '../../verifier/web/i18n.js';
 import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
 import { renderQrPng } from '../helpers/qr-render.js';
+import { freshCreditCode } from '../shared/subjects.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -43,6 +44,7 @@ interface Issued {
   id: string;
   credential: string;
   qrText?: string;
+  licenceIdentifier?: string;
 }
 
 let t: TestContext;
@@ -52,8 +54,10 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 const timings: Record<string, number> = {};
-const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted' | 'sm2' | 'sm2Flipped', Buffer> = {} as never;
+const qr: Record<'valid' | 'revoked' | 'tampered' | 'untrusted' | 'sm2' | 'sm2Flipped' | 'longTerm', Buffer> = {} as never;
 let validText: string;
+/** A licence without expiry (有效期：长期). */
+let longTerm: Issued;
 
 async function issue(body: Record<string, unknown>, token = t.token): Promise<Issued> {
   const res = await t.call('POST', '/v1/licences', { body, token });
@@ -117,11 +121,19 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     const revoke = await t.call('POST', `/v1/licences/${revoked.id}/revoke`, { body: { reason: 'cancelled' } });
     expect(revoke.status).toBe(200);
     // A second city on the same deployment that the anchor never listed.
-    await createAuthority(t.deps, { id: 'elsewhere', name: { zh: '未列入市市场监督管理局', en: 'Unlisted City AMR' }, jurisdiction: '330200' }, 'e2e');
+    await createAuthority(
+      t.deps,
+      { id: 'elsewhere', name: { zh: '未列入市市场监督管理局', en: 'Unlisted City AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() },
+      'e2e',
+    );
     const elsewhereToken = (await createToken(t.deps, { authorityId: 'elsewhere', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
     const untrusted = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '宁波未列入贸易有限公司' }) }, elsewhereToken);
     // A third city signing with SM2, listed by the anchor (hosted keys).
-    await createAuthority(t.deps, { id: 'sm2-city', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', alg: 'SM2SM3' }, 'e2e');
+    await createAuthority(
+      t.deps,
+      { id: 'sm2-city', name: { zh: '嘉兴市市场监督管理局', en: 'Jiaxing AMR' }, jurisdiction: '330400', creditCode: freshCreditCode(), alg: 'SM2SM3' },
+      'e2e',
+    );
     const sm2Token = (await createToken(t.deps, { authorityId: 'sm2-city', name: 'e2e', actions: [...ACTIONS] }, 'e2e')).token;
     const listed = await t.call('POST', '/v1/trust/authorities', {
       body: {
@@ -134,6 +146,9 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     expect(listed.status).toBe(201);
     const sm2 = await issue({ type: 'BusinessLicence', subject: businessSubject({ name: '嘉兴国密示例科技有限公司' }) }, sm2Token);
     expect(JSON.parse(fromUtf8(fromBase64url(sm2.credential.split('.')[0]!)!)).alg).toBe('SM2SM3');
+
+    longTerm = await issue({ type: 'FoodBusinessLicence', subject: foodSubject({ creditCode: freshCreditCode(), operatorName: '杭州长期餐饮有限公司' }), validUntil: null });
+    qr.longTerm = await renderQrPng(qrTextOf(longTerm), { scale: 4 });
 
     validText = qrTextOf(valid);
     qr.valid = await renderQrPng(validText, { scale: 4 });
@@ -255,6 +270,16 @@ describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
     expect(await upload('sm2Flipped')).toBe('INVALID');
     await expect(page.locator('#reason').textContent()).resolves.toBe(MESSAGES.zh.code.ERR_JWS_SIGNATURE);
     expect(await page.locator('.details').count()).toBe(0);
+    await again();
+
+    // Without expiry: VALID, the validity ends 长期, the licence identifier is shown and checks out.
+    expect(await upload('longTerm')).toBe('VALID');
+    await expect(page.locator('.details').textContent()).resolves.toContain('杭州长期餐饮有限公司');
+    await expect(page.locator('.details').textContent()).resolves.toMatch(/\d{4}-\d{2}-\d{2} 至 长期/);
+    await expect(page.locator('#licence-identifier .identifier').textContent()).resolves.toBe(longTerm.licenceIdentifier);
+    await expect(page.locator('#licence-identifier').getAttribute('data-flag')).resolves.toBe('');
+    expect(await page.locator('.identifier-flag').count()).toBe(0);
+    await shot('long-term');
     await again();
   });
 

@@ -121,6 +121,14 @@ export function foodSubject(overrides: Record<string, unknown> = {}): Record<str
 }
 
 /**
+ * What a registered licence type declares besides its schema: a catalogue code (here the capitals of
+ * its code: TaxiOperatorLicence -> TOL), its number field (the credit code) and its holder-name field.
+ */
+export function typeDeclarations(code: string, holderNameField: string): { catalogueCode: string; numberField: string; holderNameField: string } {
+  return { catalogueCode: code.replace(/[^A-Z0-9]/g, '').slice(0, 10), numberField: 'creditCode', holderNameField };
+}
+
+/**
  * Authorises `type` for the development authority in the trust register, as an anchor operator does
  * before that authority may issue a newly registered type.
  */

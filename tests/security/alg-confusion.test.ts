@@ -10,6 +10,7 @@ import { createAuthority } from '../../src/services/authorities.js';
 import { verify } from '../../verifier/index.js';
 import { issueLicence, makeWorld, type World } from '../fixtures/world.js';
 import { businessSubject, createTestContext } from '../helpers/app.js';
+import { freshCreditCode } from '../shared/subjects.js';
 import { forgeries } from './forgery.js';
 
 async function attackerKey(): Promise<JwsSigner & { publicJwk: JWK }> {
@@ -51,7 +52,11 @@ describe('POST /credentials/verify', () => {
       const issued = (await (await ctx.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })).json()) as { credential: string };
       const keys = (await (await ctx.call('GET', '/.well-known/jwks.json', { token: null })).json()) as { keys: (JWK & { kid: string })[] };
       const issuerKey = keys.keys[0]!;
-      const other = await createAuthority(ctx.deps, { id: 'other-city', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+      const other = await createAuthority(
+        ctx.deps,
+        { id: 'other-city', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() },
+        'test',
+      );
       const otherKeys = (await (await ctx.call('GET', `/authorities/${other.id}/did.json`, { token: null })).json()) as {
         verificationMethod?: { publicKeyJwk: { kid?: string }; id: string }[];
       };

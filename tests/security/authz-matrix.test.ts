@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority } from '../../src/services/authorities.js';
 import { createToken, revokeToken } from '../../src/services/tokens.js';
 import { businessSubject, createTestContext, type TestContext } from '../helpers/app.js';
+import { freshCreditCode } from '../shared/subjects.js';
 import { type OpenApiDocument, type OpenApiOperation, sampleBody } from './openapi-sample.js';
 
 /** Routes anyone may call without a token. Adding a public route means adding it here, on purpose. */
@@ -56,7 +57,11 @@ beforeAll(async () => {
   tokens.foodOnly = (
     await createToken(deps, { authorityId: licence.authorityId, name: 'food only', actions: ['issue', 'status', 'read', 'admin'], licenceTypes: ['FoodBusinessLicence'] }, 'test')
   ).token;
-  const other = await createAuthority(deps, { id: 'other-city', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200' }, 'test');
+  const other = await createAuthority(
+    deps,
+    { id: 'other-city', name: { zh: '宁波市市场监督管理局', en: 'Ningbo AMR' }, jurisdiction: '330200', creditCode: freshCreditCode() },
+    'test',
+  );
   tokens.otherAuthority = (await createToken(deps, { authorityId: other.id, name: 'other city', actions: ['issue', 'status', 'read', 'admin'] }, 'test')).token;
   const authority = (await (await ctx.call('GET', '/v1/trust/authorities')).json()) as { items: { id: string }[] };
   Object.assign(params, {

@@ -5,6 +5,7 @@
  */
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose';
 import { describe, expect, test } from 'vitest';
+import { licenceIdentifierProblem, parseLicenceIdentifier } from '../../src/core/licence-identifier.js';
 import { decodeStatusList, parseStatusListCredential } from '../../src/core/status-list.js';
 import { openStatusReasons } from '../../src/core/status-reasons.js';
 import { businessSubject } from './subjects.js';
@@ -12,6 +13,8 @@ import type { SharedTarget } from './target.js';
 
 interface LicenceBody {
   id: string;
+  licenceIdentifier: string | null;
+  validUntil: string | null;
   status: string;
   statusReason: string | null;
   credential: string;
@@ -205,6 +208,84 @@ export function sharedSuite(target: () => SharedTarget): void {
       expect(res.headers.get('content-type')).toMatch(/^application\/status-reasons\+jwt/);
       const opened = await openStatusReasons(await res.text(), list, keys);
       expect(opened.ok && opened.reasons.reasonAt(index)).toBe('rescinded');
+    });
+  });
+
+  describe('licence identifiers (GB/T 36904), base metadata (GB/T 36903), licences without expiry', () => {
+    const payloadOf = (jws: string) =>
+      JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(jws.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+
+    test('concurrent issues get distinct identifiers of the next serials, signed in the credential right after its id', async () => {
+      const responses = await Promise.all(Array.from({ length: 8 }, () => t().request('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })));
+      expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
+      const bodies = await Promise.all(responses.map(async (r) => (await r.json()) as LicenceBody));
+      const identifiers = bodies.map((b) => b.licenceIdentifier!);
+      expect(new Set(identifiers).size).toBe(8);
+      for (const [i, identifier] of identifiers.entries()) {
+        expect(licenceIdentifierProblem(identifier)).toBeUndefined();
+        const parts = parseLicenceIdentifier(identifier, 'identifier');
+        // The development authority's credit code (npm start, wrangler.toml), the built-in business licence code.
+        expect(parts).toMatchObject({ typeCode: 'YYZZ', authorityCode: '11330100DC00000011', version: 1 });
+        const credential = payloadOf(bodies[i]!.credential);
+        expect(Object.keys(credential).slice(0, 3)).toEqual(['@context', 'id', 'licenceIdentifier']);
+        expect(credential.licenceIdentifier).toBe(identifier);
+      }
+      const serials = identifiers.map((id) => parseLicenceIdentifier(id, 'identifier').serial).sort((a, b) => a - b);
+      expect(serials.at(-1)! - serials[0]!).toBe(7);
+      // Found by its identifier; a mistyped one is refused, not "not found".
+      const found = (await (await t().request('GET', `/v1/licences?identifier=${identifiers[0]}`)).json()) as { items: LicenceBody[] };
+      expect(found.items.map((l) => l.id)).toEqual([bodies[0]!.id]);
+      const typo = `${identifiers[0]!.slice(0, 10)}${identifiers[0]![10] === '0' ? '1' : '0'}${identifiers[0]!.slice(11)}`;
+      await expectError(await t().request('GET', `/v1/licences?identifier=${typo}`), 400, 'ERR_LICENCE_IDENTIFIER');
+    });
+
+    test('a licence without expiry (validUntil: null): no validUntil signed, active, 长期 in its metadata, verified online; an amendment keeps the identifier at the next version', async () => {
+      const subject = businessSubject();
+      const res = await t().request('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject, validFrom: '2026-01-01', validUntil: null } });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as LicenceBody;
+      expect(body.validUntil).toBeNull();
+      expect(body.status).toBe('active');
+      expect('validUntil' in payloadOf(body.credential)).toBe(false);
+      const active = (await (await t().request('GET', `/v1/licences?holder=${subject['creditCode']}&status=active`)).json()) as { items: LicenceBody[] };
+      expect(active.items.map((l) => l.id)).toEqual([body.id]);
+      const expired = (await (await t().request('GET', `/v1/licences?holder=${subject['creditCode']}&status=expired`)).json()) as { items: LicenceBody[] };
+      expect(expired.items).toEqual([]);
+
+      const metadata = (await (await t().request('GET', `/v1/licences/${body.id}/metadata`)).json()) as Record<string, unknown>;
+      expect(metadata).toMatchObject({
+        name: '营业执照',
+        typeCode: 'YYZZ',
+        number: subject['creditCode'],
+        identifier: body.licenceIdentifier,
+        issuerName: '开发市市场监督管理局',
+        issuerCode: '11330100DC00000011',
+        holderName: subject['name'],
+        holderCodeType: '001',
+        holderCode: subject['creditCode'],
+        validFrom: '2026-01-01',
+        validTo: '长期',
+      });
+
+      const verified = await t().request('POST', '/credentials/verify', {
+        token: null,
+        body: {
+          verifiableCredential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${body.credential}` },
+        },
+      });
+      expect(verified.status).toBe(200);
+      expect(await verified.json()).toMatchObject({ verified: true, errors: [] });
+
+      const amended = await t().request('POST', `/v1/licences/${body.id}/amend`, { body: { subjectPatch: { address: '浙江省杭州市西湖区文三路200号' } } });
+      expect(amended.status).toBe(201);
+      const next = (await amended.json()) as LicenceBody;
+      expect(next.validUntil).toBeNull();
+      const [before, after] = [parseLicenceIdentifier(body.licenceIdentifier, 'a'), parseLicenceIdentifier(next.licenceIdentifier, 'b')];
+      expect(after).toEqual({ ...before, version: 2 });
+      for (const licence of [body, next]) {
+        const found = (await (await t().request('GET', `/v1/licences?identifier=${licence.licenceIdentifier}`)).json()) as { items: LicenceBody[] };
+        expect(found.items.map((l) => l.id)).toEqual([licence.id]);
+      }
     });
   });
 

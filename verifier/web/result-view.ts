@@ -1,7 +1,7 @@
 /**
  * The answer screen: the verdict in large type on its colour (green / red / amber), the reason in
- * plain words, the licence's details when the signature verified, and the checks behind the verdict
- * behind a second tap.
+ * plain words, the licence's details when the signature verified (its licence identifier flagged when
+ * that does not check out, the verdict unchanged), and the checks behind the verdict behind a second tap.
  */
 import { ageText, type LicenceDisplay, MESSAGES, reasonOf, type Verdict, type VerifyResult } from '../index.js';
 import { type Child, el } from './dom.js';
@@ -25,6 +25,16 @@ function valueText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** The licence identifier, and beside it why it does not check out, if it does not. */
+function identifierValue(identifier: NonNullable<LicenceDisplay['identifier']>, lang: Lang): HTMLElement {
+  return el(
+    'span',
+    { id: 'licence-identifier', 'data-flag': identifier.flag ?? '' },
+    el('span', { class: 'identifier' }, identifier.value),
+    identifier.flag === undefined ? null : el('span', { class: 'identifier-flag', role: 'note' }, `⚠ ${MESSAGES[lang].identifierFlag[identifier.flag]}`),
+  );
+}
+
 function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
   const t = TEXTS[lang];
   const label = MESSAGES[lang].field;
@@ -33,13 +43,15 @@ function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
   const rows: Array<[string, string | HTMLElement]> = [
     [label.holder, licence.holder ?? ''],
     [label.creditCode, licence.creditCode ?? ''],
+    [label.identifier, licence.identifier === undefined ? '' : identifierValue(licence.identifier, lang)],
     [label.type, licence.type.name[lang]],
     [label.validity, el('span', {}, el('span', { class: 'nowrap' }, licence.firstDay), ` ${t.to} `, el('span', { class: 'nowrap' }, licence.lastDay ?? t.longTerm))],
     [label.issuer, issuerName],
     [label.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
   ];
   if (scopeField) rows.push([label.scope, valueText(scopeField.value)]);
-  const shown = new Set(['creditCode', 'name', 'operatorName', 'businessScope', 'businessItems']);
+  // Fields shown above: the credit code, the holder's name (the field the type declares) and the scope.
+  const shown = new Set(['creditCode', ...(licence.holderField === undefined ? [] : [licence.holderField]), ...(scopeField ? [scopeField.key] : [])]);
   for (const field of licence.fields) if (!shown.has(field.key)) rows.push([field.label[lang], valueText(field.value)]);
   rows.push([label.issuedAt, licence.issuedAt.replace('T', ' ').replace('Z', ' UTC')], [label.id, licence.id]);
   return el('dl', { class: 'details' }, ...rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));

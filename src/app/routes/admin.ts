@@ -15,6 +15,17 @@ import { errorResponses, LicenceTypeSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 
+const CatalogueCode = z.string().min(1).max(10).openapi({
+  example: 'CZCJY',
+  description: "The type's licence catalogue code, 1-10 of 0-9A-Z: the first segment of its licence identifiers (证照类型代码, GB/T 36904)",
+});
+const DeclaredField = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ description: `The subject field holding ${what}` });
+
 const RegisterTypeSchema = z
   .object({
     code: z.string().min(3).max(64).openapi({ example: 'TaxiOperatorLicence' }),
@@ -25,9 +36,21 @@ const RegisterTypeSchema = z
       description:
         'At most one active or suspended, unexpired licence of this type per holder (credit code) from one authority; a second is 409 ERR_DUPLICATE_ACTIVE. Default false.',
     }),
+    catalogueCode: CatalogueCode,
+    numberField: DeclaredField('the licence number (证照编号): a string property, e.g. creditCode or licenceNumber'),
+    holderNameField: DeclaredField("the holder's name (持证主体): a string property"),
   })
   .strict()
   .openapi('RegisterLicenceType');
+
+const DeclareTypeSchema = z
+  .object({
+    catalogueCode: CatalogueCode.optional(),
+    numberField: DeclaredField('the licence number, for a type registered before types declared it (set once)').optional(),
+    holderNameField: DeclaredField("the holder's name, for a type registered before types declared it (set once)").optional(),
+  })
+  .strict()
+  .openapi('DeclareLicenceType');
 
 const KeySchema = z
   .object({
@@ -114,6 +137,35 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       const stored = await c.var.services.registry.register(body as Parameters<typeof c.var.services.registry.register>[0], principal.authorityId, principal.tokenId);
       const warnings = await trustRegisterWarnings(c.var.services, principal.authorityId, stored.code);
       return c.json({ ...stored, ...(warnings.length > 0 ? { warnings } : {}) }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      middleware: [requireScope('admin')] as const,
+      method: 'patch',
+      path: '/v1/licence-types/{code}',
+      tags: ['Licence types'],
+      summary: "Set a type's catalogue code, or the fields a type registered before declares (admin)",
+      description:
+        "`catalogueCode`: the national code an operator sets (licences issued afterwards carry it; earlier identifiers, and their amendments, keep theirs). `numberField` / `holderNameField`: set once, on a type registered before types declared them. A registered type: its registering authority's admin; a built-in type: the deployment's operator (a token with the admin and anchor scopes).",
+      security,
+      request: { params: z.object({ code: z.string().max(64) }), body: { required: true, content: { 'application/json': { schema: DeclareTypeSchema } } } },
+      responses: { 200: { description: 'The type', content: { 'application/json': { schema: LicenceTypeSchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const principal = c.var.principal;
+      const body = c.req.valid('json');
+      const stored = await c.var.services.registry.declare(
+        c.req.valid('param').code,
+        {
+          ...(body.catalogueCode === undefined ? {} : { catalogueCode: body.catalogueCode }),
+          ...(body.numberField === undefined ? {} : { numberField: body.numberField }),
+          ...(body.holderNameField === undefined ? {} : { holderNameField: body.holderNameField }),
+        },
+        { authorityId: principal.authorityId, operator: principal.actions.has('anchor'), actor: principal.tokenId },
+      );
+      return c.json(stored, 200);
     },
   );
 

@@ -1,8 +1,10 @@
-/** Agency API: issue (single and batch, idempotent), read and list licences. */
+/** Agency API: issue (single and batch, idempotent), read, list and search licences, and their GB/T 36903 base metadata. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseDateTimeField } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
+import { requireAuthority } from '../../services/authorities.js';
 import { batchItemIdempotency, issueLicences, requestHash } from '../../services/issuance.js';
+import { licenceMetadata } from '../../services/licence-metadata.js';
 import { listLicences, requireLicence } from '../../services/licences.js';
 import { requireLicenceType } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
@@ -95,6 +97,10 @@ const listRoute = createRoute({
         type: z.string().max(64).optional(),
         holder: z.string().max(18).optional().openapi({ description: 'Unified social credit code of the holder' }),
         name: z.string().max(100).optional().openapi({ description: "Any part of the holder's name, at least two characters" }),
+        identifier: z.string().max(64).optional().openapi({
+          description: 'A licence identifier (证照标识, GB/T 36904): the licence carrying it. Its check character is verified: a mistyped one is 400 ERR_LICENCE_IDENTIFIER',
+          example: 'YYZZ11330100DC00000011000000000101U',
+        }),
         status: z.enum(['active', 'suspended', 'revoked', 'expired']).optional(),
         issuedFrom: DateTimeQuery('issuedFrom'),
         issuedTo: DateTimeQuery('issuedTo'),
@@ -109,6 +115,37 @@ const listRoute = createRoute({
       content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema), nextCursor: z.string().optional() }) } },
     },
     ...errorResponses(400, 401, 403),
+  },
+});
+
+const MetadataSchema = z
+  .object({
+    name: z.string().openapi({ description: '证照名称: the type’s Chinese name', example: '营业执照' }),
+    typeCode: z.string().nullable().openapi({ description: '证照类型代码: the catalogue code the identifier carries', example: 'YYZZ' }),
+    number: z.string().nullable().openapi({ description: '证照编号: the type’s number field (the credit code of a business licence, 许可证编号 of a food business licence)' }),
+    identifier: z.string().nullable().openapi({ description: '证照标识 (GB/T 36904)' }),
+    issuerName: z.string().openapi({ description: '颁发机构: issuer.name' }),
+    issuerCode: z.string().nullable().openapi({ description: '颁发机构代码: the authority’s unified social credit code' }),
+    issueDate: z.string().openapi({ description: '颁发日期: the China date of iat', example: '2026-06-01' }),
+    holderName: z.string().nullable().openapi({ description: '持证主体: the type’s holder-name field' }),
+    holderCodeType: z.string().nullable().openapi({ description: '持证主体代码类型: 001 unified social credit code (111 resident ID card)', example: '001' }),
+    holderCode: z.string().openapi({ description: '持证主体代码: from credentialSubject.id' }),
+    validFrom: z.string().openapi({ description: '有效期起始: a China date' }),
+    validTo: z.string().openapi({ description: '有效期截止: a China date (the last valid day), or 长期 without expiry', example: '长期' }),
+  })
+  .openapi('LicenceMetadata');
+
+const metadataRoute = createRoute({
+  middleware: [requireScope('read')] as const,
+  method: 'get',
+  path: '/v1/licences/{id}/metadata',
+  tags: ['Licences'],
+  summary: 'The licence’s base metadata (GB/T 36903), read from its credential',
+  security,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: { description: 'The metadata', content: { 'application/json': { schema: MetadataSchema } } },
+    ...errorResponses(401, 403, 404),
   },
 });
 
@@ -161,6 +198,15 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
     return c.json(await licenceResponse(services, row), 200);
   });
 
+  app.openapi(metadataRoute, async (c) => {
+    const principal = c.var.principal;
+    const services = c.var.services;
+    const row = await requireLicence(services.store.db, principal.authorityId, c.req.valid('param').id);
+    requireLicenceType(principal, row.type);
+    const [type, authority] = await Promise.all([services.registry.find(row.type), requireAuthority(services.store.db, row.authorityId)]);
+    return c.json(licenceMetadata(row, type, authority), 200);
+  });
+
   app.openapi(listRoute, async (c) => {
     const principal = c.var.principal;
     const query = c.req.valid('query');
@@ -172,6 +218,7 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
         type: query.type,
         holder: query.holder,
         name: query.name,
+        identifier: query.identifier,
         status: query.status,
         issuedFrom: query.issuedFrom === undefined ? undefined : parseDateTimeField(query.issuedFrom, 'issuedFrom'),
         issuedTo: query.issuedTo === undefined ? undefined : parseDateTimeField(query.issuedTo, 'issuedTo'),

@@ -61,7 +61,7 @@ const AmendBody = z
         example: { address: '浙江省杭州市西湖区文三路200号' },
       }),
     validFrom: ValidityString.optional().openapi({ description: 'New start; default: unchanged' }),
-    validUntil: ValidityString.optional().openapi({ description: 'New end (a date alone is the last valid day); default: unchanged' }),
+    validUntil: ValidityString.nullable().optional().openapi({ description: 'New end (a date alone is the last valid day); null: no expiry (有效期：长期); default: unchanged' }),
     note: Note,
   })
   .strict()
@@ -138,7 +138,7 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
       summary: 'Amend a licence: issue a successor of the same type that supersedes it',
       description:
         "Only an active, unexpired licence. Send `subjectPatch` (a JSON Merge Patch, RFC 7396, of the current subject) or the whole `subject`; the result is validated against the type's schema (400). " +
-        'Validity stays as it was unless `validFrom`/`validUntil` are given. In one commit the new licence is issued (with `supersedes`) and the old one is revoked with reason `superseded` (`supersededBy` = new id).',
+        'Validity stays as it was unless `validFrom`/`validUntil` are given. In one commit the new licence is issued (with `supersedes`, and the old licence identifier at the next version) and the old one is revoked with reason `superseded` (`supersededBy` = new id).',
       security,
       request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: AmendBody } } } },
       responses: {

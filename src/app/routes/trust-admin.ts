@@ -23,6 +23,12 @@ const security = [{ bearer: [] }];
 const Bilingual = z.object({ zh: z.string().min(1).max(200), en: z.string().min(1).max(200) }).strict();
 const Jwks = z.record(z.string(), z.unknown()).openapi({ description: 'A JWKS ({ "keys": [...] }) or a did:web document; public keys only' });
 
+const CreditCode = z.string().length(18).optional().openapi({
+  example: '11330200DC00000029',
+  description:
+    "The authority's unified social credit code (GB 32100): listed in trust lists, the authority segment of its licence identifiers (a hosted authority's own by default)",
+});
+
 const RegisteredKeySchema = z.object({
   kid: z.string(),
   jwk: z.record(z.string(), z.unknown()),
@@ -36,6 +42,7 @@ const RegisteredAuthoritySchema = z
     id: z.string().openapi({ example: 'did:web:elicence.example:authorities:ningbo' }),
     name: z.object({ zh: z.string(), en: z.string() }),
     jurisdiction: z.string().openapi({ example: '330200' }),
+    creditCode: z.string().optional(),
     status: z.enum(['active', 'suspended', 'withdrawn']),
     licenceTypes: z.array(z.string()),
     keys: z.array(RegisteredKeySchema),
@@ -49,6 +56,7 @@ const AddAuthoritySchema = z
     id: z.string().min(1).max(512).openapi({ example: 'did:web:elicence.example:authorities:ningbo' }),
     name: Bilingual,
     jurisdiction: z.string().openapi({ example: '330200', description: 'GB/T 2260 code' }),
+    creditCode: CreditCode,
     licenceTypes: z
       .array(z.string().min(1).max(64))
       .min(1)
@@ -74,6 +82,7 @@ function view(a: RegisteredAuthority) {
     id: a.id,
     name: a.name,
     jurisdiction: a.jurisdiction,
+    ...(a.creditCode === undefined ? {} : { creditCode: a.creditCode }),
     status: a.status,
     licenceTypes: a.licenceTypes,
     keys: a.keys.map((k) => ({
@@ -153,6 +162,7 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
           name: body.name,
           jurisdiction: body.jurisdiction,
           licenceTypes: body.licenceTypes,
+          ...(body.creditCode === undefined ? {} : { creditCode: body.creditCode }),
           ...(keys ? { keys } : {}),
           ...(body.validFrom === undefined ? {} : { validFrom: parseDateTime(body.validFrom, 'validFrom') }),
         },
@@ -187,14 +197,16 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       path: '/v1/trust/authorities/{id}',
       middleware: [requireScope('anchor')] as const,
       tags: ['Trust admin'],
-      summary: 'Change names or allowed licence types (admin, anchor only)',
+      summary: 'Change names, allowed licence types or the credit code (admin, anchor only)',
       security,
       request: {
         params: idParam,
         body: {
           required: true,
           content: {
-            'application/json': { schema: z.object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional() }).strict() },
+            'application/json': {
+              schema: z.object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional(), creditCode: CreditCode }).strict(),
+            },
           },
         },
       },
@@ -206,7 +218,11 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       const entry = await updateAuthority(
         c.var.services,
         c.req.valid('param').id,
-        { ...(body.name ? { name: body.name } : {}), ...(body.licenceTypes ? { licenceTypes: body.licenceTypes } : {}) },
+        {
+          ...(body.name ? { name: body.name } : {}),
+          ...(body.licenceTypes ? { licenceTypes: body.licenceTypes } : {}),
+          ...(body.creditCode ? { creditCode: body.creditCode } : {}),
+        },
         actor,
       );
       return c.json(view(entry), 200);

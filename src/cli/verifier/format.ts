@@ -61,6 +61,9 @@ function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
   const lines = [
     `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]`,
     ...(licence.holder === undefined ? [] : [`${both('holder')}: ${licence.holder}`]),
+    ...(licence.identifier === undefined
+      ? []
+      : [`${both('identifier')}: ${licence.identifier.value}${licence.identifier.flag === undefined ? '' : `  ⚠ ${MESSAGES[lang].identifierFlag[licence.identifier.flag]}`}`]),
     `${both('validity')}: ${licence.firstDay} – ${licence.lastDay ?? (lang === 'zh' ? '长期' : 'no expiry (long-term)')}`,
     `${both('issuer')}: ${issuerName}${licence.issuer.jurisdiction ? ` [${licence.issuer.jurisdiction}]` : ''}`,
     `    ${licence.issuer.id}`,

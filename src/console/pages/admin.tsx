@@ -65,6 +65,23 @@ export function AdminPage({ m, lang, url, live, data }: Base & { data: AdminData
               <input type="text" id="t-schemaVersion" name="schemaVersion" value={v['schemaVersion'] ?? '1.0'} />
             </div>
           </div>
+          <div class="row">
+            <div>
+              <label for="t-catalogueCode">{a.catalogueCode}</label>
+              <input type="text" id="t-catalogueCode" name="catalogueCode" value={v['catalogueCode'] ?? ''} autocomplete="off" spellcheck={false} />
+            </div>
+            <div>
+              <label for="t-numberField">{a.numberField}</label>
+              <input type="text" id="t-numberField" name="numberField" value={v['numberField'] ?? ''} autocomplete="off" spellcheck={false} />
+            </div>
+            <div>
+              <label for="t-holderNameField">{a.holderNameField}</label>
+              <input type="text" id="t-holderNameField" name="holderNameField" value={v['holderNameField'] ?? ''} autocomplete="off" spellcheck={false} />
+            </div>
+          </div>
+          <label class="check">
+            <input type="checkbox" name="uniquePerHolder" value="1" {...(v['uniquePerHolder'] === '1' ? { checked: true } : {})} /> {a.uniquePerHolder}
+          </label>
           <label for="t-schema">{a.schema}</label>
           <textarea id="t-schema" name="schema" rows={10} class="code" spellcheck={false}>
             {v['schema'] ?? ''}

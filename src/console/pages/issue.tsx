@@ -28,6 +28,8 @@ export interface IssueFormState {
   values: Record<string, unknown>;
   validFrom: string;
   validUntil: string;
+  /** 长期: no expiry. */
+  longTerm?: boolean;
   idempotencyKey: string;
   problems: ShownProblem[];
   /** A refusal not about one field (e.g. the holder already has an active licence). */
@@ -78,6 +80,9 @@ export function IssueFormPage({ m, lang, url, live, type, state }: { m: Messages
               />
             </>
           ))}
+          <label class="check">
+            <input type="checkbox" id="longTerm" name="longTerm" value="1" {...(state.longTerm ? { checked: true } : {})} /> {m.issue.longTerm}
+          </label>
         </fieldset>
         <button type="submit">{m.issue.submit}</button>
       </form>

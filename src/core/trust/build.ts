@@ -52,6 +52,7 @@ export async function buildTrustList(input: TrustListInput): Promise<TrustListPa
         id: a.id,
         name: a.name,
         jurisdiction: a.jurisdiction,
+        ...(a.creditCode === undefined ? {} : { creditCode: a.creditCode }),
         status: a.status,
         licenceTypes: [...a.licenceTypes],
         keys: await Promise.all(a.keys.map(keyJson)),

@@ -4,6 +4,7 @@
  * adds an algorithm later must not turn every verifier already in the field to UNTRUSTED_ISSUER.
  */
 import { checkPublicJwk } from '../algorithms.js';
+import { creditCodeProblem } from '../credit-code.js';
 import { parseDateTimeMs } from '../dates.js';
 import { ElicenceError } from '../errors.js';
 import { jwkThumbprint } from '../jws-sign.js';
@@ -151,10 +152,14 @@ export async function parseTrustListPayload(payload: unknown): Promise<Omit<Open
     if (a.status !== 'active' && a.status !== 'suspended' && a.status !== 'withdrawn') {
       throw malformed(`${field}.status must be active, suspended or withdrawn`, `${field}.status`);
     }
+    if (a.creditCode !== undefined && (typeof a.creditCode !== 'string' || creditCodeProblem(a.creditCode) !== undefined)) {
+      throw malformed(`${field}.creditCode must be a unified social credit code (GB 32100)`, `${field}.creditCode`);
+    }
     authorities.set(id, {
       id,
       name: bilingual(a.name, `${field}.name`),
       jurisdiction: a.jurisdiction,
+      ...(a.creditCode === undefined ? {} : { creditCode: a.creditCode }),
       status: a.status,
       licenceTypes: new Set(typeList(a.licenceTypes, `${field}.licenceTypes`)),
       keys: await keyMap(a.keys, `${field}.keys`, notes),

@@ -28,6 +28,11 @@ export interface IssuingAuthorityJson {
   name: BilingualName;
   /** GB/T 2260 six-digit administrative division code. */
   jurisdiction: string;
+  /**
+   * The authority's unified social credit code (GB 32100), when the anchor lists it: the issuing
+   * authority segment of its licences' identifiers (GB/T 36904). Optional; verifiers before it ignore it.
+   */
+  creditCode?: string;
   status: AuthorityStatus;
   licenceTypes: string[];
   keys: TrustedKeyJson[];
@@ -80,6 +85,8 @@ export interface TrustedAuthority {
   id: string;
   name: BilingualName;
   jurisdiction: string;
+  /** Its unified social credit code, when its anchor lists one. */
+  creditCode?: string;
   status: AuthorityStatus;
   licenceTypes: ReadonlySet<string>;
   keys: ReadonlyMap<string, TrustedKey>;

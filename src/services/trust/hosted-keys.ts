@@ -1,6 +1,7 @@
 /**
  * Authorities hosted by this same deployment need no JWKS: their register entries follow their signing
- * keys, which are re-read on every publish, so a rotation reaches the next trust list.
+ * keys, which are re-read on every publish, so a rotation reaches the next trust list; an entry without
+ * a credit code takes the hosted authority's once it has one.
  */
 import { and, asc, eq } from 'drizzle-orm';
 import type { JWK } from 'jose';
@@ -47,10 +48,12 @@ export async function hostedKeys(db: Db, slug: string): Promise<{ keys: Map<stri
   return { keys, allKids: new Set(rows.map((r) => r.kid)) };
 }
 
-/** The register entry with its keys brought in step with the hosted authority's signing keys. */
+/** The register entry with its keys brought in step with the hosted authority's signing keys (and its credit code, when the entry has none). */
 export async function withHostedKeys(db: Db, entry: RegisteredAuthority): Promise<RegisteredAuthority> {
-  const slug = entry.source?.startsWith('hosted:') ? entry.source.slice('hosted:'.length) : (await hostedAuthority(db, entry.id))?.id;
+  const byDid = entry.source?.startsWith('hosted:') ? undefined : await hostedAuthority(db, entry.id);
+  const slug = entry.source?.startsWith('hosted:') ? entry.source.slice('hosted:'.length) : byDid?.id;
   if (!slug) return entry;
+  const creditCode = entry.creditCode ?? (byDid ?? (await db.select().from(authorities).where(eq(authorities.id, slug)))[0])?.creditCode ?? undefined;
   const { keys: hosted, allKids } = await hostedKeys(db, slug);
   const previous = new Map(entry.keys.map((k) => [k.jwk.kid, k]));
   const keys: RegisteredKey[] = [];
@@ -61,5 +64,5 @@ export async function withHostedKeys(db: Db, entry: RegisteredAuthority): Promis
   }
   // Keys registered from elsewhere stay as they were; the authority's retired keys drop out.
   for (const key of entry.keys) if (!allKids.has(key.jwk.kid)) keys.push(key);
-  return { ...entry, keys };
+  return { ...entry, keys, ...(creditCode === undefined ? {} : { creditCode }) };
 }

@@ -52,6 +52,7 @@ function authoritiesSection(entries: readonly RegisteredAuthority[]): IssuingAut
     id: a.id,
     name: a.name,
     jurisdiction: a.jurisdiction,
+    ...(a.creditCode === undefined ? {} : { creditCode: a.creditCode }),
     status: a.status,
     licenceTypes: [...a.licenceTypes],
     keys: a.keys
@@ -71,7 +72,7 @@ async function plannedRegister(db: Db): Promise<{ entries: RegisteredAuthority[]
   for (const entry of await listRegistry(db)) {
     const refreshed = await withHostedKeys(db, entry);
     entries.push(refreshed);
-    if (JSON.stringify(refreshed.keys) !== JSON.stringify(entry.keys)) changed.push(refreshed);
+    if (JSON.stringify(refreshed.keys) !== JSON.stringify(entry.keys) || refreshed.creditCode !== entry.creditCode) changed.push(refreshed);
   }
   return { entries, changed };
 }
@@ -114,7 +115,7 @@ async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, o
     const refreshes = changed.map((entry) =>
       store.db
         .update(trustRegistry)
-        .set({ keysJson: JSON.stringify(entry.keys), updatedAt: now })
+        .set({ keysJson: JSON.stringify(entry.keys), creditCode: entry.creditCode ?? null, updatedAt: now })
         .where(eq(trustRegistry.id, entry.id)),
     );
     const audit = auditStatements(

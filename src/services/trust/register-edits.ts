@@ -4,6 +4,7 @@
  * keys), changing its names or licence types, suspending, reinstating or withdrawing it, withdrawing one
  * key, and re-reading a remote authority's keys after it rotated. Only a trust anchor makes them.
  */
+import { creditCodeProblem } from '../../core/credit-code.js';
 import { ElicenceError } from '../../core/errors.js';
 import { type AuthorityStatus, type BilingualName, isJurisdictionCode } from '../../core/trust-list.js';
 import type { ServiceDeps } from '../ports.js';
@@ -24,6 +25,8 @@ export interface NewTrustedAuthority {
   name: BilingualName;
   jurisdiction: string;
   licenceTypes: string[];
+  /** Its unified social credit code (GB 32100), listed in trust lists; a hosted authority's own by default. */
+  creditCode?: string;
   /** Where the keys come from. `hosted` (or omitted) only for an authority hosted by this deployment. */
   keys?: KeySource;
   /** Start of the imported keys' validity window (epoch ms; default: now). Hosted keys keep their own. */
@@ -32,6 +35,13 @@ export interface NewTrustedAuthority {
 
 export interface RegisterOptions {
   fetch?: typeof fetch;
+}
+
+function checkCreditCode(value: unknown, field: string): string {
+  if (typeof value !== 'string' || creditCodeProblem(value) !== undefined) {
+    throw new ElicenceError('ERR_CREDIT_CODE', 'creditCode must be a unified social credit code (18 characters, GB 32100 check character)', { field });
+  }
+  return value;
 }
 
 async function importKeys(deps: ServiceDeps, input: NewTrustedAuthority, options: RegisterOptions): Promise<{ keys: RegisteredKey[]; source: string }> {
@@ -65,6 +75,7 @@ export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuth
   }
   const name = checkName(input.name, 'name');
   const types = checkTypes(input.licenceTypes);
+  const givenCode = input.creditCode === undefined ? undefined : checkCreditCode(input.creditCode, 'creditCode');
   // No DID has two owners: an id inside a federated anchor's namespace is that anchor's to list.
   const owner = await peerOwning(deps.store.db, input.id);
   if (owner) throw new ElicenceError('ERR_CONFLICT', `${input.id} lies in the namespace ${owner.prefix} granted to the federated anchor ${owner.peer}`, { field: 'id' });
@@ -73,12 +84,23 @@ export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuth
   const { store, clock } = deps;
   return store.exclusive(async () => {
     if (await findRegistered(store.db, input.id)) throw new ElicenceError('ERR_CONFLICT', `${input.id} is already in the trust register`, { field: 'id' });
-    const entry: RegisteredAuthority = { id: input.id, name, jurisdiction: input.jurisdiction, status: 'active', licenceTypes: types, keys, source, updatedAt: clock.now() };
+    const creditCode = givenCode ?? (source.startsWith('hosted:') ? ((await hostedAuthority(store.db, input.id))?.creditCode ?? undefined) : undefined);
+    const entry: RegisteredAuthority = {
+      id: input.id,
+      name,
+      jurisdiction: input.jurisdiction,
+      ...(creditCode === undefined ? {} : { creditCode }),
+      status: 'active',
+      licenceTypes: types,
+      keys,
+      source,
+      updatedAt: clock.now(),
+    };
     await saveEntry(deps, entry, true, {
       action: 'trust.authority.added',
       actor,
       subjectId: entry.id,
-      content: { name, jurisdiction: entry.jurisdiction, licenceTypes: types, source, kids: keys.map((k) => k.jwk.kid) },
+      content: { name, jurisdiction: entry.jurisdiction, ...(creditCode === undefined ? {} : { creditCode }), licenceTypes: types, source, kids: keys.map((k) => k.jwk.kid) },
     });
     return entry;
   });
@@ -87,6 +109,7 @@ export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuth
 export interface AuthorityUpdate {
   name?: BilingualName;
   licenceTypes?: string[];
+  creditCode?: string;
 }
 
 /** Changes an authority's names or allowed licence types. */
@@ -94,17 +117,14 @@ export async function updateAuthority(deps: ServiceDeps, id: string, update: Aut
   await requireAnchor(deps);
   const name = update.name && checkName(update.name, 'name');
   const types = update.licenceTypes && checkTypes(update.licenceTypes);
+  const creditCode = update.creditCode === undefined ? undefined : checkCreditCode(update.creditCode, 'creditCode');
   const { store, clock } = deps;
   return store.exclusive(async () => {
     const entry = await requireRegistered(store.db, id);
     if (entry.status === 'withdrawn') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', `${id} is withdrawn`, { field: 'id' });
-    const next: RegisteredAuthority = { ...entry, ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}), updatedAt: clock.now() };
-    await saveEntry(deps, next, false, {
-      action: 'trust.authority.updated',
-      actor,
-      subjectId: id,
-      content: { ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}) },
-    });
+    const changes = { ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}), ...(creditCode ? { creditCode } : {}) };
+    const next: RegisteredAuthority = { ...entry, ...changes, updatedAt: clock.now() };
+    await saveEntry(deps, next, false, { action: 'trust.authority.updated', actor, subjectId: id, content: changes });
     return next;
   });
 }

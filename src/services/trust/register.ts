@@ -31,6 +31,8 @@ export interface RegisteredAuthority {
   id: string;
   name: BilingualName;
   jurisdiction: string;
+  /** Its unified social credit code (GB 32100), listed in trust lists when known. */
+  creditCode?: string;
   status: AuthorityStatus;
   licenceTypes: string[];
   keys: RegisteredKey[];
@@ -46,6 +48,7 @@ function fromRow(row: RegistryRow): RegisteredAuthority {
     id: row.id,
     name: { zh: row.nameZh, en: row.nameEn },
     jurisdiction: row.jurisdiction,
+    ...(row.creditCode === null ? {} : { creditCode: row.creditCode }),
     status: row.status,
     licenceTypes: JSON.parse(row.licenceTypes) as string[],
     keys: JSON.parse(row.keysJson) as RegisteredKey[],
@@ -65,6 +68,7 @@ function toRow(a: RegisteredAuthority): RegistryRow {
     keysJson: JSON.stringify(a.keys),
     source: a.source,
     updatedAt: a.updatedAt,
+    creditCode: a.creditCode ?? null,
   };
 }
 
