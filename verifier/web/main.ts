@@ -188,6 +188,8 @@ async function sync(): Promise<void> {
     state.stored = outcome.stored;
     await saveBundle(outcome.stored);
     setMessage(outcome.kind === 'updated' ? t().syncedOk : t().syncNotModified);
+    // The freshness line reflects the new data before the page says it synced.
+    await refreshFreshness();
     document.body.dataset.synced = String(outcome.stored.syncedAt);
     warm();
   } catch {
