@@ -80,6 +80,8 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_STATUS_LIST_MISSING: '缺少该发证机关的状态列表。',
       ERR_STATUS_LIST_STALE: '状态列表已过期或太旧。',
       ERR_STATUS_LIST_REPLAYED: '状态列表比已见过的版本旧：请同步。',
+      ERR_STATUS_PATCH_GAP: '状态数据缺少中间的更新：请同步以获取完整副本。',
+      ERR_STATUS_PATCH_MISMATCH: '状态更新与本机副本不符：请同步以获取完整副本。',
     },
     check: {
       format: '格式',
@@ -158,6 +160,8 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_STATUS_LIST_MISSING: "The authority's status list is missing.",
       ERR_STATUS_LIST_STALE: 'The status list is expired or too old.',
       ERR_STATUS_LIST_REPLAYED: 'The status list is older than one already seen: sync.',
+      ERR_STATUS_PATCH_GAP: 'An update of the status data is missing: sync to get a full copy.',
+      ERR_STATUS_PATCH_MISMATCH: 'A status update does not match the copy held: sync to get a full copy.',
     },
     check: {
       format: 'Format',

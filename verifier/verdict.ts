@@ -113,8 +113,10 @@ export interface VerifyResult {
 export interface StatusListUsed {
   url: string;
   purpose: 'revocation' | 'suspension';
-  /** When the list was signed, ms since the epoch. */
+  /** When the newest statement of the copy used was signed (the list, or a patch attesting its version), ms since the epoch. */
   issuedAt: number;
+  /** The list's version (absent for lists signed before versions). */
+  version?: number;
 }
 
 /** Which verdict a failed check points to. */
