@@ -6,7 +6,7 @@
  * keeps per list the copy at its last cut and the newest patches, and says which lists need a full copy.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, type BundleStatusCopies, type BundleStatusPatch, packBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
+import { type BundleStatusCopies, type BundleStatusPatch, buildBundle, packBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { base64url } from '../src/core/encoding.js';
 import { buildStatusPatch, signStatusPatch } from '../src/core/status-patch.js';
 import { encodeStatusCopy, flipIndices, type SparseStatusList } from '../src/core/status-set.js';
@@ -195,7 +195,11 @@ describe('mergeBundles with patches', () => {
     for (let day = 1; day <= 3; day++) {
       const at = NOW - 20 * 3_600_000 + day * 5 * 3_600_000;
       const after = flipIndices(suspension, [100 + day]);
-      const cut = await patch({ iat: at, changed: [{ url: suspensionUrl(), from: version, to: version + 1, indices: [100 + day], after }], unchanged: [{ url: revocationUrl(), version: 10 }] });
+      const cut = await patch({
+        iat: at,
+        changed: [{ url: suspensionUrl(), from: version, to: version + 1, indices: [100 + day], after }],
+        unchanged: [{ url: revocationUrl(), version: 10 }],
+      });
       const tailAfter = suspend(after);
       const tail = await patch({
         iat: at + 60_000,
