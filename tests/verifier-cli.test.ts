@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEXTS } from '../src/cli/verifier/locale.js';
 import { type CliIo, run } from '../src/cli/verify.js';
-import type { VerifierBundle } from '../src/core/bundle.js';
+import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { signCompact } from '../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { ageText, durationText, MESSAGES, type VerifyResult } from '../verifier/index.js';
@@ -399,16 +399,20 @@ describe('sync', () => {
     expect(second.io.out).toContain('not modified');
     expect(readFileSync(out, 'utf8')).toBe(before);
 
-    // A suspension: the next sync gets a delta (only the changed list) and merges it.
+    // A suspension: the next sync gets a delta of status patches (no list in full) and applies it.
     t.clock.advance(120_000);
     expect((await t.call('POST', `/v1/licences/${valid.id}/suspend`, { body: { reason: 'investigation' } })).status).toBe(200);
     const third = await syncRun([base, '--anchors', anchorsFile, '--out', out]);
     expect(third.io.err).toBe('');
     expect(third.code).toBe(0);
-    expect(third.io.out).toMatch(/delta with \d piece\(s\), merged/);
-    const merged = JSON.parse(readFileSync(out, 'utf8')) as VerifierBundle;
+    expect(third.io.out).toMatch(/delta with \d piece\(s\) \(\d status patch\(es\)\), merged/);
+    expect(third.io.out).toMatch(/status lists: 2 from 1 issuer/);
+    const merged = parseBundle(readFileSync(out));
     expect(merged.trustLists).toHaveLength(1);
-    expect(merged.statusLists).toHaveLength(2);
+    // Kept: the copies at the cut (attested by its manifest) and the tail that brings them up to date.
+    expect(merged.statusLists).toHaveLength(0);
+    expect(merged.statusCopies!.flatMap((g) => g.lists)).toHaveLength(2);
+    expect(merged.statusPatches).toHaveLength(1);
     const suspended = await verifyRun([pngFile, '--bundle', out, '--anchors', anchorsFile]);
     expect(suspended.code).toBe(11);
     expect(suspended.io.out).toContain(MESSAGES.en.verdict.SUSPENDED.title);

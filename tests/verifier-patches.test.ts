@@ -6,81 +6,30 @@
  * keeps per list the copy at its last cut and the newest patches, and says which lists need a full copy.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BundleStatusCopies, type BundleStatusPatch, buildBundle, packBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
+import { type BundleStatusCopies, packBundle, parseBundle } from '../src/core/bundle.js';
 import { base64url } from '../src/core/encoding.js';
-import { buildStatusPatch, signStatusPatch } from '../src/core/status-patch.js';
 import { encodeStatusCopy, flipIndices, type SparseStatusList } from '../src/core/status-set.js';
 import { mergeBundlesReport, verify } from '../verifier/index.js';
-import { type Authority, DAY, issueLicence, type Key, makeWorld, NOW, statusUrl, type World } from './fixtures/world.js';
+import { emptyRevocation, emptySuspension, type PatchKit, patchKit, REVOKE_AT, refusedPatchBundles, SUSPEND_AT, suspendIn } from './fixtures/patches.js';
+import { DAY, makeWorld, NOW, type World } from './fixtures/world.js';
 
 let world: World;
-let hangzhou: Authority;
+let kit: PatchKit;
 let licence: string;
-const REVOKE_AT = 94_567;
-const SUSPEND_AT = 1_234;
 const fetchedAt = new Date(NOW - 60_000).toISOString();
-const empty = (): SparseStatusList => ({ size: 131_072, set: new Uint32Array(0), reasons: new Uint8Array(0) });
-const emptySuspension = (): SparseStatusList => ({ size: 131_072, set: new Uint32Array(0) });
-
-const revocationUrl = () => statusUrl(hangzhou, 'revocation');
-const suspensionUrl = () => statusUrl(hangzhou, 'suspension');
-const base = () => `${hangzhou.publicUrl}/status/${hangzhou.slug}/`;
-const signingKey = (): Key => hangzhou.keys[1]!;
-
-interface Change {
-  url: string;
-  from: number;
-  to: number;
-  indices: number[];
-  after: SparseStatusList;
-}
-
-/** A patch of `issuer` (default Hangzhou) signed with `key` (default its current key). */
-async function patch(
-  parts: { iat: number; tail?: boolean; changed?: Change[]; unchanged?: Array<{ url: string; version: number; list?: SparseStatusList }> },
-  options: { issuer?: string; key?: Key; digestOf?: (c: Change) => string } = {},
-): Promise<string> {
-  const payload = await buildStatusPatch({
-    issuer: options.issuer ?? hangzhou.id,
-    base: base(),
-    issuedAt: new Date(parts.iat),
-    tail: parts.tail ?? false,
-    changed: parts.changed ?? [],
-    unchanged: parts.unchanged ?? [],
-  });
-  if (options.digestOf) payload.lists.forEach((l, i) => Object.assign(l, { digest: options.digestOf!(parts.changed![i]!) }));
-  return signStatusPatch((options.key ?? signingKey()).signer, payload);
-}
-
-/** A manifest attesting both lists at versions 10 and 20, with their copies. */
-async function manifest(iat: number, revocation = empty(), suspension = emptySuspension()): Promise<BundleStatusCopies> {
-  const jws = await patch({
-    iat,
-    unchanged: [
-      { url: revocationUrl(), version: 10, list: revocation },
-      { url: suspensionUrl(), version: 20, list: suspension },
-    ],
-  });
-  return { jws, fetchedAt, lists: [encodeStatusCopy(revocationUrl(), revocation), encodeStatusCopy(suspensionUrl(), suspension)] };
-}
-
-function bundleOf(parts: { copies?: BundleStatusCopies[]; patches?: string[]; generatedAt?: number }): VerifierBundle {
-  return buildBundle({
-    generatedAt: new Date(parts.generatedAt ?? NOW - 60_000),
-    trustLists: [{ jws: world.zhejiangList, fetchedAt }],
-    statusLists: [],
-    statusCopies: parts.copies ?? [],
-    statusPatches: (parts.patches ?? []).map((jws): BundleStatusPatch => ({ jws, fetchedAt })),
-  });
-}
-
-const suspend = (list: SparseStatusList) => flipIndices(list, [SUSPEND_AT]);
+const empty = emptyRevocation;
+const suspend = suspendIn;
+const revocationUrl = () => kit.revocationUrl;
+const suspensionUrl = () => kit.suspensionUrl;
+const patch: PatchKit['patch'] = (parts, options) => kit.patch(parts, options);
+const manifest = (iat: number, revocation?: SparseStatusList, suspension?: SparseStatusList) => kit.manifest(iat, revocation, suspension);
+const bundleOf: PatchKit['bundle'] = (parts) => kit.bundle(parts);
 const check = (result: Awaited<ReturnType<typeof verify>>, name: 'revocation' | 'suspension') => result.checks.find((c) => c.name === name)!;
 
 beforeAll(async () => {
   world = await makeWorld();
-  hangzhou = world.hangzhou;
-  licence = await issueLicence(hangzhou, { key: signingKey(), issuedAt: Date.parse('2026-04-01T00:00:00Z'), revocationIndex: REVOKE_AT, suspensionIndex: SUSPEND_AT });
+  kit = await patchKit(world);
+  licence = kit.licence;
 });
 
 describe('verifying with status patches', () => {
@@ -182,6 +131,22 @@ describe('verifying with status patches', () => {
     const result = await verify(licence, bundleOf({ copies: [copies], patches: [wrong] }), world.options());
     expect(result.verdict).toBe('STATUS_UNKNOWN');
     expect(check(result, 'suspension').code).toBe('ERR_STATUS_PATCH_MISMATCH');
+  });
+});
+
+describe('the four refusals, as the CLI and the web app get them', () => {
+  it('skipped, another authority, replayed, wrong digest: STATUS_UNKNOWN each, never VALID', async () => {
+    const bundles = await refusedPatchBundles(world, kit);
+    const options = world.options();
+    expect((await verify(licence, bundles.skipped, options)).verdict).toBe('STATUS_UNKNOWN');
+    expect((await verify(licence, bundles.otherAuthority, options)).verdict).toBe('STATUS_UNKNOWN');
+    expect((await verify(licence, bundles.wrongDigest, options)).verdict).toBe('STATUS_UNKNOWN');
+    const reinstated = await verify(licence, bundles.reinstated, options);
+    expect(reinstated.verdict).toBe('VALID');
+    const statusVersionsSeen = Object.fromEntries(reinstated.statusLists.map((l) => [l.url, l.version!]));
+    expect((await verify(licence, bundles.replayed, world.options({ statusVersionsSeen }))).verdict).toBe('STATUS_UNKNOWN');
+    // Without the memory of version 22 the replayed bundle would say SUSPENDED: the state is what refuses it.
+    expect((await verify(licence, bundles.replayed, options)).verdict).toBe('SUSPENDED');
   });
 });
 

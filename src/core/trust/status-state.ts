@@ -212,6 +212,11 @@ export interface ResolveQuery {
   url: string;
   /** The licence's issuer: only its own pieces count. */
   issuerId: string;
+  /**
+   * Also use pieces signed by a listed key of an issuer the view does not accept now (suspended,
+   * withdrawn, a key outside its window): what a device keeps, for the verifier to judge.
+   */
+  genuine?: boolean;
 }
 
 /**
@@ -219,7 +224,7 @@ export interface ResolveQuery {
  * (its accepted lists) and query; never throws.
  */
 export function resolveStatus(sources: StatusSources, view: TrustView, query: ResolveQuery): Promise<ResolvedStatus> {
-  const key = `${viewKey(view)}\n${query.url}\n${query.issuerId}`;
+  const key = `${viewKey(view)}\n${query.url}\n${query.issuerId}\n${query.genuine === true}`;
   let resolved = sources.memo.get(key);
   if (!resolved) {
     resolved = resolve(sources, view, query).catch(
@@ -259,7 +264,7 @@ async function bases(sources: StatusSources, view: TrustView, query: ResolveQuer
     }
     const { list } = opened;
     if (list.issuerId !== query.issuerId) problems.push(`list is issued by ${list.issuerId}, not ${query.issuerId}`);
-    else if (issuerProblem(opened.acceptance)) problems.push(issuerProblem(opened.acceptance)!);
+    else if (!query.genuine && issuerProblem(opened.acceptance)) problems.push(issuerProblem(opened.acceptance)!);
     else if (list.id !== query.url) problems.push(`signed id ${list.id} is not ${query.url}`);
     else {
       let reasons: { jws: string; codes: Uint8Array; entry: BundleStatusReasons } | undefined;
@@ -293,7 +298,7 @@ async function bases(sources: StatusSources, view: TrustView, query: ResolveQuer
       problems.push(`copy attested by a patch of ${patch.issuerId}, not ${query.issuerId}`);
       continue;
     }
-    if (issuerProblem(opened.acceptance)) {
+    if (!query.genuine && issuerProblem(opened.acceptance)) {
       problems.push(issuerProblem(opened.acceptance)!);
       continue;
     }
@@ -340,7 +345,7 @@ async function resolve(sources: StatusSources, view: TrustView, query: ResolveQu
     }
     const opened = await openStatusPatch(doc.jws, view);
     if (!opened.ok) problems.push(`patch refused: ${describe(opened.error)}`);
-    else if (issuerProblem(opened.acceptance)) problems.push(`patch refused: ${issuerProblem(opened.acceptance)}`);
+    else if (!query.genuine && issuerProblem(opened.acceptance)) problems.push(`patch refused: ${issuerProblem(opened.acceptance)}`);
     else statements.push({ jws: doc.jws, fetchedAt: doc.fetchedAt, patch: opened.patch });
   }
 
@@ -522,7 +527,8 @@ export async function mergeStatusState(pieces: StatusPieces, view: TrustView, op
     }
   };
   for (const url of sources.urls) {
-    for (const issuerId of issuersOf(sources, url)) {
+    const issuers = issuersOf(sources, url);
+    for (const issuerId of issuers) {
       const acceptance = view.accept({ issuerId, kid: '', issuedAt: 0 });
       const speaker = acceptance.list;
       if (!speaker && !acceptance.ok && (acceptance.code === 'ERR_ISSUER_NOT_LISTED' || acceptance.code === 'ERR_ISSUER_OUT_OF_SCOPE')) {
@@ -538,8 +544,10 @@ export async function mergeStatusState(pieces: StatusPieces, view: TrustView, op
         outOfProvince++;
         continue;
       }
-      const resolved = await resolveStatus(sources, view, { url, issuerId });
+      const resolved = await resolveStatus(sources, view, { url, issuerId, genuine: true });
       if (!resolved.ok) {
+        // Patches of an issuer for a list another issuer's copy holds: another authority's, dropped.
+        if (resolved.code === 'ERR_STATUS_LIST_MISSING' && issuers.size > 1) continue;
         if (resolved.code === 'ERR_STATUS_PATCH_GAP' || resolved.code === 'ERR_STATUS_PATCH_MISMATCH' || resolved.code === 'ERR_STATUS_LIST_MISSING') refetch.push(url);
         // Keep the best copy there was and the newest patches: the list stays unknown until a full copy comes.
         if (resolved.base) keepBase(url, resolved.base);
