@@ -72,7 +72,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'verifier-cli-patches-'));
   anchorsFile = join(dir, 'anchors.json');
   writeFileSync(anchorsFile, JSON.stringify({ anchorId: world.zhejiang.id, keys: [world.zhejiang.key.publicJwk] }));
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'elicence-bundle': 'full', ...(served.form ? { 'elicence-bundle-form': 'patches' } : {}) });
     res.end(JSON.stringify(served.body));
   });
