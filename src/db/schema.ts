@@ -299,15 +299,16 @@ export const statusPatches = sqliteTable(
 /**
  * Status data of peers (federation) that send patches, kept as a verifier keeps it: per list the copy at
  * its last cut with the patch that attests it (`copy`), the newest patches (`patch`), and every cut
- * patch received in the last 7 days (`cut`), re-served by receipt time.
+ * patch received in the last 7 days (`cut`), re-served by receipt time; per peer one `sync` row (the
+ * next `since` in `url`, the ETag in `jws`).
  */
 export const peerStatus = sqliteTable(
   'peer_status',
   {
-    key: text('key').primaryKey(), // "copy:<issuer> <url>", "patch:<jws hash>", "cut:<jws hash>"
+    key: text('key').primaryKey(), // "copy:<issuer> <url>", "patch:<jws hash>", "cut:<jws hash>", "sync:<peer id>"
     peerId: text('peer_id').notNull(),
     issuer: text('issuer').notNull(),
-    kind: text('kind', { enum: ['copy', 'patch', 'cut'] }).notNull(),
+    kind: text('kind', { enum: ['copy', 'patch', 'cut', 'sync'] }).notNull(),
     url: text('url'),
     jws: text('jws').notNull(),
     copyJson: text('copy_json'),

@@ -19,14 +19,18 @@ import {
 } from '../core/bundle.js';
 import { formatDateTime } from '../core/dates.js';
 import { base64url, utf8 } from '../core/encoding.js';
-import type { statusCuts } from '../db/schema.js';
+import type { peerStatus as peerStatusTable, statusCuts } from '../db/schema.js';
+
+type PeerStatusRow = typeof peerStatusTable.$inferSelect;
+
 import { type Authority, listAuthorities } from './authorities.js';
 import type { ServiceDeps } from './ports.js';
 import { statusListUrl } from './status-allocation.js';
 import { copyOfCut, currentTail, cutIfDue, cutsOf, latestPatch, patchesSince, STATUS_PATCH_RETENTION_MS, type StoredPatch } from './status-cuts.js';
 import { publishedStatusList, statusListIdsOf, statusReasonsUrl } from './status-publishing.js';
-import { deploymentTrustView, servablePeerPieces } from './trust/deployment-view.js';
+import { type DeploymentTrust, deploymentTrustView, servablePeerPieces } from './trust/deployment-view.js';
 import type { StoredPiece } from './trust/peer-pieces.js';
+import { servedPeerStatus } from './trust/peer-status.js';
 import { currentTrustList } from './trust/publishing.js';
 
 /**
@@ -146,6 +150,16 @@ function copiesGroup(deps: ServiceDeps, hosted: HostedStatus, only?: (cut: typeo
 const copiesBytes = (group: BundleStatusCopies | undefined) =>
   group ? group.jws.length + group.lists.reduce((n, l) => n + l.set.length + (l.reasons?.length ?? 0) + l.url.length + 40, 0) : 0;
 
+/** Peer status rows this deployment may serve: the peer still speaks for the issuer in its view (and the issuer is wanted). */
+function servablePeerStatus(trust: DeploymentTrust | undefined, include: (did: string) => boolean): (row: PeerStatusRow) => boolean {
+  if (!trust) return () => false;
+  return (row) => {
+    if (!include(row.issuer)) return false;
+    const acceptance = trust.view.accept({ issuerId: row.issuer, kid: '', issuedAt: 0 });
+    return acceptance.list?.anchorId === row.peerId;
+  };
+}
+
 /** Who lists an issuer in this deployment's trust view (its anchor id), when there is a view. */
 async function speakerOf(deps: ServiceDeps): Promise<(did: string) => string | undefined> {
   const trust = await deploymentTrustView(deps);
@@ -183,6 +197,11 @@ export async function buildPatchBundle(deps: ServiceDeps, options: PatchBundleOp
   const hosted = await hostedStatus(deps, include);
   const patches: BundleStatusPatch[] = [];
   const copies: BundleStatusCopies[] = [];
+  // Peers that speak patches: their status data as this deployment keeps it (peer-status.ts).
+  const servable = servablePeerStatus(federated, include);
+  const peerPatched = await servedPeerStatus(deps.store.db, { ...(since === undefined ? {} : { since, sinceExact: options.since! }), servable });
+  copies.push(...peerPatched.statusCopies);
+  patches.push(...peerPatched.statusPatches);
   for (const h of hosted) {
     const full = copiesGroup(deps, h);
     if (since === undefined) {
@@ -201,13 +220,16 @@ export async function buildPatchBundle(deps: ServiceDeps, options: PatchBundleOp
     if (h.tail && (since === undefined || h.tail.issuedAt >= since)) patches.push({ jws: h.tail.jws, fetchedAt: isoAt(h.tail.issuedAt) });
   }
   // Peers that do not send patches: their W3C lists, as in the first protocol.
-  const peerLists = peerStatus.filter((p) => since === undefined || p.receivedAt >= since).map((p) => ({ url: p.url!, jws: p.jws, fetchedAt: formatDateTime(p.receivedAt) }));
+  const peerLists = peerStatus
+    .filter((p) => !peerPatched.issuers.has(p.issuer!) && (since === undefined || p.receivedAt >= since))
+    .map((p) => ({ url: p.url!, jws: p.jws, fetchedAt: formatDateTime(p.receivedAt) }));
   const keptTrust = trust.filter((p) => since === undefined || p.signedAt >= since).map((p) => p.entry);
 
   const tagged = [
     ...trust.map((p) => p.entry.jws),
     ...hosted.flatMap((h) => [h.manifest.jws, h.tail?.jws ?? '']),
     ...peerStatus.map((p) => p.jws),
+    ...peerPatched.tag,
     `anchor=${options.anchor ?? ''}`,
   ];
   const etag = `W/"p${base64url(sha256(utf8(tagged.join('\n'))).subarray(0, 18))}"`;
@@ -244,5 +266,13 @@ export async function statusCopiesFor(deps: ServiceDeps, urls: readonly string[]
     if (group) copies.push(group);
     if (h.tail) patches.push({ jws: h.tail.jws, fetchedAt: isoAt(h.tail.issuedAt) });
   }
+  // Peers' lists, as this deployment keeps them, with their issuers' newest patches.
+  const asked = new Set(urls);
+  const servable = servablePeerStatus(await deploymentTrustView(deps), () => true);
+  const copyRows = await servedPeerStatus(deps.store.db, { servable: (row) => servable(row) && row.kind === 'copy' && asked.has(row.url!) });
+  const issuers = new Set([...copyRows.issuers]);
+  const kept = await servedPeerStatus(deps.store.db, { servable: (row) => servable(row) && row.kind === 'patch' && issuers.has(row.issuer) });
+  copies.push(...copyRows.statusCopies);
+  patches.push(...kept.statusPatches);
   return buildBundle({ trustLists: [], statusLists: [], statusPatches: patches, statusCopies: copies, generatedAt: new Date(deps.clock.now()) });
 }
