@@ -5,7 +5,7 @@
  * bundle object). It decides nothing: the next `verify()` does.
  */
 
-import { namedStatusLists, resolveStatus, statusSources } from '../src/core/trust/status-state.js';
+import { resolveAll, statusSources } from '../src/core/trust/status-state.js';
 import { acceptTrustLists } from '../src/core/trust-list.js';
 import { resolveOptions, type VerifyOptions } from './options.js';
 import { parsedBundle } from './parsed.js';
@@ -23,8 +23,7 @@ export async function prepare(bundle: unknown, options: VerifyOptions): Promise<
       anchorBindings: resolved.anchorBindings,
     });
     if (view.lists.length === 0) return;
-    const sources = statusSources(parsed);
-    for (const query of namedStatusLists(sources)) await resolveStatus(sources, view, query);
+    await resolveAll(statusSources(parsed), view);
   } catch {
     // Preparing is an optimisation only.
   }

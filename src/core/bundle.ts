@@ -4,9 +4,9 @@
  * status patches, and compact status copies with the patch that attests them) with the time each was
  * fetched; nothing in it is trusted as a whole, every piece is verified on its own signature.
  *
- * On the wire a piece's JWS may travel unpacked (`jwsParts`: the protected header, the payload as its
- * UTF-8 text, the signature): the same signed bytes without base64url around JSON that is itself full
- * of base64url, so GZIP sees the JSON. Parsing turns it back into the exact compact JWS.
+ * On the wire a piece's JWS may travel unpacked (`jwsParts`: the protected header and the payload as
+ * their UTF-8 JSON text, and the signature): the same signed bytes without base64url around JSON that is
+ * itself full of base64url, so GZIP sees the JSON. Parsing turns it back into the exact compact JWS.
  */
 
 import { formatDateTime, parseDateTimeMs } from './dates.js';
@@ -81,7 +81,7 @@ function malformed(message: string, field?: string): ElicenceError {
 
 const PART = /^[A-Za-z0-9_-]+$/;
 
-/** The compact JWS of an entry: `jws`, or `jwsParts` [protected header, payload text, signature] put back together. */
+/** The compact JWS of an entry: `jws`, or `jwsParts` [header text, payload text, signature] put back together. */
 function jwsOf(value: Record<string, unknown>, field: string): string {
   const { jws, jwsParts } = value;
   if (jws !== undefined) {
@@ -93,9 +93,9 @@ function jwsOf(value: Record<string, unknown>, field: string): string {
     throw malformed(`${field} needs jws (a compact JWS) or jwsParts (three strings)`, `${field}.jws`);
   }
   const [header, payload, signature] = jwsParts as [string, string, string];
-  if (!PART.test(header) || !PART.test(signature) || payload.length === 0 || payload.length > MAX_JWS_LENGTH)
+  if (header.length === 0 || header.length > 4096 || !PART.test(signature) || payload.length === 0 || payload.length > MAX_JWS_LENGTH)
     throw malformed(`${field}.jwsParts is malformed`, `${field}.jwsParts`);
-  return `${header}.${base64url(utf8(payload))}.${signature}`;
+  return `${base64url(utf8(header))}.${base64url(utf8(payload))}.${signature}`;
 }
 
 function entry(value: unknown, field: string, urlRequired: boolean): { url?: string; jws: string; fetchedAt: string } {
@@ -173,19 +173,25 @@ export function buildBundle(parts: {
   };
 }
 
-/** `jwsParts` of a compact JWS whose payload is UTF-8 text that encodes back to the same bytes; else undefined. */
-export function unpackJws(jws: string): [string, string, string] | undefined {
-  const [header, payload, signature] = jws.split('.');
-  if (header === undefined || payload === undefined || signature === undefined) return undefined;
-  const bytes = fromBase64url(payload);
+/** The UTF-8 text a base64url part stands for, when it encodes back to exactly that part. */
+function partText(part: string): string | undefined {
+  const bytes = fromBase64url(part);
   if (!bytes) return undefined;
-  let text: string;
   try {
-    text = fromUtf8(bytes);
+    const text = fromUtf8(bytes);
+    return base64url(utf8(text)) === part ? text : undefined;
   } catch {
     return undefined;
   }
-  return base64url(utf8(text)) === payload ? [header, text, signature] : undefined;
+}
+
+/** `jwsParts` of a compact JWS whose header and payload are UTF-8 text that encodes back to the same bytes; else undefined. */
+export function unpackJws(jws: string): [string, string, string] | undefined {
+  const [header, payload, signature, extra] = jws.split('.');
+  if (header === undefined || payload === undefined || signature === undefined || extra !== undefined) return undefined;
+  const headerText = partText(header);
+  const payloadText = partText(payload);
+  return headerText === undefined || payloadText === undefined ? undefined : [headerText, payloadText, signature];
 }
 
 function unpacked<T extends { jws: string }>(entry: T): Omit<T, 'jws'> & ({ jws: string } | { jwsParts: [string, string, string] }) {
@@ -209,4 +215,13 @@ export function packBundle(bundle: VerifierBundle): Record<string, unknown> {
     ...(bundle.statusPatches === undefined ? {} : { statusPatches: bundle.statusPatches.map(unpacked) }),
     ...(bundle.statusCopies === undefined ? {} : { statusCopies: bundle.statusCopies.map(unpacked) }),
   };
+}
+
+/**
+ * The packed bundle as JSON text in ASCII only (every other character escaped): how a verifier keeps it
+ * in a file. `parseBundle` reads it back; an ASCII text is half the memory of one with a single Chinese
+ * character in it, which matters for a nation's bundle.
+ */
+export function serializeBundle(bundle: VerifierBundle): string {
+  return JSON.stringify(packBundle(bundle)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -80,9 +80,15 @@ export function encodeIndices(indices: ArrayLike<number>, span: number): Uint8Ar
     const value = index - previous - 1;
     previous = index;
     const quotient = Math.floor(value / divisor);
-    out.ones(quotient);
-    out.bits(0, 1);
-    out.bits(value - quotient * divisor, k);
+    const remainder = value - quotient * divisor;
+    if (quotient + 1 + k <= 24) {
+      // The usual case in one write: q ones, the zero, the k low bits.
+      out.bits(((((1 << quotient) - 1) << 1) << k) | remainder, quotient + 1 + k);
+    } else {
+      out.ones(quotient);
+      out.bits(0, 1);
+      out.bits(remainder, k);
+    }
   }
   return out.finish();
 }

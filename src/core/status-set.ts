@@ -81,9 +81,35 @@ export function isSet(list: Pick<SparseStatusList, 'set'>, index: number): boole
   return positionOf(list, index) >= 0;
 }
 
+// A national set of lists is tens of MB of bitstrings: each is built in one of a few reused buffers
+// just to be hashed, instead of as garbage.
+const SCRATCH_BUFFERS = 4;
+const scratch: Uint8Array[] = [];
+const waiting: Array<() => void> = [];
+let scratchInUse = 0;
+
+async function withScratch<T>(length: number, use: (bytes: Uint8Array) => Promise<T>): Promise<T> {
+  while (scratchInUse >= SCRATCH_BUFFERS) await new Promise<void>((resume) => waiting.push(resume));
+  scratchInUse++;
+  let buffer = scratch.pop();
+  if (!buffer || buffer.length < length) buffer = new Uint8Array(Math.max(length, buffer?.length ?? 0));
+  try {
+    const bytes = buffer.subarray(0, length);
+    bytes.fill(0);
+    return await use(bytes);
+  } finally {
+    scratch.push(buffer);
+    scratchInUse--;
+    waiting.shift()?.();
+  }
+}
+
 /** base64url SHA-256 of the bitstring (WebCrypto: native in every runtime the verifier runs in). */
 export async function sparseDigest(list: Pick<SparseStatusList, 'size' | 'set'>): Promise<string> {
-  return digestOf(bitstringBytes(list));
+  return withScratch(list.size / 8, (bytes) => {
+    for (const index of list.set) bytes[index >>> 3]! |= 0x80 >>> (index & 7);
+    return digestOf(bytes);
+  });
 }
 
 export async function digestOf(bytes: Uint8Array): Promise<string> {

@@ -37,9 +37,11 @@ const BundleQuery = z.object({
   }),
 });
 
-const ListsBody = z.object({
-  urls: z.array(z.string().min(1).max(2048)).min(1).max(MAX_LISTS_PER_REQUEST).openapi({ description: "Status list URLs (the licences' statusListCredential)" }),
-});
+const ListsBody = z
+  .object({
+    urls: z.array(z.string().min(1).max(2048)).min(1).max(MAX_LISTS_PER_REQUEST).openapi({ description: "Status list URLs (the licences' statusListCredential)" }),
+  })
+  .strict();
 
 const bundleResponses = {
   200: {

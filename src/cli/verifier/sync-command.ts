@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ageText } from '../../../verifier/index.js';
-import { packBundle, parseBundle, type VerifierBundle } from '../../core/bundle.js';
+import { parseBundle, serializeBundle, type VerifierBundle } from '../../core/bundle.js';
 import { parseDateTimeMs } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { pinnedAnchors } from '../../core/trust-list.js';
@@ -98,7 +98,7 @@ export async function runSync(args: SyncArgs, io: CliIo): Promise<number> {
       check = await checkBundle(mergeBundles(check.bundle, copies), options);
     }
     // Stored as sent: pieces unpacked, one line (a national bundle is large).
-    const text = fetched.patches ? JSON.stringify(packBundle(check.bundle)) : JSON.stringify(check.bundle, null, 2);
+    const text = fetched.patches ? serializeBundle(check.bundle) : JSON.stringify(check.bundle, null, 2);
     writeFileAtomic(userPath(args.out, io.cwd, '--out'), `${text}\n`, '--out');
 
     raiseSequences(state, check.trustLists);

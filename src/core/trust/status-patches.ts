@@ -27,13 +27,26 @@ function asError(error: unknown): ElicenceError {
   return error instanceof ElicenceError ? error : new ElicenceError('ERR_STATUS_PATCH_MALFORMED', String(error), { cause: error });
 }
 
+const NO_PAYLOAD: Record<string, unknown> = {};
+
+/** Decoded once; the payload object itself is dropped (the patch holds what it said), so a nation of patches stays small. */
+function memoOf(jws: string): Memo {
+  return memo.getOrSet(jws, () => ({
+    decoded: syncOutcomeOf(() => {
+      const { decoded: full, patch } = decodeStatusPatch(jws);
+      return { decoded: { ...full, payload: NO_PAYLOAD }, patch };
+    }),
+    verified: new Map(),
+  }));
+}
+
 /** The decoded patch, without checking its signature (to index which lists it names). */
 export function peekStatusPatch(jws: string): Outcome<{ decoded: DecodedJws; patch: StatusPatch }> {
-  return memo.getOrSet(jws, () => ({ decoded: syncOutcomeOf(() => decodeStatusPatch(jws)), verified: new Map() })).decoded;
+  return memoOf(jws).decoded;
 }
 
 export async function openStatusPatch(jws: string, view: TrustView): Promise<OpenedStatusPatch> {
-  const entry = memo.getOrSet(jws, () => ({ decoded: syncOutcomeOf(() => decodeStatusPatch(jws)), verified: new Map() }));
+  const entry = memoOf(jws);
   if (!entry.decoded.ok) return { ok: false, error: asError(entry.decoded.error) };
   const { decoded, patch } = entry.decoded.value;
   const acceptance = view.accept({ issuerId: patch.issuerId, kid: decoded.header.kid, issuedAt: patch.issuedAt });

@@ -26,7 +26,7 @@ import type { BundleStatusCopies, BundleStatusList, BundleStatusPatch, BundleSta
 import type { StatusPurpose } from '../credential.js';
 import { ElicenceError } from '../errors.js';
 import { decodeJws } from '../jws-verify.js';
-import { type Outcome, outcomeOf } from '../memo.js';
+import { BoundedMap, type Outcome, outcomeOf } from '../memo.js';
 import type { ParsedStatusList } from '../status-list.js';
 import { applyStatusChangeSparse, type StatusPatch, type StatusPatchChange } from '../status-patch.js';
 import { issuerKeysFromView, openStatusReasons, STATUS_REASONS_POLICY } from '../status-reasons.js';
@@ -54,8 +54,8 @@ export interface ResolvedStatusList extends SparseStatusList {
   attestedAt: number;
   /** A W3C list's own `validUntil`, when no later statement attests its version. */
   validUntil: number | undefined;
-  /** What a device stores: the list at its last cut and what attests it. */
-  base: { version: number | undefined; list: SparseStatusList; source: BaseSource };
+  /** What a device stores: the list at its last cut, what attests it, and the digests it was checked against. */
+  base: { version: number | undefined; list: SparseStatusList; source: BaseSource; digests?: { digest: string; reasonsDigest?: string | undefined } };
   /** Patches a device keeps for this list: those applied after the base (tails) and the freshest statement. */
   keep: Array<{ jws: string; fetchedAt: string }>;
   notes: string[];
@@ -82,7 +82,8 @@ export interface StatusSources {
   /** Every URL any piece names. */
   urls: ReadonlySet<string>;
   docs: readonly PatchDoc[];
-  memo: Map<string, Promise<ResolvedStatus>>;
+  /** Resolutions, per trust view (its accepted lists) and then per query. */
+  memo: Map<string, Map<string, Promise<ResolvedStatus>>>;
 }
 
 type StatusPieces = Pick<VerifierBundle, 'statusLists' | 'statusReasons' | 'statusPatches' | 'statusCopies'>;
@@ -149,25 +150,42 @@ export function statusSources(bundle: StatusPieces): StatusSources {
   return sources;
 }
 
+const viewKeys = new WeakMap<TrustView, string>();
+
 /** Which lists the view accepts: two views with the same accepted lists accept the same keys. */
 function viewKey(view: TrustView): string {
-  return view.lists.map((l) => `${l.anchorId}#${l.sequence}#${l.signedBy}`).join(' ');
+  let key = viewKeys.get(view);
+  if (key === undefined) {
+    key = view.lists.map((l) => `${l.anchorId}#${l.sequence}#${l.signedBy}`).join(' ');
+    viewKeys.set(view, key);
+  }
+  return key;
 }
 
-// Decoded copies with the digests of what they decode to, per copy object.
-const decodedCopies = new WeakMap<StatusCopyJson, Promise<Outcome<{ list: SparseStatusList; digest: string; reasonsDigest: string | undefined }>>>();
+type DecodedCopy = Outcome<{ list: SparseStatusList; digest: string; reasonsDigest: string | undefined }>;
 
-function decodeCopy(copy: StatusCopyJson) {
-  let decoded = decodedCopies.get(copy);
-  if (!decoded) {
-    decoded = outcomeOf(async () => {
-      const list = decodeStatusCopy(copy);
-      if (!list) throw new ElicenceError('ERR_STATUS_LIST_MALFORMED', `the copy of ${copy.url} does not decode`);
-      return { list, digest: await sparseDigest(list), reasonsDigest: list.reasons === undefined ? undefined : await reasonsDigest(list.reasons) };
-    });
-    decodedCopies.set(copy, decoded);
-  }
+// Decoded copies with the digests of what they decode to, by content (the set indices' text): the
+// same copy parsed again (a bundle reloaded, held and fetched pieces merged) is decoded and hashed once.
+const decodedCopies = new BoundedMap<string, { size: number; count: number; reasons: string | undefined; decoded: Promise<DecodedCopy> }>(32_768);
+
+function decodeCopy(copy: StatusCopyJson): Promise<DecodedCopy> {
+  const known = decodedCopies.get(copy.set);
+  if (known && known.size === copy.size && known.count === copy.count && known.reasons === copy.reasons) return known.decoded;
+  const decoded = outcomeOf(async () => {
+    const list = decodeStatusCopy(copy);
+    if (!list) throw new ElicenceError('ERR_STATUS_LIST_MALFORMED', `the copy of ${copy.url} does not decode`);
+    return { list, digest: await sparseDigest(list), reasonsDigest: list.reasons === undefined ? undefined : await reasonsDigest(list.reasons) };
+  });
+  decodedCopies.set(copy.set, { size: copy.size, count: copy.count, reasons: copy.reasons, decoded });
   return decoded;
+}
+
+/** A copy encoded from a list whose digests were just checked: its decoding is known (no second decode on the next load). */
+function encodeVerifiedCopy(url: string, list: SparseStatusList, digests: { digest: string; reasonsDigest?: string | undefined }): StatusCopyJson {
+  const copy = encodeStatusCopy(url, list);
+  const decoded: DecodedCopy = { ok: true, value: { list, digest: digests.digest, reasonsDigest: list.reasons === undefined ? undefined : digests.reasonsDigest } };
+  decodedCopies.set(copy.set, { size: copy.size, count: copy.count, reasons: copy.reasons, decoded: Promise.resolve(decoded) });
+  return copy;
 }
 
 // W3C lists as sparse lists (with the reasons of the reasons document that opens against them), per parsed list.
@@ -224,13 +242,21 @@ export interface ResolveQuery {
  * (its accepted lists) and query; never throws.
  */
 export function resolveStatus(sources: StatusSources, view: TrustView, query: ResolveQuery): Promise<ResolvedStatus> {
-  const key = `${viewKey(view)}\n${query.url}\n${query.issuerId}\n${query.genuine === true}`;
-  let resolved = sources.memo.get(key);
+  const forView = viewKey(view);
+  let memo = sources.memo.get(forView);
+  if (!memo) {
+    // Another set of accepted lists (the clock moved a list into or out of grace): earlier answers no longer hold.
+    sources.memo.clear();
+    memo = new Map();
+    sources.memo.set(forView, memo);
+  }
+  const key = query.genuine === true ? `${query.url} ${query.issuerId} genuine` : `${query.url} ${query.issuerId}`;
+  let resolved = memo.get(key);
   if (!resolved) {
     resolved = resolve(sources, view, query).catch(
       (error: unknown): ResolvedStatus => ({ ok: false, code: 'ERR_STATUS_LIST_INVALID', message: error instanceof Error ? error.message : String(error) }),
     );
-    sources.memo.set(key, resolved);
+    memo.set(key, resolved);
   }
   return resolved;
 }
@@ -373,7 +399,7 @@ async function resolve(sources: StatusSources, view: TrustView, query: ResolveQu
   // The chain: from the base's version, the highest `to` first; a cut before a tail of the same `to`.
   let version = base.version;
   let list = base.list;
-  let stored = { version, list, source: base.source };
+  let stored: ResolvedStatusList['base'] = { version, list, source: base.source };
   const applied: Statement[] = [];
   for (;;) {
     let next: { statement: Statement; change: StatusPatchChange } | undefined;
@@ -396,7 +422,14 @@ async function resolve(sources: StatusSources, view: TrustView, query: ResolveQu
     version = next.change.to;
     list = outcome.value;
     applied.push(next.statement);
-    if (!next.statement.patch.tail) stored = { version, list, source: { kind: 'copy', jws: next.statement.jws, fetchedAt: next.statement.fetchedAt } };
+    if (!next.statement.patch.tail) {
+      stored = {
+        version,
+        list,
+        source: { kind: 'copy', jws: next.statement.jws, fetchedAt: next.statement.fetchedAt },
+        digests: { digest: next.change.digest, reasonsDigest: next.change.reasonsDigest },
+      };
+    }
   }
   // A genuine statement of a later version proves this copy outdated.
   for (const statement of statements) {
@@ -479,6 +512,28 @@ function issuersOf(sources: StatusSources, url: string): Set<string> {
   return issuers;
 }
 
+/** Runs `task` over `items`, `limit` at a time (signatures and digests run on WebCrypto's threads meanwhile). */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Checks every patch of the pieces at once, and resolves every list they name: what `prepare` does. */
+export async function resolveAll(sources: StatusSources, view: TrustView, genuine = false): Promise<Array<{ url: string; issuerId: string; resolved: ResolvedStatus }>> {
+  await mapConcurrently(sources.docs, 32, (doc) => openStatusPatch(doc.jws, view));
+  const named = namedStatusLists(sources);
+  const resolved = await mapConcurrently(named, 8, (query) => resolveStatus(sources, view, { ...query, ...(genuine ? { genuine } : {}) }));
+  return named.map((query, i) => ({ ...query, resolved: resolved[i]! }));
+}
+
 /** Every (list URL, issuer) the pieces name: what `resolveStatus` can be asked about. */
 export function namedStatusLists(sources: StatusSources): Array<{ url: string; issuerId: string }> {
   const out: Array<{ url: string; issuerId: string }> = [];
@@ -523,11 +578,20 @@ export async function mergeStatusState(pieces: StatusPieces, view: TrustView, op
       statusLists.set(base.source.entry.jws, base.source.entry);
       if (base.source.reasons) statusReasons.set(base.source.reasons.jws, base.source.reasons);
     } else {
-      addCopy(groups, base.source.jws, base.source.fetchedAt, base.source.copy ?? encodeStatusCopy(url, base.list));
+      const copy = base.source.copy ?? (base.digests ? encodeVerifiedCopy(url, base.list, base.digests) : encodeStatusCopy(url, base.list));
+      addCopy(groups, base.source.jws, base.source.fetchedAt, copy);
     }
   };
-  for (const url of sources.urls) {
-    const issuers = issuersOf(sources, url);
+  // Every patch checked at once (WebCrypto's threads), then every list resolved a few at a time.
+  await mapConcurrently(sources.docs, 32, (doc) => openStatusPatch(doc.jws, view));
+  const pairs = [...sources.urls].map((url) => ({ url, issuers: issuersOf(sources, url) }));
+  const resolvedAll = new Map<string, ResolvedStatus>();
+  await mapConcurrently(
+    pairs.flatMap(({ url, issuers }) => [...issuers].map((issuerId) => ({ url, issuerId }))),
+    8,
+    async (query) => resolvedAll.set(`${query.issuerId} ${query.url}`, await resolveStatus(sources, view, { ...query, genuine: true })),
+  );
+  for (const { url, issuers } of pairs) {
     for (const issuerId of issuers) {
       const acceptance = view.accept({ issuerId, kid: '', issuedAt: 0 });
       const speaker = acceptance.list;
@@ -544,7 +608,7 @@ export async function mergeStatusState(pieces: StatusPieces, view: TrustView, op
         outOfProvince++;
         continue;
       }
-      const resolved = await resolveStatus(sources, view, { url, issuerId, genuine: true });
+      const resolved = resolvedAll.get(`${issuerId} ${url}`)!;
       if (!resolved.ok) {
         // Patches of an issuer for a list another issuer's copy holds: another authority's, dropped.
         if (resolved.code === 'ERR_STATUS_LIST_MISSING' && issuers.size > 1) continue;
