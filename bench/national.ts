@@ -393,7 +393,10 @@ function simulateDay(authorities: Authority[]): Day {
   }
   const flip = (list: List, index: number) => {
     let set = day.flips.get(list.url);
-    if (!set) day.flips.set(list.url, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      day.flips.set(list.url, set);
+    }
     if (set.has(index)) set.delete(index);
     else set.add(index);
     list.version++;
@@ -401,7 +404,10 @@ function simulateDay(authorities: Authority[]): Day {
   const currentlySet = (list: List, index: number) => positionOf(list, index) >= 0 !== (day.flips.get(list.url)?.has(index) ?? false);
   const byAllocated = (lists: List[]) => {
     let r = random() * lists.reduce((n, l) => n + l.allocated, 0);
-    for (const l of lists) if ((r -= l.allocated) < 0) return l;
+    for (const l of lists) {
+      r -= l.allocated;
+      if (r < 0) return l;
+    }
     return lists[lists.length - 1]!;
   };
   const reasonsAdded = new Map<string, Map<number, number>>();
@@ -421,7 +427,10 @@ function simulateDay(authorities: Authority[]): Day {
     flip(list, index);
     if (purpose === 'revocation') {
       let added = reasonsAdded.get(list.url);
-      if (!added) reasonsAdded.set(list.url, (added = new Map()));
+      if (!added) {
+        added = new Map();
+        reasonsAdded.set(list.url, added);
+      }
       added.set(index, reasonCode());
     }
   }
