@@ -507,6 +507,9 @@ async function main(): Promise<void> {
     }
   }
   for (const p of Object.values(perPurpose)) statusFloorBits += p.n * H(p.set / p.n);
+  console.log(
+    `  published entries: revocation ${perPurpose.revocation.set.toLocaleString('en')} set of ${perPurpose.revocation.n.toLocaleString('en')}, suspension ${perPurpose.suspension.set.toLocaleString('en')} of ${perPurpose.suspension.n.toLocaleString('en')}`,
+  );
   const statusFloor = statusFloorBits / 8;
   const trustFloor = gz(
     trustEntries()
