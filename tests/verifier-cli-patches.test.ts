@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, run } from '../src/cli/verify.js';
 import { packBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
-import type { VerifyResult } from '../verifier/index.js';
+import { MESSAGES, type VerifyResult } from '../verifier/index.js';
 import { type PatchKit, patchKit, type RefusedPatchBundles, refusedPatchBundles } from './fixtures/patches.js';
 import { issueLicence, makeWorld, NOW, type World } from './fixtures/world.js';
 
@@ -137,6 +137,11 @@ describe('sync with status patches', () => {
     const result = JSON.parse(verified.out) as VerifyResult;
     expect(checkOf(result, 'revocation')).toMatchObject({ code: 'ERR_STATUS_LIST_MISSING' });
     expect(checkOf(result, 'revocation').message).toContain('not synced in province-only mode');
+    expect(result.statusNotSynced).toBe('province-only');
+    // The human output says so in words (the one catalogue, also the web app's).
+    const human = io();
+    await run([nanjingLicence, '--bundle', out, '--anchors', anchorsFile, '--state', join(dir, 'sync-b.json')], 'verify', human);
+    expect(human.out).toContain(MESSAGES.en.notSyncedProvinceOnly);
     // A full sync of the same deployment keeps Nanjing's lists.
     const full = io();
     expect(await run([base, '--anchors', anchorsFile, '--out', join(dir, 'all.json'), '--state', join(dir, 'sync-c.json')], 'sync', full)).toBe(0);

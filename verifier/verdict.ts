@@ -96,6 +96,8 @@ export interface VerifyResult {
    * SUSPENDED (`suspended`).
    */
   reason?: StatusReason;
+  /** The status data of this licence's authority is not on the device by choice: synced in province-only mode. */
+  statusNotSynced?: 'province-only';
   checks: Check[];
   licence?: LicenceDisplay;
   /** Seconds since the oldest status list used was signed. */

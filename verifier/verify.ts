@@ -32,6 +32,7 @@ class Report {
   statusLists: StatusListUsed[] = [];
   trust: TrustView | undefined;
   revocationReason: StatusReason | undefined;
+  statusNotSynced: 'province-only' | undefined;
 
   ok(name: CheckName, message: string): void {
     this.checks.set(name, { name, result: 'ok', code: 'OK', message });
@@ -57,6 +58,7 @@ class Report {
     this.statusAge = other.statusAge;
     this.statusLists = other.statusLists;
     this.revocationReason = other.revocationReason;
+    this.statusNotSynced = other.statusNotSynced;
   }
 
   result(): VerifyResult {
@@ -67,6 +69,7 @@ class Report {
     return {
       verdict,
       ...(reason === undefined ? {} : { reason }),
+      ...(this.statusNotSynced === undefined ? {} : { statusNotSynced: this.statusNotSynced }),
       checks,
       ...(this.licence ? { licence: this.licence } : {}),
       ...(this.statusAge === undefined ? {} : { statusAge: this.statusAge }),
@@ -201,6 +204,7 @@ async function checkStatus(report: Report, licence: ParsedLicence, bundle: Verif
     if (!lookup.ok) {
       const elsewhere = lookup.code === 'ERR_STATUS_LIST_MISSING' && options.provinceOnly && acceptance.list?.federation !== undefined;
       const message = elsewhere ? `not synced in province-only mode: ${licence.issuerId} is listed by ${acceptance.list!.anchorId}, not by a pinned anchor` : lookup.message;
+      if (elsewhere) report.statusNotSynced = 'province-only';
       report.fail(purpose, lookup.code, message, 'STATUS_UNKNOWN');
       continue;
     }
