@@ -228,15 +228,25 @@ describe('verify', () => {
   it('remembers the newest status lists used and refuses an older copy on a later run (STATUS_UNKNOWN, exit 16)', async () => {
     const state = join(dir, 'status-replay.state.json');
     expect((await verifyRun(verifyArgs(valid.credential, '--state', state))).code).toBe(0);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { statusListsSeen: Record<string, number> };
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { statusListsSeen: Record<string, number>; statusVersionsSeen: Record<string, number> };
     const urls = Object.keys(saved.statusListsSeen);
     expect(urls.map((u) => u.split('/').slice(-2, -1)[0]).sort()).toEqual(['revocation', 'suspension']);
-    // A newer revocation list was seen since (it could revoke this licence): the bundle's copy is a replay.
+    expect(Object.keys(saved.statusVersionsSeen).sort()).toEqual([...urls].sort());
     const revocationUrl = urls.find((u) => u.includes('/revocation/'))!;
-    writeFileSync(state, JSON.stringify({ ...saved, statusListsSeen: { ...saved.statusListsSeen, [revocationUrl]: saved.statusListsSeen[revocationUrl]! + 1000 } }));
+    // A newer revocation list (a higher version) was seen since (it could revoke this licence): the bundle's copy is a replay.
+    writeFileSync(state, JSON.stringify({ ...saved, statusVersionsSeen: { ...saved.statusVersionsSeen, [revocationUrl]: saved.statusVersionsSeen[revocationUrl]! + 1 } }));
     const { code, io: out } = await verifyRun(verifyArgs(valid.credential, '--state', state, '--json'));
     expect(code).toBe(16);
     expect((JSON.parse(out.out) as VerifyResult).checks.find((c) => c.name === 'revocation')?.code).toBe('ERR_STATUS_LIST_REPLAYED');
+    // A state from before versions knows only when the newest list was signed: a copy signed earlier is refused the same way.
+    const { [revocationUrl]: _dropped, ...otherVersions } = saved.statusVersionsSeen;
+    writeFileSync(
+      state,
+      JSON.stringify({ ...saved, statusVersionsSeen: otherVersions, statusListsSeen: { ...saved.statusListsSeen, [revocationUrl]: saved.statusListsSeen[revocationUrl]! + 1000 } }),
+    );
+    const older = await verifyRun(verifyArgs(valid.credential, '--state', state, '--json'));
+    expect(older.code).toBe(16);
+    expect((JSON.parse(older.io.out) as VerifyResult).checks.find((c) => c.name === 'revocation')?.code).toBe('ERR_STATUS_LIST_REPLAYED');
   });
 
   it('refuses bad arguments with exit 64 and the usage text', async () => {

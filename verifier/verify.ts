@@ -215,8 +215,11 @@ async function checkStatus(report: Report, licence: ParsedLicence, bundle: Verif
     }
     const seen = options.statusListsSeen[entry.listUrl];
     const seenVersion = options.statusVersionsSeen[entry.listUrl];
-    if (seen !== undefined && list.attestedAt < seen) {
-      // An older copy than one already seen could hide a revocation made since: never use it.
+    if (seen !== undefined && list.attestedAt < seen && (list.version === undefined || seenVersion === undefined)) {
+      // An older copy than one already seen could hide a revocation made since: never use it. A list
+      // whose version the device has seen is guarded by its version instead (below): the same version
+      // is the same bits, however old the statement of it the device now holds (its age is judged by
+      // the freshness check), and a device keeps only the statements it needs.
       report.fail(
         purpose,
         'ERR_STATUS_LIST_REPLAYED',
