@@ -16,7 +16,8 @@
  * - a status lookup once loaded; the peak memory of a Node verifier holding the nation (a child
  *   process); and in Chromium (the built web app on loopback): first sync, daily delta, a verdict after
  *   it, and the IndexedDB storage.
- * NATIONAL_SCALE (default 1) scales the licence counts for a quick run; NATIONAL_CHROMIUM=0 skips Chromium.
+ * NATIONAL_SCALE (default 1) scales the licence counts for a quick run; NATIONAL_CHROMIUM=0 skips Chromium;
+ * NATIONAL_KEEP=1 keeps the bundle files it wrote (their folder is printed).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
