@@ -54,7 +54,10 @@ describe('concurrent issuance', () => {
       const perList = new Map<string, number>();
       for (const s of taken) perList.set(s.split('#')[0]!, (perList.get(s.split('#')[0]!) ?? 0) + 1);
       expect([...perList.values()].sort((a, b) => b - a)).toEqual([256, 256, 88]);
-      expect(taken.every((s) => Number(s.split('#')[1]) < 256)).toBe(true);
+      // Every index inside its list: the first two lists hold 256, the third (new lists grow) 512.
+      const sizes = Object.fromEntries((t.store.sqlite.prepare('SELECT id, size FROM status_lists').all() as Array<{ id: string; size: number }>).map((l) => [l.id, l.size]));
+      expect(Object.values(sizes).sort()).toEqual([256, 256, 256, 256, 512, 512]);
+      expect(taken.every((s) => Number(s.split('#')[1]) < sizes[s.split('#')[0]!.replace('https://elicence.test/status/', '')]!)).toBe(true);
     }
   });
 

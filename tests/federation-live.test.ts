@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNode, NODE_OUT_DIR } from '../scripts/build-node.js';
 import { buildVerifierApp, DEFAULT_VERIFIER_OUT_DIR } from '../scripts/build-verifier.js';
 import { anchorDocument, api, type Deployment, federate, freePort, PROVINCES, refresh, startNodeDeployment } from '../scripts/federation-setup.js';
-import type { VerifierBundle } from '../src/core/bundle.js';
+import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { fromBase64url, fromUtf8 } from '../src/core/encoding.js';
 import { signCompact, signerFromPrivateJwk } from '../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
@@ -107,7 +107,8 @@ function inspector(name: string) {
       const result = run.stdout ? (JSON.parse(run.stdout) as { verdict: string; checks: Array<{ name: string; code: string }> }) : undefined;
       return { status: run.status, verdict: result?.verdict, checks: result?.checks ?? [], stderr: run.stderr };
     },
-    bundle: () => JSON.parse(readFileSync(join(dir, bundle), 'utf8')) as VerifierBundle,
+    // Stored packed (pieces unpacked, docs/trust-list.md): read back as the verifier reads it.
+    bundle: (): VerifierBundle => parseBundle(readFileSync(join(dir, bundle))),
   };
 }
 const zjInspector = inspector('zj');

@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_TEXTS } from '../src/cli/verifier/locale.js';
 import { type CliIo, run } from '../src/cli/verify.js';
-import type { VerifierBundle } from '../src/core/bundle.js';
+import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 import { signCompact } from '../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { ageText, durationText, MESSAGES, type VerifyResult } from '../verifier/index.js';
@@ -248,15 +248,25 @@ describe('verify', () => {
   it('remembers the newest status lists used and refuses an older copy on a later run (STATUS_UNKNOWN, exit 16)', async () => {
     const state = join(dir, 'status-replay.state.json');
     expect((await verifyRun(verifyArgs(valid.credential, '--state', state))).code).toBe(0);
-    const saved = JSON.parse(readFileSync(state, 'utf8')) as { statusListsSeen: Record<string, number> };
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { statusListsSeen: Record<string, number>; statusVersionsSeen: Record<string, number> };
     const urls = Object.keys(saved.statusListsSeen);
     expect(urls.map((u) => u.split('/').slice(-2, -1)[0]).sort()).toEqual(['revocation', 'suspension']);
-    // A newer revocation list was seen since (it could revoke this licence): the bundle's copy is a replay.
+    expect(Object.keys(saved.statusVersionsSeen).sort()).toEqual([...urls].sort());
     const revocationUrl = urls.find((u) => u.includes('/revocation/'))!;
-    writeFileSync(state, JSON.stringify({ ...saved, statusListsSeen: { ...saved.statusListsSeen, [revocationUrl]: saved.statusListsSeen[revocationUrl]! + 1000 } }));
+    // A newer revocation list (a higher version) was seen since (it could revoke this licence): the bundle's copy is a replay.
+    writeFileSync(state, JSON.stringify({ ...saved, statusVersionsSeen: { ...saved.statusVersionsSeen, [revocationUrl]: saved.statusVersionsSeen[revocationUrl]! + 1 } }));
     const { code, io: out } = await verifyRun(verifyArgs(valid.credential, '--state', state, '--json'));
     expect(code).toBe(16);
     expect((JSON.parse(out.out) as VerifyResult).checks.find((c) => c.name === 'revocation')?.code).toBe('ERR_STATUS_LIST_REPLAYED');
+    // A state from before versions knows only when the newest list was signed: a copy signed earlier is refused the same way.
+    const { [revocationUrl]: _dropped, ...otherVersions } = saved.statusVersionsSeen;
+    writeFileSync(
+      state,
+      JSON.stringify({ ...saved, statusVersionsSeen: otherVersions, statusListsSeen: { ...saved.statusListsSeen, [revocationUrl]: saved.statusListsSeen[revocationUrl]! + 1000 } }),
+    );
+    const older = await verifyRun(verifyArgs(valid.credential, '--state', state, '--json'));
+    expect(older.code).toBe(16);
+    expect((JSON.parse(older.io.out) as VerifyResult).checks.find((c) => c.name === 'revocation')?.code).toBe('ERR_STATUS_LIST_REPLAYED');
   });
 
   it('refuses bad arguments with exit 64 and the usage text', async () => {
@@ -419,16 +429,20 @@ describe('sync', () => {
     expect(second.io.out).toContain('not modified');
     expect(readFileSync(out, 'utf8')).toBe(before);
 
-    // A suspension: the next sync gets a delta (only the changed list) and merges it.
+    // A suspension: the next sync gets a delta of status patches (no list in full) and applies it.
     t.clock.advance(120_000);
     expect((await t.call('POST', `/v1/licences/${valid.id}/suspend`, { body: { reason: 'investigation' } })).status).toBe(200);
     const third = await syncRun([base, '--anchors', anchorsFile, '--out', out]);
     expect(third.io.err).toBe('');
     expect(third.code).toBe(0);
-    expect(third.io.out).toMatch(/delta with \d piece\(s\), merged/);
-    const merged = JSON.parse(readFileSync(out, 'utf8')) as VerifierBundle;
+    expect(third.io.out).toMatch(/delta with \d piece\(s\) \(\d status patch\(es\)\), merged/);
+    expect(third.io.out).toMatch(/status lists: 2 from 1 issuer/);
+    const merged = parseBundle(readFileSync(out));
     expect(merged.trustLists).toHaveLength(1);
-    expect(merged.statusLists).toHaveLength(2);
+    // Kept: the copies at the cut (attested by its manifest) and the tail that brings them up to date.
+    expect(merged.statusLists).toHaveLength(0);
+    expect(merged.statusCopies!.flatMap((g) => g.lists)).toHaveLength(2);
+    expect(merged.statusPatches).toHaveLength(1);
     const suspended = await verifyRun([pngFile, '--bundle', out, '--anchors', anchorsFile]);
     expect(suspended.code).toBe(11);
     expect(suspended.io.out).toContain(MESSAGES.en.verdict.SUSPENDED.title);

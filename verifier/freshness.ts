@@ -4,9 +4,11 @@
  * or refused piece never makes data look fresh; status lists count for the anchor whose list accepts
  * their issuer.
  */
-import { parseBundle } from '../src/core/bundle.js';
-import { acceptTrustLists, openStatusList } from '../src/core/trust-list.js';
+
+import { namedStatusLists, resolveStatus, statusSources } from '../src/core/trust/status-state.js';
+import { acceptTrustLists } from '../src/core/trust-list.js';
 import { resolveOptions, type VerifyOptions } from './options.js';
+import { parsedBundle } from './parsed.js';
 
 export type FreshnessState = 'fresh' | 'grace' | 'stale' | 'missing';
 
@@ -37,7 +39,7 @@ const RANK: Record<FreshnessState, number> = { fresh: 0, grace: 1, stale: 2, mis
 
 export async function freshness(bundle: unknown, options: VerifyOptions): Promise<BundleFreshness> {
   const resolved = resolveOptions(options);
-  const parsed = parseBundle(bundle);
+  const parsed = parsedBundle(bundle);
   const view = await acceptTrustLists(parsed.trustLists, {
     anchors: resolved.anchors,
     now: resolved.now,
@@ -47,12 +49,22 @@ export async function freshness(bundle: unknown, options: VerifyOptions): Promis
     anchorBindings: resolved.anchorBindings,
   });
   const status = new Map<string, { count: number; oldest: number; stale: boolean }>();
-  for (const entry of parsed.statusLists) {
-    const opened = await openStatusList(entry.jws, view);
-    if (!opened.ok || !opened.acceptance.ok) continue;
-    const anchorId = opened.acceptance.list.anchorId;
-    const age = (resolved.now - opened.list.issuedAt) / 1000;
-    const expired = opened.list.validUntil !== undefined && resolved.now > opened.list.validUntil + resolved.skewSeconds * 1000;
+  const sources = statusSources(parsed);
+  for (const query of namedStatusLists(sources)) {
+    const acceptance = view.accept({ issuerId: query.issuerId, kid: '', issuedAt: 0 });
+    const speaker = acceptance.list;
+    if (!speaker || (!acceptance.ok && acceptance.rule === 'issuerListed')) continue;
+    const outcome = await resolveStatus(sources, view, query);
+    if (!outcome.ok) {
+      // A list no patch could bring up to date counts as stale for its province.
+      const seen = status.get(speaker.anchorId) ?? { count: 0, oldest: 0, stale: false };
+      if (outcome.code !== 'ERR_STATUS_LIST_INVALID') status.set(speaker.anchorId, { ...seen, stale: true });
+      continue;
+    }
+    const list = outcome.list;
+    const anchorId = speaker.anchorId;
+    const age = (resolved.now - list.attestedAt) / 1000;
+    const expired = list.validUntil !== undefined && resolved.now > list.validUntil + resolved.skewSeconds * 1000;
     const seen = status.get(anchorId) ?? { count: 0, oldest: 0, stale: false };
     status.set(anchorId, { count: seen.count + 1, oldest: Math.max(seen.oldest, age), stale: seen.stale || expired || age > resolved.maxStatusAgeSeconds });
   }

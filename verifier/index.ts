@@ -4,10 +4,10 @@
  */
 
 export type { JWK } from 'jose';
-export { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
+export { packBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
 export { type AnchorKeys, readPinnedAnchors } from '../src/core/trust-list.js';
 export { type BundleFreshness, type FreshnessState, freshness, type ProvinceFreshness } from './freshness.js';
-export { mergeBundles } from './merge.js';
+export { type MergeReport, mergeBundles, mergeBundlesReport } from './merge.js';
 export { ageText, durationText, type Lang, MESSAGES, type Messages, reasonOf } from './messages.js';
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,

@@ -15,6 +15,8 @@ export interface Messages {
   verdict: Record<Verdict, { title: string; reason: string }>;
   /** Plain words for the codes an inspector is most likely to meet (others fall back to the verdict's reason). */
   code: Partial<Record<CheckCode, string>>;
+  /** STATUS_UNKNOWN because the device syncs its own province only (`statusNotSynced: 'province-only'`). */
+  notSyncedProvinceOnly: string;
   check: Record<CheckName, string>;
   result: Record<CheckResult, string>;
   field: {
@@ -67,6 +69,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       STATUS_UNKNOWN: { title: '状态未知', reason: '签名与发证机关无误，但缺少最新的状态数据，无法确认是否被吊销或暂停。请联网同步。' },
       NOT_YET_VALID: { title: '尚未生效', reason: '证照尚未到生效日期。' },
     },
+    notSyncedProvinceOnly: '外省证照：仅本省模式下未同步其发证机关的状态数据，无法确认是否被吊销或暂停。',
     code: {
       ERR_JWS_SIGNATURE: '数字签名不符：内容被改动过。',
       ERR_QR_PREFIX: '这不是电子证照二维码。',
@@ -84,6 +87,8 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_STATUS_LIST_MISSING: '缺少该发证机关的状态列表。',
       ERR_STATUS_LIST_STALE: '状态列表已过期或太旧。',
       ERR_STATUS_LIST_REPLAYED: '状态列表比已见过的版本旧：请同步。',
+      ERR_STATUS_PATCH_GAP: '状态数据缺少中间的更新：请同步以获取完整副本。',
+      ERR_STATUS_PATCH_MISMATCH: '状态更新与本机副本不符：请同步以获取完整副本。',
     },
     check: {
       format: '格式',
@@ -154,6 +159,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       },
       NOT_YET_VALID: { title: 'NOT YET VALID', reason: 'The licence is not valid yet (its start date is in the future).' },
     },
+    notSyncedProvinceOnly: "A licence from another province: its authority's status data is not synced in province-only mode, so revocation or suspension cannot be ruled out.",
     code: {
       ERR_JWS_SIGNATURE: 'The digital signature does not match: the content was changed.',
       ERR_QR_PREFIX: 'This is not an e-licence QR code.',
@@ -171,6 +177,8 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_STATUS_LIST_MISSING: "The authority's status list is missing.",
       ERR_STATUS_LIST_STALE: 'The status list is expired or too old.',
       ERR_STATUS_LIST_REPLAYED: 'The status list is older than one already seen: sync.',
+      ERR_STATUS_PATCH_GAP: 'An update of the status data is missing: sync to get a full copy.',
+      ERR_STATUS_PATCH_MISMATCH: 'A status update does not match the copy held: sync to get a full copy.',
     },
     check: {
       format: 'Format',
@@ -240,9 +248,10 @@ export const MESSAGES: Record<Lang, Messages> = {
  * REVOKED or SUSPENDED verdict), else the first failed check's code if there are words for it, else
  * the verdict's.
  */
-export function reasonOf(result: Pick<VerifyResult, 'verdict' | 'checks' | 'reason'>, lang: Lang): string {
+export function reasonOf(result: Pick<VerifyResult, 'verdict' | 'checks' | 'reason' | 'statusNotSynced'>, lang: Lang): string {
   const messages = MESSAGES[lang];
   if (result.reason !== undefined) return messages.reason[result.reason].detail;
+  if (result.verdict === 'STATUS_UNKNOWN' && result.statusNotSynced === 'province-only') return messages.notSyncedProvinceOnly;
   if (result.verdict !== 'VALID') {
     for (const check of result.checks) {
       if (check.result !== 'fail') continue;

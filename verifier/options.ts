@@ -24,6 +24,17 @@ export interface VerifyOptions {
    */
   statusListsSeen?: Readonly<Record<string, number>>;
   /**
+   * Highest version already seen, per status list URL (as returned in `statusLists[].version` of an
+   * earlier result): a copy of a lower version is refused as a replay, so a replayed patch can never
+   * move a list back (a reinstated licence stays reinstated).
+   */
+  statusVersionsSeen?: Readonly<Record<string, number>>;
+  /**
+   * The device syncs only the status data of its pinned anchors' own authorities (province-only mode):
+   * a licence from elsewhere says so (ERR_STATUS_LIST_MISSING, "not synced in province-only mode").
+   */
+  provinceOnly?: boolean;
+  /**
    * Anchor ids that pinned keys given without one were bound to earlier, by kid (as returned in
    * `anchorBindings` of an earlier result): a bare key set keeps speaking for the same anchor.
    */
@@ -42,6 +53,8 @@ export interface ResolvedOptions {
   graceSeconds: number;
   minSequences: Readonly<Record<string, number>>;
   statusListsSeen: Readonly<Record<string, number>>;
+  statusVersionsSeen: Readonly<Record<string, number>>;
+  provinceOnly: boolean;
   anchorBindings: Readonly<Record<string, string>>;
 }
 
@@ -64,6 +77,8 @@ export function resolveOptions(options: VerifyOptions | undefined): ResolvedOpti
     graceSeconds: seconds(options.trustListGraceSeconds, DEFAULT_TRUST_LIST_GRACE_SECONDS, 'trustListGraceSeconds'),
     minSequences: options.trustListSequences ?? {},
     statusListsSeen: options.statusListsSeen ?? {},
+    statusVersionsSeen: options.statusVersionsSeen ?? {},
+    provinceOnly: options.provinceOnly === true,
     anchorBindings: options.anchorBindings ?? {},
   };
 }

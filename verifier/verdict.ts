@@ -108,6 +108,8 @@ export interface VerifyResult {
    * SUSPENDED (`suspended`).
    */
   reason?: StatusReason;
+  /** The status data of this licence's authority is not on the device by choice: synced in province-only mode. */
+  statusNotSynced?: 'province-only';
   checks: Check[];
   licence?: LicenceDisplay;
   /** Seconds since the oldest status list used was signed. */
@@ -125,8 +127,10 @@ export interface VerifyResult {
 export interface StatusListUsed {
   url: string;
   purpose: 'revocation' | 'suspension';
-  /** When the list was signed, ms since the epoch. */
+  /** When the newest statement of the copy used was signed (the list, or a patch attesting its version), ms since the epoch. */
   issuedAt: number;
+  /** The list's version (absent for lists signed before versions). */
+  version?: number;
 }
 
 /** Which verdict a failed check points to. */

@@ -4,20 +4,20 @@
  * input, bundle or option is itself a verdict. Pure core only, so it runs in Node, browsers and Workers.
  */
 import { SIGNING_ALGORITHMS } from '../src/core/algorithms.js';
-import { parseBundle, type VerifierBundle } from '../src/core/bundle.js';
+import type { VerifierBundle } from '../src/core/bundle.js';
 import { VC_JWT_CTY, VC_JWT_TYP } from '../src/core/credential.js';
 import { formatDateTime } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { type DecodedJws, decodeJws, type JwsPolicy, verifyJwsSignature } from '../src/core/jws-verify.js';
-import { type Outcome, syncOutcomeOf } from '../src/core/memo.js';
-import type { ParsedStatusList } from '../src/core/status-list.js';
-import { issuerKeysFromView, openStatusReasons, revocationReasonOf, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../src/core/status-reasons.js';
+import { reasonOfNumber, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../src/core/status-reasons.js';
+import { positionOf } from '../src/core/status-set.js';
+import { type ResolvedStatusList, resolveStatus, statusSources } from '../src/core/trust/status-state.js';
 import { type Acceptance, acceptTrustLists, type TrustedKey, type TrustView } from '../src/core/trust-list.js';
 import { licenceDisplay } from './display.js';
 import { jwsFromInput } from './input.js';
 import { type ParsedLicence, parseLicence } from './licence.js';
 import { type ResolvedOptions, resolveOptions, type VerifyOptions } from './options.js';
-import { findStatusList } from './status.js';
+import { bundleOf } from './parsed.js';
 import { CHECK_NAMES, type Check, type CheckCode, type CheckName, type LicenceDisplay, type StatusListUsed, type Verdict, type VerifyResult, verdictOf } from './verdict.js';
 
 const LICENCE_POLICY: JwsPolicy = { typ: VC_JWT_TYP, cty: VC_JWT_CTY, maxLength: 64 * 1024 };
@@ -32,6 +32,7 @@ class Report {
   statusLists: StatusListUsed[] = [];
   trust: TrustView | undefined;
   revocationReason: StatusReason | undefined;
+  statusNotSynced: 'province-only' | undefined;
 
   ok(name: CheckName, message: string): void {
     this.checks.set(name, { name, result: 'ok', code: 'OK', message });
@@ -57,6 +58,7 @@ class Report {
     this.statusAge = other.statusAge;
     this.statusLists = other.statusLists;
     this.revocationReason = other.revocationReason;
+    this.statusNotSynced = other.statusNotSynced;
   }
 
   result(): VerifyResult {
@@ -67,6 +69,7 @@ class Report {
     return {
       verdict,
       ...(reason === undefined ? {} : { reason }),
+      ...(this.statusNotSynced === undefined ? {} : { statusNotSynced: this.statusNotSynced }),
       checks,
       ...(this.licence ? { licence: this.licence } : {}),
       ...(this.statusAge === undefined ? {} : { statusAge: this.statusAge }),
@@ -91,19 +94,6 @@ function codeOf(error: unknown): CheckCode {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-// Parsing a bundle checks every entry's shape: remember the result per bundle object.
-const parsedBundles = new WeakMap<object, Outcome<VerifierBundle>>();
-
-function bundleOf(bundle: unknown): Outcome<VerifierBundle> {
-  if (typeof bundle !== 'object' || bundle === null || bundle instanceof Uint8Array) return syncOutcomeOf(() => parseBundle(bundle));
-  let parsed = parsedBundles.get(bundle);
-  if (!parsed) {
-    parsed = syncOutcomeOf(() => parseBundle(bundle));
-    parsedBundles.set(bundle, parsed);
-  }
-  return parsed;
 }
 
 /** Format and algorithm: strict JWS parsing, then the licence's shape. */
@@ -196,44 +186,61 @@ function checkValidity(report: Report, licence: ParsedLicence, options: Resolved
 }
 
 /**
- * Which legal act a set revocation bit is, from the issuer's signed reasons document for exactly this
- * list (docs/trust-list.md, "Status reasons"); `unspecified` when none opens. Never another verdict.
+ * Which legal act a set revocation bit is, from the issuer's signed reasons for exactly this copy of the
+ * list (its reasons document, or the reasons its patches and copy carry under their digests;
+ * docs/trust-list.md, "Status reasons"); `unspecified` when there are none. Never another verdict.
  */
-async function revocationReason(bundle: VerifierBundle, list: ParsedStatusList, index: number, trust: TrustView): Promise<StatusReason> {
-  for (const candidate of bundle.statusReasons ?? []) {
-    const opened = await openStatusReasons(candidate.jws, list, issuerKeysFromView(trust, list.issuerId));
-    if (opened.ok) return revocationReasonOf(opened, index);
-  }
-  return UNSPECIFIED_REASON;
+function revocationReason(list: ResolvedStatusList, position: number): StatusReason {
+  const code = list.reasons?.[position];
+  return code === undefined ? UNSPECIFIED_REASON : reasonOfNumber(code);
 }
 
-async function checkStatus(report: Report, licence: ParsedLicence, bundle: VerifierBundle, trust: TrustView, options: ResolvedOptions): Promise<void> {
-  const found: ParsedStatusList[] = [];
+async function checkStatus(report: Report, licence: ParsedLicence, bundle: VerifierBundle, trust: TrustView, acceptance: Acceptance, options: ResolvedOptions): Promise<void> {
+  const found: Array<{ list: ResolvedStatusList; purpose: 'revocation' | 'suspension' }> = [];
+  const sources = statusSources(bundle);
   for (const purpose of ['revocation', 'suspension'] as const) {
     const entry = licence.status[purpose];
-    const lookup = await findStatusList(bundle.statusLists, entry.listUrl, purpose, licence.issuerId, trust);
+    const lookup = await resolveStatus(sources, trust, { url: entry.listUrl, issuerId: licence.issuerId });
     if (!lookup.ok) {
-      report.fail(purpose, lookup.code, lookup.message, 'STATUS_UNKNOWN');
+      const elsewhere = lookup.code === 'ERR_STATUS_LIST_MISSING' && options.provinceOnly && acceptance.list?.federation !== undefined;
+      const message = elsewhere ? `not synced in province-only mode: ${licence.issuerId} is listed by ${acceptance.list!.anchorId}, not by a pinned anchor` : lookup.message;
+      if (elsewhere) report.statusNotSynced = 'province-only';
+      report.fail(purpose, lookup.code, message, 'STATUS_UNKNOWN');
+      continue;
+    }
+    const list = lookup.list;
+    if (list.purpose !== undefined && list.purpose !== purpose) {
+      report.fail(purpose, 'ERR_STATUS_LIST_INVALID', `no usable ${purpose} list ${entry.listUrl}: list purpose is ${list.purpose}, not ${purpose}`, 'STATUS_UNKNOWN');
       continue;
     }
     const seen = options.statusListsSeen[entry.listUrl];
-    if (seen !== undefined && lookup.list.issuedAt < seen) {
-      // An older copy than one already seen could hide a revocation made since: never use it.
+    const seenVersion = options.statusVersionsSeen[entry.listUrl];
+    if (seen !== undefined && list.attestedAt < seen && (list.version === undefined || seenVersion === undefined)) {
+      // An older copy than one already seen could hide a revocation made since: never use it. A list
+      // whose version the device has seen is guarded by its version instead (below): the same version
+      // is the same bits, however old the statement of it the device now holds (its age is judged by
+      // the freshness check), and a device keeps only the statements it needs.
       report.fail(
         purpose,
         'ERR_STATUS_LIST_REPLAYED',
-        `the ${purpose} list is older (${formatDateTime(lookup.list.issuedAt)}) than one already seen (${formatDateTime(seen)})`,
+        `the ${purpose} list is older (${formatDateTime(list.attestedAt)}) than one already seen (${formatDateTime(seen)})`,
         'STATUS_UNKNOWN',
       );
       continue;
     }
-    report.statusLists.push({ url: entry.listUrl, purpose, issuedAt: lookup.list.issuedAt });
-    found.push(lookup.list);
-    if (entry.index >= lookup.list.bits.length) {
-      report.fail(purpose, 'ERR_STATUS_INDEX_OUT_OF_RANGE', `index ${entry.index} is beyond the list's ${lookup.list.bits.length} entries`, 'STATUS_UNKNOWN');
-    } else if (lookup.list.bits.get(entry.index)) {
+    if (seenVersion !== undefined && (list.version === undefined || list.version < seenVersion)) {
+      // A replayed patch or copy cannot move a list back (a reinstated licence stays reinstated).
+      report.fail(purpose, 'ERR_STATUS_LIST_REPLAYED', `the ${purpose} list is version ${list.version ?? 'unknown'}, below version ${seenVersion} already seen`, 'STATUS_UNKNOWN');
+      continue;
+    }
+    report.statusLists.push({ url: entry.listUrl, purpose, issuedAt: list.attestedAt, ...(list.version === undefined ? {} : { version: list.version }) });
+    found.push({ list, purpose });
+    const position = entry.index < list.size ? positionOf(list, entry.index) : -1;
+    if (entry.index >= list.size) {
+      report.fail(purpose, 'ERR_STATUS_INDEX_OUT_OF_RANGE', `index ${entry.index} is beyond the list's ${list.size} entries`, 'STATUS_UNKNOWN');
+    } else if (position >= 0) {
       const revoked = purpose === 'revocation';
-      if (revoked) report.revocationReason = await revocationReason(bundle, lookup.list, entry.index, trust);
+      if (revoked) report.revocationReason = revocationReason(list, position);
       const because = revoked ? ` (reason: ${report.revocationReason})` : '';
       report.fail(purpose, revoked ? 'ERR_LICENCE_REVOKED' : 'ERR_LICENCE_SUSPENDED', `${purpose} bit ${entry.index} is set${because}`, revoked ? 'REVOKED' : 'SUSPENDED');
     } else {
@@ -248,12 +255,12 @@ async function checkStatus(report: Report, licence: ParsedLicence, bundle: Verif
   const maxAge = options.maxStatusAgeSeconds * 1000;
   const problems: string[] = [];
   let oldest = 0;
-  for (const list of found) {
-    const age = options.now - list.issuedAt;
+  for (const { list, purpose } of found) {
+    const age = options.now - list.attestedAt;
     oldest = Math.max(oldest, age);
-    if (age > maxAge) problems.push(`${list.purpose} list is ${Math.floor(age / 1000)} s old (limit ${options.maxStatusAgeSeconds} s)`);
-    else if (list.validUntil !== undefined && options.now > list.validUntil + skew) problems.push(`${list.purpose} list expired at ${formatDateTime(list.validUntil)}`);
-    else if (age < -skew) problems.push(`${list.purpose} list is signed in the future`);
+    if (age > maxAge) problems.push(`${purpose} list is ${Math.floor(age / 1000)} s old (limit ${options.maxStatusAgeSeconds} s)`);
+    else if (list.validUntil !== undefined && options.now > list.validUntil + skew) problems.push(`${purpose} list expired at ${formatDateTime(list.validUntil)}`);
+    else if (age < -skew) problems.push(`${purpose} list is signed in the future`);
   }
   report.statusAge = Math.max(0, Math.floor(oldest / 1000));
   if (problems.length > 0) report.fail('statusFreshness', 'ERR_STATUS_LIST_STALE', problems.join('; '), 'STATUS_UNKNOWN');
@@ -293,7 +300,7 @@ async function run(report: Report, input: unknown, bundleInput: unknown, rawOpti
   );
   const display = licenceDisplay(licence, trust.acceptance.authority);
   const status = new Report();
-  if (trust.acceptance.ok) await checkStatus(status, licence, bundle.value, report.trust!, options);
+  if (trust.acceptance.ok) await checkStatus(status, licence, bundle.value, report.trust!, trust.acceptance, options);
   const signatureError = await signature;
   if (signatureError !== undefined) {
     report.fail('signature', codeOf(signatureError), messageOf(signatureError), 'INVALID');

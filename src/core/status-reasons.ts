@@ -67,6 +67,11 @@ const REASON_OF_NUMBER: readonly (RevocationReason | typeof UNSPECIFIED_REASON)[
   'unspecified',
 ];
 
+/** The reason a 3-bit number stands for (6 and 7, reserved, read as `unspecified`). */
+export function reasonOfNumber(number: number): RevocationReason | typeof UNSPECIFIED_REASON {
+  return REASON_OF_NUMBER[number & 7]!;
+}
+
 export const STATUS_REASONS_TYP = 'status-reasons+jwt';
 export const STATUS_REASONS_TYPE = 'BitstringStatusReasons';
 export const STATUS_REASONS_POLICY: JwsPolicy = { typ: STATUS_REASONS_TYP, maxLength: 8 * 1024 * 1024 };
@@ -171,6 +176,8 @@ export interface StatusReasons {
    * states none), undefined when the bit is not set (nothing to explain).
    */
   reasonAt(index: number): RevocationReason | typeof UNSPECIFIED_REASON | undefined;
+  /** The 3-bit reason number of every set bit, in index order (REASON_NUMBERS). */
+  codes(): Uint8Array;
 }
 
 export type OpenedStatusReasons = { ok: true; reasons: StatusReasons } | { ok: false; error: ElicenceError };
@@ -279,6 +286,11 @@ export async function openStatusReasons(jws: string, list: ReasonsListBinding, k
         reasonAt(index: number) {
           if (!Number.isSafeInteger(index) || index < 0 || index >= bits.length || !bits.get(index)) return undefined;
           return unpackedAt(packed, rank(bits.bytes, index));
+        },
+        codes() {
+          const codes = new Uint8Array(payload.count);
+          for (let i = 0; i < payload.count; i++) codes[i] = REASON_NUMBERS[unpackedAt(packed, i)];
+          return codes;
         },
       },
     };

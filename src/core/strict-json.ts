@@ -90,10 +90,29 @@ export function parseStrictJson(text: string, malformedCode: ErrorCode = 'ERR_BA
   return value;
 }
 
+/** The keys of one open object: a short array (most objects have a handful), a Set once it grows. */
+class KeySet {
+  private small: string[] = [];
+  private large: Set<string> | undefined;
+
+  /** Adds `key`; false when it was there already. */
+  add(key: string): boolean {
+    if (this.large) {
+      if (this.large.has(key)) return false;
+      this.large.add(key);
+      return true;
+    }
+    if (this.small.includes(key)) return false;
+    this.small.push(key);
+    if (this.small.length > 16) this.large = new Set(this.small);
+    return true;
+  }
+}
+
 /** Returns the first repeated key in syntactically valid JSON text, or undefined. */
 export function findDuplicateKey(validJson: string): string | undefined {
-  // One entry per open container: a key set for objects, null for arrays.
-  const stack: (Set<string> | null)[] = [];
+  // One entry per open container: its keys for objects, null for arrays.
+  const stack: (KeySet | null)[] = [];
   let expectKey = false;
   const n = validJson.length;
   for (let i = 0; i < n; i++) {
@@ -111,12 +130,11 @@ export function findDuplicateKey(validJson: string): string | undefined {
       const keys = stack.length > 0 ? stack[stack.length - 1] : null;
       if (expectKey && keys) {
         const key = escaped ? (JSON.parse(validJson.slice(start, i + 1)) as string) : validJson.slice(start + 1, i);
-        if (keys.has(key)) return key;
-        keys.add(key);
+        if (!keys.add(key)) return key;
         expectKey = false;
       }
     } else if (c === OPEN_BRACE) {
-      stack.push(new Set());
+      stack.push(new KeySet());
       expectKey = true;
     } else if (c === OPEN_BRACKET) {
       stack.push(null);

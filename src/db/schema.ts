@@ -347,3 +347,65 @@ export const licenceNameBigrams = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.authorityId, t.bigram, t.licenceId] })],
 );
+
+/**
+ * Status patches (docs/trust-list.md, "Status patches"): per status list of a hosted authority, the list
+ * at its last cut: the base the next cut's patch starts from, and the compact copy verifiers are given
+ * (`set`: Rice-coded set indices; `reasons`: packed 3-bit reason codes of a revocation list).
+ */
+export const statusCuts = sqliteTable(
+  'status_cuts',
+  {
+    listId: text('list_id').primaryKey(),
+    authorityId: text('authority_id').notNull(),
+    version: integer('version').notNull(),
+    size: integer('size').notNull(),
+    count: integer('count').notNull(),
+    set: text('set').notNull(),
+    reasons: text('reasons'),
+    cutAt: integer('cut_at').notNull(),
+    // When the list was first cut: a `?since=` delta gives new lists as copies.
+    firstCutAt: integer('first_cut_at').notNull(),
+  },
+  (t) => [index('status_cuts_authority').on(t.authorityId)],
+);
+
+/**
+ * The status patches signed for the hosted authorities: per cut a patch (from the previous cut) and a
+ * manifest (every list with its digest), kept 7 days; the newest tail (from the last cut to now), with
+ * the list versions it brings lists to (`versions_json`), re-signed when they move.
+ */
+export const statusPatches = sqliteTable(
+  'status_patches',
+  {
+    authorityId: text('authority_id').notNull(),
+    kind: text('kind', { enum: ['cut', 'manifest', 'tail'] }).notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    jws: text('jws').notNull(),
+    versionsJson: text('versions_json').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorityId, t.kind, t.issuedAt] }), index('status_patches_issued').on(t.issuedAt)],
+);
+
+/**
+ * Status data of peers (federation) that send patches, kept as a verifier keeps it: per list the copy at
+ * its last cut with the patch that attests it (`copy`), the newest patches (`patch`), and every cut
+ * patch received in the last 7 days (`cut`), re-served by receipt time; per peer one `sync` row (the
+ * next `since` in `url`, the ETag in `jws`).
+ */
+export const peerStatus = sqliteTable(
+  'peer_status',
+  {
+    key: text('key').primaryKey(), // "copy:<issuer> <url>", "patch:<jws hash>", "cut:<jws hash>", "sync:<peer id>"
+    peerId: text('peer_id').notNull(),
+    issuer: text('issuer').notNull(),
+    kind: text('kind', { enum: ['copy', 'patch', 'cut', 'sync'] }).notNull(),
+    url: text('url'),
+    jws: text('jws').notNull(),
+    copyJson: text('copy_json'),
+    signedAt: integer('signed_at').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    firstReceivedAt: integer('first_received_at').notNull(),
+  },
+  (t) => [index('peer_status_peer').on(t.peerId), index('peer_status_received').on(t.receivedAt)],
+);

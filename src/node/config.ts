@@ -41,6 +41,14 @@ const Env = z.object({
     .min(1)
     .max(30 * 24)
     .default(48),
+  // Status patches: how often each authority's cut is signed, and how old a tail may get before it is re-signed.
+  STATUS_PATCH_PERIOD_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(86400),
+  STATUS_PATCH_TAIL_SECONDS: z.coerce.number().int().min(10).max(86400).default(3600),
   ANCHOR_NAME_ZH: z.string().min(1).max(100).optional(),
   ANCHOR_NAME_EN: z.string().min(1).max(100).optional(),
   ANCHOR_JURISDICTION: z
@@ -160,6 +168,8 @@ export function loadNodeConfig(env: NodeJS.ProcessEnv = nodeEnvironment()): Node
   // Staff passwords: PBKDF2-SHA-256 at 600,000 iterations (Workers differ: src/worker/config.ts).
   app.passwordHashing = NODE_PASSWORD_HASHING;
   app.statusListValidityMs = e.STATUS_LIST_VALIDITY_HOURS * 3_600_000;
+  app.statusPatchPeriodMs = e.STATUS_PATCH_PERIOD_SECONDS * 1000;
+  app.statusTailRefreshMs = e.STATUS_PATCH_TAIL_SECONDS * 1000;
   app.anchor = {
     ...(e.ANCHOR_NAME_ZH && e.ANCHOR_NAME_EN ? { name: { zh: e.ANCHOR_NAME_ZH, en: e.ANCHOR_NAME_EN } } : {}),
     ...(e.ANCHOR_JURISDICTION ? { jurisdiction: e.ANCHOR_JURISDICTION } : {}),

@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app/app.js';
 import { type AppDeps, systemClock } from '../app/deps.js';
 import { bootstrap } from '../services/bootstrap.js';
+import { cutDueAuthorities } from '../services/status-cuts.js';
 import { refreshAllPeers } from '../services/trust/federation.js';
 import { envFileOf, loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
@@ -50,6 +51,22 @@ const refreshPeers = async () => {
 const refreshTimer = config.federationRefreshSeconds > 0 ? setInterval(refreshPeers, config.federationRefreshSeconds * 1000) : undefined;
 refreshTimer?.unref();
 if (refreshTimer) setTimeout(refreshPeers, 1000).unref();
+
+// Status patches (docs/trust-list.md): each authority's daily cut is signed on schedule, not only when a bundle is built.
+let cutting = false;
+const cutDue = async () => {
+  if (cutting) return;
+  cutting = true;
+  try {
+    await cutDueAuthorities(deps);
+  } catch (error) {
+    console.error('status patches: cut failed:', error);
+  } finally {
+    cutting = false;
+  }
+};
+const cutTimer = setInterval(cutDue, 60_000);
+cutTimer.unref();
 
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
@@ -98,6 +115,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 
 const shutdown = () => {
   if (refreshTimer) clearInterval(refreshTimer);
+  clearInterval(cutTimer);
   server.close();
   store.close();
   process.exit(0);

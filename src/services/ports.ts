@@ -37,6 +37,10 @@ export interface AppConfig {
    * an offline inspector must be able to use yesterday's lists; lists are re-signed at half this.
    */
   statusListValidityMs: number;
+  /** How often each authority's status patches are cut (docs/trust-list.md, "Status patches"); default a day. */
+  statusPatchPeriodMs?: number;
+  /** A tail patch (since the last cut) is re-signed when older than this even if nothing changed; default an hour. */
+  statusTailRefreshMs?: number;
   /** Default validity of a licence issued without validUntil, in days. */
   defaultValidityDays: number;
   /** Largest batch accepted by POST /v1/licences/batch. */

@@ -17,6 +17,22 @@ export interface StatusSlot {
 }
 
 export const statusListId = (authorityId: string, purpose: StatusPurpose, seq: number): string => `${authorityId}/${purpose}/${seq}`;
+
+/** The largest list opened (2^24 entries, 2 MiB: what a verifier inflates at most). */
+export const MAX_NEW_STATUS_LIST_SIZE = 16_777_216;
+
+/**
+ * Entries of an authority's `seq`-th list of a purpose (docs/trust-list.md, "List size"): the first two
+ * hold `base` (the configured size, at least the W3C 131,072), then each new list doubles, up to 2^24.
+ * An authority's capacity thus doubles with every list it opens: N licences need at most
+ * 2 + log2(N / base) lists (6 for 3 million) instead of N / 131,072 (23), while a small authority keeps
+ * one list of the minimum size. Lists already opened keep their size (and their licences their URLs
+ * and indices): only new lists grow.
+ */
+export function statusListSizeFor(seq: number, base: number): number {
+  if (seq <= 2) return base;
+  return Math.max(base, Math.min(MAX_NEW_STATUS_LIST_SIZE, base * 2 ** (seq - 2)));
+}
 export const statusListUrl = (publicUrl: string, listId: string): string => `${publicUrl}/status/${listId}`;
 
 /** CSPRNG words fetched 256 at a time: one getRandomValues call costs as much as a whole slot draw. */
@@ -164,6 +180,7 @@ export interface SlotPlan {
  * fills). Uses what this process knows of the lists unless `fresh`; a plan drawn from stale knowledge
  * fails at commit on the unique slot index or the capacity CHECK, and the caller draws again fresh.
  */
+/** `listSize`: the configured base size; new lists grow from it (`statusListSizeFor`). */
 export async function planSlots(db: Db, authorityId: string, purpose: StatusPurpose, count: number, listSize: number, options: { fresh?: boolean } = {}): Promise<SlotPlan> {
   const plan: SlotPlan = { authorityId, purpose, slots: [], lists: [] };
   const latest = await currentList(db, authorityId, purpose, options.fresh ?? false);
@@ -177,12 +194,13 @@ export async function planSlots(db: Db, authorityId: string, purpose: StatusPurp
   let seq = latest?.seq ?? 0;
   while (remaining > 0) {
     seq++;
-    const take = Math.min(remaining, listSize);
+    const size = statusListSizeFor(seq, listSize);
+    const take = Math.min(remaining, size);
     const id = statusListId(authorityId, purpose, seq);
-    for (const index of await drawFromList(db, purpose, { id, seq, size: listSize, allocated: 0, used: new Uint8Array(Math.ceil(listSize / 8)) }, take)) {
+    for (const index of await drawFromList(db, purpose, { id, seq, size, allocated: 0, used: new Uint8Array(Math.ceil(size / 8)) }, take)) {
       plan.slots.push({ purpose, listId: id, index });
     }
-    plan.lists.push({ id, seq, take, isNew: true, size: listSize });
+    plan.lists.push({ id, seq, take, isNew: true, size });
     remaining -= take;
   }
   return plan;

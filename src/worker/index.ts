@@ -11,6 +11,7 @@ import { type App, createApp } from '../app/app.js';
 import { type AppDeps, systemClock } from '../app/deps.js';
 import { errorBody } from '../app/errors.js';
 import { ElicenceError } from '../core/errors.js';
+import { cutDueAuthorities } from '../services/status-cuts.js';
 import { refreshAllPeers } from '../services/trust/federation.js';
 import { defaultCache, type ExecutionContext } from './cloudflare.js';
 import { parseWorkerConfig, type WorkerEnv } from './config.js';
@@ -63,13 +64,19 @@ export default {
     return edgeCached(request, ctx, defaultCache(), async (req) => runtime.app.fetch(req));
   },
 
-  /** The Cron Trigger (wrangler.toml `[triggers]`): fetch, check and store every peer's bundle. */
+  /** The Cron Trigger (wrangler.toml `[triggers]`): fetch, check and store every peer's bundle; sign the status cuts that are due. */
   async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const runtime = runtimeFor(env);
     await runtime.ready;
-    const refresh = refreshAllPeers(runtime.deps).then((reports) => {
-      for (const report of reports) if (report.outcome === 'failed') console.warn(`federation: ${report.peer}: ${report.error ?? 'failed'}`);
-    });
+    const refresh = refreshAllPeers(runtime.deps)
+      .then((reports) => {
+        for (const report of reports) if (report.outcome === 'failed') console.warn(`federation: ${report.peer}: ${report.error ?? 'failed'}`);
+      })
+      .then(() => cutDueAuthorities(runtime.deps))
+      .then(
+        () => undefined,
+        (error: unknown) => console.error('status patches: cut failed:', error),
+      );
     ctx.waitUntil(refresh);
     await refresh;
   },

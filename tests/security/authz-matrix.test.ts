@@ -23,6 +23,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /trust-list',
   'GET /.well-known/trust-anchor.json',
   'GET /verifier-bundle',
+  'POST /verifier-bundle/lists',
 ]);
 
 /** Routes any valid token may call, whatever its scopes (public data behind the agency API). */

@@ -68,3 +68,11 @@ export function builtInKids(): string[] {
 export function fingerprintText(thumbprint: string): string {
   return thumbprint.match(/.{1,4}/g)?.join(' ') ?? thumbprint;
 }
+
+/** The anchor id of the built-in anchors when there is exactly one with an id (province-only sync). */
+export function builtInAnchorId(): string | undefined {
+  if (!BUILT_IN_ANCHORS) return undefined;
+  const groups = Array.isArray(BUILT_IN_ANCHORS) ? BUILT_IN_ANCHORS : [BUILT_IN_ANCHORS];
+  const ids = groups.map((g) => (g as { anchorId?: unknown; id?: unknown }).anchorId ?? (g as { id?: unknown }).id).filter((id): id is string => typeof id === 'string');
+  return ids.length === 1 ? ids[0] : undefined;
+}

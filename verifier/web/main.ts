@@ -3,7 +3,7 @@
  * offline with the verifier library against the bundle kept in IndexedDB, show the answer full screen.
  */
 import { ageText, type BundleFreshness, type FreshnessState, freshness, MESSAGES, type VerifierBundle, type VerifyOptions, type VerifyResult, verify } from '../index.js';
-import { anchorsOf, BUILT_IN_ANCHORS, builtInKids, fingerprintText, type Offer, offeredKeys, unpinned, withAdded } from './anchors.js';
+import { anchorsOf, BUILT_IN_ANCHORS, builtInAnchorId, builtInKids, fingerprintText, type Offer, offeredKeys, unpinned, withAdded } from './anchors.js';
 import { apiUrl, fetchBundle } from './bundle-sync.js';
 import { type CameraScan, startCameraScan } from './camera.js';
 import { byId, el } from './dom.js';
@@ -15,15 +15,19 @@ import {
   loadAnchorBindings,
   loadAnchors,
   loadBundle,
+  loadProvinceOnly,
   loadSequences,
   loadStatusListsSeen,
+  loadStatusVersionsSeen,
   type PinnedAnchors,
   type StoredBundle,
   saveAnchorBindings,
   saveAnchors,
   saveBundle,
+  saveProvinceOnly,
   saveSequences,
   saveStatusListsSeen,
+  saveStatusVersionsSeen,
 } from './storage.js';
 import { warmUp } from './warm-up.js';
 
@@ -35,7 +39,9 @@ const state: {
   anchors: PinnedAnchors | undefined;
   sequences: Record<string, number>;
   statusListsSeen: Record<string, number>;
+  statusVersionsSeen: Record<string, number>;
   anchorBindings: Record<string, string>;
+  provinceOnly: boolean;
   freshness: BundleFreshness | undefined;
   camera: CameraScan | undefined;
   last: VerifyResult | undefined;
@@ -45,7 +51,9 @@ const state: {
   anchors: undefined,
   sequences: {},
   statusListsSeen: {},
+  statusVersionsSeen: {},
   anchorBindings: {},
+  provinceOnly: false,
   freshness: undefined,
   camera: undefined,
   last: undefined,
@@ -93,7 +101,9 @@ const verifyOptions = (): VerifyOptions => ({
   anchors: anchorsOf(state.anchors),
   trustListSequences: state.sequences,
   statusListsSeen: state.statusListsSeen,
+  statusVersionsSeen: state.statusVersionsSeen,
   anchorBindings: state.anchorBindings,
+  provinceOnly: state.stored?.provinceOnly !== undefined,
 });
 
 /** Recomputes how fresh the verified data is, per province, then redraws the line. */
@@ -184,13 +194,15 @@ async function sync(): Promise<void> {
   button.textContent = t().syncing;
   try {
     await syncAnchors();
-    const outcome = await fetchBundle(state.stored, Date.now(), verifyOptions());
+    const anchorId = state.provinceOnly ? (state.anchors?.anchorId ?? builtInAnchorId()) : undefined;
+    const outcome = await fetchBundle(state.stored, Date.now(), verifyOptions(), { provinceOnly: anchorId });
     state.stored = outcome.stored;
     await saveBundle(outcome.stored);
     setMessage(outcome.kind === 'updated' ? t().syncedOk : t().syncNotModified);
     // The freshness line reflects the new data before the page says it synced.
     await refreshFreshness();
     document.body.dataset.synced = String(outcome.stored.syncedAt);
+    if (outcome.kind === 'updated') document.body.dataset.syncBytes = String(outcome.bytes);
     warm();
   } catch {
     setMessage(t().syncFailed, 'error');
@@ -225,16 +237,22 @@ async function rememberSeen(result: VerifyResult): Promise<void> {
     }
   }
   let listsChanged = false;
+  let versionsChanged = false;
   for (const list of result.statusLists) {
     if ((state.statusListsSeen[list.url] ?? -1) < list.issuedAt) {
       state.statusListsSeen = { ...state.statusListsSeen, [list.url]: list.issuedAt };
       listsChanged = true;
+    }
+    if (list.version !== undefined && (state.statusVersionsSeen[list.url] ?? -1) < list.version) {
+      state.statusVersionsSeen = { ...state.statusVersionsSeen, [list.url]: list.version };
+      versionsChanged = true;
     }
   }
   const newBindings = Object.entries(result.anchorBindings).filter(([kid, id]) => state.anchorBindings[kid] !== id);
   if (newBindings.length > 0) state.anchorBindings = { ...state.anchorBindings, ...Object.fromEntries(newBindings) };
   if (sequencesChanged) await saveSequences(state.sequences);
   if (listsChanged) await saveStatusListsSeen(state.statusListsSeen);
+  if (versionsChanged) await saveStatusVersionsSeen(state.statusVersionsSeen);
   if (newBindings.length > 0) await saveAnchorBindings(state.anchorBindings);
 }
 
@@ -306,6 +324,11 @@ function wire(): void {
     const text = byId<HTMLTextAreaElement>('paste-text').value;
     if (text.trim()) void verifyText(text);
   });
+  const provinceOnly = byId<HTMLInputElement>('province-only');
+  provinceOnly.addEventListener('change', () => {
+    state.provinceOnly = provinceOnly.checked;
+    void saveProvinceOnly(state.provinceOnly);
+  });
   byId('forget-anchors').addEventListener('click', () => {
     state.anchors = undefined;
     void forgetAnchors();
@@ -317,13 +340,16 @@ function wire(): void {
 
 async function start(): Promise<void> {
   wire();
-  [state.stored, state.anchors, state.sequences, state.statusListsSeen, state.anchorBindings] = await Promise.all([
+  [state.stored, state.anchors, state.sequences, state.statusListsSeen, state.statusVersionsSeen, state.anchorBindings, state.provinceOnly] = await Promise.all([
     loadBundle(),
     loadAnchors(),
     loadSequences(),
     loadStatusListsSeen(),
+    loadStatusVersionsSeen(),
     loadAnchorBindings(),
+    loadProvinceOnly(),
   ]);
+  byId<HTMLInputElement>('province-only').checked = state.provinceOnly;
   applyLanguage();
   await refreshFreshness();
   warm();

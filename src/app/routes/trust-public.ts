@@ -9,14 +9,14 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Context } from 'hono';
 import { accepts } from 'hono/accepts';
-import { BUNDLE_MEDIA_TYPE } from '../../core/bundle.js';
+import { BUNDLE_MEDIA_TYPE, packBundle } from '../../core/bundle.js';
 import { parseDateTimeField as parseDateTime } from '../../core/dates.js';
 import { base64url, utf8 } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { ensureDevTrustList } from '../../services/bootstrap.js';
 import { anchorJwks } from '../../services/trust/anchor.js';
 import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
-import { buildVerifierBundle, etagMatches, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
+import { buildPatchBundle, buildVerifierBundle, etagMatches, MAX_LISTS_PER_REQUEST, statusCopiesFor, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
 import type { AppEnv } from '../env.js';
 import { DateTimeString, errorResponses } from '../schemas.js';
 
@@ -28,7 +28,20 @@ const BundleQuery = z.object({
     description:
       "The previous bundle's generatedAt: only pieces this deployment stored since then (minus a minute; a peer's pieces by when they were received) are returned, to merge",
   }),
+  patches: z.enum(['1']).optional().openapi({
+    description:
+      'The patch protocol (docs/trust-list.md, "Bundle sync"): compact status copies attested by each authority\'s manifest, and signed status patches; with since (within 7 days), the cut patches since then. Pieces travel unpacked (jwsParts).',
+  }),
+  anchor: z.string().min(1).max(2048).optional().openapi({
+    description: 'With patches=1, province-only: the status data of the authorities this anchor lists directly, and only its trust lists',
+  }),
 });
+
+const ListsBody = z
+  .object({
+    urls: z.array(z.string().min(1).max(2048)).min(1).max(MAX_LISTS_PER_REQUEST).openapi({ description: "Status list URLs (the licences' statusListCredential)" }),
+  })
+  .strict();
 
 const bundleResponses = {
   200: {
@@ -41,16 +54,23 @@ const bundleResponses = {
 
 async function serveBundle(c: Context<AppEnv>, cacheControl: string): Promise<Response> {
   const since = c.req.query('since');
-  const options = since === undefined ? {} : { since: parseDateTime(since, 'since') };
+  const patches = c.req.query('patches');
+  const anchor = c.req.query('anchor');
+  if (patches !== undefined && patches !== '1') throw new ElicenceError('ERR_VALIDATION', 'patches must be 1', { field: 'patches' });
+  if (anchor !== undefined && patches === undefined) throw new ElicenceError('ERR_VALIDATION', 'anchor (province-only) needs patches=1', { field: 'anchor' });
+  const options = { ...(since === undefined ? {} : { since: parseDateTime(since, 'since') }), ...(anchor === undefined ? {} : { anchor }) };
   // A development setup whose bootstrap did not list its authority yet gets it first.
   await ensureDevTrustList(c.var.services);
-  const built = await buildVerifierBundle(c.var.services, options);
+  const built = patches === '1' ? await buildPatchBundle(c.var.services, options) : await buildVerifierBundle(c.var.services, options);
   c.header('ETag', built.etag);
   c.header('Cache-Control', cacheControl);
+  c.header('Vary', 'Accept-Encoding');
   c.header('Elicence-Bundle', built.delta ? 'delta' : 'full');
+  if (patches === '1') c.header('Elicence-Bundle-Form', 'patches');
   if (etagMatches(c.req.header('If-None-Match'), built.etag)) return c.body(null, 304);
   const type = accepts(c, { header: 'Accept', supports: ['application/json', BUNDLE_MEDIA_TYPE], default: 'application/json' });
-  return c.body(JSON.stringify(built.bundle), 200, { 'Content-Type': `${type}; charset=utf-8` });
+  const body = patches === '1' ? packBundle(built.bundle) : built.bundle;
+  return c.body(JSON.stringify(body), 200, { 'Content-Type': `${type}; charset=utf-8` });
 }
 
 export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
@@ -124,6 +144,29 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
       responses: bundleResponses,
     }),
     (c: Context<AppEnv>) => serveBundle(c, 'public, max-age=60, must-revalidate'),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/verifier-bundle/lists',
+      tags: ['Trust'],
+      summary: 'Full copies of some status lists (public, no token)',
+      description:
+        'For a client whose copy a status patch could not bring up to date (docs/trust-list.md, "Bundle sync"): the compact copies of just these lists at their last cut, each with the manifest that attests it, and their authorities\' tails. URLs this deployment does not serve are left out.',
+      request: { body: { content: { 'application/json': { schema: ListsBody } }, required: true } },
+      responses: {
+        200: { description: 'A bundle with statusCopies and statusPatches only (pieces unpacked)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        ...errorResponses(400),
+      },
+    }),
+    async (c) => {
+      const { urls } = c.req.valid('json');
+      const bundle = await statusCopiesFor(c.var.services, urls);
+      c.header('Cache-Control', 'no-store');
+      c.header('Elicence-Bundle-Form', 'patches');
+      return c.json(packBundle(bundle) as Record<string, never>, 200);
+    },
   );
 
   app.openapi(

@@ -14,10 +14,11 @@ export const VERIFY_USAGE = `usage: npm run elicence -- verify <qr-text | jws | 
   Several --bundle files (one per deployment, e.g. two provinces) are used together.`;
 
 export const SYNC_USAGE = `usage: npm run elicence -- sync <url> --anchors <jwks-file> [--anchors <jwks-file> ...] --out <file>
-         [--state <file>] [--full] [--timeout <seconds>] [--max-bytes <n>] [--now <iso-date-time>]
+         [--state <file>] [--full] [--province-only] [--timeout <seconds>] [--max-bytes <n>] [--now <iso-date-time>]
 
   Fetches a verifier bundle (the service's base URL or its /verifier-bundle URL), checks every piece,
-  and writes it atomically to --out. Later runs refresh incrementally (If-None-Match, ?since=).`;
+  and writes it atomically to --out. Later runs refresh incrementally (If-None-Match, ?since=, status
+  patches). --province-only keeps only the status data of the pinned anchors' own authorities.`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -42,6 +43,8 @@ export interface SyncArgs {
   out: string;
   state: string | undefined;
   full: boolean;
+  /** Only the pinned anchors' own authorities' status data. */
+  provinceOnly: boolean;
   timeoutMs: number;
   maxBytes: number;
   now: number | undefined;
@@ -119,6 +122,7 @@ export function parseSyncArgs(args: string[]): SyncArgs | 'help' {
     out: { type: 'string' },
     state: { type: 'string' },
     full: { type: 'boolean' },
+    'province-only': { type: 'boolean' },
     timeout: { type: 'string' },
     'max-bytes': { type: 'string' },
     now: { type: 'string' },
@@ -141,6 +145,7 @@ export function parseSyncArgs(args: string[]): SyncArgs | 'help' {
     out: nonEmpty(values.out as string | undefined, '--out <file>'),
     state: values.state as string | undefined,
     full: values.full === true,
+    provinceOnly: values['province-only'] === true,
     timeoutMs: (seconds(values.timeout as string | undefined, '--timeout', { min: 1 }) ?? DEFAULT_SYNC_TIMEOUT_SECONDS) * 1000,
     maxBytes: maxBytesText === undefined ? DEFAULT_SYNC_MAX_BYTES : Number(maxBytesText),
     now: instant(values.now as string | undefined),

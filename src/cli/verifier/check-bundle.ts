@@ -6,6 +6,11 @@
  *   anchor id, key valid at its issuedAt); shape checked.
  * - Status lists: signed by a key that an accepted trust list gives their issuer, valid when signed;
  *   signed `id` equal to the entry's `url`; shape checked.
+ * - Status patches and the patches attesting compact copies: the same (their issuer's key, valid at
+ *   their `iat`); each copy must have the digest its patch names for it.
+ * - Then the status data is brought up to date with the core's one operation (`mergeStatusState`): per
+ *   list the W3C list or the copy at its last cut, the newest patches; lists a patch could not bring up
+ *   to date are named (`refetch`) for `sync` to ask for.
  *
  * Policy (docs/verifier.md §sync): a piece that fails any of this (forged, malformed, signed by a
  * key nothing pinned vouches for) makes the WHOLE bundle refused (ERR_BUNDLE_REFUSED): nothing is
@@ -15,12 +20,15 @@
  * list) are dropped with a note; genuine but expired pieces are kept with a warning (the verifier
  * decides, with its grace period).
  */
-import type { BundleStatusList, BundleStatusReasons, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
+import type { BundleStatusCopies, BundleStatusList, BundleStatusPatch, BundleStatusReasons, BundleTrustList, VerifierBundle } from '../../core/bundle.js';
 import { formatDateTime } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { decodeJws } from '../../core/jws-verify.js';
 import type { ParsedStatusList } from '../../core/status-list.js';
 import { issuerKeysFromView, openStatusReasons, STATUS_REASONS_POLICY } from '../../core/status-reasons.js';
+import { decodeStatusCopy, sparseDigest } from '../../core/status-set.js';
+import { openStatusPatch } from '../../core/trust/status-patches.js';
+import { mergeStatusState, namedStatusLists, resolveStatus, statusSources } from '../../core/trust/status-state.js';
 import { type AnchorKeys, acceptTrustLists, openStatusList, type TrustView } from '../../core/trust-list.js';
 
 export interface CheckedTrustList {
@@ -51,6 +59,10 @@ export interface BundleCheck {
   warnings: string[];
   /** Anchor ids bare pinned keys were bound to (to keep in the state). */
   anchorBindings: Record<string, string>;
+  /** Lists no patch could bring up to date: ask for full copies (POST /verifier-bundle/lists). */
+  refetch: string[];
+  /** Lists left out in province-only mode. */
+  outOfProvince: number;
 }
 
 export interface CheckOptions {
@@ -60,6 +72,8 @@ export interface CheckOptions {
   minSequences: Readonly<Record<string, number>>;
   /** Anchor ids bare pinned keys were bound to earlier (from the state file). */
   anchorBindings?: Readonly<Record<string, string>>;
+  /** Keep only the status data of the pinned anchors' own authorities. */
+  provinceOnly?: boolean;
 }
 
 const describe = (error: unknown): string => (error instanceof ElicenceError ? `${error.code}: ${error.message}` : String(error));
@@ -160,11 +174,19 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
     dropped,
   );
   const reasons = await checkReasons(input.statusReasons ?? [], status, view, problems, dropped, warnings);
+  const patched = await checkPatches(input.statusPatches ?? [], input.statusCopies ?? [], view, problems, warnings);
   if (problems.length > 0) {
     throw new ElicenceError('ERR_BUNDLE_REFUSED', `bundle refused, nothing written: ${problems.length} piece(s) failed verification:\n  - ${problems.join('\n  - ')}`, {
       details: problems,
     });
   }
+  // Verified: now the status data is brought up to date, as the verifier will (the newest copy per list).
+  const merged = await mergeStatusState({ statusLists: status.map((p) => p.entry), statusReasons: reasons, statusPatches: patched.patches, statusCopies: patched.copies }, view, {
+    provinceOnly: options.provinceOnly === true,
+  });
+  const kept = { statusLists: merged.statusLists, statusReasons: merged.statusReasons, statusPatches: merged.statusPatches, statusCopies: merged.statusCopies };
+  const checkedLists = await checkedStatusLists(kept, view);
+  for (const url of merged.refetch) warnings.push(`status list ${url}: no patch brings the copy held up to date; a full copy is needed`);
   for (const { checked } of status) {
     if (checked.validUntil !== undefined && options.now > checked.validUntil) warnings.push(`status list ${checked.url} expired at ${formatDateTime(checked.validUntil)}`);
   }
@@ -173,15 +195,77 @@ export async function checkBundle(input: VerifierBundle, options: CheckOptions):
       version: 1,
       generatedAt: input.generatedAt,
       trustLists: keptTrust.map((p) => p.entry),
-      statusLists: status.map((p) => p.entry),
-      ...(reasons.length === 0 ? {} : { statusReasons: reasons }),
+      statusLists: kept.statusLists,
+      ...(kept.statusReasons.length === 0 ? {} : { statusReasons: kept.statusReasons }),
+      ...(kept.statusPatches.length === 0 ? {} : { statusPatches: kept.statusPatches }),
+      ...(kept.statusCopies.length === 0 ? {} : { statusCopies: kept.statusCopies }),
     },
     trustLists: keptTrust.map((p) => p.checked),
-    statusLists: status.map((p) => p.checked),
+    statusLists: checkedLists,
     dropped,
     warnings,
     anchorBindings: view.anchorBindings,
+    refetch: merged.refetch,
+    outOfProvince: merged.outOfProvince,
   };
+}
+
+/** Every list the kept pieces make usable, as the verifier resolves it. */
+async function checkedStatusLists(pieces: Parameters<typeof statusSources>[0], view: TrustView): Promise<CheckedStatusList[]> {
+  const sources = statusSources(pieces);
+  const out: CheckedStatusList[] = [];
+  for (const query of namedStatusLists(sources)) {
+    const resolved = await resolveStatus(sources, view, { ...query, genuine: true });
+    if (!resolved.ok) continue;
+    const list = resolved.list;
+    // A copy is bound to its URL only; its purpose is shown from the URL.
+    const purpose = list.purpose ?? (/\/suspension\//.test(query.url) ? 'suspension' : /\/revocation\//.test(query.url) ? 'revocation' : 'status');
+    out.push({ url: query.url, issuer: query.issuerId, purpose, issuedAt: list.attestedAt, ...(list.validUntil === undefined ? {} : { validUntil: list.validUntil }) });
+  }
+  return out;
+}
+
+/**
+ * Status patches and the patches that attest compact copies: each must verify with a key of its
+ * issuer (a forgery refuses the bundle; an issuer on no accepted list is skipped with a note), and
+ * every copy must have the digest its patch names for it.
+ */
+async function checkPatches(
+  patches: readonly BundleStatusPatch[],
+  copies: readonly BundleStatusCopies[],
+  view: TrustView,
+  problems: string[],
+  warnings: string[],
+): Promise<{ patches: BundleStatusPatch[]; copies: BundleStatusCopies[] }> {
+  const opened = async (jws: string, label: string) => {
+    const result = await openStatusPatch(jws, view);
+    if (result.ok) {
+      if (!result.acceptance.ok) warnings.push(`${label}: genuine, but ${result.acceptance.code}: ${result.acceptance.message}`);
+      return result;
+    }
+    if (result.error.code === 'ERR_ISSUER_NOT_LISTED' || result.error.code === 'ERR_ISSUER_OUT_OF_SCOPE') {
+      warnings.push(`${label}: skipped, its issuer is not on an accepted trust list (${result.error.code})`);
+    } else {
+      problems.push(`${label}: ${describe(result.error)}`);
+    }
+    return undefined;
+  };
+  const keptPatches: BundleStatusPatch[] = [];
+  for (const [i, entry] of uniqueByJws(patches).entries()) if (await opened(entry.jws, `status patch ${i + 1}`)) keptPatches.push(entry);
+  const keptCopies: BundleStatusCopies[] = [];
+  for (const [i, group] of copies.entries()) {
+    const result = await opened(group.jws, `status copies ${i + 1} (their patch)`);
+    if (!result) continue;
+    for (const copy of group.lists) {
+      const entry = result.patch.changes.get(copy.url) ?? result.patch.current.get(copy.url);
+      const decoded = decodeStatusCopy(copy);
+      if (!entry?.digest || !decoded || (await sparseDigest(decoded)) !== entry.digest) {
+        problems.push(`status copy ${copy.url}: ERR_STATUS_PATCH_MISMATCH: it does not have the digest its patch names for it`);
+      }
+    }
+    keptCopies.push(group);
+  }
+  return { patches: keptPatches, copies: keptCopies };
 }
 
 /**
@@ -232,5 +316,7 @@ export function mergeBundles(previous: VerifierBundle, delta: VerifierBundle): V
     trustLists: [...previous.trustLists, ...delta.trustLists],
     statusLists: [...previous.statusLists, ...delta.statusLists],
     statusReasons: [...(previous.statusReasons ?? []), ...(delta.statusReasons ?? [])],
+    statusPatches: [...(previous.statusPatches ?? []), ...(delta.statusPatches ?? [])],
+    statusCopies: [...(previous.statusCopies ?? []), ...(delta.statusCopies ?? [])],
   };
 }

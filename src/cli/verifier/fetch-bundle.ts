@@ -21,18 +21,23 @@ export function bundleUrlOf(given: string): URL {
     throw new ElicenceError('ERR_VALIDATION', `only http: and https: URLs can be synced, not ${url.protocol}`, { field: 'url' });
   if (url.username || url.password) throw new ElicenceError('ERR_VALIDATION', 'the URL must not carry a user name or password', { field: 'url' });
   url.hash = '';
-  url.searchParams.delete('since');
+  for (const name of ['since', 'patches', 'anchor']) url.searchParams.delete(name);
   if (!url.pathname.endsWith(BUNDLE_PATH)) url.pathname = `${url.pathname.replace(/\/+$/, '')}${BUNDLE_PATH}`;
   return url;
 }
 
-export type FetchedBundle = { status: 'not-modified'; etag?: string } | { status: 'ok'; bytes: Uint8Array; etag?: string; delta: boolean };
+export type FetchedBundle =
+  | { status: 'not-modified'; etag?: string }
+  /** `patches`: the service answered in the patch protocol (Elicence-Bundle-Form: patches). */
+  | { status: 'ok'; bytes: Uint8Array; etag?: string; delta: boolean; patches: boolean };
 
 export interface FetchBundleOptions {
   fetch: typeof globalThis.fetch;
   etag?: string;
   /** The previous bundle's generatedAt: ask for only what changed since. */
   since?: string;
+  /** Province-only: the status data of this anchor's own authorities. */
+  anchor?: string;
   timeoutMs: number;
   maxBytes: number;
 }
@@ -55,7 +60,10 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
 
 export async function fetchBundle(url: URL, options: FetchBundleOptions): Promise<FetchedBundle> {
   const target = new URL(url);
+  // The patch protocol (docs/trust-list.md, "Bundle sync"); a service that does not know it answers as before.
+  target.searchParams.set('patches', '1');
   if (options.since !== undefined) target.searchParams.set('since', options.since);
+  if (options.anchor !== undefined) target.searchParams.set('anchor', options.anchor);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.etag !== undefined) headers['If-None-Match'] = options.etag;
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -75,7 +83,8 @@ export async function fetchBundle(url: URL, options: FetchBundleOptions): Promis
     }
     const bytes = await readCapped(response, options.maxBytes, where);
     const delta = response.headers.get('elicence-bundle') === 'delta';
-    return { status: 'ok', bytes, delta, ...(etag === undefined ? {} : { etag }) };
+    const patches = response.headers.get('elicence-bundle-form') === 'patches';
+    return { status: 'ok', bytes, delta, patches, ...(etag === undefined ? {} : { etag }) };
   } catch (error) {
     if (error instanceof ElicenceError) throw error;
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
@@ -85,5 +94,33 @@ export async function fetchBundle(url: URL, options: FetchBundleOptions): Promis
         : `${where}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
       error,
     );
+  }
+}
+
+/**
+ * `POST <bundle URL>/lists` with `{ urls }`: full copies of the lists a patch could not bring up to
+ * date (docs/trust-list.md, "Bundle sync"). Same limits as the bundle fetch.
+ */
+export async function fetchListCopies(url: URL, urls: readonly string[], options: Pick<FetchBundleOptions, 'fetch' | 'timeoutMs' | 'maxBytes'>): Promise<Uint8Array> {
+  const target = new URL(url);
+  target.search = '';
+  target.pathname = `${target.pathname.replace(/\/+$/, '')}/lists`;
+  const where = `POST ${target.href}`;
+  try {
+    const response = await options.fetch(target, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ urls }),
+      signal: AbortSignal.timeout(options.timeoutMs),
+      redirect: 'error',
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw failed(`${where}: HTTP ${response.status} ${response.statusText}`.trim());
+    }
+    return await readCapped(response, options.maxBytes, where);
+  } catch (error) {
+    if (error instanceof ElicenceError) throw error;
+    throw failed(`${where}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`, error);
   }
 }

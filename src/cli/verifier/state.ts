@@ -1,7 +1,8 @@
 /**
  * The verifier's state, one per installation (docs/verifier.md, "State"): the highest trust list
- * sequence seen per anchor, the newest status list seen per URL, the anchor id each bare pinned key
- * was bound to, and per bundle file what its last sync got (source URL, ETag, generatedAt). Whatever
+ * sequence seen per anchor, the newest status list seen per URL (its signing time and its version),
+ * the anchor id each bare pinned key was bound to, and per bundle file what its last sync got (source
+ * URL, ETag, generatedAt, whether it was synced province-only). Whatever
  * bundle file a later run is given, an older list than one already seen is refused: a replay cannot
  * hide behind another file name.
  *
@@ -25,6 +26,8 @@ export interface SyncRecord {
   etag?: string;
   /** generatedAt of the last full or delta response (the next `since`). */
   generatedAt: string;
+  /** Synced in province-only mode (only the pinned anchors' own authorities' status data). */
+  provinceOnly?: boolean;
 }
 
 export interface VerifierState {
@@ -32,6 +35,8 @@ export interface VerifierState {
   trustListSequences: Record<string, number>;
   /** Per status list URL: when the newest copy used was signed (ms since the epoch). */
   statusListsSeen: Record<string, number>;
+  /** Per status list URL: the highest version used (a replayed patch can never move a list back). */
+  statusVersionsSeen: Record<string, number>;
   /** Per pinned key given without an anchor id: the anchor id it was bound to on first use. */
   anchorBindings: Record<string, string>;
   /** Per bundle file (absolute path): what its last sync got. */
@@ -40,7 +45,7 @@ export interface VerifierState {
   merged: string[];
 }
 
-export const emptyState = (): VerifierState => ({ version: 1, trustListSequences: {}, statusListsSeen: {}, anchorBindings: {}, syncs: {}, merged: [] });
+export const emptyState = (): VerifierState => ({ version: 1, trustListSequences: {}, statusListsSeen: {}, statusVersionsSeen: {}, anchorBindings: {}, syncs: {}, merged: [] });
 
 /** Where the state lives unless `--state` says otherwise. */
 export function defaultStatePath(env: Readonly<Record<string, string | undefined>>): string {
@@ -66,10 +71,21 @@ function numbers(value: unknown, path: string, what: string): Record<string, num
 }
 
 function syncRecord(value: unknown, path: string): SyncRecord {
-  if (!isRecord(value) || typeof value.url !== 'string' || typeof value.generatedAt !== 'string' || (value.etag !== undefined && typeof value.etag !== 'string')) {
+  if (
+    !isRecord(value) ||
+    typeof value.url !== 'string' ||
+    typeof value.generatedAt !== 'string' ||
+    (value.etag !== undefined && typeof value.etag !== 'string') ||
+    (value.provinceOnly !== undefined && typeof value.provinceOnly !== 'boolean')
+  ) {
     throw corrupt(path, 'bad sync record');
   }
-  return { url: value.url, generatedAt: value.generatedAt, ...(typeof value.etag === 'string' ? { etag: value.etag } : {}) };
+  return {
+    url: value.url,
+    generatedAt: value.generatedAt,
+    ...(typeof value.etag === 'string' ? { etag: value.etag } : {}),
+    ...(value.provinceOnly === true ? { provinceOnly: true } : {}),
+  };
 }
 
 /** Reads a state file (this version's or a legacy per-bundle one); undefined when there is none. */
@@ -91,6 +107,7 @@ function readStateFile(path: string, cwd: string, legacyBundle?: string): Verifi
   const state = emptyState();
   state.trustListSequences = numbers(value.trustListSequences, path, 'sequence');
   state.statusListsSeen = numbers(value.statusListsSeen, path, 'status list time');
+  state.statusVersionsSeen = numbers(value.statusVersionsSeen, path, 'status list version');
   if (value.anchorBindings !== undefined) {
     if (!isRecord(value.anchorBindings) || !Object.values(value.anchorBindings).every((id) => typeof id === 'string')) throw corrupt(path, 'bad anchorBindings');
     state.anchorBindings = value.anchorBindings as Record<string, string>;
@@ -114,6 +131,10 @@ function mergeInto(state: VerifierState, other: VerifierState): void {
   raiseStatusListsSeen(
     state,
     Object.entries(other.statusListsSeen).map(([url, issuedAt]) => ({ url, issuedAt })),
+  );
+  raiseStatusListsSeen(
+    state,
+    Object.entries(other.statusVersionsSeen).map(([url, version]) => ({ url, issuedAt: 0, version })),
   );
   for (const [kid, id] of Object.entries(other.anchorBindings)) state.anchorBindings[kid] ??= id;
   for (const [file, record] of Object.entries(other.syncs)) state.syncs[file] ??= record;
@@ -183,13 +204,18 @@ export function raiseSequences(state: VerifierState, seen: ReadonlyArray<{ ancho
   return changed;
 }
 
-/** Raises the stored status list times to those used; true when anything changed. */
-export function raiseStatusListsSeen(state: VerifierState, used: ReadonlyArray<{ url: string; issuedAt: number }>): boolean {
+/** Raises the stored status list times (and versions) to those used; true when anything changed. */
+export function raiseStatusListsSeen(state: VerifierState, used: ReadonlyArray<{ url: string; issuedAt: number; version?: number }>): boolean {
   let changed = false;
-  for (const { url, issuedAt } of used) {
+  for (const { url, issuedAt, version } of used) {
     const known = state.statusListsSeen[url];
-    if (known === undefined || issuedAt > known) {
+    if (issuedAt > 0 && (known === undefined || issuedAt > known)) {
       state.statusListsSeen[url] = issuedAt;
+      changed = true;
+    }
+    const knownVersion = state.statusVersionsSeen[url];
+    if (version !== undefined && (knownVersion === undefined || version > knownVersion)) {
+      state.statusVersionsSeen[url] = version;
       changed = true;
     }
   }

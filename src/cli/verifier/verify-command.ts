@@ -31,13 +31,15 @@ export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
     // The verdict stands; only the replay memory could not be kept. Say so loudly.
     onWriteFailure: (error: ElicenceError) => io.stderr(`warning: ${error.message}; trust and status list versions not remembered\n`),
   };
-  const result = await withState(stateOptions, async (state) => {
+  const result = await withState(stateOptions, async (state, bundlePath) => {
     const verified = await verify(input.text, bundle, {
       anchors,
       now,
       maxStatusAgeSeconds,
       trustListSequences: { ...state.trustListSequences },
       statusListsSeen: { ...state.statusListsSeen },
+      statusVersionsSeen: { ...state.statusVersionsSeen },
+      provinceOnly: args.bundles.some((file) => state.syncs[bundlePath(file)]?.provinceOnly === true),
       anchorBindings: { ...state.anchorBindings },
     });
     raiseSequences(state, verified.trustLists);
@@ -83,5 +85,8 @@ function combineBundles(files: readonly Uint8Array[]): VerifierBundle | Uint8Arr
     generatedAt: parsed.map((b) => b.generatedAt).reduce((oldest, at) => ((parseDateTimeMs(at) ?? 0) < (parseDateTimeMs(oldest) ?? 0) ? at : oldest)),
     trustLists: parsed.flatMap((b) => b.trustLists),
     statusLists: parsed.flatMap((b) => b.statusLists),
+    statusReasons: parsed.flatMap((b) => b.statusReasons ?? []),
+    statusPatches: parsed.flatMap((b) => b.statusPatches ?? []),
+    statusCopies: parsed.flatMap((b) => b.statusCopies ?? []),
   };
 }

@@ -9,6 +9,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { type BundleStatusList, type BundleTrustList, parseBundle, type VerifierBundle } from '../../core/bundle.js';
+import { formatDateTime } from '../../core/dates.js';
 import { fromBase64url, fromUtf8, readStreamCapped } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { acceptTrustLists, openStatusList, type TrustView, type VerifiedTrustList } from '../../core/trust-list.js';
@@ -18,6 +19,7 @@ import type { ServiceDeps } from '../ports.js';
 import { anchorJwks } from './anchor.js';
 import { checkFetchUrl, FETCH_TIMEOUT_MS, fetchNoRedirect } from './jwks.js';
 import { pieceUpsert, type StoredPiece, statusPieceKey, storedPieces, trustPieceKey } from './peer-pieces.js';
+import { type PeerStatusRefresh, refreshPeerStatus } from './peer-status.js';
 import { findPeer, listPeers, type PeerAnchor, requirePeer } from './peers.js';
 import { currentTrustList } from './publishing.js';
 import { ISSUING_POLICY_CACHE_PREFIX } from './register.js';
@@ -37,8 +39,8 @@ export interface RefreshReport {
   peer: string;
   /** `updated`: a bundle came and was checked; `not-modified`: 304; `failed`: nothing was stored. */
   outcome: 'updated' | 'not-modified' | 'failed';
-  /** Pieces stored now (new copies), by kind. */
-  stored: { trustLists: number; statusLists: number };
+  /** Pieces stored now (new copies), by kind; `statusPatches`: patches and copies of the patch protocol (peer-status.ts). */
+  stored: { trustLists: number; statusLists: number; statusPatches?: number };
   /** Genuine pieces of the peer already held (or older than the copy held). */
   unchanged: number;
   /** Pieces of other anchors the peer passes on (ignored: each anchor's pieces come from itself). */
@@ -244,6 +246,49 @@ export interface RefreshOptions {
   fetch?: typeof fetch;
 }
 
+/** GET and POST of a peer for the patch protocol: no redirect, a time limit, a byte cap while reading. */
+function peerTransport(fetchImpl: typeof fetch, timeoutMs: number, maxBytes: number): Pick<PeerStatusRefresh, 'get' | 'post'> {
+  const read = async (response: Response, where: string): Promise<Uint8Array> => {
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new ElicenceError('ERR_FETCH_FAILED', `${where} answered ${response.status}`);
+    }
+    const bytes = response.body ? await readStreamCapped(response.body, maxBytes) : new Uint8Array(0);
+    if (!bytes) throw new ElicenceError('ERR_FETCH_FAILED', `${where}: more than the ${maxBytes} bytes allowed`);
+    return bytes;
+  };
+  const guard = async <T>(where: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (cause) {
+      if (cause instanceof ElicenceError) throw cause;
+      throw new ElicenceError('ERR_FETCH_FAILED', `${where}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+  };
+  return {
+    get: (url, headers) =>
+      guard(`GET ${url.href}`, async () => {
+        const response = await fetchNoRedirect(fetchImpl, checkFetchUrl(url.href, 'bundleUrl'), { headers, signal: AbortSignal.timeout(timeoutMs) });
+        if (response.status === 304) {
+          await response.body?.cancel();
+          return { status: 'not-modified' as const };
+        }
+        const bytes = await read(response, `GET ${url.href}`);
+        return { status: 'ok' as const, bytes, etag: response.headers.get('etag'), form: response.headers.get('elicence-bundle-form') };
+      }),
+    post: (url, body) =>
+      guard(`POST ${url.href}`, async () => {
+        const response = await fetchNoRedirect(fetchImpl, checkFetchUrl(url.href, 'bundleUrl'), {
+          method: 'POST',
+          headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        return read(response, `POST ${url.href}`);
+      }),
+  };
+}
+
 /** The upstream anchor's row, brought in line with the configuration (a deployment that is not an anchor). */
 async function upstreamPeer(deps: ServiceDeps): Promise<PeerAnchor | undefined> {
   const upstream = deps.config.upstreamAnchor;
@@ -280,6 +325,41 @@ async function upstreamPeer(deps: ServiceDeps): Promise<PeerAnchor | undefined> 
 }
 
 /**
+ * The patch protocol (peer-status.ts): the peer's status data as a verifier keeps it, for a federated
+ * peer that speaks it. Its failures are noted on the peer's entry; what the first fetch stored stands.
+ */
+async function refreshPatches(deps: ServiceDeps, peer: PeerAnchor, report: RefreshReport, options: RefreshOptions, known?: CheckContext): Promise<void> {
+  if (peer.role !== 'federated') return;
+  const settings = deps.config.federation ?? {};
+  const fetchImpl = options.fetch ?? deps.fetch ?? fetch;
+  const timeoutMs = settings.timeoutMs ?? FETCH_TIMEOUT_MS;
+  const maxBytes = settings.maxBytes ?? DEFAULT_FEDERATION_MAX_BYTES;
+  try {
+    const scope =
+      known ??
+      (await checkContext(
+        deps,
+        peer,
+        { version: 1, generatedAt: formatDateTime(deps.clock.now()), trustLists: [], statusLists: [] },
+        await storedPieces(deps.store.db, { peerId: peer.id }),
+      ));
+    const patched = await refreshPeerStatus(deps, { peer, fetch: fetchImpl, timeoutMs, maxBytes, scope, ...peerTransport(fetchImpl, timeoutMs, maxBytes) });
+    if (!patched) return;
+    report.stored.statusPatches = patched.stored;
+    report.ignored += patched.ignored;
+    report.refused.push(...patched.refused);
+    if (patched.refused.length > 0) {
+      const lastError = `${patched.refused.length} status piece(s) refused: ${patched.refused.slice(0, 5).join('; ')}`.slice(0, 2000);
+      await deps.store.commit([deps.store.db.update(peerAnchors).set({ lastError }).where(eq(peerAnchors.id, peer.id))]);
+    }
+  } catch (error) {
+    if (!(error instanceof ElicenceError)) throw error;
+    const lastError = `status patches: ${error.code}: ${error.message}`.slice(0, 2000);
+    await deps.store.commit([deps.store.db.update(peerAnchors).set({ lastError }).where(eq(peerAnchors.id, peer.id))]);
+  }
+}
+
+/**
  * Fetches one peer's bundle, checks every piece and stores the newest valid copies. Never throws for
  * the peer's failures: they are in the report (outcome `failed`) and on the peer's entry.
  */
@@ -301,6 +381,7 @@ export async function refreshPeer(deps: ServiceDeps, id: string, options: Refres
     if (fetched.status === 'not-modified') {
       report.outcome = 'not-modified';
       await deps.store.commit([db.update(peerAnchors).set({ lastAttemptAt: receivedAt, lastSuccessAt: receivedAt, lastError: null }).where(eq(peerAnchors.id, id))]);
+      await refreshPatches(deps, peer, report, options);
       return report;
     }
     report.bytes = fetched.bytes.byteLength;
@@ -330,6 +411,7 @@ export async function refreshPeer(deps: ServiceDeps, id: string, options: Refres
       await deps.store.commit(checked.store.slice(i, i + COMMIT_CHUNK).map((piece) => pieceUpsert(deps.store, piece)));
     }
     await deps.store.commit([db.update(peerAnchors).set(state).where(eq(peerAnchors.id, id))]);
+    await refreshPatches(deps, peer, report, options, context);
     // What a deployment under this upstream anchor may issue can have changed.
     if (peer.role === 'upstream' && checked.store.length > 0) invalidate(db, ISSUING_POLICY_CACHE_PREFIX);
     return report;

@@ -10,7 +10,7 @@ import type { JWK } from 'jose';
 import { formatDateTime } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
 import { type FederatedAnchorJson, type FederationScope, isIssuerPrefix, isJurisdictionPrefix, prefixesOverlap } from '../../core/trust-list.js';
-import { peerAnchors, peerPieces } from '../../db/schema.js';
+import { peerAnchors, peerPieces, peerStatus } from '../../db/schema.js';
 import type { Db, Statement } from '../../db/store.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from '../audit.js';
 import { didWebFor } from '../authorities.js';
@@ -313,11 +313,15 @@ export async function removePeer(deps: ServiceDeps, id: string, actor: string): 
   await deps.store.exclusive(async () => {
     await requirePeer(deps.store.db, id);
     const db = deps.store.db;
-    await savePeer(deps, [db.delete(peerPieces).where(eq(peerPieces.peerId, id)), db.delete(peerAnchors).where(eq(peerAnchors.id, id))], {
-      action: 'trust.anchor.removed',
-      actor,
-      subjectId: id,
-      content: {},
-    });
+    await savePeer(
+      deps,
+      [db.delete(peerPieces).where(eq(peerPieces.peerId, id)), db.delete(peerStatus).where(eq(peerStatus.peerId, id)), db.delete(peerAnchors).where(eq(peerAnchors.id, id))],
+      {
+        action: 'trust.anchor.removed',
+        actor,
+        subjectId: id,
+        content: {},
+      },
+    );
   });
 }
