@@ -162,8 +162,17 @@ describe('removing a device', () => {
     expect((await (await t.call('GET', `/v1/licences/${licence.id}`)).json()) as Licence).toMatchObject({ status: 'active' });
     const copies = (await (await t.call('GET', `/v1/licences/${licence.id}/bound-copies?device=${device.id}`)).json()) as { items: BoundCopy[] };
     expect(copies.items[0]).toMatchObject({ status: 'revoked', statusReason: 'other' });
-    // The status reasons document names the bit too (reason other).
     expect(auditActions()).toContain('device.removed');
+    // The VC API's online check reads the same slot: the removed device's copy is revoked, the other device's is not.
+    const verify = async (jws: string) =>
+      (await (
+        await t.call('POST', '/credentials/verify', {
+          token: null,
+          body: { verifiableCredential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: 'EnvelopedVerifiableCredential', id: `data:application/vc+jwt,${jws}` } },
+        })
+      ).json()) as { verified: boolean; errors: { code: string }[] };
+    expect((await verify(copy.credential)).errors.map((e) => e.code)).toContain('ERR_REVOKED');
+    expect(await verify(kept.boundCopies[0]!.credential)).toMatchObject({ verified: true });
     // Removed once: again is 409; renewals stop.
     await expectError(await t.call('DELETE', `/v1/holders/${creditCode}/devices/${device.id}`), 409, 'ERR_ILLEGAL_TRANSITION', 'deviceId');
     await expect(renewBoundCopies(t.deps, { authorityId: 'dev-city', actor: 'test' }, creditCode, device.id)).rejects.toMatchObject({ code: 'ERR_ILLEGAL_TRANSITION' });
