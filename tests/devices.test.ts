@@ -130,6 +130,16 @@ describe('registering a device', () => {
     await expectError(await register(creditCode, (await deviceKey()).publicJwk), 409, 'ERR_DEVICE_LIMIT', 'jwk');
   });
 
+  it('seven registrations at once: exactly five succeed, two are ERR_DEVICE_LIMIT', async () => {
+    const creditCode = freshCreditCode();
+    await issueLicence(t, { subject: businessSubject({ creditCode }) });
+    const keys = await Promise.all(Array.from({ length: 7 }, () => deviceKey()));
+    const results = await Promise.all(keys.map((k) => register(creditCode, k.publicJwk)));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 409, 409]);
+    expect(t.store.sqlite.prepare("SELECT count(*) AS n FROM holder_devices WHERE status = 'active'").get()).toEqual({ n: 5 });
+    expect(t.store.sqlite.prepare('SELECT count(*) AS n FROM bound_copies').get()).toEqual({ n: 5 });
+  });
+
   it('the database refuses a sixth active device even past the service check (partial unique index on the device number)', async () => {
     const creditCode = freshCreditCode();
     await issueLicence(t, { subject: businessSubject({ creditCode }) });
