@@ -24,6 +24,21 @@ CREATE TABLE `agent_authorisations` (
 CREATE UNIQUE INDEX `agent_authorisations_revocation_slot` ON `agent_authorisations` (`revocation_list_id`,`revocation_index`);--> statement-breakpoint
 CREATE INDEX `agent_authorisations_licence` ON `agent_authorisations` (`licence_id`,`id`);--> statement-breakpoint
 CREATE INDEX `agent_authorisations_revoked_slot` ON `agent_authorisations` (`revocation_list_id`,`revocation_index`) WHERE "agent_authorisations"."status" = 'revoked';--> statement-breakpoint
+CREATE TABLE `agent_invitations` (
+	`id` text PRIMARY KEY NOT NULL,
+	`authority_id` text NOT NULL,
+	`licence_id` text NOT NULL,
+	`holder_credit_code` text NOT NULL,
+	`code_hash` text NOT NULL,
+	`request_json` text NOT NULL,
+	`status` text NOT NULL,
+	`authorisation_id` text,
+	`created_at` integer NOT NULL,
+	`expires_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `agent_invitations_code_hash_unique` ON `agent_invitations` (`code_hash`);--> statement-breakpoint
+CREATE INDEX `agent_invitations_licence` ON `agent_invitations` (`licence_id`);--> statement-breakpoint
 CREATE TABLE `bound_copies` (
 	`id` text PRIMARY KEY NOT NULL,
 	`authority_id` text NOT NULL,

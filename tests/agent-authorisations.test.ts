@@ -6,7 +6,7 @@
  * the new licence and revokes the old one; another authority's or another holder's scope sees 404.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { issueAgentAuthorisation } from '../src/services/agent-authorisations.js';
+import { acceptAgentInvitation, inviteAgent, issueAgentAuthorisation } from '../src/services/agent-authorisations.js';
 import { createAuthority } from '../src/services/authorities.js';
 import { ACTIONS, createToken } from '../src/services/tokens.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
@@ -244,6 +244,56 @@ describe('insiders', () => {
     await expectError(await authorise(licence.id, await body(), foodOnly), 403, 'ERR_FORBIDDEN');
     const readOnly = (await createToken(t.deps, { authorityId: 'dev-city', name: 'read', actions: ['read'] }, 'test')).token;
     await expectError(await authorise(licence.id, await body(), readOnly), 403, 'ERR_FORBIDDEN');
+    expect(count()).toBe(0);
+  });
+});
+
+describe('invitations: the agent accepts on their own phone with a key made there', () => {
+  const admin = (creditCode: string) => ({ authorityId: 'dev-city', actor: 'holder-session', holderCreditCode: creditCode });
+
+  it('checks everything but the key first; the code once accepted signs an authorisation bound to the agent key, and is used up', async () => {
+    const creditCode = freshCreditCode();
+    const licence = await issueLicence(t, { subject: businessSubject({ creditCode }) });
+    await expect(inviteAgent(t.deps, admin(creditCode), licence.id, { agent, matters: 'all', validUntil: '2099-01-01' })).rejects.toMatchObject({
+      code: 'ERR_VALIDITY_WINDOW',
+      field: 'validUntil',
+    });
+    await expect(inviteAgent(t.deps, admin(freshCreditCode()), licence.id, { agent, matters: 'all', validUntil: '2027-05-31' })).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    const invitation = await inviteAgent(t.deps, admin(creditCode), licence.id, { agent, matters: ['tax-filing'], validUntil: '2027-05-31' });
+    expect(invitation.code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only the hash is stored.
+    expect(JSON.stringify(t.store.sqlite.prepare('SELECT * FROM agent_invitations').all())).not.toContain(invitation.code);
+    expect(count()).toBe(0);
+    const { publicJwk, privateJwk } = await deviceKey();
+    await expect(acceptAgentInvitation(t.deps, 'dev-city', invitation.code, privateJwk)).rejects.toMatchObject({ code: 'ERR_DEVICE_KEY' });
+    await expect(acceptAgentInvitation(t.deps, 'dev-city', `${invitation.code.slice(0, -1)}A`, publicJwk)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(acceptAgentInvitation(t.deps, 'other-city', invitation.code, publicJwk)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    t.clock.set('2026-06-02T00:00:00Z');
+    const [first, second] = await Promise.allSettled([
+      acceptAgentInvitation(t.deps, 'dev-city', invitation.code, publicJwk),
+      acceptAgentInvitation(t.deps, 'dev-city', invitation.code, (await deviceKey()).publicJwk),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: 'ERR_NOT_FOUND' } });
+    const auth = (first as PromiseFulfilledResult<Awaited<ReturnType<typeof acceptAgentInvitation>>>).value;
+    const payload = await verifyWithJwks(t, auth.credential);
+    expect(payload['cnf']).toEqual({ jwk: publicJwk });
+    expect(payload['validFrom']).toBe('2026-06-02T00:00:00Z');
+    expect(payload['credentialSubject']['matters']).toEqual(['tax-filing']);
+    expect(count()).toBe(1);
+    expect(t.store.sqlite.prepare('SELECT status, authorisation_id AS a FROM agent_invitations').get()).toEqual({ status: 'accepted', a: auth.id });
+  });
+
+  it('an expired invitation, or one whose licence was revoked meanwhile, signs nothing', async () => {
+    const creditCode = freshCreditCode();
+    const licence = await issueLicence(t, { subject: businessSubject({ creditCode }) });
+    const late = await inviteAgent(t.deps, admin(creditCode), licence.id, { agent, matters: 'all', validUntil: '2027-05-31' });
+    const revoked = await inviteAgent(t.deps, admin(creditCode), licence.id, { agent, matters: 'all', validUntil: '2027-05-31' });
+    const key = (await deviceKey()).publicJwk;
+    expect((await t.call('POST', `/v1/licences/${licence.id}/revoke`, { body: { reason: 'penalty' } })).status).toBe(200);
+    await expect(acceptAgentInvitation(t.deps, 'dev-city', revoked.code, key)).rejects.toMatchObject({ code: 'ERR_LICENCE_NOT_CURRENT' });
+    t.clock.set('2026-06-04T00:00:01Z');
+    await expect(acceptAgentInvitation(t.deps, 'dev-city', late.code, key)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     expect(count()).toBe(0);
   });
 });

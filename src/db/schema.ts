@@ -503,3 +503,25 @@ export const agentAuthorisations = sqliteTable(
     index('agent_authorisations_revoked_slot').on(t.revocationListId, t.revocationIndex).where(sql`${t.status} = 'revoked'`),
   ],
 );
+
+/**
+ * Agent invitations: an authorisation requested by the holder's administrator before the agent has a
+ * device key. Only the SHA-256 of the one-time code is stored; accepting it (with the agent's key) signs
+ * the authorisation and marks the invitation `accepted` in the same commit.
+ */
+export const agentInvitations = sqliteTable(
+  'agent_invitations',
+  {
+    id: text('id').primaryKey(), // UUIDv7
+    authorityId: text('authority_id').notNull(),
+    licenceId: text('licence_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    codeHash: text('code_hash').notNull().unique(),
+    requestJson: text('request_json').notNull(), // agent, matters, validFrom (ms or absent), validUntil (ms), note
+    status: text('status', { enum: ['pending', 'accepted', 'cancelled'] }).notNull(),
+    authorisationId: text('authorisation_id'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('agent_invitations_licence').on(t.licenceId)],
+);

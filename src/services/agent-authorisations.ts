@@ -12,10 +12,13 @@ import { uuidv7 } from 'uuidv7';
 import { type AgentInput, buildAgentAuthorisation, checkAgent, checkAuthorisationPeriod, checkDeviceJwk, checkMatters, type Matters } from '../core/bound-credentials.js';
 import { credentialIdOf } from '../core/credential.js';
 import { formatTimestamp, parseValidityField } from '../core/dates.js';
+import { base64url } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
-import { agentAuthorisations } from '../db/schema.js';
+import { agentAuthorisations, agentInvitations } from '../db/schema.js';
+import type { Db, Statement } from '../db/store.js';
 import type { AuditEntryInput } from './audit.js';
 import { bumpListVersion, credentialSlot, type HolderScope, licencePayload, lockedWrite, requireScopedLicence, signerFor } from './derived-credentials.js';
+import { sha256Hex } from './hashing.js';
 import type { LicenceRow } from './issuance.js';
 import { effectiveStatus } from './licences.js';
 import type { ServiceDeps } from './ports.js';
@@ -141,41 +144,198 @@ const auditOf = (scope: HolderScope, action: string, row: AgentAuthorisationRow,
   content: { licenceId: row.licenceId, list: row.revocationListId, index: row.revocationIndex, ...content },
 });
 
+/** What an authorisation request says once its members are checked (dates parsed; the start may stay open: now). */
+export interface CheckedAuthorisationRequest {
+  agent: AgentInput;
+  matters: Matters;
+  /** Undefined: when it is issued. */
+  validFrom: number | undefined;
+  validUntil: number;
+  note: string | undefined;
+}
+
+/** Checks an authorisation request's members (not yet against the licence): 400 naming the field. */
+export function checkAuthorisationRequest(request: Omit<AgentAuthorisationRequest, 'agentJwk'>): CheckedAuthorisationRequest {
+  const agent = checkAgent(request.agent);
+  const matters = checkMatters(request.matters);
+  if (request.note !== undefined && request.note.length > MAX_NOTE_LENGTH) {
+    throw new ElicenceError('ERR_VALIDATION', `note is at most ${MAX_NOTE_LENGTH} characters`, { field: 'note' });
+  }
+  return {
+    agent,
+    matters,
+    validFrom: request.validFrom === undefined ? undefined : parseValidityField(request.validFrom, 'validFrom', 'from'),
+    validUntil: parseValidityField(request.validUntil, 'validUntil', 'until'),
+    note: request.note,
+  };
+}
+
+/** The period of a checked request against the licence at `now` (ERR_VALIDITY_WINDOW naming the field). */
+function periodFor(checked: CheckedAuthorisationRequest, licence: LicenceRow, now: number): { validFrom: number; validUntil: number } {
+  const validFrom = checked.validFrom ?? Math.floor(now / 1000) * 1000;
+  const { validUntil } = checked;
+  checkAuthorisationPeriod({ validFrom, validUntil }, { validFrom: licence.validFrom, validUntil: licence.validUntil ?? undefined });
+  if (validUntil <= now) throw new ElicenceError('ERR_VALIDITY_WINDOW', 'the authorisation would already have ended: validUntil is in the past', { field: 'validUntil' });
+  return { validFrom, validUntil };
+}
+
+/** Statements and audit entries another operation adds to an authorisation's commit (an invitation accepted). */
+type Alongside = (db: Db, row: AgentAuthorisationRow, now: number) => Promise<{ statements: Statement[]; audit: AuditEntryInput[] }>;
+
+async function issueChecked(
+  deps: ServiceDeps,
+  scope: HolderScope,
+  licenceId: string,
+  checked: CheckedAuthorisationRequest,
+  agentJwk: unknown,
+  alongside?: Alongside,
+): Promise<AgentAuthorisationView> {
+  checkDeviceJwk(agentJwk, 'agentJwk');
+  const signer = await signerFor(deps, scope.authorityId);
+  return lockedWrite(deps, scope.authorityId, async (draw, now) => {
+    const db = deps.store.db;
+    const licence = await requireScopedLicence(db, scope, licenceId);
+    assertCurrent(licence, now);
+    const { validFrom, validUntil } = periodFor(checked, licence, now);
+    const [slot] = await draw(1);
+    const { row } = await signAuthorisation(
+      deps,
+      signer,
+      licence,
+      { agent: checked.agent, matters: checked.matters, validFrom, validUntil, agentJwk, supersedes: null },
+      slot!,
+      now,
+    );
+    const more = alongside ? await alongside(db, row, now) : { statements: [], audit: [] };
+    return {
+      statements: [db.insert(agentAuthorisations).values(row), ...more.statements],
+      audit: [
+        auditOf(scope, 'agent-authorisation.issued', row, {
+          agent: row.agentName,
+          matters: checked.matters,
+          validFrom: row.validFrom,
+          validUntil: row.validUntil,
+          signature: row.jws.slice(row.jws.lastIndexOf('.') + 1),
+          ...(checked.note === undefined ? {} : { note: checked.note }),
+        }),
+        ...more.audit,
+      ],
+      result: agentAuthorisationView(row, deps.config.publicUrl, now),
+    };
+  });
+}
+
 /**
  * Issues an agent authorisation on a current licence of the scope. 400 (naming the field) for a bad
  * agent, masked ID number, matters, key or period (beyond the licence, or longer than a year); 409
  * ERR_LICENCE_NOT_CURRENT for a suspended, revoked or expired licence; 404 outside the scope.
  */
 export async function issueAgentAuthorisation(deps: ServiceDeps, scope: HolderScope, licenceId: string, request: AgentAuthorisationRequest): Promise<AgentAuthorisationView> {
-  const agent = checkAgent(request.agent);
-  const matters = checkMatters(request.matters);
+  const checked = checkAuthorisationRequest(request);
   checkDeviceJwk(request.agentJwk, 'agentJwk');
-  if (request.note !== undefined && request.note.length > MAX_NOTE_LENGTH)
-    throw new ElicenceError('ERR_VALIDATION', `note is at most ${MAX_NOTE_LENGTH} characters`, { field: 'note' });
-  const signer = await signerFor(deps, scope.authorityId);
-  return lockedWrite(deps, scope.authorityId, async (draw, now) => {
+  return issueChecked(deps, scope, licenceId, checked, request.agentJwk);
+}
+
+/** How long an agent invitation can be accepted. */
+export const INVITATION_TTL_MS = 72 * 3_600_000;
+
+export interface AgentInvitation {
+  id: string;
+  licenceId: string;
+  holderCreditCode: string;
+  agent: AgentInput;
+  matters: Matters;
+  validFrom: string | null;
+  validUntil: string;
+  expiresAt: string;
+  /** Shown once: the agent's link carries it (in the URL fragment); only its SHA-256 is stored. */
+  code: string;
+}
+
+/**
+ * The administrator's half of an authorisation whose agent has no key yet: checks everything but the key
+ * now (agent, mask, matters, period against the licence, licence current) and stores the request with
+ * the SHA-256 of a one-time code (256 bits) valid for 72 hours. The agent's phone creates its key and
+ * calls acceptAgentInvitation with the code: only then is the authorisation signed (bound to that key).
+ */
+export async function inviteAgent(deps: ServiceDeps, scope: HolderScope, licenceId: string, request: Omit<AgentAuthorisationRequest, 'agentJwk'>): Promise<AgentInvitation> {
+  const checked = checkAuthorisationRequest(request);
+  const code = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const id = uuidv7();
+  return lockedWrite(deps, scope.authorityId, async (_draw, now) => {
     const db = deps.store.db;
     const licence = await requireScopedLicence(db, scope, licenceId);
     assertCurrent(licence, now);
-    const validFrom = request.validFrom === undefined ? Math.floor(now / 1000) * 1000 : parseValidityField(request.validFrom, 'validFrom', 'from');
-    const validUntil = parseValidityField(request.validUntil, 'validUntil', 'until');
-    checkAuthorisationPeriod({ validFrom, validUntil }, { validFrom: licence.validFrom, validUntil: licence.validUntil ?? undefined });
-    if (validUntil <= now) throw new ElicenceError('ERR_VALIDITY_WINDOW', 'the authorisation would already have ended: validUntil is in the past', { field: 'validUntil' });
-    const [slot] = await draw(1);
-    const { row } = await signAuthorisation(deps, signer, licence, { agent, matters, validFrom, validUntil, agentJwk: request.agentJwk, supersedes: null }, slot!, now);
+    periodFor(checked, licence, now);
+    const expiresAt = now + INVITATION_TTL_MS;
     return {
-      statements: [db.insert(agentAuthorisations).values(row)],
-      audit: [
-        auditOf(scope, 'agent-authorisation.issued', row, {
-          agent: row.agentName,
-          matters,
-          validFrom: row.validFrom,
-          validUntil: row.validUntil,
-          signature: row.jws.slice(row.jws.lastIndexOf('.') + 1),
-          ...(request.note === undefined ? {} : { note: request.note }),
+      statements: [
+        db.insert(agentInvitations).values({
+          id,
+          authorityId: scope.authorityId,
+          licenceId: licence.id,
+          holderCreditCode: licence.holderCreditCode,
+          codeHash: sha256Hex(code),
+          requestJson: JSON.stringify(checked),
+          status: 'pending',
+          authorisationId: null,
+          createdAt: now,
+          expiresAt,
         }),
       ],
-      result: agentAuthorisationView(row, deps.config.publicUrl, now),
+      audit: [
+        {
+          action: 'agent-invitation.created',
+          actor: scope.actor,
+          staffId: scope.staffId,
+          authorityId: scope.authorityId,
+          subjectId: id,
+          content: { licenceId, agent: checked.agent.name, expiresAt },
+        },
+      ],
+      result: {
+        id,
+        licenceId: licence.id,
+        holderCreditCode: licence.holderCreditCode,
+        agent: checked.agent,
+        matters: checked.matters,
+        validFrom: checked.validFrom === undefined ? null : formatTimestamp(checked.validFrom),
+        validUntil: formatTimestamp(checked.validUntil),
+        expiresAt: formatTimestamp(expiresAt),
+        code,
+      },
+    };
+  });
+}
+
+/**
+ * The agent's half: the invitation's code and the agent device's public key give the signed
+ * authorisation, and use the invitation up in the same commit. An unknown, used, cancelled or expired
+ * code is the same 404 (nothing to learn by guessing); the licence must still be current and the
+ * period still fit. `authorityId`: the deployment may host several authorities, the link names it.
+ */
+export async function acceptAgentInvitation(deps: ServiceDeps, authorityId: string, code: string, agentJwk: unknown): Promise<AgentAuthorisationView> {
+  checkDeviceJwk(agentJwk, 'agentJwk');
+  const gone = () => new ElicenceError('ERR_NOT_FOUND', 'no such invitation: it may have been used, cancelled or have expired', { field: 'code' });
+  const [invitation] = await deps.store.db
+    .select()
+    .from(agentInvitations)
+    .where(and(eq(agentInvitations.authorityId, authorityId), eq(agentInvitations.codeHash, sha256Hex(code))));
+  if (!invitation || invitation.status !== 'pending' || invitation.expiresAt <= deps.clock.now()) throw gone();
+  const checked = JSON.parse(invitation.requestJson) as CheckedAuthorisationRequest;
+  const scope: HolderScope = { authorityId, actor: `agent-invitation:${invitation.id}`, holderCreditCode: invitation.holderCreditCode };
+  return issueChecked(deps, scope, invitation.licenceId, checked, agentJwk, async (db, row, now) => {
+    // Re-read under the lock: the same code accepted twice at once signs once.
+    const [current] = await db.select().from(agentInvitations).where(eq(agentInvitations.id, invitation.id));
+    if (!current || current.status !== 'pending' || current.expiresAt <= now) throw gone();
+    return {
+      statements: [
+        db
+          .update(agentInvitations)
+          .set({ status: 'accepted', authorisationId: row.id })
+          .where(and(eq(agentInvitations.id, invitation.id), eq(agentInvitations.status, 'pending'))),
+      ],
+      audit: [],
     };
   });
 }
