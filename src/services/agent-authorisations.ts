@@ -321,13 +321,13 @@ export async function acceptAgentInvitation(deps: ServiceDeps, authorityId: stri
     .select()
     .from(agentInvitations)
     .where(and(eq(agentInvitations.authorityId, authorityId), eq(agentInvitations.codeHash, sha256Hex(code))));
-  if (!invitation || invitation.status !== 'pending' || invitation.expiresAt <= deps.clock.now()) throw gone();
+  if (invitation?.status !== 'pending' || invitation.expiresAt <= deps.clock.now()) throw gone();
   const checked = JSON.parse(invitation.requestJson) as CheckedAuthorisationRequest;
   const scope: HolderScope = { authorityId, actor: `agent-invitation:${invitation.id}`, holderCreditCode: invitation.holderCreditCode };
   return issueChecked(deps, scope, invitation.licenceId, checked, agentJwk, async (db, row, now) => {
     // Re-read under the lock: the same code accepted twice at once signs once.
     const [current] = await db.select().from(agentInvitations).where(eq(agentInvitations.id, invitation.id));
-    if (!current || current.status !== 'pending' || current.expiresAt <= now) throw gone();
+    if (current?.status !== 'pending' || current.expiresAt <= now) throw gone();
     return {
       statements: [
         db
