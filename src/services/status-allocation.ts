@@ -78,7 +78,7 @@ async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: num
   const queries = prepared(db);
   const query = purpose === 'revocation' ? queries.revocationSlotUsed : queries.suspensionSlotUsed;
   if ((await query.all({ list: listId, index })).length > 0) return true;
-  return purpose === 'revocation' && (await ownSlotsIn(db, listId, [index])).length > 0;
+  return purpose === 'revocation' && (await queries.ownRevocationSlotUsed.all({ list: listId, index })).length > 0;
 }
 
 /** Revocation indices of a list held by bound copies and agent authorisations (all of them, or those among `among`). */
