@@ -294,3 +294,40 @@ describe('insiders of another authority', () => {
     expect(agencyScope({ tokenId: 'x', authorityId: 'a', actions: new Set(), licenceTypes: undefined })).toMatchObject({ authorityId: 'a', actor: 'x' });
   });
 });
+
+describe('small lists filling up', () => {
+  it('licences, bound copies and authorisations drawn from the same lists never share a slot, and the lists open in turn', async () => {
+    const small = await createTestContext({ config: { statusListSize: 64 } });
+    try {
+      const creditCode = freshCreditCode();
+      const res = await small.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject({ creditCode }) } });
+      const licence = (await res.json()) as Licence;
+      for (let round = 0; round < 12; round++) {
+        for (let i = 0; i < 4; i++) {
+          expect((await small.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } })).status).toBe(201);
+        }
+        if (round < 5) expect((await small.call('POST', `/v1/holders/${creditCode}/devices`, { body: { jwk: (await deviceKey()).publicJwk } })).status).toBe(201);
+        const auth = await small.call('POST', `/v1/licences/${licence.id}/agent-authorisations`, {
+          body: { agent: { name: '李明', idNumberMasked: '3301**********1234' }, matters: 'all', validUntil: '2027-05-31', agentJwk: (await deviceKey()).publicJwk },
+        });
+        expect(auth.status, await auth.clone().text()).toBe(201);
+      }
+      const slots = small.store.sqlite
+        .prepare(
+          'SELECT revocation_list_id AS l, revocation_index AS i FROM licences UNION ALL SELECT revocation_list_id, revocation_index FROM bound_copies UNION ALL SELECT revocation_list_id, revocation_index FROM agent_authorisations',
+        )
+        .all() as { l: string; i: number }[];
+      expect(slots).toHaveLength(49 + 5 + 12);
+      expect(new Set(slots.map((s) => `${s.l}#${s.i}`)).size).toBe(slots.length);
+      const lists = small.store.sqlite.prepare("SELECT id, size, allocated FROM status_lists WHERE purpose = 'revocation' ORDER BY seq").all() as {
+        id: string;
+        size: number;
+        allocated: number;
+      }[];
+      expect(lists.map((l) => l.size)).toEqual([64, 64]);
+      for (const list of lists) expect(list.allocated).toBe(slots.filter((s) => s.l === list.id).length);
+    } finally {
+      small.close();
+    }
+  });
+});
