@@ -15,6 +15,7 @@ import { escapeHtml, htmlPage } from './html.js';
 import { limitBody, requireJsonBody, requireToken } from './middleware.js';
 import { authFailureRateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
+import { deviceRoutes } from './routes/devices.js';
 import { registerDocs } from './routes/docs.js';
 import { licenceRoutes } from './routes/licences.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', wellKnownRoutes());
   app.route('/', vcApiRoutes());
   app.route('/', lifecycleRoutes());
+  app.route('/', deviceRoutes());
   app.route('/', statusListRoutes());
   app.route('/', qrRoutes());
   app.route('/', trustPublicRoutes());

@@ -88,6 +88,10 @@ export type ErrorCode =
   | 'ERR_JSON_TOO_DEEP'
   | 'ERR_INVALID_PRESENTATION'
   | 'ERR_HOLDER_KEY_UNRESOLVABLE'
+  // holder devices, bound copies, agent authorisations
+  | 'ERR_DEVICE_KEY'
+  | 'ERR_DEVICE_LIMIT'
+  | 'ERR_LICENCE_NOT_CURRENT'
   // everything else
   | 'ERR_INTERNAL';
 

@@ -409,3 +409,119 @@ export const peerStatus = sqliteTable(
   },
   (t) => [index('peer_status_peer').on(t.peerId), index('peer_status_received').on(t.receivedAt)],
 );
+
+/**
+ * Holder devices (docs/credential-format.md §Bound copies): a device key registered for a holder (credit
+ * code) of an authority, its id the RFC 7638 thumbprint of its P-256 public key. At most 5 active
+ * devices per holder (its administrators): an active device holds one of the `slot` numbers 1 to 5,
+ * unique among the holder's active devices (partial unique index), so a sixth fails whatever the
+ * concurrency. Removing a device keeps its row (status `removed`) and frees its slot number.
+ */
+export const holderDevices = sqliteTable(
+  'holder_devices',
+  {
+    authorityId: text('authority_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    id: text('id').notNull(), // JWK thumbprint (SHA-256, base64url)
+    publicJwk: text('public_jwk').notNull(),
+    label: text('label'),
+    status: text('status', { enum: ['active', 'removed'] }).notNull(),
+    slot: integer('slot').notNull(),
+    createdAt: integer('created_at').notNull(),
+    removedAt: integer('removed_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.authorityId, t.holderCreditCode, t.id] }),
+    uniqueIndex('holder_devices_active_slot').on(t.authorityId, t.holderCreditCode, t.slot).where(sql`${t.status} = 'active'`),
+    check('holder_devices_slot_range', sql`${t.slot} between 1 and 5`),
+  ],
+);
+
+/**
+ * Bound copies: one row per (device, licence) binding, with the binding's own slot in the authority's
+ * revocation lists (never reused; the allocation also checks licences and agent authorisations). A renewal
+ * re-signs the row in place (same slot); removing the device or amending the licence revokes it.
+ */
+export const boundCopies = sqliteTable(
+  'bound_copies',
+  {
+    id: text('id').primaryKey(), // UUIDv7
+    authorityId: text('authority_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    deviceId: text('device_id').notNull(),
+    licenceId: text('licence_id').notNull(),
+    status: text('status', { enum: ['active', 'revoked'] }).notNull(),
+    statusReason: text('status_reason'),
+    revocationListId: text('revocation_list_id').notNull(),
+    revocationIndex: integer('revocation_index').notNull(),
+    validUntil: integer('valid_until').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    kid: text('kid').notNull(),
+    jws: text('jws').notNull(),
+  },
+  (t) => [
+    uniqueIndex('bound_copies_revocation_slot').on(t.revocationListId, t.revocationIndex),
+    index('bound_copies_licence').on(t.licenceId, t.deviceId),
+    index('bound_copies_device').on(t.authorityId, t.holderCreditCode, t.deviceId),
+    index('bound_copies_revoked_slot').on(t.revocationListId, t.revocationIndex).where(sql`${t.status} = 'revoked'`),
+  ],
+);
+
+/**
+ * Agent authorisations (授权用证): who may act for the holder of a licence, for which matters, until when,
+ * bound to the agent's device key; each with its own slot in the authority's revocation lists. An
+ * amendment of the licence re-issues it for the successor (`superseded_by`) and revokes it.
+ */
+export const agentAuthorisations = sqliteTable(
+  'agent_authorisations',
+  {
+    id: text('id').primaryKey(), // UUIDv7; the credential id is urn:uuid:<id>
+    authorityId: text('authority_id').notNull(),
+    licenceId: text('licence_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    agentName: text('agent_name').notNull(),
+    idNumberMasked: text('id_number_masked').notNull(),
+    mattersJson: text('matters_json').notNull(), // "all" or a JSON array of matter codes
+    agentJwk: text('agent_jwk').notNull(),
+    validFrom: integer('valid_from').notNull(),
+    validUntil: integer('valid_until').notNull(),
+    status: text('status', { enum: ['active', 'revoked'] }).notNull(),
+    statusReason: text('status_reason'),
+    revocationListId: text('revocation_list_id').notNull(),
+    revocationIndex: integer('revocation_index').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    kid: text('kid').notNull(),
+    jws: text('jws').notNull(),
+    supersedes: text('supersedes'),
+    supersededBy: text('superseded_by'),
+  },
+  (t) => [
+    uniqueIndex('agent_authorisations_revocation_slot').on(t.revocationListId, t.revocationIndex),
+    index('agent_authorisations_licence').on(t.licenceId, t.id),
+    index('agent_authorisations_revoked_slot').on(t.revocationListId, t.revocationIndex).where(sql`${t.status} = 'revoked'`),
+  ],
+);
+
+/**
+ * Agent invitations: an authorisation requested by the holder's administrator before the agent has a
+ * device key. Only the SHA-256 of the one-time code is stored; accepting it (with the agent's key) signs
+ * the authorisation and marks the invitation `accepted` in the same commit.
+ */
+export const agentInvitations = sqliteTable(
+  'agent_invitations',
+  {
+    id: text('id').primaryKey(), // UUIDv7
+    authorityId: text('authority_id').notNull(),
+    licenceId: text('licence_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    codeHash: text('code_hash').notNull().unique(),
+    requestJson: text('request_json').notNull(), // agent, matters, validFrom (ms or absent), validUntil (ms), note
+    status: text('status', { enum: ['pending', 'accepted', 'cancelled'] }).notNull(),
+    authorisationId: text('authorisation_id'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('agent_invitations_licence').on(t.licenceId)],
+);

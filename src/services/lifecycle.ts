@@ -28,7 +28,10 @@ import { nextVersionIdentifier } from '../core/licence-identifier.js';
 import { canonicalRevocationReason, REVOCATION_REASON_INPUTS, type RevocationReason } from '../core/status-reasons.js';
 import { auditLog, licences, statusLists } from '../db/schema.js';
 import { asConstraintViolation, ConstraintViolation, type Db, type Statement } from '../db/store.js';
+import { reissueAuthorisationsAfterAmendment } from './agent-authorisations.js';
 import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
+import { agencyScope } from './derived-credentials.js';
+import { reissueBoundCopiesAfterAmendment } from './devices.js';
 import { releaseSlotStatement } from './holder-slots.js';
 import { issueLicences, type LicenceRow } from './issuance.js';
 import type { LicenceTypeRegistry } from './licence-types.js';
@@ -206,7 +209,8 @@ function namesOf(jws: string): { name?: unknown; description?: unknown } {
 
 /**
  * Issues a licence of the same type that supersedes `licenceId`, and revokes the old one with reason
- * `superseded`, in the same commit as the issuance (through issuance's extension hook). The new subject
+ * `superseded`, in the same commit as the issuance (through issuance's extension hook); then re-issues
+ * its bound copies and agent authorisations for the successor. The new subject
  * is the full one given or the current one merge-patched; it is validated against the type's schema.
  * Validity stays as it was unless new bounds are given.
  */
@@ -275,7 +279,14 @@ export async function amendLicence(
       },
     },
   });
-  return { amended: result.licences[0]!, previous: previous! };
+  const amended = result.licences[0]!;
+  // The old licence's bound copies and agent authorisations end with it (its revocation bit, and their
+  // own): issue them again for the successor, in a commit of their own after the amendment's.
+  if (previous) {
+    await reissueBoundCopiesAfterAmendment(deps, agencyScope(principal), previous, amended);
+    await reissueAuthorisationsAfterAmendment(deps, agencyScope(principal), previous, amended);
+  }
+  return { amended, previous: previous! };
 }
 
 export interface HistoryEvent {

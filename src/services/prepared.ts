@@ -4,7 +4,7 @@
  * Cached per Db object, so each app instance (and each test) gets its own.
  */
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { apiTokens, auditLog, authorities, holderSlots, idempotencyKeys, licences, signingKeys, statusLists } from '../db/schema.js';
+import { agentAuthorisations, apiTokens, auditLog, authorities, boundCopies, holderSlots, idempotencyKeys, licences, signingKeys, statusLists } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 
 const p = (name: string) => sql.placeholder(name);
@@ -46,6 +46,18 @@ function build(db: Db) {
       .from(licences)
       .where(and(eq(licences.revocationListId, p('list')), eq(licences.revocationIndex, p('index'))))
       .limit(1)
+      .prepare(),
+    // Revocation slots held by bound copies and agent authorisations (their own entry).
+    ownRevocationSlotUsed: db
+      .select({ one: sql<number>`1` })
+      .from(boundCopies)
+      .where(and(eq(boundCopies.revocationListId, p('list')), eq(boundCopies.revocationIndex, p('index'))))
+      .unionAll(
+        db
+          .select({ one: sql<number>`1` })
+          .from(agentAuthorisations)
+          .where(and(eq(agentAuthorisations.revocationListId, p('list')), eq(agentAuthorisations.revocationIndex, p('index')))),
+      )
       .prepare(),
     suspensionSlotUsed: db
       .select({ one: sql<number>`1` })

@@ -2,11 +2,12 @@
  * Hands out status list indices: per authority and purpose, drawn uniformly at random from the free
  * indices of the current list (herd privacy), opening the next list when it fills. The database's
  * unique slot indexes and the lists' capacity CHECK make a double allocation impossible; a race only
- * costs a retry.
+ * costs a retry. Revocation slots are also held by bound copies and agent authorisations (their own
+ * entry): every check of a used revocation index looks at the three tables.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { StatusPurpose } from '../core/credential.js';
-import { licences, statusLists } from '../db/schema.js';
+import { agentAuthorisations, boundCopies, licences, statusLists } from '../db/schema.js';
 import type { Db, Statement, Store } from '../db/store.js';
 import { prepared } from './prepared.js';
 
@@ -66,6 +67,7 @@ async function usedBitmap(db: Db, purpose: StatusPurpose, list: ListState): Prom
   const rows = await db.select({ index: columns.index }).from(licences).where(eq(columns.list, list.id));
   const used = new Uint8Array(Math.ceil(list.size / 8));
   for (const { index } of rows) used[index >> 3]! |= 1 << (index & 7);
+  if (purpose === 'revocation') for (const index of await ownSlotsIn(db, list.id)) used[index >> 3]! |= 1 << (index & 7);
   list.used = used;
   return used;
 }
@@ -75,7 +77,18 @@ const isSet = (bitmap: Uint8Array, index: number) => (bitmap[index >> 3]! & (1 <
 async function isUsed(db: Db, purpose: StatusPurpose, listId: string, index: number): Promise<boolean> {
   const queries = prepared(db);
   const query = purpose === 'revocation' ? queries.revocationSlotUsed : queries.suspensionSlotUsed;
-  return (await query.all({ list: listId, index })).length > 0;
+  if ((await query.all({ list: listId, index })).length > 0) return true;
+  return purpose === 'revocation' && (await queries.ownRevocationSlotUsed.all({ list: listId, index })).length > 0;
+}
+
+/** Revocation indices of a list held by bound copies and agent authorisations (all of them, or those among `among`). */
+async function ownSlotsIn(db: Db, listId: string, among?: readonly number[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const table of [boundCopies, agentAuthorisations]) {
+    const where = among === undefined ? eq(table.revocationListId, listId) : and(eq(table.revocationListId, listId), inArray(table.revocationIndex, [...among]));
+    for (const row of await db.select({ index: table.revocationIndex }).from(table).where(where)) out.push(row.index);
+  }
+  return out;
 }
 
 /** Draws `count` distinct free indices from one list that has at least `count` free. */
@@ -126,6 +139,7 @@ async function takenAmong(db: Db, purpose: StatusPurpose, listId: string, candid
       .from(licences)
       .where(and(eq(columns.list, listId), inArray(columns.index, candidates.slice(i, i + 90))));
     for (const row of rows) taken.add(row.index);
+    if (purpose === 'revocation') for (const index of await ownSlotsIn(db, listId, candidates.slice(i, i + 90))) taken.add(index);
   }
   return taken;
 }

@@ -17,7 +17,7 @@ import { base64url, utf8 } from '../core/encoding.js';
 import { signCompact } from '../core/jws-sign.js';
 import { Bitstring, buildStatusListCredential, encodeStatusList, type StatusPurpose } from '../core/status-list.js';
 import { buildStatusReasons, canonicalRevocationReason, type RevocationReason, signStatusReasons, UNSPECIFIED_REASON } from '../core/status-reasons.js';
-import { licences, statusLists } from '../db/schema.js';
+import { agentAuthorisations, boundCopies, licences, statusLists } from '../db/schema.js';
 import type { Db, Store } from '../db/store.js';
 import { requireAuthority } from './authorities.js';
 import { activeSigner } from './keys.js';
@@ -86,7 +86,7 @@ function fromCache(row: StatusListRow, publicUrl: string): PublishedStatusList {
   };
 }
 
-/** The bits of a list as the licences table has them now (revoked, or currently suspended), and the reason of each revoked one. */
+/** The bits of a list as the licences table (and, for revocation, the bound copies and agent authorisations) have them now (revoked, or currently suspended), and the reason of each revoked one. */
 export async function statusEntries(
   db: Db,
   row: Pick<StatusListRow, 'id' | 'purpose' | 'size'>,
@@ -99,6 +99,16 @@ export async function statusEntries(
       .select({ index: licences.revocationIndex, reason: licences.statusReason })
       .from(licences)
       .where(and(eq(licences.revocationListId, row.id), sql`${licences.status} = 'revoked'`));
+    // Bound copies and agent authorisations hold revocation slots of their own (their own entry).
+    for (const table of [boundCopies, agentAuthorisations]) {
+      revoked.push(
+        ...(await db
+          .select({ index: table.revocationIndex, reason: table.statusReason })
+          .from(table)
+          .where(and(eq(table.revocationListId, row.id), sql`${table.status} = 'revoked'`))),
+      );
+    }
+    revoked.sort((a, b) => a.index - b.index);
     for (const { index } of revoked) bits.set(index);
     // Stored reasons are codes (older aliases were migrated; mapped again here all the same).
     return { bits, reasons: revoked.map(({ index, reason }) => ({ index, reason: canonicalRevocationReason(reason) ?? UNSPECIFIED_REASON })) };

@@ -13,7 +13,7 @@ import { resolveHolderKey } from '../core/holder-keys.js';
 import { type DecodedJws, decodeJws, verifyJwsSignature } from '../core/jws-verify.js';
 import { canonicalRevocationReason, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../core/status-reasons.js';
 import { isRecord } from '../core/strict-json.js';
-import { authorities, licences, statusLists } from '../db/schema.js';
+import { agentAuthorisations, authorities, boundCopies, licences, statusLists } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import type { IssueRequest } from './issuance.js';
 import type { ServiceDeps } from './ports.js';
@@ -244,7 +244,7 @@ async function statusProblems(db: Db, authority: Authority, credentialStatus: un
       problems.push({ code: 'ERR_STATUS_UNKNOWN', message: `${listUrl} is not a ${purpose} list of ${authority.id} published here` });
       continue;
     }
-    const [slot] = await db
+    let [slot] = await db
       .select({ status: licences.status, statusReason: licences.statusReason })
       .from(licences)
       .where(
@@ -252,6 +252,14 @@ async function statusProblems(db: Db, authority: Authority, credentialStatus: un
           ? and(eq(licences.revocationListId, list.id), eq(licences.revocationIndex, index))
           : and(eq(licences.suspensionListId, list.id), eq(licences.suspensionIndex, index)),
       );
+    // A revocation slot may be a bound copy's or an agent authorisation's own (docs/credential-format.md §Bound copies).
+    for (const table of purpose === 'revocation' && !slot ? [boundCopies, agentAuthorisations] : []) {
+      [slot] = await db
+        .select({ status: table.status, statusReason: table.statusReason })
+        .from(table)
+        .where(and(eq(table.revocationListId, list.id), eq(table.revocationIndex, index)));
+      if (slot) break;
+    }
     if (purpose === 'revocation' && slot?.status === 'revoked') {
       // Which legal act: a revocation's reason wins over a suspension's.
       problems.reason = canonicalRevocationReason(slot.statusReason) ?? UNSPECIFIED_REASON;

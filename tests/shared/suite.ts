@@ -9,6 +9,9 @@ import { licenceIdentifierProblem, parseLicenceIdentifier } from '../../src/core
 import { decodeStatusList, parseStatusListCredential } from '../../src/core/status-list.js';
 import { openStatusReasons } from '../../src/core/status-reasons.js';
 import { businessSubject } from './subjects.js';
+
+const formatDate = (date: Date): string => date.toISOString().slice(0, 10);
+
 import type { SharedTarget } from './target.js';
 
 interface LicenceBody {
@@ -320,6 +323,60 @@ export function sharedSuite(target: () => SharedTarget): void {
       const [h, p, s] = jws.split('.');
       const tampered = `${h}.${p}.${s!.startsWith('A') ? 'B' : 'A'}${s!.slice(1)}`;
       expect((await verify({ ...verifiableCredential, id: `data:application/vc+jwt,${tampered}` })).verified).toBe(false);
+    });
+  });
+  describe('holder devices, bound copies and agent authorisations (docs/credential-format.md)', () => {
+    async function ownBit(entry: { statusListCredential: string; statusListIndex: number }): Promise<boolean> {
+      const res = await t().request('GET', entry.statusListCredential.slice(t().publicUrl.length), { token: null, headers: { Accept: 'application/json' } });
+      expect(res.status).toBe(200);
+      const credential = (await res.json()) as { credentialSubject: { encodedList: string } };
+      return (await decodeStatusList(credential.credentialSubject.encodedList)).get(entry.statusListIndex);
+    }
+    async function p256(): Promise<Record<string, string>> {
+      const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const jwk = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as Record<string, string>;
+      return { kty: 'EC', crv: 'P-256', x: jwk['x']!, y: jwk['y']! };
+    }
+
+    test('a device gets a bound copy with its own slot; removing it sets that bit only; an agent authorisation is issued and revoked', async () => {
+      const { body: licence } = await issue();
+      const creditCode = licence.holder.creditCode;
+      const registered = await t().request('POST', `/v1/holders/${creditCode}/devices`, { body: { jwk: await p256() } });
+      const { device, boundCopies } = (await registered.json()) as {
+        device: { id: string };
+        boundCopies: { credential: string; ownStatus: { statusListCredential: string; statusListIndex: number } }[];
+      };
+      expect(registered.status).toBe(201);
+      const keys = createLocalJWKSet(await jwks());
+      const copy = boundCopies[0]!;
+      const { payload } = await compactVerify(copy.credential, keys, { algorithms: [String(decodeProtectedHeader(copy.credential).alg)] });
+      const bound = JSON.parse(new TextDecoder().decode(payload)) as { cnf: unknown; credentialStatus: unknown[]; iat: number };
+      expect(bound.credentialStatus).toHaveLength(3);
+      expect(bound.cnf).toBeDefined();
+      expect((await t().request('DELETE', `/v1/holders/${creditCode}/devices/${device.id}`)).status).toBe(200);
+      expect(await ownBit(copy.ownStatus)).toBe(true);
+      expect(await statusBit(licence, 'revocation')).toBe(false);
+
+      const authorised = await t().request('POST', `/v1/licences/${licence.id}/agent-authorisations`, {
+        body: {
+          agent: { name: '李明', idNumberMasked: '3301**********1234' },
+          matters: 'all',
+          validUntil: formatDate(new Date((bound.iat + 100 * 86_400) * 1000)),
+          agentJwk: await p256(),
+        },
+      });
+      const auth = (await authorised.json()) as { id: string; ownStatus: { statusListCredential: string; statusListIndex: number } };
+      expect(authorised.status, JSON.stringify(auth)).toBe(201);
+      expect((await t().request('POST', `/v1/licences/${licence.id}/agent-authorisations/${auth.id}/revoke`)).status).toBe(200);
+      expect(await ownBit(auth.ownStatus)).toBe(true);
+      expect(await statusBit(licence, 'revocation')).toBe(false);
+      await expectError(
+        await t().request('POST', `/v1/licences/${licence.id}/agent-authorisations`, {
+          body: { agent: { name: '李明', idNumberMasked: '3301**********1234' }, matters: 'all', validUntil: '2099-01-01', agentJwk: await p256() },
+        }),
+        400,
+        'ERR_VALIDITY_WINDOW',
+      );
     });
   });
 }
