@@ -265,6 +265,13 @@ function applyLanguage(): void {
   render();
 }
 
+/** A code typed or linked while the app runs: exchanged, then the list fetched. */
+async function openWith(code: string): Promise<void> {
+  await exchange(code);
+  render();
+  await refresh();
+}
+
 async function start(): Promise<void> {
   const code = takeCodeFromFragment();
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => undefined);
@@ -281,10 +288,7 @@ async function start(): Promise<void> {
     const input = byId<HTMLInputElement>('code');
     const typed = input.value;
     input.value = '';
-    void exchange(typed).then(() => {
-      render();
-      return refresh();
-    });
+    void openWith(typed);
   });
   byId('refresh').addEventListener('click', () => void refresh());
   byId('sign-out').addEventListener('click', async () => {
@@ -301,6 +305,11 @@ async function start(): Promise<void> {
   document.addEventListener('visibilitychange', () => {
     // A wake lock is dropped when the page is hidden; take it again when the licence is still shown.
     if (document.visibilityState === 'visible' && state.showing && !state.wakeLock) void show(state.showing);
+  });
+  // A link opened while the app is already open changes only the fragment: take that code too.
+  window.addEventListener('hashchange', () => {
+    const next = takeCodeFromFragment();
+    if (next) void openWith(next);
   });
   window.addEventListener('online', () => void refresh());
   window.addEventListener('offline', renderFreshness);
