@@ -142,6 +142,14 @@ describe.skipIf(!haveChromium)('holder app in headless Chromium', () => {
     await containsText(page.locator('#holder-name'), A);
     await shot('list');
     await axe('list (zh)');
+    // English, then back to Chinese (the default).
+    await page.locator('#lang').click();
+    await containsText(article(licences.business.id).locator('.status'), TEXTS.en.status.active);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await shot('list-en');
+    await axe('list (en)');
+    await page.locator('#lang').click();
+    await containsText(article(licences.business.id).locator('.status'), zh.status.active);
 
     // Installable: a manifest with a name, a start URL, standalone display and an icon; a service worker controls the page.
     const manifest = await page.evaluate(async () => (await fetch(document.querySelector<HTMLLinkElement>('link[rel="manifest"]')!.href)).json());
