@@ -21,7 +21,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildHolderApp } from '../../scripts/build-holder.js';
 import { groupedCheckCode, qrCheckCode } from '../../src/core/check-code.js';
 import { TEXTS } from '../../src/holder/web/i18n.js';
+import { createAccount } from '../../src/services/accounts.js';
+import { FIRST_PASSWORD, OWN_PASSWORD, TEST_HASHING } from '../console/harness.js';
 import { businessSubject, createTestContext, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
+import { ConsoleClient } from '../helpers/console-client.js';
 import { ZBARIMG_QR_ARGS } from '../helpers/qr-read.js';
 import { freshCreditCode } from '../shared/subjects.js';
 
@@ -79,7 +82,7 @@ describe.skipIf(!haveChromium)('holder app in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'holder-e2e-'));
     await buildHolderApp({ quiet: true });
-    t = await createTestContext({ clock: realClock });
+    t = await createTestContext({ clock: realClock, config: { passwordHashing: TEST_HASHING } });
     for (const method of ['log', 'info', 'warn', 'error'] as const) {
       const original = console[method].bind(console);
       vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -219,6 +222,8 @@ describe.skipIf(!haveChromium)('holder app in headless Chromium', () => {
     await shot('offline');
     await axe('offline list (zh)');
     await phone.setOffline(false);
+    // Back online, the app checks again by itself (the 'online' event) and says so.
+    await expect.poll(() => page.locator('#freshness').getAttribute('data-state'), { timeout: 15_000 }).toBe('online');
   }, 60_000);
 
   it('rotating the code ends the old session; the old link is refused; the new one works', async () => {
@@ -238,9 +243,40 @@ describe.skipIf(!haveChromium)('holder app in headless Chromium', () => {
     await expect.poll(() => page.locator('article[data-id]').count(), { timeout: 15_000 }).toBe(2);
   }, 60_000);
 
+  it('a clerk presses the console button: the printable notice (axe-checked) carries the link as a QR that opens the app', async () => {
+    await createAccount(t.deps, { authorityId: 'dev-city', login: 'clerk-e2e', name: '窗口人员', role: 'clerk', password: FIRST_PASSWORD }, 'system');
+    const clerk = new ConsoleClient((url, init) => fetch(url, init), base);
+    await clerk.signIn('clerk-e2e', FIRST_PASSWORD);
+    await clerk.submit('/console/password', { current: FIRST_PASSWORD, password: OWN_PASSWORD, repeat: OWN_PASSWORD });
+    const desk = await browser.newContext({ locale: 'zh-CN' });
+    await desk.addCookies(
+      clerk
+        .cookieHeader()
+        .split('; ')
+        .map((pair) => ({ name: pair.split('=')[0]!, value: pair.slice(pair.indexOf('=') + 1), url: base })),
+    );
+    const console_ = await desk.newPage();
+    await console_.goto(`${base}/console/licences/${licences.business.id}`);
+    await console_.getByRole('button', { name: '生成持证码并打印领证通知书' }).click();
+    await visible(console_.getByRole('heading', { name: '电子证照领证通知书' }));
+    await console_.screenshot({ path: join(ARTIFACTS, 'holder-notice.png'), fullPage: true });
+    const notice = await new AxeBuilder({ page: console_ }).analyze();
+    expect(notice.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    const link = (await textOf(console_.locator('.holder-link'))).trim();
+    codes.push(decodeURIComponent(link.split('#c=')[1]!));
+    // The QR as printed: screenshot of the image, read by zbarimg.
+    const qrPath = join(workDir, 'notice-qr.png');
+    await console_.locator('figure img').screenshot({ path: qrPath });
+    expect(execFileSync('zbarimg', [...ZBARIMG_QR_ARGS, qrPath], { encoding: 'utf8' }).trim()).toBe(link);
+    await desk.close();
+    // The phone opens it: the previous session (rotated again) ends, the new link works.
+    await page.goto(linkOn(link));
+    await expect.poll(() => page.locator('article[data-id]').count(), { timeout: 15_000 }).toBe(2);
+  }, 60_000);
+
   it('no code ever reached the server log: not in a URL, a referrer, or anything the server printed', () => {
     expect(accessLog.some((line) => line.includes('/holder/v1/session'))).toBe(true);
-    expect(codes.length).toBe(2);
+    expect(codes.length).toBe(3);
     for (const code of codes) {
       const secret = code.split('.')[1]!;
       expect(accessLog.join('\n')).not.toContain(secret);
