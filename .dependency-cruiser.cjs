@@ -18,6 +18,9 @@ const packages = (names) => {
 const CORE = '^src/core/';
 const VERIFIER_LIB = '^verifier/[^/]+\\.ts$';
 const VERIFIER_WEB = '^verifier/web/';
+const HOLDER_WEB = '^src/holder/web/';
+/** Packages of the holder app (src/holder/web/). */
+const HOLDER_WEB_PACKAGES = ['idb-keyval'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -87,11 +90,29 @@ module.exports = {
       to: { path: '^src/(node|worker|cli|import)/' },
     },
     {
+      name: 'holder-below-runtimes',
+      comment:
+        'The holder product (src/holder: its API routes and app) is served by the app on every runtime like the console: it uses the app-level helpers and ' +
+        'the services, never a runtime entry, the command line, the importer or another product.',
+      severity: 'error',
+      from: { path: '^src/holder/', pathNot: HOLDER_WEB },
+      to: { path: '^src/(node|worker|cli|import|console)/' },
+    },
+    {
+      name: 'holder-web-only-own',
+      comment:
+        "The holder app runs in a business's browser and speaks to the server only through the holder API: it imports its own files and " +
+        `${HOLDER_WEB_PACKAGES.join(', ')}, nothing of the server (its data comes from /holder/v1, dates and check codes included).`,
+      severity: 'error',
+      from: { path: HOLDER_WEB },
+      to: { pathNot: [HOLDER_WEB, packages(HOLDER_WEB_PACKAGES)] },
+    },
+    {
       name: 'runtimes-below-products',
       comment: 'A runtime folder holds adapters and entries only: the command line and the importer are products that use them, never the reverse.',
       severity: 'error',
       from: { path: '^src/(node|worker)/' },
-      to: { path: '^src/(cli|import|console)/' },
+      to: { path: '^src/(cli|import|console|holder)/' },
     },
     {
       name: 'no-circular',

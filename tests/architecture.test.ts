@@ -66,6 +66,10 @@ describe('import rules', () => {
       'src/cli/main.ts': 'export const cli = 1;\n',
       // console-below-runtimes: the console reaching into a runtime entry.
       'src/console/page.ts': "import { main } from '../node/main.js';\nexport const page = main;\n",
+      // holder-below-runtimes: the holder product reaching into a runtime entry; holder-web-only-own: its app reaching the server.
+      'src/holder/routes.ts': "import { main } from '../node/main.js';\nexport const routes = main;\n",
+      'src/holder/web/app.ts': "import { get } from 'idb-keyval';\nimport { own } from './own.js';\nimport { y } from '../../services/y.js';\nexport const app = [get, own, y];\n",
+      'src/holder/web/own.ts': 'export const own = 1;\n',
       // db-below-services.
       'src/db/schema.ts': "import { y } from '../services/y.js';\nexport const schema = y;\n",
       // no-unresolvable.
@@ -94,6 +98,8 @@ describe('import rules', () => {
       { rule: 'core-is-pure', from: 'src/core/impure.ts', to: 'fs' },
       { rule: 'core-is-pure', from: 'src/core/impure.ts', to: 'src/services/y.ts' },
       { rule: 'db-below-services', from: 'src/db/schema.ts', to: 'src/services/y.ts' },
+      { rule: 'holder-below-runtimes', from: 'src/holder/routes.ts', to: 'src/node/main.ts' },
+      { rule: 'holder-web-only-own', from: 'src/holder/web/app.ts', to: 'src/services/y.ts' },
       // A cycle is reported once, from its first module.
       { rule: 'no-circular', from: 'src/core/a.ts', to: 'cycle' },
       { rule: 'no-unresolvable', from: 'src/app/missing.ts', to: './not-there.js' },

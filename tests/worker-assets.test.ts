@@ -1,7 +1,8 @@
 /**
- * On Workers the inspectors' web app is served as static assets (wrangler.toml `[assets]`), before the
- * Worker runs, so the pool's in-process SELF cannot see it: this starts `wrangler dev` (local workerd,
- * loopback only) and fetches /verify/ from it, with the headers the Node route sends.
+ * On Workers the inspectors' web app and the holder app are served as static assets (wrangler.toml
+ * `[assets]`), before the Worker runs, so the pool's in-process SELF cannot see them: this starts
+ * `wrangler dev` (local workerd, loopback only) and fetches /verify/ and /holder/ from it, with the
+ * headers the Node route sends.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildHolderApp } from '../scripts/build-holder.js';
 import { buildVerifierApp } from '../scripts/build-verifier.js';
 import { layOutWorkerAssets } from '../scripts/worker-assets.js';
 
@@ -30,7 +32,8 @@ beforeAll(async () => {
   // Built into a folder of its own (other test files build dist/verifier at the same time).
   workDir = mkdtempSync(join(tmpdir(), 'worker-assets-'));
   const built = await buildVerifierApp({ outDir: join(workDir, 'verifier'), quiet: true });
-  const assets = layOutWorkerAssets(built.outDir, join(workDir, 'worker-assets'));
+  const holder = await buildHolderApp({ outDir: join(workDir, 'holder'), quiet: true });
+  const assets = layOutWorkerAssets(built.outDir, join(workDir, 'worker-assets'), holder.outDir);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--assets', assets, '--show-interactive-dev-session=false'];
@@ -88,4 +91,18 @@ test('the web app is served at /verify/ by the Worker, hashed assets immutable, 
   const other = await fetch(`${base}/healthz`);
   expect(other.headers.get('content-type')).toMatch(/^application\/json/);
   expect([200, 503]).toContain(other.status);
+}, 30_000);
+
+test('the holder app is served at /holder/ the same way, and /holder/v1/ reaches the Worker', async () => {
+  const page = await fetch(`${base}/holder/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(page.headers.get('cache-control')).toBe('no-cache');
+  const script = /src="(?:\.\/)?(assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+  const asset = await fetch(`${base}/holder/${script}`);
+  expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  await asset.arrayBuffer();
+  const api = await fetch(`${base}/holder/v1/licences`);
+  expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+  expect([401, 503]).toContain(api.status);
 }, 30_000);

@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ZodError } from 'zod';
 import { consoleRoutes } from '../console/routes.js';
 import { ElicenceError } from '../core/errors.js';
+import { holderRoutes } from '../holder/routes.js';
 import { LicenceTypeRegistry } from '../services/licence-types.js';
 import type { AppDeps } from './deps.js';
 import type { AppEnv, Services } from './env.js';
@@ -17,6 +18,7 @@ import { authFailureRateLimit } from './rate-limit.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceRoutes } from './routes/devices.js';
 import { registerDocs } from './routes/docs.js';
+import { holderAccessRoutes } from './routes/holder-access.js';
 import { licenceRoutes } from './routes/licences.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { qrRoutes } from './routes/qr.js';
@@ -103,6 +105,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', trustAdminRoutes());
   app.route('/', trustAnchorRoutes());
   app.route('/', verifierAppRoutes());
+  app.route('/', holderAccessRoutes());
+  // The holder product: its API (/holder/v1/..., holder sessions, never agency tokens) and its app (/holder/).
+  app.route('/', holderRoutes());
   app.route('/console', consoleRoutes());
 
   const openApiConfig = {

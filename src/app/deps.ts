@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../services/ports.js';
 export type { AnchorSettings, AppConfig, Clock, KeyStore, QrEncoder, ServiceDeps } from '../services/ports.js';
 export { defaultConfig, systemClock } from '../services/ports.js';
 
-/** Files of the built verifier web app (dist/verifier/), for runtimes that serve it themselves. */
+/** Files of a built web app (dist/verifier/, dist/holder/), for runtimes that serve it themselves. */
 export interface AssetSource {
   /** The file at a path relative to the build folder, or undefined when there is none. */
   read(relativePath: string): Promise<Uint8Array | undefined>;
@@ -13,4 +13,6 @@ export interface AssetSource {
 export interface AppDeps extends ServiceDeps {
   /** The verifier web app's files (Node); without it `/verify` answers 404 (deploy the app as static files). */
   verifierAssets?: AssetSource;
+  /** The holder app's files (dist/holder/, Node); without it `/holder/` answers 404 (the Worker serves them as static files). */
+  holderAssets?: AssetSource;
 }

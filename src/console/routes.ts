@@ -36,6 +36,7 @@ import {
 } from '../services/accounts.js';
 import { readAuditHead, verifyAuditChain } from '../services/audit.js';
 import { requireAuthority } from '../services/authorities.js';
+import { createHolderAccess, groupedHolderCode } from '../services/holder-access.js';
 import { issueLicences, type LicenceRow, requestHash } from '../services/issuance.js';
 import { createActiveKey, publishedKeys } from '../services/keys.js';
 import { effectiveStatus, listLicences, requireLicence } from '../services/licences.js';
@@ -46,7 +47,7 @@ import { newTotpSecret, otpauthUri } from '../services/totp.js';
 import { latestTrustList } from '../services/trust/publishing.js';
 import { listRegistry } from '../services/trust/register.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
-import { chinaDate, chinaDayStartMs, endOfLastValidDay, LONG_TERM, startOfChinaDay } from './china-dates.js';
+import { chinaDate, chinaDateTime, chinaDayStartMs, endOfLastValidDay, LONG_TERM, startOfChinaDay } from './china-dates.js';
 import type { ConsoleEnv } from './env.js';
 import { fieldLabelIn, fieldText } from './form-fields.js';
 import { amendByPatch, currentSubject, duplicateOf } from './legal-api.js';
@@ -56,6 +57,7 @@ import { type AdminData, AdminPage, TrustPage } from './pages/admin.js';
 import { AccountPage, PasswordPage, SecondFactorPage, SignInPage } from './pages/auth.js';
 import { ErrorPage } from './pages/error.js';
 import { FindPage, type FindQuery } from './pages/find.js';
+import { HolderNoticePage } from './pages/holder-notice.js';
 import { IssueFormPage, type IssueFormState, PickTypePage } from './pages/issue.js';
 import { AmendPage, ConfirmPage, holderNameOf, LicencePage } from './pages/licence.js';
 import { type ChangeAction, REASONS_FOR } from './reasons.js';
@@ -386,7 +388,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
           authority,
           history,
           staffNames: names,
-          can: { amend: principal.actions.has('issue'), status: principal.actions.has('status') },
+          can: { amend: principal.actions.has('issue'), status: principal.actions.has('status'), holderAccess: principal.actions.has('issue') },
           notice,
         },
       }),
@@ -409,6 +411,37 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
       .replace('</head>', `<script src="/console/assets/${CONSOLE_SCRIPT.name}" defer></script></head>`)
       .replace('<body class="', '<body data-print="" class="');
     return c.html(withPrint);
+  });
+
+  // ---- holder access: the business's code, printed on a notice (docs/holder-app.md) --------------------
+
+  app.post('/licences/:id/holder-access', requireRole('issue'), async (c) => {
+    const { services, principal, m, lang } = c.var;
+    const row = await readable(c);
+    const created = await createHolderAccess(services, { authorityId: principal.authorityId, licenceId: row.id }, { actor: principal.tokenId, staffId: principal.staffId });
+    const authority = await requireAuthority(services.store.db, row.authorityId);
+    const matrix = qrMatrix(created.link, 'M');
+    c.header('Cache-Control', 'no-store');
+    return render(
+      c,
+      HolderNoticePage({
+        m,
+        lang,
+        url: urlOf(c),
+        live: c.var.live,
+        data: {
+          licenceId: row.id,
+          holderName: created.holderName,
+          creditCode: created.holderCreditCode,
+          authorityName: lang === 'en' ? authority.nameEn : authority.nameZh,
+          groupedCode: groupedHolderCode(created.code),
+          link: created.link,
+          qrSvg: qrSvg(matrix, { margin: 4, title: m.holderAccess.qrAlt }),
+          createdAt: chinaDateTime(created.createdAt),
+          rotated: created.rotated,
+        },
+      }),
+    );
   });
 
   // ---- changes: suspend, reinstate, revoke (supervisor) ------------------------------------------------

@@ -125,3 +125,40 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBy
   }
   return concatBytes(chunks);
 }
+
+/** RFC 4648 base32 alphabet (no padding written; `=` and white space ignored when read). */
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export function base32Encode(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export function base32Decode(text: string): Uint8Array | undefined {
+  const clean = text.replace(/[\s=]/g, '').toUpperCase();
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const index = BASE32.indexOf(ch);
+    if (index < 0) return undefined;
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return new Uint8Array(out);
+}

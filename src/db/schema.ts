@@ -525,3 +525,40 @@ export const agentInvitations = sqliteTable(
   },
   (t) => [index('agent_invitations_licence').on(t.licenceId)],
 );
+
+/**
+ * Holder access (docs/holder-app.md): the one holder code of a business (its credit code) at an
+ * authority, stored as the SHA-256 of the code. Rotating it replaces the hash and bumps `generation`;
+ * sessions made from an older generation are ended in the same commit.
+ */
+export const holderAccess = sqliteTable(
+  'holder_access',
+  {
+    authorityId: text('authority_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    codeHash: text('code_hash').notNull().unique(),
+    generation: integer('generation').notNull(),
+    createdAt: integer('created_at').notNull(),
+    rotatedAt: integer('rotated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.authorityId, t.holderCreditCode] })],
+);
+
+/**
+ * Holder sessions: the bearer token the holder app got for a code, stored as its SHA-256, read-only,
+ * scoped to one (authority, holder), expiring after `expiresAt` and ended when the code is rotated.
+ */
+export const holderSessions = sqliteTable(
+  'holder_sessions',
+  {
+    id: text('id').primaryKey(), // SHA-256 hex of the token
+    authorityId: text('authority_id').notNull(),
+    holderCreditCode: text('holder_credit_code').notNull(),
+    generation: integer('generation').notNull(), // the holder_access generation it was made from
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('holder_sessions_holder').on(t.authorityId, t.holderCreditCode)],
+);

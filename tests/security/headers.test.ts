@@ -9,7 +9,7 @@ import { businessSubject, createTestContext, type TestContext } from '../helpers
 
 let ctx: TestContext;
 const CARD = '/v1/licences/{id}/card';
-const pages: { path: string; token?: boolean }[] = [{ path: '/' }, { path: '/docs' }, { path: '/verify' }, { path: CARD, token: true }];
+const pages: { path: string; token?: boolean }[] = [{ path: '/' }, { path: '/docs' }, { path: '/verify' }, { path: '/holder' }, { path: CARD, token: true }];
 let licenceId = '';
 
 beforeAll(async () => {

@@ -292,6 +292,38 @@ export function sharedSuite(target: () => SharedTarget): void {
     });
   });
 
+  describe('holder access (docs/holder-app.md)', () => {
+    test('a holder code gives a read-only session over its own licences; rotation ends it', async () => {
+      const { body: mine } = await issue();
+      const { body: other } = await issue();
+      const access = async () => {
+        const res = await t().request('POST', `/v1/licences/${mine.id}/holder-access`);
+        expect(res.status).toBe(201);
+        return (await res.json()) as { code: string; link: string; generation: number };
+      };
+      const exchange = (code: string) => t().request('POST', '/holder/v1/session', { token: null, body: { code } });
+      const first = await access();
+      expect(first.link).toBe(`${t().publicUrl}/holder/#c=${encodeURIComponent(first.code)}`);
+      const session = await exchange(first.code);
+      expect(session.status).toBe(201);
+      const { token } = (await session.json()) as { token: string };
+      const list = await t().request('GET', '/holder/v1/licences', { token });
+      expect(list.status).toBe(200);
+      const items = ((await list.json()) as { items: { id: string; validity: { from: string } }[] }).items;
+      expect(items.map((i) => i.id)).toEqual([mine.id]);
+      const png = await t().request('GET', `/holder/v1/licences/${mine.id}/qr.png`, { token });
+      expect(png.headers.get('content-type')).toBe('image/png');
+      expect((await png.arrayBuffer()).byteLength).toBeGreaterThan(100);
+      await expectError(await t().request('GET', `/holder/v1/licences/${other.id}`, { token }), 404, 'ERR_NOT_FOUND');
+      await expectError(await t().request('GET', `/v1/licences/${mine.id}`, { token }), 401, 'ERR_UNAUTHENTICATED');
+      const second = await access();
+      expect(second.generation).toBe(first.generation + 1);
+      await expectError(await t().request('GET', '/holder/v1/licences', { token }), 401, 'ERR_UNAUTHENTICATED');
+      await expectError(await exchange(first.code), 401, 'ERR_UNAUTHENTICATED');
+      expect((await exchange(second.code)).status).toBe(201);
+    });
+  });
+
   describe('W3C VC API', () => {
     test('issues an enveloped credential, verifies it, and reports it revoked after revocation', async () => {
       const { creditCode, ...fields } = businessSubject();

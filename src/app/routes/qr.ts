@@ -11,8 +11,9 @@ import { encodeLicenceQr } from '../../core/qr/index.js';
 import type { LicenceRow } from '../../services/issuance.js';
 import { requireLicence } from '../../services/licences.js';
 import { requireLicenceType } from '../../services/tokens.js';
+import type { CardFormat } from '../card.css.js';
 import { licenceCardHtml } from '../card.js';
-import type { AppEnv } from '../env.js';
+import type { AppEnv, Services } from '../env.js';
 import { requireScope } from '../middleware.js';
 import { DEFAULT_PNG_PIXELS_PER_MODULE, qrMatrix, qrPng, qrSvg } from '../qr-image.js';
 import { errorResponses } from '../schemas.js';
@@ -25,7 +26,7 @@ const RENDERER_VERSION = 'r1';
 /** A licence's JWS never changes, so neither does its QR image: cache for a year, privately. */
 const QR_CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
-const QrQuery = z
+export const QrQuery = z
   .object({
     ecc: z.enum(['L', 'M', 'Q', 'H']).default('M').openapi({ description: 'Error-correction level (default M)' }),
     size: z.coerce
@@ -101,6 +102,40 @@ function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
+export type QrQueryValue = z.infer<typeof QrQuery>;
+
+/**
+ * A licence's QR image answer (shared by the agency route and the holder API, src/holder/routes.ts):
+ * immutable, with an ETag from the JWS and the drawing options, 304 on If-None-Match.
+ */
+export function qrImageResponse(c: Context, row: LicenceRow, format: 'svg' | 'png', query: QrQueryValue): Response {
+  const { ecc, size, margin } = query;
+  const jwsHash = bytesToHex(sha256(utf8(row.jws))).slice(0, 32);
+  const etag = `"${jwsHash}.${format}.${ecc}.${size ?? 'd'}.${margin}.${RENDERER_VERSION}"`;
+  c.header('Cache-Control', QR_CACHE_CONTROL);
+  c.header('ETag', etag);
+  if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+
+  const matrix = qrMatrix(encodeLicenceQr(row.jws), ecc);
+  const modules = matrix.size + 2 * margin;
+  c.header('Content-Disposition', `inline; filename="${fileStem(row)}-qr.${format}"`);
+  c.header('X-QR-Version', String(matrix.version));
+  if (format === 'svg') {
+    const svg = qrSvg(matrix, { margin, size: size ?? modules * DEFAULT_PNG_PIXELS_PER_MODULE });
+    return c.body(svg, 200, { 'Content-Type': 'image/svg+xml' });
+  }
+  const png = qrPng(matrix, { margin, ...(size === undefined ? {} : { width: size }) });
+  return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
+}
+
+/** A licence's printable card as of now (never cached without asking: it shows the current status). */
+export async function cardResponse(c: Context, services: Services, row: LicenceRow, format: CardFormat): Promise<Response> {
+  const html = await licenceCardHtml(services, row, format);
+  c.header('Cache-Control', 'private, no-cache');
+  c.header('Content-Disposition', `inline; filename="${fileStem(row)}-card.html"`);
+  return c.html(html, 200);
+}
+
 export function qrRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -108,34 +143,13 @@ export function qrRoutes(): OpenAPIHono<AppEnv> {
     const contentType = format === 'svg' ? 'image/svg+xml' : 'image/png';
     app.openapi(qrRoute(format, contentType), async (c) => {
       const row = await readableLicence(c, c.req.valid('param').id);
-      const { ecc, size, margin } = c.req.valid('query');
-      const jwsHash = bytesToHex(sha256(utf8(row.jws))).slice(0, 32);
-      const etag = `"${jwsHash}.${format}.${ecc}.${size ?? 'd'}.${margin}.${RENDERER_VERSION}"`;
-      c.header('Cache-Control', QR_CACHE_CONTROL);
-      c.header('ETag', etag);
-      if (notModified(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-
-      const matrix = qrMatrix(encodeLicenceQr(row.jws), ecc);
-      const modules = matrix.size + 2 * margin;
-      c.header('Content-Disposition', `inline; filename="${fileStem(row)}-qr.${format}"`);
-      c.header('X-QR-Version', String(matrix.version));
-      if (format === 'svg') {
-        const svg = qrSvg(matrix, { margin, size: size ?? modules * DEFAULT_PNG_PIXELS_PER_MODULE });
-        return c.body(svg, 200, { 'Content-Type': 'image/svg+xml' });
-      }
-      const png = qrPng(matrix, { margin, ...(size === undefined ? {} : { width: size }) });
-      return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
+      return qrImageResponse(c, row, format, c.req.valid('query'));
     });
   }
 
   app.openapi(cardRoute, async (c) => {
     const row = await readableLicence(c, c.req.valid('param').id);
-    const { format } = c.req.valid('query');
-    const html = await licenceCardHtml(c.var.services, row, format);
-    // The card shows the current status, so it is never served from a cache without asking.
-    c.header('Cache-Control', 'private, no-cache');
-    c.header('Content-Disposition', `inline; filename="${fileStem(row)}-card.html"`);
-    return c.html(html, 200);
+    return cardResponse(c, c.var.services, row, c.req.valid('query').format);
   });
 
   return app;

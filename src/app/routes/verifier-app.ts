@@ -6,12 +6,14 @@
  *
  * The files come from `deps.verifierAssets`, which the Node entry provides (src/node/verifier-assets.ts);
  * a runtime without it (the Worker) answers 404 here and serves the same folder as static files
- * (wrangler `[assets]`, docs/verifier-app.md).
+ * (wrangler `[assets]`, docs/verifier-app.md). The holder app (src/holder/) is served the same way at
+ * `/holder/` through `staticAppRoutes`.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ElicenceError } from '../../core/errors.js';
-import type { AppEnv } from '../env.js';
+import type { AssetSource } from '../deps.js';
+import type { AppEnv, Services } from '../env.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -27,8 +29,17 @@ const REVALIDATE = 'no-cache';
 const TOP_LEVEL = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'icon.svg']);
 const ASSET_NAME = /^[A-Za-z0-9_-]+-[A-Za-z0-9]+\.(?:js|css)$/;
 
-async function serveFile(c: Context<AppEnv>, relativePath: string, cacheControl: string): Promise<Response> {
-  const assets = c.var.services.verifierAssets;
+/** A built web app served under `mount` (the verifier at /verify, the holder app at /holder). */
+export interface StaticAppOptions {
+  mount: string;
+  /** Its name in messages, and the command that builds it. */
+  name: string;
+  build: string;
+  assets: (services: Services) => AssetSource | undefined;
+}
+
+async function serveFile(c: Context<AppEnv>, app: StaticAppOptions, relativePath: string, cacheControl: string): Promise<Response> {
+  const assets = app.assets(c.var.services);
   const readBuilt = async (path: string) => (assets ? assets.read(path) : undefined);
   const extension = relativePath.slice(relativePath.lastIndexOf('.') + 1);
   const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
@@ -36,9 +47,9 @@ async function serveFile(c: Context<AppEnv>, relativePath: string, cacheControl:
   const body = compressed ?? (await readBuilt(relativePath));
   if (!body) {
     if (!(await readBuilt('index.html'))) {
-      throw new ElicenceError('ERR_NOT_FOUND', 'the verifier app is not built here: run `npm run build:verifier` (or serve dist/verifier/ as static files)');
+      throw new ElicenceError('ERR_NOT_FOUND', `the ${app.name} is not built here: run \`${app.build}\` (or serve its build as static files)`);
     }
-    throw new ElicenceError('ERR_NOT_FOUND', `no file ${relativePath} in the verifier app`);
+    throw new ElicenceError('ERR_NOT_FOUND', `no file ${relativePath} in the ${app.name}`);
   }
   const headers: Record<string, string> = {
     'Content-Type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
@@ -50,23 +61,29 @@ async function serveFile(c: Context<AppEnv>, relativePath: string, cacheControl:
   return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
 }
 
-export function verifierAppRoutes(): OpenAPIHono<AppEnv> {
+/** The routes of one built web app: its page, service worker, manifest, icon and hashed assets. */
+export function staticAppRoutes(options: StaticAppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
+  const { mount } = options;
   // Relative asset URLs in the page need the trailing slash.
-  app.get('/verify', (c) => {
+  app.get(mount, (c) => {
     const query = new URL(c.req.url).search;
-    return c.redirect(`/verify/${query}`, 301);
+    return c.redirect(`${mount}/${query}`, 301);
   });
-  app.get('/verify/', (c) => serveFile(c, 'index.html', REVALIDATE));
-  app.get('/verify/assets/:name', (c) => {
+  app.get(`${mount}/`, (c) => serveFile(c, options, 'index.html', REVALIDATE));
+  app.get(`${mount}/assets/:name`, (c) => {
     const name = c.req.param('name');
     if (!ASSET_NAME.test(name)) throw new ElicenceError('ERR_NOT_FOUND', `no asset ${name}`);
-    return serveFile(c, `assets/${name}`, IMMUTABLE);
+    return serveFile(c, options, `assets/${name}`, IMMUTABLE);
   });
-  app.get('/verify/:name', (c) => {
+  app.get(`${mount}/:name`, (c) => {
     const name = c.req.param('name');
-    if (!TOP_LEVEL.has(name)) throw new ElicenceError('ERR_NOT_FOUND', `no file ${name} in the verifier app`);
-    return serveFile(c, name, name === 'icon.svg' ? 'public, max-age=86400' : REVALIDATE);
+    if (!TOP_LEVEL.has(name)) throw new ElicenceError('ERR_NOT_FOUND', `no file ${name} in the ${options.name}`);
+    return serveFile(c, options, name, name === 'icon.svg' ? 'public, max-age=86400' : REVALIDATE);
   });
   return app;
+}
+
+export function verifierAppRoutes(): OpenAPIHono<AppEnv> {
+  return staticAppRoutes({ mount: '/verify', name: 'verifier app', build: 'npm run build:verifier', assets: (services) => services.verifierAssets });
 }

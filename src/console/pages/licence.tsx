@@ -30,7 +30,7 @@ export interface LicencePageData {
   history: HistoryEvent[];
   /** Display names of the staff accounts named in the history. */
   staffNames: Map<string, string>;
-  can: { amend: boolean; status: boolean };
+  can: { amend: boolean; status: boolean; holderAccess: boolean };
   notice?: string | undefined;
   problem?: string | undefined;
 }
@@ -157,6 +157,18 @@ export function LicencePage({ m, lang, url, live, data }: Base & { data: Licence
           </a>
         </p>
       </section>
+      {data.can.holderAccess ? (
+        <section aria-labelledby="holder-access" class="no-print">
+          <h2 id="holder-access">{m.holderAccess.title}</h2>
+          <p class="hint">{m.holderAccess.intro}</p>
+          <form method="post" action={`/console/licences/${row.id}/holder-access`}>
+            <Csrf live={live} />
+            <button type="submit" class="secondary">
+              {m.holderAccess.create}
+            </button>
+          </form>
+        </section>
+      ) : null}
       {live_ ? (
         <section aria-labelledby="actions" class="actions">
           <h2 id="actions">{m.licence.actions}</h2>

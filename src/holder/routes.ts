@@ -1,0 +1,467 @@
+/**
+ * The holder product (docs/holder-app.md): the holder API under `/holder/v1/...` and the holder app
+ * (src/holder/web/, built into dist/holder/) at `/holder/`.
+ *
+ * - `POST /holder/v1/session` exchanges a holder code (in the JSON body: a code never travels in a URL,
+ *   so it reaches no access log) for a session token, sent as `Authorization: Bearer hs_...`. A bearer
+ *   token (not a cookie) keeps the API free of CSRF and lets the app keep it in IndexedDB beside the
+ *   licences it caches for offline use.
+ * - Every other route needs that session and sees only the session's holder at its authority: any
+ *   other licence is 404, exactly like one that does not exist. Nothing here changes a licence; a
+ *   holder token is no agency token, so every `/v1/` route answers it 401.
+ * - The exchange is rate limited before any lookup: per client address (`HOLDER_CODE_FAILURES_PER_CLIENT`
+ *   failures per window) and per authority named in the code (`HOLDER_CODE_FAILURES_PER_AUTHORITY`,
+ *   whoever sends them). A flood against one authority then delays that authority's new exchanges
+ *   for a window; sessions already made keep working.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { CardFormat } from '../app/card.css.js';
+import type { AppEnv } from '../app/env.js';
+import { errorResponse } from '../app/errors.js';
+import { clientKeyOf, SlidingWindowCounter } from '../app/rate-limit.js';
+import { cardResponse, QrQuery, qrImageResponse } from '../app/routes/qr.js';
+import { staticAppRoutes } from '../app/routes/verifier-app.js';
+import { errorResponses } from '../app/schemas.js';
+import { groupedCheckCode, qrCheckCode } from '../core/check-code.js';
+import { credentialIdOf } from '../core/credential.js';
+import { chinaDate, formatDate, formatTimestamp, lastValidChinaDate } from '../core/dates.js';
+import { ElicenceError } from '../core/errors.js';
+import { encodeLicenceQr } from '../core/qr/index.js';
+import {
+  endHolderSession,
+  exchangeHolderCode,
+  type HolderPrincipal,
+  holderAuthority,
+  holderLicences,
+  parseHolderCode,
+  readHolderSession,
+  requireHolderLicence,
+} from '../services/holder-access.js';
+import type { LicenceRow } from '../services/issuance.js';
+import { effectiveStatus } from '../services/licences.js';
+import { licenceHistory } from '../services/lifecycle.js';
+import type { HolderEnv } from './env.js';
+
+/** Failed code exchanges one client address may make per window before it is refused (429). */
+export const HOLDER_CODE_FAILURES_PER_CLIENT = 10;
+/** Failed code exchanges naming one authority, from anyone, per window before that authority's exchanges are refused. */
+export const HOLDER_CODE_FAILURES_PER_AUTHORITY = 200;
+export const HOLDER_CODE_WINDOW_MS = 15 * 60_000;
+
+const security = [{ holderSession: [] }];
+const IdParam = z.object({ id: z.string().min(1).max(64) });
+
+const HolderHistoryEventSchema = z
+  .object({
+    action: z.string().openapi({ example: 'licence.issued' }),
+    at: z.string(),
+    reason: z.string().nullable(),
+    supersedes: z.string().optional(),
+    supersededBy: z.string().optional(),
+  })
+  .openapi('HolderHistoryEvent');
+
+const HolderLicenceSchema = z
+  .object({
+    id: z.string(),
+    credentialId: z.string(),
+    licenceIdentifier: z.string().nullable().openapi({ description: 'The licence identifier (证照标识, GB/T 36904); null for a licence issued before identifiers' }),
+    type: z.string(),
+    typeName: z.object({ zh: z.string(), en: z.string() }),
+    holderName: z.string().nullable(),
+    status: z.enum(['active', 'suspended', 'revoked', 'expired']),
+    statusReason: z.string().nullable(),
+    validFrom: z.string(),
+    validUntil: z.string().nullable().openapi({ description: 'null: no expiry (有效期：长期)' }),
+    validity: z.object({
+      from: z.string().openapi({ description: 'First valid day, a China date (UTC+8)', example: '2026-06-01' }),
+      until: z.string().nullable().openapi({ description: 'Last valid day, a China date; null: 长期 (no expiry)', example: '2031-05-31' }),
+    }),
+    issuedAt: z.string(),
+    supersedes: z.string().nullable(),
+    supersededBy: z.string().nullable(),
+    qrText: z.string().openapi({ description: 'The licence in its compact QR form (docs/qr-format.md)' }),
+    checkCode: z.string().openapi({
+      description: 'First 6 base32 characters of SHA-256 of qrText, in two groups of three: read out to match the QR by ear (docs/holder-app.md)',
+      example: 'K7Q 2MX',
+    }),
+    history: z.array(HolderHistoryEventSchema),
+    links: z.record(z.string(), z.string()),
+  })
+  .openapi('HolderLicence');
+
+const LICENCE_EXAMPLE = {
+  id: '0197a3c0-0000-7000-8000-000000000001',
+  credentialId: 'urn:uuid:0197a3c0-0000-7000-8000-000000000001',
+  licenceIdentifier: 'YYZZ11330100DC00000011000000000101U',
+  type: 'BusinessLicence',
+  typeName: { zh: '营业执照', en: 'Business licence' },
+  holderName: '杭州示例科技有限公司',
+  status: 'active',
+  statusReason: null,
+  validFrom: '2026-05-31T16:00:00Z',
+  validUntil: '2031-05-31T16:00:00Z',
+  validity: { from: '2026-06-01', until: '2031-05-31' },
+  issuedAt: '2026-06-01T02:00:00Z',
+  supersedes: null,
+  supersededBy: null,
+  qrText: 'EL1:…',
+  checkCode: 'K7Q 2MX',
+  history: [{ action: 'licence.issued', at: '2026-06-01T02:00:00Z', reason: null }],
+  links: {
+    credential: '/holder/v1/licences/0197a3c0-0000-7000-8000-000000000001/credential',
+    qrSvg: '/holder/v1/licences/0197a3c0-0000-7000-8000-000000000001/qr.svg',
+    qrPng: '/holder/v1/licences/0197a3c0-0000-7000-8000-000000000001/qr.png',
+    card: '/holder/v1/licences/0197a3c0-0000-7000-8000-000000000001/card',
+  },
+};
+
+const SessionSchema = z
+  .object({
+    token: z.string().openapi({ description: 'The session token: send it as `Authorization: Bearer <token>`' }),
+    tokenType: z.literal('Bearer'),
+    expiresAt: z.string().openapi({ description: 'When the session ends if unused (each use moves it on, up to a year after the exchange)' }),
+    authority: z.object({ id: z.string(), nameZh: z.string(), nameEn: z.string() }),
+    holder: z.object({ creditCode: z.string() }),
+  })
+  .openapi('HolderSession');
+
+const SESSION_EXAMPLE = {
+  token: 'hs_3q2-7wD0mJmCqvW5oZrxYb8dQ1nFh9Tt6uKcE4aGzIs',
+  tokenType: 'Bearer',
+  expiresAt: '2026-07-01T00:00:00.000Z',
+  authority: { id: 'hangzhou-amr', nameZh: '杭州市市场监督管理局', nameEn: 'Hangzhou Administration for Market Regulation' },
+  holder: { creditCode: '91330106MA2CFX7K5Y' },
+};
+
+const CardQuery = z
+  .object({
+    format: z.enum(['a4', 'a5', 'card']).default('a4').openapi({ description: 'Print layout: A4 portrait, A5 portrait, or a 148 x 105 mm wall card' }),
+  })
+  .strict();
+
+interface HolderLicenceView {
+  id: string;
+  credentialId: string;
+  licenceIdentifier: string | null;
+  type: string;
+  typeName: { zh: string; en: string };
+  holderName: string | null;
+  status: ReturnType<typeof effectiveStatus>;
+  statusReason: string | null;
+  validFrom: string;
+  validUntil: string | null;
+  validity: { from: string; until: string | null };
+  issuedAt: string;
+  supersedes: string | null;
+  supersededBy: string | null;
+  qrText: string;
+  checkCode: string;
+  history: z.infer<typeof HolderHistoryEventSchema>[];
+  links: Record<string, string>;
+}
+
+/** What a holder is told about its licence: no internal notes, no staff or token names. */
+async function holderLicenceView(c: Context<HolderEnv>, row: LicenceRow): Promise<HolderLicenceView> {
+  const services = c.var.services;
+  const [type, history, qrText] = await Promise.all([
+    services.registry.find(row.type),
+    licenceHistory(services.store.db, row.authorityId, row.id),
+    services.qrEncoder ? services.qrEncoder.encode([row.jws]).then((texts) => texts[0]!) : Promise.resolve(encodeLicenceQr(row.jws)),
+  ]);
+  const self = `/holder/v1/licences/${row.id}`;
+  return {
+    id: row.id,
+    credentialId: credentialIdOf(row.id),
+    licenceIdentifier: row.licenceIdentifier,
+    type: row.type,
+    typeName: type?.name ?? { zh: row.type, en: row.type },
+    holderName: row.holderName,
+    status: effectiveStatus(row, services.clock.now()),
+    statusReason: row.statusReason,
+    validFrom: formatTimestamp(row.validFrom),
+    validUntil: row.validUntil === null ? null : formatTimestamp(row.validUntil),
+    validity: { from: formatDate(chinaDate(row.validFrom)), until: row.validUntil === null ? null : formatDate(lastValidChinaDate(row.validUntil)) },
+    issuedAt: formatTimestamp(row.issuedAt),
+    supersedes: row.supersedes,
+    supersededBy: row.supersededBy,
+    qrText,
+    checkCode: groupedCheckCode(qrCheckCode(qrText)),
+    history: history.map((event) => ({
+      action: event.action,
+      at: event.at,
+      reason: event.reason,
+      ...(event.supersedes ? { supersedes: event.supersedes } : {}),
+      ...(event.supersededBy ? { supersededBy: event.supersededBy } : {}),
+    })),
+    links: { self, credential: `${self}/credential`, qrSvg: `${self}/qr.svg`, qrPng: `${self}/qr.png`, card: `${self}/card` },
+  };
+}
+
+/** `Authorization: Bearer hs_...` to a live holder session; 401 otherwise. */
+const requireHolderSession: MiddlewareHandler<HolderEnv> = async (c, next) => {
+  const match = /^Bearer\s+(\S{1,200})\s*$/i.exec(c.req.header('authorization') ?? '');
+  if (!match) throw new ElicenceError('ERR_UNAUTHENTICATED', 'a holder session is required (Authorization: Bearer <session token>)');
+  const holder = await readHolderSession(c.var.services, match[1]!);
+  if (!holder) throw new ElicenceError('ERR_UNAUTHENTICATED', 'the holder session is unknown or has ended: open the holder link again');
+  c.set('holder', holder);
+  c.header('Cache-Control', 'private, no-store');
+  return next();
+};
+
+function rateLimited(c: Context, retryAfterMs: number): Response {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const response = errorResponse(c, new ElicenceError('ERR_RATE_LIMITED', `too many failed holder codes; retry after ${seconds} s`, { details: { retryAfterSeconds: seconds } }));
+  response.headers.set('Retry-After', String(seconds));
+  return response;
+}
+
+const holderOf = (c: Context<HolderEnv>): HolderPrincipal => c.var.holder;
+
+export function holderRoutes(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<HolderEnv>();
+  // Per app, made on first use with the app's clock (never a module singleton).
+  let limits: { byClient: SlidingWindowCounter; byAuthority: SlidingWindowCounter } | undefined;
+  const limiters = (c: Context<HolderEnv>) =>
+    (limits ??= {
+      byClient: new SlidingWindowCounter({ maxFailures: HOLDER_CODE_FAILURES_PER_CLIENT, windowMs: HOLDER_CODE_WINDOW_MS, clock: c.var.services.clock }),
+      byAuthority: new SlidingWindowCounter({ maxFailures: HOLDER_CODE_FAILURES_PER_AUTHORITY, windowMs: HOLDER_CODE_WINDOW_MS, clock: c.var.services.clock }),
+    });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'holderSession', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Holder session token from POST /holder/v1/session (docs/holder-app.md)',
+  });
+
+  app.use('/holder/v1/*', async (c, next) => {
+    if (c.req.path === '/holder/v1/session' && c.req.method === 'POST') return next();
+    return requireHolderSession(c, next);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/session',
+      tags: ['Holder'],
+      summary: 'Exchange a holder code for a holder session',
+      description:
+        'The code comes from the holder link (`/holder/#c=<code>`) or the printed notice (spaces, dashes and letter case are ignored). Failed exchanges are rate limited per client address and per authority (429 with Retry-After).',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ code: z.string().min(1).max(200) }).strict(),
+              example: { code: 'hangzhou-amr.MFRGGZDFMZTWQ2LKNNWG23TPOA' },
+            },
+          },
+        },
+      },
+      responses: {
+        201: { description: 'The session', content: { 'application/json': { schema: SessionSchema, example: SESSION_EXAMPLE } } },
+        ...errorResponses(400, 401),
+        429: {
+          description: 'Too many failed codes from this client or for this authority',
+          content: { 'application/json': { example: { error: { code: 'ERR_RATE_LIMITED', message: 'too many failed holder codes; retry after 900 s' } } } },
+        },
+      },
+    }),
+    async (c) => {
+      const services = c.var.services;
+      const { byClient, byAuthority } = limiters(c);
+      const clientKey = clientKeyOf(c, undefined);
+      const parsed = parseHolderCode(c.req.valid('json').code);
+      const authorityKey = `authority:${parsed?.authorityId ?? '?'}`;
+      const wait = Math.max(clientKey ? byClient.retryAfterMs(clientKey) : 0, byAuthority.retryAfterMs(authorityKey));
+      if (wait > 0) return rateLimited(c, wait) as never;
+      const grant = parsed ? await exchangeHolderCode(services, parsed) : undefined;
+      if (!grant) {
+        if (clientKey) byClient.recordFailure(clientKey);
+        byAuthority.recordFailure(authorityKey);
+        // Never echo the code: error messages may be logged or shown.
+        throw new ElicenceError('ERR_UNAUTHENTICATED', 'this holder code is unknown or has been replaced by a newer one', { field: 'code' });
+      }
+      const authority = await holderAuthority(services.store.db, grant.principal);
+      c.header('Cache-Control', 'no-store');
+      return c.json(
+        {
+          token: grant.token,
+          tokenType: 'Bearer' as const,
+          expiresAt: new Date(grant.principal.expiresAt).toISOString(),
+          authority: { id: authority.id, nameZh: authority.nameZh, nameEn: authority.nameEn },
+          holder: { creditCode: grant.principal.holderCreditCode },
+        },
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/holder/v1/session',
+      tags: ['Holder'],
+      summary: 'End this holder session (sign out this device)',
+      security,
+      responses: { 204: { description: 'Ended' }, ...errorResponses(401) },
+    }),
+    async (c) => {
+      await endHolderSession(c.var.services, holderOf(c).sessionId);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/licences',
+      tags: ['Holder'],
+      summary: "The session's holder's licences at its authority, newest first, with status and history",
+      security,
+      responses: {
+        200: {
+          description: 'The licences, as of `checkedAt`',
+          content: {
+            'application/json': {
+              schema: z.object({
+                checkedAt: z.string(),
+                authority: z.object({ id: z.string(), nameZh: z.string(), nameEn: z.string() }),
+                holder: z.object({ creditCode: z.string(), name: z.string().nullable() }),
+                sessionExpiresAt: z.string(),
+                items: z.array(HolderLicenceSchema),
+              }),
+              example: {
+                checkedAt: '2026-06-01T02:00:00.000Z',
+                authority: SESSION_EXAMPLE.authority,
+                holder: { creditCode: '91330106MA2CFX7K5Y', name: '杭州示例科技有限公司' },
+                sessionExpiresAt: '2026-07-01T02:00:00.000Z',
+                items: [LICENCE_EXAMPLE],
+              },
+            },
+          },
+        },
+        ...errorResponses(401),
+      },
+    }),
+    async (c) => {
+      const holder = holderOf(c);
+      const { services } = c.var;
+      const [rows, authority] = await Promise.all([holderLicences(services.store.db, holder), holderAuthority(services.store.db, holder)]);
+      const items = await Promise.all(rows.map((row) => holderLicenceView(c, row)));
+      return c.json(
+        {
+          checkedAt: new Date(services.clock.now()).toISOString(),
+          authority: { id: authority.id, nameZh: authority.nameZh, nameEn: authority.nameEn },
+          holder: { creditCode: holder.holderCreditCode, name: rows.find((r) => r.holderName)?.holderName ?? null },
+          sessionExpiresAt: new Date(holder.expiresAt).toISOString(),
+          items,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/licences/{id}',
+      tags: ['Holder'],
+      summary: "One of the holder's licences",
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: { description: 'The licence', content: { 'application/json': { schema: HolderLicenceSchema, example: LICENCE_EXAMPLE } } },
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => {
+      const row = await requireHolderLicence(c.var.services.store.db, holderOf(c), c.req.valid('param').id);
+      return c.json(await holderLicenceView(c, row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/licences/{id}/credential',
+      tags: ['Holder'],
+      summary: 'The licence credential (compact JWS, application/vc+jwt)',
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: 'The credential',
+          content: { 'application/vc+jwt': { schema: z.string(), example: 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6InZjK2p3dCIsImN0eSI6InZjIn0.eyJ...fQ.c2ln' } },
+        },
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => {
+      const row = await requireHolderLicence(c.var.services.store.db, holderOf(c), c.req.valid('param').id);
+      c.header('Content-Disposition', `attachment; filename="licence-${row.id}.jwt"`);
+      return c.body(row.jws, 200, { 'Content-Type': 'application/vc+jwt' }) as never;
+    },
+  );
+
+  for (const format of ['svg', 'png'] as const) {
+    const contentType = format === 'svg' ? 'image/svg+xml' : 'image/png';
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: `/holder/v1/licences/{id}/qr.${format}`,
+        tags: ['Holder'],
+        summary: `The licence QR code as ${format.toUpperCase()}`,
+        description: `The same image as the agency route /v1/licences/{id}/qr.${format}`,
+        security,
+        request: { params: IdParam, query: QrQuery },
+        responses: {
+          200: {
+            description: 'The QR image',
+            content: {
+              [contentType]: {
+                schema: z.string().openapi({ format: format === 'png' ? 'binary' : 'string' }),
+                example: format === 'png' ? '(PNG bytes)' : '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 97 97">…</svg>',
+              },
+            },
+          },
+          304: { description: 'Not modified' },
+          ...errorResponses(400, 401, 404),
+        },
+      }),
+      async (c) => {
+        const row = await requireHolderLicence(c.var.services.store.db, holderOf(c), c.req.valid('param').id);
+        const response = qrImageResponse(c, row, format, c.req.valid('query'));
+        // The holder's own copy: never in a shared cache.
+        response.headers.set('Cache-Control', 'private, max-age=31536000, immutable');
+        return response as never;
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/licences/{id}/card',
+      tags: ['Holder'],
+      summary: 'Printable licence card (HTML: A4, A5 or wall card; print it or save it as PDF)',
+      security,
+      request: { params: IdParam, query: CardQuery },
+      responses: {
+        200: { description: 'The card page', content: { 'text/html': { schema: z.string(), example: '<!doctype html><html lang="zh-CN">…</html>' } } },
+        ...errorResponses(400, 401, 404),
+      },
+    }),
+    async (c) => {
+      const row = await requireHolderLicence(c.var.services.store.db, holderOf(c), c.req.valid('param').id);
+      const format: CardFormat = c.req.valid('query').format;
+      return (await cardResponse(c, c.var.services, row, format)) as never;
+    },
+  );
+
+  // The holder app's page and files (after the API: `/holder/:name` takes one segment only).
+  app.route('/', staticAppRoutes({ mount: '/holder', name: 'holder app', build: 'npm run build:holder', assets: (services) => services.holderAssets }));
+
+  return app as unknown as OpenAPIHono<AppEnv>;
+}
