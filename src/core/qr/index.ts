@@ -27,6 +27,7 @@ export {
   type LiveProofSigner,
   type LiveQr,
   liveProofMessage,
+  liveQrSegments,
   liveSlotMidpointMs,
   liveSlotOf,
   MAX_LIVE_QR_TEXT_LENGTH,

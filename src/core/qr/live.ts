@@ -181,6 +181,15 @@ function encodeParts(header: Uint8Array, payload: Uint8Array, signature: Uint8Ar
   return text;
 }
 
+/** The QR segments an EL2 text is rendered with, as EL1: the prefix (alphanumeric), then the digits (numeric). */
+export function liveQrSegments(text: string): Array<{ data: string; mode: 'alphanumeric' | 'numeric' }> {
+  if (!isLiveQrText(text)) throw new ElicenceError('ERR_QR_PREFIX', 'not an EL2 live QR text');
+  return [
+    { data: LIVE_QR_PREFIX, mode: 'alphanumeric' },
+    { data: text.slice(LIVE_QR_PREFIX.length), mode: 'numeric' },
+  ];
+}
+
 /** True when the text has the shape of an EL2 text (prefix and digits; not decoded). */
 export function isLiveQrText(text: string): boolean {
   return typeof text === 'string' && text.startsWith(LIVE_QR_PREFIX) && isDigits(text.slice(LIVE_QR_PREFIX.length));
