@@ -235,3 +235,28 @@ describe('its shape', () => {
     }
   });
 });
+
+describe('what the command line shows', () => {
+  it('the company, licence, agent, matters and period, and how it was shown, in both languages', async () => {
+    const { formatHuman } = await import('../src/cli/verifier/format.js');
+    const result = await live(await signAuthorisation());
+    const context = { colour: false, now: NOW, maxStatusAgeSeconds: 86_400, source: 'argument' };
+    const zh = formatHuman(result, { ...context, lang: 'zh' });
+    for (const text of [
+      '授权用证',
+      '杭州云栖智算科技有限公司',
+      '李四',
+      '3301**********1234',
+      'tax-filing、permit_renewal',
+      '2026-05-31 – 2026-09-09',
+      '实时出示',
+      '二维码生成于',
+    ]) {
+      expect(zh).toContain(text);
+    }
+    const en = formatHuman(await verify(await signAuthorisation(), w.bundle, w.options()), { ...context, lang: 'en' });
+    expect(en).toContain('INVALID');
+    expect(en).toContain('ERR_PRESENTATION_NOT_LIVE');
+    expect(en).toContain('STATIC (static)');
+  });
+});

@@ -225,3 +225,22 @@ describe("the verifier's own clock", () => {
     expect(late.liveProof!.clockBehind).toBeUndefined();
   });
 });
+
+describe('what the command line shows', () => {
+  it('the presentation, the time difference, and the clock warning only when provable', async () => {
+    const { formatHuman } = await import('../src/cli/verifier/format.js');
+    const context = { colour: false, maxStatusAgeSeconds: 86_400, source: 'argument', lang: 'en' as const };
+    const qr = await liveQrAt(bound, device, NOW);
+    const live = formatHuman(await verify(qr, w.bundle, w.options()), { ...context, now: NOW });
+    expect(live).toContain('LIVE (live)');
+    expect(live).toContain('not that the holder is here');
+    expect(live).toContain('device-bound copy');
+    expect(live).not.toContain('clock is wrong');
+    const later = formatHuman(await verify(qr, w.bundle, w.options({ now: NOW + 180_000 })), { ...context, now: NOW + 180_000 });
+    expect(later).toContain('STATIC (static)');
+    expect(later).toContain('QR made 3 min ago');
+    const behind = NOW - 2 * 3_600_000;
+    const wrong = formatHuman(await verify(await liveQrAt(bound, device, behind), w.bundle, w.options({ now: behind })), { ...context, now: behind });
+    expect(wrong).toContain("This device's clock is wrong");
+  });
+});
