@@ -11,7 +11,7 @@ import { ElicenceError } from '../src/core/errors.js';
 import { QR_DICTIONARY_ENTRIES } from '../src/core/qr/dictionary.js';
 import { decodeLicenceQr, encodeLicenceQr } from '../src/core/qr/index.js';
 import { createLiveQr, decodeLiveQr, encodeLiveQr, isLiveQrText, LIVE_QR_PREFIX, liveProofMessage, liveSlotMidpointMs, liveSlotOf, verifyLiveProof } from '../src/core/qr/live.js';
-import { LIVE_QR_DICTIONARY_ENTRIES, liveQrDictionaryBytes } from '../src/core/qr/live-dictionary.js';
+import { LIVE_QR_DICTIONARY_ADDITIONS, LIVE_QR_DICTIONARY_ENTRIES, liveQrDictionaryBytes } from '../src/core/qr/live-dictionary.js';
 import { signLicence } from './fixtures/licences.js';
 import { deviceKeyFromJwk, makeDeviceKey } from './fixtures/live.js';
 
@@ -75,6 +75,16 @@ describe('EL2 known-answer vector (tests/vectors/qr-live-bound-copy.json)', () =
     }
     expect(isLiveQrText(vector.text)).toBe(true);
     expect(vector.qrVersionM).toBeLessThanOrEqual(25);
+  });
+
+  it('docs/qr-format.md section 11 states the same dictionary additions, vector text and slot', () => {
+    const doc = readFileSync(new URL('../docs/qr-format.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('### 11.3'));
+    const json = section.slice(section.indexOf('```json') + 7, section.indexOf('```', section.indexOf('```json') + 7));
+    expect(JSON.parse(json)).toEqual(LIVE_QR_DICTIONARY_ADDITIONS);
+    expect(doc).toContain(vector.text);
+    expect(doc).toContain(vector.proofHex);
+    expect(doc).toContain(String(vector.slot));
   });
 
   it('the EL2 dictionary is EL1 unchanged, then the additions, pinned by length and SHA-256', () => {
