@@ -5,7 +5,7 @@
  * (a licence identifier flagged when that does not check out, the verdict unchanged), and the checks
  * behind the verdict behind a second tap.
  */
-import { type AuthorisationDisplay, ageText, durationText, type LicenceDisplay, MESSAGES, reasonOf, type Verdict, type VerifyResult } from '../index.js';
+import { type AuthorisationDisplay, ageText, type LicenceDisplay, MESSAGES, reasonOf, type Verdict, type VerifyResult } from '../index.js';
 import { type Child, el } from './dom.js';
 import { jurisdictionText, type Lang, TEXTS } from './i18n.js';
 
@@ -96,7 +96,9 @@ function presentationLine(result: VerifyResult, lang: Lang): HTMLElement {
     el('strong', {}, shown.title),
     ' ',
     el('span', {}, shown.detail),
-    proof ? el('div', { class: 'live-time', id: 'live-time' }, m.liveProof.shown(ageText(proof.differenceSeconds, lang), durationText(proof.windowSeconds, lang))) : null,
+    proof
+      ? el('div', { class: 'live-time', id: 'live-time' }, m.liveProof.shown(ageText(proof.differenceSeconds, lang), `${proof.windowSeconds} ${MESSAGES[lang].freshness.units.s}`))
+      : null,
     proof?.clockBehind ? el('div', { class: 'clock-warning', id: 'clock-warning', role: 'note' }, `⚠ ${m.liveProof.clockBehind(proof.clockBehind.newestSignedAt)}`) : null,
   );
 }

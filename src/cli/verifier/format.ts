@@ -114,7 +114,7 @@ function presentationLines(result: VerifyResult, lang: Lang): string[] {
   const out = [`${m.check.presentation}: ${shown.title} (${result.presentation}) — ${shown.detail}`];
   const proof = result.liveProof;
   if (proof) {
-    out.push(`  ${m.liveProof.shown(ageText(proof.differenceSeconds, lang), durationText(proof.windowSeconds, lang))}, ${proof.shownAt}`);
+    out.push(`  ${m.liveProof.shown(ageText(proof.differenceSeconds, lang), `${proof.windowSeconds} ${MESSAGES[lang].freshness.units.s}`)}, ${proof.shownAt}`);
     if (proof.clockBehind) out.push(`  ⚠ ${m.liveProof.clockBehind(proof.clockBehind.newestSignedAt)}`);
   }
   return out;
