@@ -219,6 +219,12 @@ describe("the verifier's own clock", () => {
     const behind = NOW - 2 * 3_600_000;
     const result = await verify(await liveQrAt(bound, device, behind), w.bundle, w.options({ now: behind }));
     expect(result.liveProof!.clockBehind).toEqual({ newestSignedAt: '2026-05-31T23:00:00Z' });
+    // Two days behind: the trust lists themselves are not yet valid for it, yet genuinely signed later.
+    const farBehind = NOW - 2 * DAY;
+    const far = await verify(await liveQrAt(bound, device, farBehind), w.bundle, w.options({ now: farBehind }));
+    expect(far.verdict).not.toBe('VALID');
+    // (Its status lists are not verified without an accepted trust list: the trust lists' signed time counts.)
+    expect(far.liveProof!.clockBehind).toEqual({ newestSignedAt: '2026-05-31T00:00:00Z' });
     // A large difference alone blames neither clock.
     const late = await verify(await liveQrAt(bound, device, NOW), w.bundle, w.options({ now: NOW + 3_600_000 }));
     expect(late.liveProof!.differenceSeconds).toBe(3585);

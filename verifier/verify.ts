@@ -445,7 +445,8 @@ async function checkPresentation(report: Report, licence: ParsedLicence, present
     return;
   }
   const shownAt = liveSlotMidpointMs(live.slot);
-  const difference = Math.round((options.now - shownAt) / 1000);
+  const differenceMs = options.now - shownAt;
+  const difference = Math.round(differenceMs / 1000);
   report.liveProof = { slot: live.slot, shownAt: formatDateTime(shownAt), differenceSeconds: difference, windowSeconds: options.liveWindowSeconds };
   if (!(await verifyLiveProof(presented.jws, live.slot, live.signature, licence.cnf))) {
     report.presentation = 'proofFailed';
@@ -457,7 +458,7 @@ async function checkPresentation(report: Report, licence: ParsedLicence, present
     );
     return;
   }
-  if (Math.abs(difference) > options.liveWindowSeconds) {
+  if (Math.abs(differenceMs) > options.liveWindowSeconds * 1000) {
     const when = difference > 0 ? `${difference} s ago` : `${-difference} s in the future`;
     notLive(`static: a valid proof from ${when}, outside the ${options.liveWindowSeconds} s window (a screenshot or a proof made in advance)`, 'ERR_PROOF_OUTSIDE_WINDOW');
     return;
@@ -469,10 +470,15 @@ async function checkPresentation(report: Report, licence: ParsedLicence, present
   );
 }
 
-/** The newest signed time among the verified pieces used: a verifier clock earlier than that is provably behind. */
+/**
+ * The newest signed time among the genuine pieces (every trust list a pinned or vouched-for anchor key
+ * signed, even one this clock refuses as not yet valid, and the status lists used): a verifier clock
+ * earlier than that is provably behind.
+ */
 function noteClock(report: Report): void {
   if (!report.liveProof || report.now === undefined) return;
-  const times = [...(report.trust?.lists ?? []).map((l) => l.issuedAt), ...report.statusLists.map((l) => l.issuedAt)];
+  const signedLists = (report.trust?.pieces ?? []).flatMap((piece) => (piece.status !== 'refused' ? [piece.list] : piece.genuine && piece.list ? [piece.list] : []));
+  const times = [...signedLists.map((l) => l.issuedAt), ...report.statusLists.map((l) => l.issuedAt)];
   const newest = Math.max(...times, Number.NEGATIVE_INFINITY);
   if (report.now < newest) report.liveProof.clockBehind = { newestSignedAt: formatDateTime(newest) };
 }
