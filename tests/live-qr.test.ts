@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { p256 } from '@noble/curves/nist.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base64url, fromBase64url, fromUtf8 } from '../src/core/encoding.js';
 import { ElicenceError } from '../src/core/errors.js';
@@ -179,5 +180,51 @@ describe('EL2 codec', () => {
       expect(live.slot).toBe(slot);
       expect(await verifyLiveProof(live.jws, slot, live.signature, device.publicJwk)).toBe(true);
     }
+  });
+});
+
+describe('EL2 properties', () => {
+  const b64 = (bytes: Uint8Array) => base64url(bytes);
+  const jwsOf = (header: unknown, payload: unknown, signature: Uint8Array) =>
+    `${b64(new TextEncoder().encode(JSON.stringify(header)))}.${b64(new TextEncoder().encode(JSON.stringify(payload)))}.${b64(signature)}`;
+  const coordinate = fc.uint8Array({ minLength: 32, maxLength: 32 }).map(b64);
+  const payload = fc.record({
+    id: fc.string({ maxLength: 40 }),
+    name: fc.string({ unit: 'grapheme', maxLength: 60 }),
+    cnf: fc.option(fc.record({ jwk: fc.record({ kty: fc.constant('EC'), crv: fc.constant('P-256'), x: coordinate, y: coordinate }) }), { nil: undefined }),
+    iat: fc.nat(),
+  });
+
+  it('encode -> decode gives back the JWS, slot and proof exactly (canonical), with or without a liftable key', () => {
+    fc.assert(
+      fc.property(
+        payload,
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        (body, sig, slot, proof) => {
+          const jws = jwsOf({ alg: 'ES256', kid: 'k', typ: 'vc+jwt', cty: 'vc' }, body, sig);
+          const text = encodeLiveQr({ jws, slot, signature: proof });
+          const decoded = decodeLiveQr(text);
+          expect(decoded.jws).toBe(jws);
+          expect(decoded.slot).toBe(slot);
+          expect(hex(decoded.signature)).toBe(hex(proof));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('arbitrary digit strings after the prefix give a typed error or a result, never a crash', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9]{0,400}$/), (digits) => {
+        try {
+          decodeLiveQr(`EL2:${digits}`, { canonical: false });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ElicenceError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
