@@ -250,7 +250,7 @@ describe('what the command line shows', () => {
       'tax-filing、permit_renewal',
       '2026-05-31 – 2026-09-09',
       '实时出示',
-      '二维码生成于',
+      '二维码生成时间',
     ]) {
       expect(zh).toContain(text);
     }

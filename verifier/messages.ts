@@ -182,7 +182,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       proofFailed: { title: '设备签名无效', detail: '动态二维码的设备签名无法验证：结论为无效。' },
     },
     liveProof: {
-      shown: (when, window) => `二维码生成于${when}（允许 ±${window}）`,
+      shown: (when, window) => `二维码生成时间：${when}（允许误差 ±${window}）`,
       clockBehind: (newest) => `本机时钟有误：早于已同步数据的签名时间 ${newest}，请校准时钟。`,
     },
     authorisation: {

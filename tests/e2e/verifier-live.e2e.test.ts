@@ -144,6 +144,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: live presentation (EL2)', () =>
     expect(result.presentation).toBe('live');
     await expect(page.locator('#presentation').textContent()).resolves.toContain(MESSAGES.zh.presentation.live.title);
     await expect(page.locator('#live-time').textContent()).resolves.toContain('±90 秒');
+    await expect(page.locator('.details').textContent()).resolves.toContain(MESSAGES.zh.boundCopy);
     expect(await page.locator('#clock-warning').count()).toBe(0);
     const axe = await new AxeBuilder({ page }).analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);

@@ -46,7 +46,7 @@ function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
     [label.holder, licence.holder ?? ''],
     [label.creditCode, licence.creditCode ?? ''],
     [label.identifier, licence.identifier === undefined ? '' : identifierValue(licence.identifier, lang)],
-    [label.type, licence.type.name[lang]],
+    [label.type, licence.bound ? `${licence.type.name[lang]}${lang === 'zh' ? `（${MESSAGES.zh.boundCopy}）` : ` (${MESSAGES.en.boundCopy})`}` : licence.type.name[lang]],
     [label.validity, el('span', {}, el('span', { class: 'nowrap' }, licence.firstDay), ` ${t.to} `, el('span', { class: 'nowrap' }, licence.lastDay ?? t.longTerm))],
     [label.issuer, issuerName],
     [label.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
