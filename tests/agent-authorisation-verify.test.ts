@@ -7,10 +7,25 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signCompact } from '../src/core/jws-sign.js';
+import { formatLicenceIdentifier } from '../src/core/licence-identifier.js';
 import { encodeLicenceQr } from '../src/core/qr/index.js';
 import { type CheckName, MESSAGES, reasonOf, type VerifyResult, verify } from '../verifier/index.js';
 import { type AgentAuthorisationInput, agentAuthorisation, type DeviceKey, liveQrAt, makeDeviceKey, statusEntry } from './fixtures/live.js';
-import { type Authority, BUSINESS_SUBJECT, DAY, type Key, makeKey, makeWorld, NOW, REVOKED_INDEX, SUSPENDED_INDEX, statusUrl, type World } from './fixtures/world.js';
+import {
+  type Authority,
+  BUSINESS_SUBJECT,
+  DAY,
+  type Key,
+  makeKey,
+  makeWorld,
+  NOW,
+  REVOKED_INDEX,
+  SUSPENDED_INDEX,
+  signTrustListFor,
+  statusUrl,
+  type World,
+  creditCode as worldCreditCode,
+} from './fixtures/world.js';
 
 let w: World;
 let agentDevice: DeviceKey;
@@ -162,6 +177,27 @@ describe('who may sign it', () => {
     expect(check(result, 'revocation').code).toBe('ERR_STATUS_ISSUER_MISMATCH');
     expect(check(result, 'suspension').code).toBe('ERR_STATUS_ISSUER_MISMATCH');
     expect(check(result, 'suspension').message).toContain(statusUrl(w.wenzhou, 'suspension'));
+  });
+});
+
+describe('the licence it names is its issuer’s', () => {
+  it('attack: a trusted authority authorising for another authority’s licence (the identifier names the other authority): INVALID', async () => {
+    const hangzhouCode = worldCreditCode('11330100MB0000001');
+    const wenzhouCode = worldCreditCode('11330300MB0000002');
+    const listed = [{ ...w.hangzhou, creditCode: hangzhouCode }, w.ningbo, { ...w.wenzhou, creditCode: wenzhouCode }];
+    const list = await signTrustListFor(w.zhejiang, { sequence: 8, federate: [{ anchor: w.jiangsu, jurisdictions: ['32'], licenceTypes: ['BusinessLicence'] }] }, listed);
+    const bundle = w.bundleWith({ trustLists: [list, w.jiangsuList] });
+    const naming = (authorityCode: string) => ({
+      id: 'urn:uuid:0195a1b2-7c00-7d41-9a6e-3f5b2c8d1e07',
+      identifier: formatLicenceIdentifier({ typeCode: 'YYZZ', authorityCode, serial: 12_345, version: 1 }),
+      type: 'BusinessLicence',
+      validUntil: '2031-01-01T00:00:00Z',
+    });
+    const check1 = async (jws: string) => verify(await liveQrAt(jws, agentDevice, NOW), bundle, w.options());
+    const foreign = await check1(await signAuthorisation({ licence: naming(wenzhouCode) }));
+    expect(foreign.verdict).toBe('INVALID');
+    expect(check(foreign, 'typeAuthorised')).toMatchObject({ result: 'fail', code: 'ERR_AUTHORISATION_FOREIGN_LICENCE' });
+    expect((await check1(await signAuthorisation({ licence: naming(hangzhouCode) }))).verdict).toBe('VALID');
   });
 });
 

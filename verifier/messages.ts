@@ -119,6 +119,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_AUTHORISATION_PERIOD: '授权期限超出证照有效期或超过一年：授权无效。',
       ERR_BINDING_EXPIRED: '设备绑定已到期：请持证人联网后刷新。',
       ERR_STATUS_ISSUER_MISMATCH: '引用的状态列表属于其他发证机关：授权与证照不符。',
+      ERR_AUTHORISATION_FOREIGN_LICENCE: '该证照由其他发证机关颁发：签发授权的机关无权为其授权。',
     },
     check: {
       format: '格式',
@@ -239,6 +240,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_AUTHORISATION_PERIOD: "The authorisation runs past its licence's validity or longer than one year: not valid.",
       ERR_BINDING_EXPIRED: "The device binding has expired: the holder's app renews it when online.",
       ERR_STATUS_ISSUER_MISMATCH: 'A status list it names belongs to another authority: the authorisation does not match the licence.',
+      ERR_AUTHORISATION_FOREIGN_LICENCE: 'The licence was issued by another authority: this issuer cannot authorise agents for it.',
     },
     check: {
       format: 'Format',

@@ -50,6 +50,8 @@ export type VerifierCode =
   | 'ERR_DEVICE_REMOVED'
   /** An agent authorisation's own revocation bit. */
   | 'ERR_AUTHORISATION_REVOKED'
+  /** An agent authorisation for a licence whose identifier names another issuing authority. */
+  | 'ERR_AUTHORISATION_FOREIGN_LICENCE'
   /** An agent authorisation whose period runs past its licence's validity or past one year. */
   | 'ERR_AUTHORISATION_PERIOD'
   /** A bound copy past its validUntil (the 30-day binding, renewed while the holder app is online). */

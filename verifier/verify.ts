@@ -11,6 +11,7 @@ import { VC_JWT_CTY, VC_JWT_TYP } from '../src/core/credential.js';
 import { formatDateTime } from '../src/core/dates.js';
 import { ElicenceError } from '../src/core/errors.js';
 import { type DecodedJws, decodeJws, type JwsPolicy, verifyJwsSignature } from '../src/core/jws-verify.js';
+import { licenceIdentifierProblem, parseLicenceIdentifier } from '../src/core/licence-identifier.js';
 import { liveSlotMidpointMs, verifyLiveProof } from '../src/core/qr/index.js';
 import { reasonOfNumber, type StatusReason, SUSPENDED_REASON, UNSPECIFIED_REASON } from '../src/core/status-reasons.js';
 import { positionOf } from '../src/core/status-set.js';
@@ -197,10 +198,32 @@ async function checkTrust(
     else if (i === failedAt && !acceptance.ok) report.fail(rule, acceptance.code, acceptance.message, 'UNTRUSTED_ISSUER');
     else report.skip(rule, 'not checked: an earlier trust rule failed');
   });
+  if (acceptance.ok && licence.authorisation) checkLicenceAuthority(report, licence, acceptance);
   const list = acceptance.list;
   if (list) report.trustListAge = Math.floor((options.now - list.issuedAt) / 1000);
   const key = acceptance.ok ? acceptance.key : acceptance.authority?.keys.get(kid);
   return { acceptance, key };
+}
+
+/**
+ * An agent authorisation names a licence its issuer issued: when the licence identifier (GB/T 36904)
+ * is well formed and the trust list gives the issuer's credit code, the identifier's issuing-authority
+ * segment must be that code. A trusted authority authorising for another authority's licence (whose
+ * status it cannot speak for) is INVALID. An identifier that does not parse cannot be checked here.
+ */
+function checkLicenceAuthority(report: Report, licence: ParsedLicence, acceptance: Acceptance): void {
+  const identifier = licence.authorisation!.licence.identifier;
+  const own = acceptance.authority?.creditCode;
+  if (own === undefined || licenceIdentifierProblem(identifier) !== undefined) return;
+  const named = parseLicenceIdentifier(identifier, 'credentialSubject.licence.identifier').authorityCode;
+  if (named !== own) {
+    report.fail(
+      'typeAuthorised',
+      'ERR_AUTHORISATION_FOREIGN_LICENCE',
+      `the licence ${identifier} was issued by the authority with credit code ${named}, not by the issuer ${licence.issuerId} (${own}): it cannot authorise for it`,
+      'INVALID',
+    );
+  }
 }
 
 function passMessage(rule: 'issuerListed' | 'keyValid' | 'typeAuthorised', licence: ParsedLicence, kid: string): string {
