@@ -69,24 +69,40 @@ afterAll(() => {
 });
 
 const ADMIN_PAGES = ['/console/accounts', '/console/tokens', '/console/admin'];
-const adminPosts = () => [
-  ['/console/accounts', { name: 'x', login: 'sneaky', role: 'admin' }],
-  [`/console/accounts/${accountRow('admin')['id']}/role`, { role: 'clerk' }],
-  ...['lock', 'unlock', 'resetPassword', 'disable', 'enable', 'removeSecondFactor', 'endSessions'].map((a) => [`/console/accounts/${accountRow('admin')['id']}/${a}`, {}] as const),
-  ['/console/tokens', { name: 'mine', actions: ['issue'] }],
-  [`/console/tokens/${ningbo.tokenId}/revoke`, {}],
-  ['/console/admin/types', { code: 'SneakyLicence', schema: '{}' }],
-  ['/console/admin/keys/rotate', {}],
-  [`/console/admin/keys/${ningbo.kid}/retire`, {}],
-  ['/console/admin/audit/verify', {}],
-] as const;
+const adminPosts = () =>
+  [
+    ['/console/accounts', { name: 'x', login: 'sneaky', role: 'admin' }],
+    [`/console/accounts/${accountRow('admin')['id']}/role`, { role: 'clerk' }],
+    ...['lock', 'unlock', 'resetPassword', 'disable', 'enable', 'removeSecondFactor', 'endSessions'].map(
+      (a) => [`/console/accounts/${accountRow('admin')['id']}/${a}`, {}] as const,
+    ),
+    ['/console/tokens', { name: 'mine', actions: ['issue'] }],
+    [`/console/tokens/${ningbo.tokenId}/revoke`, {}],
+    ['/console/admin/types', { code: 'SneakyLicence', schema: '{}' }],
+    ['/console/admin/keys/rotate', {}],
+    [`/console/admin/keys/${ningbo.kid}/retire`, {}],
+    ['/console/admin/audit/verify', {}],
+  ] as const;
 
 const ANCHOR_PAGES = ['/console/trust', '/console/trust/provinces'];
 const anchorPosts = [
   ['/console/trust/lists', {}],
   ['/console/trust/authorities', { id: 'did:web:x.example', nameZh: 'x', nameEn: 'x', jurisdiction: '330100', licenceTypes: 'BusinessLicence' }],
-  ...['suspend', 'reinstate', 'withdraw', 'withdraw-key', 'refresh-keys'].map((a) => [`/console/trust/authorities/${a}`, { id: 'did:web:elicence.test:authorities:dev-city', kid: 'x' }] as const),
-  ['/console/trust/provinces', { id: JS_ANCHOR, nameZh: 'x', nameEn: 'x', jwksUrl: `${JS}/.well-known/trust-anchor.json`, bundleUrl: `${JS}/verifier-bundle`, issuerPrefixes: 'did:web:js.test:', jurisdictions: '32' }],
+  ...['suspend', 'reinstate', 'withdraw', 'withdraw-key', 'refresh-keys'].map(
+    (a) => [`/console/trust/authorities/${a}`, { id: 'did:web:elicence.test:authorities:dev-city', kid: 'x' }] as const,
+  ),
+  [
+    '/console/trust/provinces',
+    {
+      id: JS_ANCHOR,
+      nameZh: 'x',
+      nameEn: 'x',
+      jwksUrl: `${JS}/.well-known/trust-anchor.json`,
+      bundleUrl: `${JS}/verifier-bundle`,
+      issuerPrefixes: 'did:web:js.test:',
+      jurisdictions: '32',
+    },
+  ],
   ['/console/trust/provinces/scope', { id: JS_ANCHOR, issuerPrefixes: 'did:web:js.test:', jurisdictions: '32' }],
   ['/console/trust/provinces/refresh', { id: JS_ANCHOR }],
 ] as const;
@@ -392,7 +408,15 @@ describe('the anchor operator', () => {
     const jwks = (await (await js.call('GET', '/.well-known/jwks.json', { token: null })).json()) as { keys: unknown[] };
     const id = 'did:web:elicence.test:authorities:wenzhou';
     await anchor.page('/console/trust');
-    const bad = await anchor.submit('/console/trust/authorities', { id, nameZh: '温州', nameEn: 'Wenzhou', jurisdiction: '99', licenceTypes: 'BusinessLicence', keySource: 'jwks', jwks: JSON.stringify(jwks) });
+    const bad = await anchor.submit('/console/trust/authorities', {
+      id,
+      nameZh: '温州',
+      nameEn: 'Wenzhou',
+      jurisdiction: '99',
+      licenceTypes: 'BusinessLicence',
+      keySource: 'jwks',
+      jwks: JSON.stringify(jwks),
+    });
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('href="#r-jurisdiction"');
     const added = await anchor.submit('/console/trust/authorities', {
@@ -462,4 +486,3 @@ describe('the anchor operator', () => {
     expect(await lastAudit('trust.anchor.updated')).toMatchObject({ subjectId: JS_ANCHOR, staffId: operatorId });
   });
 });
-
