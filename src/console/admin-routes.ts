@@ -25,7 +25,7 @@ import { peerFreshness } from '../services/trust/peer-freshness.js';
 import { listPeers, registerPeer, requirePeer, updatePeer } from '../services/trust/peers.js';
 import { latestTrustList, publishTrustList } from '../services/trust/publishing.js';
 import { listRegistry } from '../services/trust/register.js';
-import { type KeySource, refreshAuthorityKeys, registerAuthority, setAuthorityStatus, withdrawKey } from '../services/trust/register-edits.js';
+import { type KeySource, refreshAuthorityKeys, registerAuthority, setAuthorityStatus, updateAuthority, withdrawKey } from '../services/trust/register-edits.js';
 import type { ConsoleEnv } from './env.js';
 import { AccountsPage } from './pages/accounts.js';
 import { type AdminData, AdminPage } from './pages/admin.js';
@@ -299,6 +299,14 @@ export function adminConsoleRoutes(app: Hono<ConsoleEnv>): void {
     });
   }
 
+  app.post('/trust/authorities/types', requireRole('anchor'), async (c) => {
+    const actor = await operator(c);
+    const body = await formBody(c);
+    const result = await attempt(() => updateAuthority(c.var.services, body['id'] ?? '', { licenceTypes: listOf(body['licenceTypes']) }, actor));
+    if ('problem' in result) return trustPage(c, { problem: result.problem }, result.status);
+    return c.redirect('/console/trust?done=changed', 303);
+  });
+
   app.post('/trust/authorities/withdraw-key', requireRole('anchor'), async (c) => {
     const actor = await operator(c);
     const body = await formBody(c);
@@ -377,6 +385,6 @@ export function adminConsoleRoutes(app: Hono<ConsoleEnv>): void {
     const report = await refreshPeer(c.var.services, peer.id);
     const m = c.var.m;
     if (report.outcome === 'failed') return provincesPage(c, { problem: { field: 'id', text: m.provinces.refreshFailed(report.error ?? 'refresh failed') } }, 502);
-    return provincesPage(c, { notice: m.provinces.refreshed(report.outcome) });
+    return provincesPage(c, { notice: m.provinces.refreshed(m.provinces.outcomes[report.outcome] ?? report.outcome) });
   });
 }

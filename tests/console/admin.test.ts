@@ -88,7 +88,7 @@ const ANCHOR_PAGES = ['/console/trust', '/console/trust/provinces'];
 const anchorPosts = [
   ['/console/trust/lists', {}],
   ['/console/trust/authorities', { id: 'did:web:x.example', nameZh: 'x', nameEn: 'x', jurisdiction: '330100', licenceTypes: 'BusinessLicence' }],
-  ...['suspend', 'reinstate', 'withdraw', 'withdraw-key', 'refresh-keys'].map(
+  ...['suspend', 'reinstate', 'withdraw', 'withdraw-key', 'refresh-keys', 'types'].map(
     (a) => [`/console/trust/authorities/${a}`, { id: 'did:web:elicence.test:authorities:dev-city', kid: 'x' }] as const,
   ),
   [
@@ -431,6 +431,12 @@ describe('the anchor operator', () => {
     expect(added.status).toBe(200);
     expect(added.html).toContain('温州市市场监督管理局');
     expect(await lastAudit('trust.authority.added')).toMatchObject({ subjectId: id, staffId: operatorId });
+
+    await anchor.page('/console/trust');
+    await anchor.submit('/console/trust/authorities/types', { id, licenceTypes: 'BusinessLicence' });
+    expect(await lastAudit('trust.authority.updated')).toMatchObject({ subjectId: id, staffId: operatorId });
+    const unknownType = await anchor.submit('/console/trust/authorities/types', { id, licenceTypes: '' });
+    expect(unknownType.status).toBe(400);
 
     for (const action of ['suspend', 'reinstate']) {
       await anchor.page('/console/trust');

@@ -242,7 +242,7 @@ describe.skipIf(!haveChromium)('console administration in headless Chromium', ()
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-keys-audit.png'), fullPage: true });
 
     await page.getByRole('link', { name: m.nav.accounts }).click();
-    await page.getByLabel(`${m.accounts.newRole} clerk-a`).selectOption('supervisor');
+    await page.getByLabel(m.accounts.newRole('clerk-a')).selectOption('supervisor');
     await page.getByRole('button', { name: `${m.accounts.changeRole} clerk-a` }).click();
     await containsText(page.getByRole('status'), m.accounts.roleChanged('clerk-a'));
     expect(t.store.sqlite.prepare("SELECT role FROM staff_accounts WHERE login = 'clerk-a'").get()).toEqual({ role: 'supervisor' });
@@ -274,7 +274,7 @@ describe.skipIf(!haveChromium)('console administration in headless Chromium', ()
     await containsText(province, m.provinces.states['never']!);
 
     await page.getByRole('button', { name: `${m.provinces.refresh} 江苏省市场监督管理局` }).click();
-    await containsText(page.getByRole('status'), m.provinces.refreshed('updated'));
+    await containsText(page.getByRole('status'), m.provinces.refreshed(m.provinces.outcomes['updated']!));
     await containsText(province, m.provinces.states['fresh']!);
     await containsText(province, '#1 · ');
     await containsText(province, m.provinces.ago(0));

@@ -99,7 +99,7 @@ export function AccountsPage({
                       <form method="post" action={`/console/accounts/${account.id}/role`} class="inline">
                         <Csrf live={live} />
                         <label for={`role-${account.id}`} class="visually-hidden">
-                          {`${m.accounts.newRole} ${account.login}`}
+                          {m.accounts.newRole(account.login)}
                         </label>
                         <select id={`role-${account.id}`} name="role">
                           {ADMIN_GRANTED_ROLES.map((role) => (

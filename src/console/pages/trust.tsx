@@ -83,7 +83,7 @@ export function TrustPage({
           </tr>
         </thead>
         <tbody>
-          {register.map((r) => (
+          {register.map((r, i) => (
             <tr>
               <td>
                 {r.name[lang]}
@@ -92,7 +92,25 @@ export function TrustPage({
               </td>
               <td>{r.jurisdiction}</td>
               <td>{t.statuses[r.status] ?? r.status}</td>
-              <td>{r.licenceTypes.join(', ')}</td>
+              <td>
+                {r.status === 'withdrawn' ? (
+                  r.licenceTypes.join(', ')
+                ) : (
+                  <form method="post" action="/console/trust/authorities/types" novalidate>
+                    <Csrf live={live} />
+                    <input type="hidden" name="id" value={r.id} />
+                    <label for={`types-${i}`} class="visually-hidden">
+                      {`${t.types} ${r.name[lang]}`}
+                    </label>
+                    <textarea id={`types-${i}`} name="licenceTypes" rows={Math.max(2, r.licenceTypes.length)} class="code" spellcheck={false}>
+                      {r.licenceTypes.join('\n')}
+                    </textarea>
+                    <button type="submit" class="secondary" aria-label={`${t.saveTypes} ${r.name[lang]}`}>
+                      {t.saveTypes}
+                    </button>
+                  </form>
+                )}
+              </td>
               <td>
                 <ul class="plain">
                   {r.keys.map((k) => (
