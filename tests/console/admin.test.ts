@@ -485,6 +485,15 @@ describe('the anchor operator', () => {
     const later = await operator.page('/console/trust/provinces');
     expect(later.html).toContain('data-state="stale"');
 
+    // The province goes down: the refresh says why, the page says failing, the last good copies stay.
+    hosts.delete('js.test');
+    const failed = await operator.submit('/console/trust/provinces/refresh', { id: JS_ANCHOR });
+    expect(failed.status).toBe(502);
+    expect(failed.html).toContain('role="alert"');
+    expect(failed.html).toContain('data-state="failing"');
+    expect(failed.html).toMatch(/#1 · /);
+    hosts.set('js.test', js);
+
     const scoped = await operator.submit('/console/trust/provinces/scope', { id: JS_ANCHOR, issuerPrefixes: 'did:web:js.test:', jurisdictions: '32\n3201', licenceTypes: '' });
     expect(scoped.location).toBe('/console/trust/provinces?done=scope');
     const peer = (await (await w.t.call('GET', `/v1/trust/anchors/${encodeURIComponent(JS_ANCHOR)}`)).json()) as { scope: unknown };
