@@ -1,7 +1,8 @@
 /**
  * The console's administration end to end in headless Chromium, by label (the pages' own words from
  * MESSAGES): an admin registers a licence type with the schema editor (its form shows live as the
- * schema is typed) and issues one through the generated form; creates an API token for a program (it
+ * schema is typed), the anchor operator authorises it for the authority on the trust register page, and
+ * the admin issues one through the generated form; creates an API token for a program (it
  * works on /v1 and gets 401 once revoked), rotates the signing key, runs the audit chain check, and
  * changes a clerk's role. An anchor operator registers a federated province (a second deployment,
  * reached through the app's fetch), refreshes it and sees how fresh its data is, and publishes a list.
@@ -20,7 +21,7 @@ import { MESSAGES } from '../../src/console/i18n.js';
 import { createAccount, ensureFirstAdmin } from '../../src/services/accounts.js';
 import { freshCreditCode } from '../console/codes.js';
 import { FIRST_PASSWORD, TEST_HASHING } from '../console/harness.js';
-import { authoriseType, createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
+import { createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -93,6 +94,14 @@ async function signInFirstTime(page: Page, login: string): Promise<void> {
   await page.getByLabel(m.password.repeat).fill(OWN);
   await page.getByRole('button', { name: m.password.submit }).click();
   await containsText(page.getByRole('status'), m.password.done);
+}
+
+async function signIn(page: Page, login: string): Promise<void> {
+  await page.goto(`${base}/console/sign-in?lang=zh`);
+  await page.getByLabel(m.signIn.login).fill(login);
+  await page.getByLabel(m.signIn.password, { exact: true }).fill(OWN);
+  await page.getByRole('button', { name: m.signIn.submit }).click();
+  await page.waitForLoadState('load');
 }
 
 /** Tabs from the current focus until `target` has it (at most `max` presses); fails if it never does. */
@@ -168,8 +177,17 @@ describe.skipIf(!haveChromium)('console administration in headless Chromium', ()
     await containsText(page.getByRole('status'), m.admin.registered(TYPE.code));
     const stored = (await (await t.call('GET', `/v1/licence-types/${TYPE.code}`)).json()) as Record<string, unknown>;
     expect(stored).toMatchObject({ numberField: 'permitNo', holderNameField: 'shopName', uniquePerHolder: true, catalogueCode: 'YCLS' });
-    // The anchor's operator authorises the type for this authority (the trust register is the anchor's).
-    await authoriseType(t, TYPE.code);
+    // The registration says the trust register does not authorise the type yet: the anchor's operator
+    // adds it to this authority's entry on the trust register page.
+    const operator = await newPage();
+    await signInFirstTime(operator.page, 'anchor-op');
+    await operator.page.getByRole('link', { name: m.nav.trust }).click();
+    const types = operator.page.locator('table').getByRole('textbox', { name: m.trust.types }).first();
+    await types.fill(`${await types.inputValue()}\n${TYPE.code}`);
+    await operator.page.getByRole('button', { name: m.trust.saveTypes }).first().click();
+    await containsText(operator.page.getByRole('status'), m.trust.changed);
+    await axe(operator.page, 'trust register');
+    await operator.context.close();
 
     await page.getByRole('link', { name: m.nav.issue }).click();
     await page.getByRole('link', { name: TYPE.name.zh, exact: true }).click();
@@ -187,10 +205,7 @@ describe.skipIf(!haveChromium)('console administration in headless Chromium', ()
 
   it('an admin creates an API token from the keyboard (shown once), it works on /v1, then is revoked: 401', async () => {
     const { context, page } = await newPage();
-    await page.goto(`${base}/console/sign-in?lang=zh`);
-    await page.getByLabel(m.signIn.login).fill('admin');
-    await page.getByLabel(m.signIn.password, { exact: true }).fill(OWN);
-    await page.getByRole('button', { name: m.signIn.submit }).click();
+    await signIn(page, 'admin');
     await page.getByRole('link', { name: m.nav.tokens }).click();
     await visible(page.getByRole('heading', { name: m.tokens.title }));
     await axe(page, 'API tokens');
@@ -221,10 +236,7 @@ describe.skipIf(!haveChromium)('console administration in headless Chromium', ()
 
   it('an admin rotates the signing key, runs the audit chain check and changes a clerk’s role', async () => {
     const { context, page } = await newPage();
-    await page.goto(`${base}/console/sign-in?lang=zh`);
-    await page.getByLabel(m.signIn.login).fill('admin');
-    await page.getByLabel(m.signIn.password, { exact: true }).fill(OWN);
-    await page.getByRole('button', { name: m.signIn.submit }).click();
+    await signIn(page, 'admin');
     await page.getByRole('link', { name: m.nav.admin }).click();
     const keys = page.locator('section[aria-labelledby="keys"] tbody tr');
     expect(await keys.count()).toBe(1);
@@ -252,10 +264,9 @@ describe.skipIf(!haveChromium)('console administration in headless Chromium', ()
 
   it('an anchor operator registers a federated province, sees its freshness, refreshes it and publishes a list', async () => {
     const { context, page } = await newPage();
-    await signInFirstTime(page, 'anchor-op');
+    await signIn(page, 'anchor-op');
     await page.getByRole('link', { name: m.nav.trust }).click();
     await visible(page.getByRole('heading', { name: m.admin.register_ }));
-    await axe(page, 'trust register');
     await page.getByRole('link', { name: m.nav.provinces }).click();
     await visible(page.getByRole('heading', { name: m.provinces.title, level: 1 }));
     await page.getByLabel(m.provinces.id).fill('did:web:js.test:anchors:jiangsu');
