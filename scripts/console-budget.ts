@@ -75,6 +75,7 @@ export async function measureConsolePages(): Promise<PageSize[]> {
       'licence: A4 card': async () => (await client.page(`/console/licences/${licence}/card?format=a4`)).html,
       'staff accounts': async () => (await client.page('/console/accounts')).html,
       administration: async () => (await client.page('/console/admin')).html,
+      'API tokens': async () => (await client.page('/console/tokens')).html,
       'my account': async () => (await client.page('/console/account')).html,
       password: async () => (await client.page('/console/password')).html,
       'not found': async () => (await client.page('/console/licences/00000000-0000-7000-8000-000000000000')).html,

@@ -26,7 +26,7 @@ function langSwitchHref(url: URL, lang: Lang): string {
 }
 
 export function Page({ m, lang, title, url, live, children }: PageProps) {
-  const section = url.pathname.split('/')[2] ?? '';
+  const section = url.pathname.startsWith('/console/trust/provinces') ? 'provinces' : (url.pathname.split('/')[2] ?? '');
   const current = (name: string) => (section === name ? { 'aria-current': 'page' as const } : {});
   return (
     <html lang={m.htmlLang} data-lang={lang}>
@@ -69,6 +69,11 @@ export function Page({ m, lang, title, url, live, children }: PageProps) {
                       </a>
                     </li>
                     <li>
+                      <a href="/console/tokens" {...current('tokens')}>
+                        {m.nav.tokens}
+                      </a>
+                    </li>
+                    <li>
                       <a href="/console/admin" {...current('admin')}>
                         {m.nav.admin}
                       </a>
@@ -76,11 +81,18 @@ export function Page({ m, lang, title, url, live, children }: PageProps) {
                   </>
                 ) : null}
                 {canDo(live.account, 'anchor') ? (
-                  <li>
-                    <a href="/console/trust" {...current('trust')}>
-                      {m.nav.trust}
-                    </a>
-                  </li>
+                  <>
+                    <li>
+                      <a href="/console/trust" {...current('trust')}>
+                        {m.nav.trust}
+                      </a>
+                    </li>
+                    <li>
+                      <a href="/console/trust/provinces" {...current('provinces')}>
+                        {m.nav.provinces}
+                      </a>
+                    </li>
+                  </>
                 ) : null}
                 <li>
                   <a href="/console/account" {...current('account')}>

@@ -4,6 +4,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import type { FieldProblem } from '../core/field-check.js';
 import { FieldChecker } from '../core/field-check.js';
 import type { LicenceTypeDefinition, PropertySchema } from '../core/licence-types.js';
+import { isRecord } from '../core/strict-json.js';
 import { fieldMessage } from './field-messages.js';
 import { FIELD_PREFIX, fieldKind, fieldLabelIn, fieldText, orderedFields, readFieldValue } from './form-fields.js';
 import type { Lang, Messages } from './i18n.js';
@@ -18,6 +19,17 @@ export interface ShownProblem {
 }
 
 export const controlId = (name: string) => `f-${name}`;
+
+/** The few words the generated fields need (the browser's live preview of a schema is given just these). */
+export interface FormMessages {
+  issue: Pick<Messages['issue'], 'listHint' | 'jsonHint' | 'required'>;
+  field: Pick<Messages['field'], 'json'>;
+}
+
+export const formMessagesOf = (m: Messages): FormMessages => ({
+  issue: { listHint: m.issue.listHint, jsonHint: m.issue.jsonHint, required: m.issue.required },
+  field: { json: m.field.json },
+});
 
 /** The subject a submitted form describes, and the problems of each field (the same checker as the browser). */
 export function readSubject(definition: LicenceTypeDefinition, body: Body, lang: Lang, m: Messages): { subject: Record<string, unknown>; problems: ShownProblem[] } {
@@ -78,7 +90,7 @@ function Control({
   property: PropertySchema;
   value: unknown;
   problem?: ShownProblem | undefined;
-  m: Messages;
+  m: FormMessages;
   required: boolean;
   amend: boolean;
 }) {
@@ -138,7 +150,7 @@ export function LicenceFields({
   values: Record<string, unknown>;
   problems: ShownProblem[];
   lang: Lang;
-  m: Messages;
+  m: FormMessages;
   amend?: boolean;
 }) {
   const required = new Set(definition.schema.required ?? []);
@@ -177,6 +189,22 @@ export function LicenceFields({
       })}
     </>
   );
+}
+
+/**
+ * A definition to preview the form of a subject schema being written (the admin's schema editor, on the
+ * server and live in the browser): undefined until the text is a JSON object whose properties are objects.
+ */
+export function schemaPreviewDefinition(text: string | undefined): LicenceTypeDefinition | undefined {
+  if (!text) return undefined;
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(schema) || !isRecord(schema['properties']) || !Object.values(schema['properties']).every(isRecord)) return undefined;
+  return { code: 'preview', name: { zh: '', en: '' }, schemaVersion: '1', schema: schema as unknown as LicenceTypeDefinition['schema'] };
 }
 
 /** The type's definition for the browser's checks, as JSON that cannot close the script element. */

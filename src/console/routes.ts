@@ -4,7 +4,6 @@
  * the service functions the API routes call, as a Principal derived from the signed-in account's role.
  */
 
-import { desc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -14,46 +13,25 @@ import { licenceCardHtml } from '../app/card.js';
 import { httpStatusOf, toElicenceError } from '../app/errors.js';
 import { qrMatrix, qrSvg } from '../app/qr-image.js';
 import { clientKeyOf, SlidingWindowCounter } from '../app/rate-limit.js';
-import { LicenceTypeSchema } from '../app/schemas.js';
-import { DEFAULT_ALGORITHM } from '../core/algorithms.js';
 import { ElicenceError } from '../core/errors.js';
-import type { LicenceTypeDefinition } from '../core/licence-types.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
 import { isRecord } from '../core/strict-json.js';
-import { auditLog } from '../db/schema.js';
-import {
-  type AccountAction,
-  adminAccountAction,
-  changePassword,
-  createAccount,
-  enableSecondFactor,
-  listAccounts,
-  ROLES,
-  type Role,
-  signIn,
-  staffNames,
-  verifySecondFactor,
-} from '../services/accounts.js';
-import { readAuditHead, verifyAuditChain } from '../services/audit.js';
+import { changePassword, enableSecondFactor, type Role, signIn, staffNames, verifySecondFactor } from '../services/accounts.js';
 import { requireAuthority } from '../services/authorities.js';
 import { createHolderAccess, groupedHolderCode } from '../services/holder-access.js';
 import { issueLicences, type LicenceRow, requestHash } from '../services/issuance.js';
-import { createActiveKey, publishedKeys } from '../services/keys.js';
 import { effectiveStatus, listLicences, requireLicence } from '../services/licences.js';
 import { changeStatus, licenceHistory, MAX_NOTE_LENGTH } from '../services/lifecycle.js';
 import { createSession, readSession, revokeSession } from '../services/sessions.js';
 import { requireLicenceType } from '../services/tokens.js';
 import { newTotpSecret, otpauthUri } from '../services/totp.js';
-import { latestTrustList } from '../services/trust/publishing.js';
-import { listRegistry } from '../services/trust/register.js';
+import { adminConsoleRoutes } from './admin-routes.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
 import { chinaDate, chinaDateTime, chinaDayStartMs, endOfLastValidDay, LONG_TERM, startOfChinaDay } from './china-dates.js';
 import type { ConsoleEnv } from './env.js';
 import { fieldLabelIn, fieldText } from './form-fields.js';
 import { amendByPatch, currentSubject, duplicateOf } from './legal-api.js';
 import { amendedBody, type Body, patchFrom, readSubject, type ShownProblem, shown } from './licence-form.js';
-import { AccountsPage } from './pages/accounts.js';
-import { type AdminData, AdminPage, TrustPage } from './pages/admin.js';
 import { AccountPage, PasswordPage, SecondFactorPage, SignInPage } from './pages/auth.js';
 import { ErrorPage } from './pages/error.js';
 import { FindPage, type FindQuery } from './pages/find.js';
@@ -67,7 +45,6 @@ import {
   clearConsoleCookie,
   consoleBasics,
   formBody,
-  listField,
   requireRole,
   requireStaff,
   SESSION_COOKIE,
@@ -598,113 +575,8 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
     }
   });
 
-  // ---- staff accounts (admin) ----------------------------------------------------------------------
-
-  const accountsPage = async (c: C, extra: Partial<Parameters<typeof AccountsPage>[0]> = {}, status: 200 | 400 | 403 | 409 = 200) => {
-    const { services, principal } = c.var;
-    const [accounts, types] = await Promise.all([listAccounts(services, principal.authorityId), allowedTypes(c)]);
-    return render(c, AccountsPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: c.var.live, accounts: accounts, types: types, ...extra }), status);
-  };
-
-  app.get('/accounts', requireRole('admin'), (c) => accountsPage(c, c.req.query('done') ? { notice: c.var.m.accounts.done } : {}));
-
-  app.post('/accounts', requireRole('admin'), async (c) => {
-    const body = await formBody(c);
-    const role = body['role'] ?? '';
-    const types = listField(body, 'licenceTypes');
-    try {
-      if (!(ROLES as readonly string[]).includes(role)) throw new ElicenceError('ERR_VALIDATION', `role must be one of ${ROLES.join(', ')}`, { field: 'role' });
-      const { account, password } = await createAccount(
-        c.var.services,
-        { authorityId: c.var.principal.authorityId, login: body['login'] ?? '', name: body['name'] ?? '', role: role as Role, licenceTypes: types.length ? types : null },
-        c.var.principal,
-      );
-      return accountsPage(c, { created: { login: account.login, password } });
-    } catch (error) {
-      if (!(error instanceof ElicenceError) || !['ERR_VALIDATION', 'ERR_CONFLICT', 'ERR_FORBIDDEN', 'ERR_UNKNOWN_LICENCE_TYPE'].includes(error.code)) throw error;
-      const status = httpStatusOf(error.code) as 400 | 403 | 409;
-      return accountsPage(c, { problem: { field: error.field ?? 'name', text: error.message }, values: body }, status);
-    }
-  });
-
-  for (const action of ['unlock', 'resetPassword', 'disable', 'enable', 'removeSecondFactor'] as const satisfies readonly AccountAction[]) {
-    app.post(`/accounts/:id/${action}`, requireRole('admin'), async (c) => {
-      const { password } = await adminAccountAction(c.var.services, c.var.principal, c.req.param('id'), action);
-      if (password !== undefined) {
-        const [account] = (await listAccounts(c.var.services, c.var.principal.authorityId)).filter((a) => a.id === c.req.param('id'));
-        return accountsPage(c, { created: { login: account?.login ?? '', password } });
-      }
-      return c.redirect('/console/accounts?done=1', 303);
-    });
-  }
-
-  // ---- administration (admin): licence types, signing keys, the audit log ------------------------------
-
-  const adminPage = async (c: C, extra: Partial<AdminData> = {}, status: 200 | 400 | 409 = 200) => {
-    const { services, principal } = c.var;
-    const db = services.store.db;
-    const [types, keys, head, recent] = await Promise.all([
-      services.registry.list(),
-      publishedKeys(db, { kind: 'authority', id: principal.authorityId }),
-      readAuditHead(db),
-      db
-        .select({ seq: auditLog.seq, at: auditLog.at, action: auditLog.action, actor: auditLog.actor, subjectId: auditLog.subjectId })
-        .from(auditLog)
-        .where(eq(auditLog.authorityId, principal.authorityId))
-        .orderBy(desc(auditLog.seq))
-        .limit(20),
-    ]);
-    return render(c, AdminPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: c.var.live, data: { types, keys, head, recent, ...extra } }), status);
-  };
-
-  app.get('/admin', requireRole('admin'), (c) => adminPage(c, c.req.query('done') === 'rotated' ? { notice: c.var.m.admin.rotated } : {}));
-
-  app.post('/admin/types', requireRole('admin'), async (c) => {
-    const { services, principal, m } = c.var;
-    const body = await formBody(c);
-    try {
-      let schema: unknown;
-      try {
-        schema = JSON.parse(body['schema'] ?? '');
-      } catch {
-        throw new ElicenceError('ERR_INVALID_SCHEMA', 'schema is not valid JSON', { field: 'schema' });
-      }
-      // The same validation as POST /v1/licence-types: its zod schema, then the registry's own checks.
-      const parsed = LicenceTypeSchema.safeParse({
-        code: body['code'] ?? '',
-        name: { zh: body['nameZh'] ?? '', en: body['nameEn'] ?? '' },
-        schemaVersion: body['schemaVersion'] ?? '',
-        schema,
-        // GB/T 36904 / 36903: the type's catalogue code and which fields are its number and holder's name.
-        catalogueCode: body['catalogueCode'] ?? '',
-        numberField: body['numberField'] ?? '',
-        holderNameField: body['holderNameField'] ?? '',
-        uniquePerHolder: body['uniquePerHolder'] === '1',
-      });
-      if (!parsed.success)
-        throw new ElicenceError('ERR_VALIDATION', parsed.error.issues[0]?.message ?? 'invalid licence type', { field: String(parsed.error.issues[0]?.path[0] ?? 'code') });
-      const stored = await services.registry.register(parsed.data as LicenceTypeDefinition, principal.authorityId, principal.tokenId, principal.staffId);
-      return adminPage(c, { notice: m.admin.registered(stored.code) });
-    } catch (error) {
-      if (!(error instanceof ElicenceError) || !['ERR_VALIDATION', 'ERR_INVALID_SCHEMA', 'ERR_LICENCE_TYPE_EXISTS', 'ERR_UNKNOWN_FIELD'].includes(error.code)) throw error;
-      return adminPage(c, { problem: { field: error.field?.split('.')[0] ?? 'code', text: error.message }, values: body }, error.code === 'ERR_LICENCE_TYPE_EXISTS' ? 409 : 400);
-    }
-  });
-
-  app.post('/admin/keys/rotate', requireRole('admin'), async (c) => {
-    await createActiveKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, DEFAULT_ALGORITHM, c.var.principal.tokenId, c.var.principal.staffId);
-    return c.redirect('/console/admin?done=rotated', 303);
-  });
-
-  app.post('/admin/audit/verify', requireRole('admin'), async (c) => adminPage(c, { verification: await verifyAuditChain(c.var.services.store.db) }));
-
-  // ---- the trust register (anchor operator), read-only here ---------------------------------------
-
-  app.get('/trust', requireRole('anchor'), async (c) => {
-    const db = c.var.services.store.db;
-    const [register, latest] = await Promise.all([listRegistry(db), latestTrustList(db)]);
-    return render(c, TrustPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: c.var.live, register, trustList: latest }));
-  });
+  // Administration (admin) and the trust register (anchor operator): src/console/admin-routes.ts.
+  adminConsoleRoutes(app);
 
   return app;
 }

@@ -298,14 +298,54 @@ export async function changePassword(deps: ServiceDeps, actor: Principal, accoun
 }
 
 /** Admin actions on an account of the admin's authority. */
-export type AccountAction = 'unlock' | 'resetPassword' | 'disable' | 'enable' | 'removeSecondFactor';
+export type AccountAction = 'unlock' | 'lock' | 'resetPassword' | 'disable' | 'enable' | 'removeSecondFactor' | 'endSessions';
+export const ACCOUNT_ACTIONS: readonly AccountAction[] = ['unlock', 'lock', 'resetPassword', 'disable', 'enable', 'removeSecondFactor', 'endSessions'];
+/** What an admin may not do to its own account (it would lock itself out, or hand itself a password). */
+const NOT_ON_ONESELF: ReadonlySet<AccountAction> = new Set(['lock', 'resetPassword', 'disable', 'endSessions']);
+/** The roles an admin grants: never `anchor` (see createAccount). */
+export const ADMIN_GRANTED_ROLES = ['clerk', 'supervisor', 'admin'] as const satisfies readonly Role[];
+
+/**
+ * An account an admin may manage: of its own authority (another's is ERR_NOT_FOUND, as if absent) and
+ * not an anchor operator's. An anchor operator belongs to the deployment: an admin who could reset its
+ * password, change its role or unlock it could sign in as the anchor and rewrite the trust register.
+ */
+async function manageableAccount(deps: ServiceDeps, actor: Principal, accountId: string): Promise<StaffAccount> {
+  requireAdmin(actor);
+  const account = await requireAccount(deps, actor.authorityId, accountId);
+  if (account.role === 'anchor') throw new ElicenceError('ERR_FORBIDDEN', 'anchor operator accounts are managed by the deployment, not by an admin', { field: 'id' });
+  return account;
+}
+
+/** Gives an account of the admin's authority another role (clerk, supervisor, admin); it applies from its next request. */
+export async function changeRole(deps: ServiceDeps, actor: Principal, accountId: string, role: string): Promise<StaffAccount> {
+  const account = await manageableAccount(deps, actor, accountId);
+  if (role === 'anchor') throw new ElicenceError('ERR_FORBIDDEN', 'anchor operator accounts are created by the deployment, not by an admin', { field: 'role' });
+  if (!(ADMIN_GRANTED_ROLES as readonly string[]).includes(role))
+    throw new ElicenceError('ERR_VALIDATION', `role must be one of ${ADMIN_GRANTED_ROLES.join(', ')}`, { field: 'role' });
+  if (account.id === actor.staffId) throw new ElicenceError('ERR_FORBIDDEN', 'an admin cannot change its own role', { field: 'id' });
+  if (account.role === role) return account;
+  const now = deps.clock.now();
+  await deps.store.exclusive(() =>
+    commitWithAudit(
+      deps,
+      [
+        deps.store.db
+          .update(staffAccounts)
+          .set({ role: role as Role, updatedAt: now })
+          .where(eq(staffAccounts.id, account.id)),
+      ],
+      [auditBy(actor, account, 'staff.roleChanged', { from: account.role, to: role })],
+    ),
+  );
+  return { ...account, role: role as Role, updatedAt: now };
+}
 
 /** Applies an admin action; `resetPassword` returns the new temporary password (shown once). */
 export async function adminAccountAction(deps: ServiceDeps, actor: Principal, accountId: string, action: AccountAction): Promise<{ password?: string }> {
-  requireAdmin(actor);
-  const account = await requireAccount(deps, actor.authorityId, accountId);
-  if (account.id === actor.staffId && (action === 'disable' || action === 'resetPassword')) {
-    throw new ElicenceError('ERR_FORBIDDEN', 'an admin cannot disable or reset its own account', { field: 'id' });
+  const account = await manageableAccount(deps, actor, accountId);
+  if (account.id === actor.staffId && NOT_ON_ONESELF.has(action)) {
+    throw new ElicenceError('ERR_FORBIDDEN', 'an admin cannot lock, disable, reset or sign out its own account', { field: 'id' });
   }
   const now = deps.clock.now();
   const db = deps.store.db;
@@ -315,6 +355,13 @@ export async function adminAccountAction(deps: ServiceDeps, actor: Principal, ac
   switch (action) {
     case 'unlock':
       statements = [db.update(staffAccounts).set({ lockedAt: null, failedSignIns: 0, lastFailedAt: null, updatedAt: now }).where(where)];
+      break;
+    case 'lock':
+      // Signed-in sessions end too: a lock is for an account that must stop now.
+      statements = [db.update(staffAccounts).set({ lockedAt: now, updatedAt: now }).where(where), ...revokeSessionsOf(deps, account.id, now)];
+      break;
+    case 'endSessions':
+      statements = revokeSessionsOf(deps, account.id, now);
       break;
     case 'resetPassword':
       password = temporaryPassword();

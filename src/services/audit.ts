@@ -24,6 +24,18 @@ export interface AuditEntryInput {
   staffId?: string | null | undefined;
 }
 
+/**
+ * Who acts, as a service takes it: a token or system name, or a principal (a console sign-in names its
+ * staff account, which the entry then records in `staffId`).
+ */
+export type Actor = string | { readonly tokenId: string; readonly staffId?: string | undefined };
+
+/** The `actor` and `staffId` fields of an audit entry made by `actor`. */
+export function actorFields(actor: Actor): { actor: string; staffId?: string } {
+  if (typeof actor === 'string') return { actor };
+  return actor.staffId === undefined ? { actor: actor.tokenId } : { actor: actor.tokenId, staffId: actor.staffId };
+}
+
 export interface AuditHead {
   seq: number;
   hash: string;

@@ -2,13 +2,13 @@
  * Signing keys of authorities and trust anchors: creation, rotation, retirement, and the public key
  * sets that are published. Rotation keeps the old key published for verification until it is retired.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import { ElicenceError } from '../core/errors.js';
 import type { JwsSigner, SigningAlgorithm } from '../core/jws-sign.js';
-import { signingKeys } from '../db/schema.js';
+import { licences, signingKeys } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
-import { auditStatements, readAuditHead } from './audit.js';
+import { type Actor, actorFields, auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
 import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
@@ -89,7 +89,7 @@ export async function createActiveKey(
 }
 
 /** Stops publishing a non-active key; its validity window closes now. */
-export async function retireKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; id: string }, kid: string, actor: string): Promise<void> {
+export async function retireKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; id: string }, kid: string, actor: Actor): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const [key] = await store.db
@@ -103,7 +103,15 @@ export async function retireKey(deps: ServiceDeps, owner: { kind: KeyOwnerKind; 
     const audit = auditStatements(
       store.db,
       await readAuditHead(store.db),
-      [{ action: 'key.retired', actor, authorityId: owner.kind === 'authority' ? owner.id : null, subjectId: kid, content: { ownerKind: owner.kind, ownerId: owner.id } }],
+      [
+        {
+          action: 'key.retired',
+          ...actorFields(actor),
+          authorityId: owner.kind === 'authority' ? owner.id : null,
+          subjectId: kid,
+          content: { ownerKind: owner.kind, ownerId: owner.id },
+        },
+      ],
       now,
     );
     await store.commit([store.db.update(signingKeys).set({ status: 'retired', validUntil: now }).where(eq(signingKeys.kid, kid)), ...audit.statements]);
@@ -128,6 +136,52 @@ export async function publishedKeys(db: Db, filter: { kind?: KeyOwnerKind; id?: 
     publicJwk: JSON.parse(row.publicJwk) as JWK,
     validFrom: row.validFrom,
     validUntil: row.validUntil,
+  }));
+}
+
+/** A key of an authority with what it affects: the licences it signed, and how many of them are still valid. */
+export interface KeyWithUsage {
+  kid: string;
+  alg: SigningAlgorithm;
+  status: 'active' | 'published' | 'retired';
+  validFrom: number;
+  validUntil: number | null;
+  /** Licences signed with the key (amendments are licences of their own). */
+  signed: number;
+  /**
+   * Of those, the ones a verifier would still accept today (not revoked, not superseded by an
+   * amendment, not expired): retiring the key makes them fail verification.
+   */
+  stillValid: number;
+}
+
+/** Every key of an authority, retired ones too, oldest first, with what each affects at `now`. */
+export async function authorityKeysWithUsage(db: Db, authorityId: string, now: number): Promise<KeyWithUsage[]> {
+  const [keys, counts] = await Promise.all([
+    db
+      .select()
+      .from(signingKeys)
+      .where(and(eq(signingKeys.ownerKind, 'authority'), eq(signingKeys.ownerId, authorityId)))
+      .orderBy(signingKeys.createdAt),
+    db
+      .select({
+        kid: licences.kid,
+        signed: sql<number>`count(*)`,
+        stillValid: sql<number>`sum(case when ${licences.status} != 'revoked' and ${licences.supersededBy} is null and (${licences.validUntil} is null or ${licences.validUntil} > ${now}) then 1 else 0 end)`,
+      })
+      .from(licences)
+      .where(eq(licences.authorityId, authorityId))
+      .groupBy(licences.kid),
+  ]);
+  const byKid = new Map(counts.map((c) => [c.kid, c]));
+  return keys.map((k) => ({
+    kid: k.kid,
+    alg: k.alg,
+    status: k.status,
+    validFrom: k.validFrom,
+    validUntil: k.validUntil,
+    signed: Number(byKid.get(k.kid)?.signed ?? 0),
+    stillValid: Number(byKid.get(k.kid)?.stillValid ?? 0),
   }));
 }
 

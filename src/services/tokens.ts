@@ -5,12 +5,12 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { base64url, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
-import { apiTokens } from '../db/schema.js';
+import { apiTokens, licenceTypes } from '../db/schema.js';
 import type { Db } from '../db/store.js';
-import { auditStatements, readAuditHead } from './audit.js';
+import { type Actor, actorFields, auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
 import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
@@ -50,7 +50,7 @@ export interface CreatedToken {
 export async function createToken(
   deps: ServiceDeps,
   input: { authorityId: string; name: string; actions: Action[]; licenceTypes?: string[] | null; token?: string },
-  actor: string,
+  actor: Actor,
 ): Promise<CreatedToken> {
   const token = input.token ?? TOKEN_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
   const id = base64url(crypto.getRandomValues(new Uint8Array(9)));
@@ -61,7 +61,7 @@ export async function createToken(
     const audit = auditStatements(
       store.db,
       await readAuditHead(store.db),
-      [{ action: 'token.created', actor, authorityId: input.authorityId, subjectId: id, content: { name: input.name, actions: input.actions, licenceTypes } }],
+      [{ action: 'token.created', ...actorFields(actor), authorityId: input.authorityId, subjectId: id, content: { name: input.name, actions: input.actions, licenceTypes } }],
       now,
     );
     await store.commit([
@@ -81,12 +81,70 @@ export async function createToken(
 }
 
 /**
+ * A token `granter` makes for its own authority: it hands on only what it holds (no action it lacks, no
+ * licence type beyond its own; a granter limited to some types must name them) and only known types.
+ * What POST /v1/tokens and the console's token page both call.
+ */
+export async function grantToken(
+  deps: ServiceDeps,
+  granter: Principal,
+  input: { name: string; actions: readonly Action[]; licenceTypes?: readonly string[] | null | undefined },
+): Promise<CreatedToken> {
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 100) throw new ElicenceError('ERR_VALIDATION', 'name must be 1-100 characters', { field: 'name' });
+  if (input.actions.length === 0) throw new ElicenceError('ERR_VALIDATION', 'give the token at least one scope', { field: 'actions' });
+  for (const [i, action] of input.actions.entries()) {
+    if (!(ACTIONS as readonly string[]).includes(action)) throw new ElicenceError('ERR_VALIDATION', `unknown scope "${action}"`, { field: `actions[${i}]` });
+    if (!granter.actions.has(action)) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot grant "${action}"`, { field: `actions[${i}]` });
+  }
+  const types = input.licenceTypes && input.licenceTypes.length > 0 ? [...new Set(input.licenceTypes)] : null;
+  if (granter.licenceTypes) {
+    if (!types) throw new ElicenceError('ERR_FORBIDDEN', 'this token is limited to some licence types: name them', { field: 'licenceTypes' });
+    for (const [i, code] of types.entries()) {
+      if (!granter.licenceTypes.has(code)) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot grant licence type ${code}`, { field: `licenceTypes[${i}]` });
+    }
+  }
+  const known = types
+    ? new Set((await deps.store.db.select({ code: licenceTypes.code }).from(licenceTypes).where(inArray(licenceTypes.code, types))).map((t) => t.code))
+    : undefined;
+  for (const [i, code] of (types ?? []).entries()) {
+    if (!known?.has(code)) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}"`, { field: `licenceTypes[${i}]` });
+  }
+  return createToken(deps, { authorityId: granter.authorityId, name, actions: [...new Set(input.actions)], licenceTypes: types }, granter);
+}
+
+/** A token as listed (never its secret). */
+export interface ListedToken {
+  id: string;
+  name: string;
+  authorityId: string;
+  actions: Action[];
+  licenceTypes: string[] | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** The tokens of one authority, newest first. */
+export async function listTokens(db: Db, authorityId: string): Promise<ListedToken[]> {
+  const rows = await db.select().from(apiTokens).where(eq(apiTokens.authorityId, authorityId)).orderBy(desc(apiTokens.createdAt));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    authorityId: r.authorityId,
+    actions: JSON.parse(r.actions) as Action[],
+    licenceTypes: r.licenceTypes === null ? null : (JSON.parse(r.licenceTypes) as string[]),
+    createdAt: r.createdAt,
+    revokedAt: r.revokedAt,
+  }));
+}
+
+/**
  * Revokes a token of `authorityId`. With `revoker` (the token asking), only a token whose actions and
  * licence types the revoker holds itself (ERR_FORBIDDEN otherwise: a token limited to food licences
  * cannot revoke an all-scope one). The last unrevoked token holding `anchor` cannot be revoked
  * (ERR_CONFLICT): nobody could manage the trust register any more.
  */
-export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: string, revoker?: Pick<Principal, 'actions' | 'licenceTypes'>): Promise<void> {
+export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: Actor, revoker?: Pick<Principal, 'actions' | 'licenceTypes'>): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
     const [row] = await store.db
@@ -111,7 +169,7 @@ export async function revokeToken(deps: ServiceDeps, authorityId: string, id: st
       if (others.length === 0) throw new ElicenceError('ERR_CONFLICT', 'this is the last token holding "anchor": create another before revoking it', { field: 'id' });
     }
     const now = clock.now();
-    const audit = auditStatements(store.db, await readAuditHead(store.db), [{ action: 'token.revoked', actor, authorityId, subjectId: id, content: {} }], now);
+    const audit = auditStatements(store.db, await readAuditHead(store.db), [{ action: 'token.revoked', ...actorFields(actor), authorityId, subjectId: id, content: {} }], now);
     await store.commit([store.db.update(apiTokens).set({ revokedAt: now }).where(eq(apiTokens.id, id)), ...audit.statements]);
     invalidate(store.db, TOKEN_CACHE_PREFIX);
   });

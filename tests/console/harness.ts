@@ -17,8 +17,8 @@ export interface ConsoleWorld {
   signedIn(role: Role, login?: string, authorityId?: string): Promise<ConsoleClient>;
 }
 
-export async function consoleWorld(options: { origin?: string } = {}): Promise<ConsoleWorld> {
-  const t = await createTestContext({ config: { passwordHashing: TEST_HASHING } });
+export async function consoleWorld(options: { origin?: string; fetch?: typeof fetch } = {}): Promise<ConsoleWorld> {
+  const t = await createTestContext({ config: { passwordHashing: TEST_HASHING }, ...(options.fetch ? { fetch: options.fetch } : {}) });
   await ensureFirstAdmin(t.deps, 'dev-city', FIRST_PASSWORD);
   const client = (origin = options.origin ?? 'http://127.0.0.1:8787') => new ConsoleClient((url, init) => Promise.resolve(t.app.request(url, init)), origin);
   let n = 0;

@@ -50,4 +50,17 @@ test('sign in, change the first password, issue through the form, find it by two
   }
   const staffEntries = (await db.prepare("select count(*) as n from audit_log where staff_id is not null and action = 'licence.issued'").all()).results[0]!;
   expect(Number(staffEntries['n'])).toBe(1);
+
+  // Administration on D1: the keys with what each signed, an API token created (shown once) and revoked.
+  const admin = await user.page('/console/admin');
+  expect(admin.status).toBe(200);
+  expect(admin.html).toMatch(/<td>1<\/td><td>1<\/td>/);
+  await user.page('/console/tokens');
+  const created = await user.submit('/console/tokens', { name: 'workerd program', actions: ['read'] });
+  const token = /id="new-token">([^<]+)</.exec(created.html)?.[1];
+  expect(token, created.html.slice(0, 500)).toMatch(/^elk_/);
+  expect((await SELF.fetch(`${env.PUBLIC_URL}/v1/keys`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+  const tokenId = (await db.prepare("select subject_id from audit_log where action = 'token.created' and staff_id is not null").all()).results[0]!['subject_id'];
+  await user.submit(`/console/tokens/${String(tokenId)}/revoke`, {});
+  expect((await SELF.fetch(`${env.PUBLIC_URL}/v1/keys`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401);
 });

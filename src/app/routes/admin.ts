@@ -1,14 +1,14 @@
 /** Agency administration: licence types, signing keys and API tokens of the caller's authority. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { DEFAULT_ALGORITHM, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../core/algorithms.js';
 import { formatTimestamp } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
-import { apiTokens, auditLog } from '../../db/schema.js';
+import { auditLog } from '../../db/schema.js';
 import { readAuditHead } from '../../services/audit.js';
 import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
 import { trustRegisterWarnings } from '../../services/licence-types.js';
-import { ACTIONS, createToken, revokeToken } from '../../services/tokens.js';
+import { ACTIONS, grantToken, listTokens, revokeToken } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
 import { errorResponses, LicenceTypeSchema } from '../schemas.js';
@@ -259,22 +259,8 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       responses: { 200: { description: 'Tokens', content: { 'application/json': { schema: z.object({ items: z.array(TokenSchema) }) } } }, ...errorResponses(401, 403) },
     }),
     async (c) => {
-      const principal = c.var.principal;
-      const rows = await c.var.services.store.db.select().from(apiTokens).where(eq(apiTokens.authorityId, principal.authorityId)).orderBy(desc(apiTokens.createdAt));
-      return c.json(
-        {
-          items: rows.map((r) => ({
-            id: r.id,
-            name: r.name,
-            authorityId: r.authorityId,
-            actions: JSON.parse(r.actions) as (typeof ACTIONS)[number][],
-            licenceTypes: r.licenceTypes === null ? null : (JSON.parse(r.licenceTypes) as string[]),
-            createdAt: iso(r.createdAt)!,
-            revokedAt: iso(r.revokedAt),
-          })),
-        },
-        200,
-      );
+      const tokens = await listTokens(c.var.services.store.db, c.var.principal.authorityId);
+      return c.json({ items: tokens.map((t) => ({ ...t, createdAt: iso(t.createdAt)!, revokedAt: iso(t.revokedAt) })) }, 200);
     },
   );
 
@@ -305,26 +291,8 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       responses: { 201: { description: 'Created', content: { 'application/json': { schema: TokenSchema } } }, ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
-      const principal = c.var.principal;
-      const body = c.req.valid('json');
       // A token can only hand on what it has: no new actions, no licence types beyond its own.
-      for (const [i, action] of body.actions.entries()) {
-        if (!principal.actions.has(action)) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot grant "${action}"`, { field: `actions[${i}]` });
-      }
-      if (principal.licenceTypes) {
-        if (!body.licenceTypes) throw new ElicenceError('ERR_FORBIDDEN', 'this token is limited to some licence types: name them', { field: 'licenceTypes' });
-        for (const [i, code] of body.licenceTypes.entries()) {
-          if (!principal.licenceTypes.has(code)) throw new ElicenceError('ERR_FORBIDDEN', `this token cannot grant licence type ${code}`, { field: `licenceTypes[${i}]` });
-        }
-      }
-      for (const [i, code] of (body.licenceTypes ?? []).entries()) {
-        if (!(await c.var.services.registry.find(code))) throw new ElicenceError('ERR_UNKNOWN_LICENCE_TYPE', `unknown licence type "${code}"`, { field: `licenceTypes[${i}]` });
-      }
-      const created = await createToken(
-        c.var.services,
-        { authorityId: principal.authorityId, name: body.name, actions: [...new Set(body.actions)], licenceTypes: body.licenceTypes ?? null },
-        principal.tokenId,
-      );
+      const created = await grantToken(c.var.services, c.var.principal, c.req.valid('json'));
       return c.json(created, 201);
     },
   );

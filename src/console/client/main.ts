@@ -4,13 +4,15 @@
  *   (src/core/field-check.ts, ../field-messages.ts), the type's schema read from the page;
  * - submits a form once: a double click sends one request (the form also carries an idempotency key);
  * - on the amendment form, leaves unchanged fields out, so only the change is sent;
- * - on a card page opened with #print, opens the print dialog.
+ * - on a card page opened with #print, opens the print dialog;
+ * - on the administration page, shows the form a licence type's schema makes as it is typed (schema-preview.ts).
  */
 import { FieldChecker } from '../../core/field-check.js';
 import type { LicenceTypeDefinition } from '../../core/licence-types.js';
 import { fieldMessage } from '../field-messages.js';
 import { FIELD_PREFIX, readFieldValue } from '../form-fields.js';
 import type { Lang } from '../i18n.js';
+import { schemaPreviews } from './schema-preview.js';
 
 type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
@@ -114,6 +116,7 @@ function start(): void {
   for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form[data-check]'))) liveChecks(form);
   for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form[data-amend]'))) onlyChanges(form);
   for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form'))) submitOnce(form);
+  schemaPreviews();
   if (document.body.hasAttribute('data-print') && window.location.hash === '#print') window.print();
   document.body.setAttribute('data-ready', 'true');
 }

@@ -1,5 +1,9 @@
-/** Staff accounts of the admin's authority: create, and unlock, reset, disable, enable, remove the second factor. */
-import type { StaffAccount } from '../../services/accounts.js';
+/**
+ * Staff accounts of the admin's authority: create; change the role; unlock or lock; reset the password;
+ * disable or enable; remove the second factor; end every session. An anchor operator's account is listed
+ * but not managed here (it belongs to the deployment).
+ */
+import { type AccountAction, ADMIN_GRANTED_ROLES, type StaffAccount } from '../../services/accounts.js';
 import type { StoredLicenceType } from '../../services/licence-types.js';
 import type { LiveSession } from '../../services/sessions.js';
 import type { Lang, Messages } from '../i18n.js';
@@ -29,7 +33,7 @@ export function AccountsPage({
   values?: Record<string, string | undefined>;
 }) {
   const v = values ?? {};
-  const action = (account: StaffAccount, name: 'unlock' | 'resetPassword' | 'disable' | 'enable' | 'removeSecondFactor') => (
+  const action = (account: StaffAccount, name: AccountAction) => (
     <form method="post" action={`/console/accounts/${account.id}/${name}`}>
       <Csrf live={live} />
       <button type="submit" class="secondary" aria-label={`${m.accounts[name]} ${account.login}`}>
@@ -82,10 +86,35 @@ export function AccountsPage({
                 {account.totpSecret ? ` · ${m.accounts.totp}` : ''}
               </td>
               <td class="actions">
-                {account.lockedAt !== null ? action(account, 'unlock') : null}
-                {account.id !== live.account.id ? action(account, 'resetPassword') : null}
-                {account.id !== live.account.id ? (account.disabledAt === null ? action(account, 'disable') : action(account, 'enable')) : null}
-                {account.totpSecret ? action(account, 'removeSecondFactor') : null}
+                {account.role === 'anchor' ? (
+                  <span class="hint">{m.accounts.managedByDeployment}</span>
+                ) : (
+                  <>
+                    {account.lockedAt !== null ? action(account, 'unlock') : account.id !== live.account.id ? action(account, 'lock') : null}
+                    {account.id !== live.account.id ? action(account, 'resetPassword') : null}
+                    {account.id !== live.account.id ? (account.disabledAt === null ? action(account, 'disable') : action(account, 'enable')) : null}
+                    {account.totpSecret ? action(account, 'removeSecondFactor') : null}
+                    {account.id !== live.account.id ? action(account, 'endSessions') : null}
+                    {account.id !== live.account.id ? (
+                      <form method="post" action={`/console/accounts/${account.id}/role`} class="inline">
+                        <Csrf live={live} />
+                        <label for={`role-${account.id}`} class="visually-hidden">
+                          {m.accounts.newRole(account.login)}
+                        </label>
+                        <select id={`role-${account.id}`} name="role">
+                          {ADMIN_GRANTED_ROLES.map((role) => (
+                            <option value={role} selected={account.role === role}>
+                              {m.roles[role]}
+                            </option>
+                          ))}
+                        </select>
+                        <button type="submit" class="secondary" aria-label={`${m.accounts.changeRole} ${account.login}`}>
+                          {m.accounts.changeRole}
+                        </button>
+                      </form>
+                    ) : null}
+                  </>
+                )}
               </td>
             </tr>
           ))}
@@ -100,7 +129,7 @@ export function AccountsPage({
         <input type="text" id="a-login" name="login" value={v['login'] ?? ''} required autocapitalize="none" spellcheck={false} autocomplete="off" />
         <label for="a-role">{m.accounts.role}</label>
         <select id="a-role" name="role">
-          {(['clerk', 'supervisor', 'admin'] as const).map((role) => (
+          {ADMIN_GRANTED_ROLES.map((role) => (
             <option value={role} selected={v['role'] === role}>
               {m.roles[role]}
             </option>

@@ -12,7 +12,7 @@ import { ElicenceError } from '../../core/errors.js';
 import { type FederatedAnchorJson, type FederationScope, isIssuerPrefix, isJurisdictionPrefix, prefixesOverlap } from '../../core/trust-list.js';
 import { peerAnchors, peerPieces, peerStatus } from '../../db/schema.js';
 import type { Db, Statement } from '../../db/store.js';
-import { type AuditEntryInput, auditStatements, readAuditHead } from '../audit.js';
+import { type Actor, type AuditEntryInput, actorFields, auditStatements, readAuditHead } from '../audit.js';
 import { didWebFor } from '../authorities.js';
 import type { ServiceDeps } from '../ports.js';
 import { requireAnchor } from './anchor.js';
@@ -231,7 +231,7 @@ async function savePeer(deps: ServiceDeps, statements: Statement[], audit: Audit
 const NO_SYNC: PeerAnchor['sync'] = { etag: null, bundleGeneratedAt: null, lastAttemptAt: null, lastSuccessAt: null, lastError: null };
 
 /** Registers a peer anchor (effective in the next published trust list). */
-export async function registerPeer(deps: ServiceDeps, input: NewPeerAnchor, actor: string, options: PeerRegisterOptions = {}): Promise<PeerAnchor> {
+export async function registerPeer(deps: ServiceDeps, input: NewPeerAnchor, actor: Actor, options: PeerRegisterOptions = {}): Promise<PeerAnchor> {
   const anchor = await requireAnchor(deps);
   if (typeof input.id !== 'string' || input.id.length > 512 || !DID_WEB.test(input.id)) {
     throw new ElicenceError('ERR_VALIDATION', "id must be the peer anchor's did:web, e.g. did:web:elicence.js.example:anchors:jiangsu", { field: 'id' });
@@ -252,7 +252,7 @@ export async function registerPeer(deps: ServiceDeps, input: NewPeerAnchor, acto
     const peer: PeerAnchor = { id: input.id, role: 'federated', name, keys, keysSource, bundleUrl, scope, createdAt: at, updatedAt: at, sync: NO_SYNC };
     await savePeer(deps, [deps.store.db.insert(peerAnchors).values(toRow(peer))], {
       action: 'trust.anchor.added',
-      actor,
+      ...actorFields(actor),
       subjectId: peer.id,
       content: { name, bundleUrl, scope, keysSource, kids: keys.map((k) => k.jwk.kid) },
     });
@@ -272,7 +272,7 @@ export interface PeerUpdate {
  * Changes a peer's names, keys, bundle URL or scope (effective in the next published list). Its next
  * fetch is a full one, so every piece is checked again under the new entry.
  */
-export async function updatePeer(deps: ServiceDeps, id: string, update: PeerUpdate, actor: string, options: PeerRegisterOptions = {}): Promise<PeerAnchor> {
+export async function updatePeer(deps: ServiceDeps, id: string, update: PeerUpdate, actor: Actor, options: PeerRegisterOptions = {}): Promise<PeerAnchor> {
   await requireAnchor(deps);
   await requirePeer(deps.store.db, id);
   const name = update.name && checkName(update.name, 'name');
@@ -299,7 +299,7 @@ export async function updatePeer(deps: ServiceDeps, id: string, update: PeerUpda
     };
     await savePeer(deps, [deps.store.db.update(peerAnchors).set(toRow(next)).where(eq(peerAnchors.id, id))], {
       action: 'trust.anchor.updated',
-      actor,
+      ...actorFields(actor),
       subjectId: id,
       content: { ...(name ? { name } : {}), ...(bundleUrl ? { bundleUrl } : {}), ...(scope ? { scope } : {}), ...(keys ? { kids: keys.map((k) => k.jwk.kid) } : {}) },
     });
@@ -308,7 +308,7 @@ export async function updatePeer(deps: ServiceDeps, id: string, update: PeerUpda
 }
 
 /** Removes a peer: it leaves the next trust list, and its stored pieces are no longer served. */
-export async function removePeer(deps: ServiceDeps, id: string, actor: string): Promise<void> {
+export async function removePeer(deps: ServiceDeps, id: string, actor: Actor): Promise<void> {
   await requireAnchor(deps);
   await deps.store.exclusive(async () => {
     await requirePeer(deps.store.db, id);
@@ -318,7 +318,7 @@ export async function removePeer(deps: ServiceDeps, id: string, actor: string): 
       [db.delete(peerPieces).where(eq(peerPieces.peerId, id)), db.delete(peerStatus).where(eq(peerStatus.peerId, id)), db.delete(peerAnchors).where(eq(peerAnchors.id, id))],
       {
         action: 'trust.anchor.removed',
-        actor,
+        ...actorFields(actor),
         subjectId: id,
         content: {},
       },

@@ -12,7 +12,7 @@ import { publicJwk } from '../../core/jws-sign.js';
 import { buildTrustList, type IssuingAuthorityJson, signTrustList, type TrustListPayload } from '../../core/trust-list.js';
 import { trustLists, trustRegistry } from '../../db/schema.js';
 import { asConstraintViolation, type Db } from '../../db/store.js';
-import { auditStatements, readAuditHead } from '../audit.js';
+import { type Actor, actorFields, auditStatements, readAuditHead } from '../audit.js';
 import { activeSigner } from '../keys.js';
 import type { ServiceDeps } from '../ports.js';
 import { type Anchor, findAnchor, requireAnchor } from './anchor.js';
@@ -85,7 +85,7 @@ export interface PublishOptions {
 }
 
 /** Signs and stores the next list. Must run inside `store.exclusive`. */
-async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, options: PublishOptions): Promise<StoredTrustList> {
+async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: Actor, options: PublishOptions): Promise<StoredTrustList> {
   const { store, clock } = deps;
   const ttl = options.ttlMs ?? anchor.trustListTtlMs;
   if (!Number.isSafeInteger(ttl) || ttl < 60 * SECOND || ttl > 366 * DAY) {
@@ -124,7 +124,7 @@ async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, o
       [
         {
           action: 'trust.list.published',
-          actor,
+          ...actorFields(actor),
           subjectId: anchor.id,
           content: {
             sequence: seq,
@@ -150,7 +150,7 @@ async function publishLocked(deps: ServiceDeps, anchor: Anchor, actor: string, o
 }
 
 /** Publishes a new trust list now: the register as it stands, with a sequence one above the last. */
-export async function publishTrustList(deps: ServiceDeps, actor: string, options: PublishOptions = {}): Promise<StoredTrustList> {
+export async function publishTrustList(deps: ServiceDeps, actor: Actor, options: PublishOptions = {}): Promise<StoredTrustList> {
   const anchor = await requireAnchor(deps);
   return deps.store.exclusive(() => publishLocked(deps, anchor, actor, options));
 }
@@ -189,7 +189,7 @@ export async function currentTrustList(deps: ServiceDeps): Promise<StoredTrustLi
 }
 
 /** Publishes the first list, unless one exists by the time the lock is held. */
-export async function publishFirstTrustList(deps: ServiceDeps, anchor: Anchor, actor: string): Promise<void> {
+export async function publishFirstTrustList(deps: ServiceDeps, anchor: Anchor, actor: Actor): Promise<void> {
   await deps.store.exclusive(async () => {
     if (!(await latestTrustList(deps.store.db))) await publishLocked(deps, anchor, actor, { reason: 'first' });
   });

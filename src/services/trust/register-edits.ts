@@ -7,6 +7,7 @@
 import { creditCodeProblem } from '../../core/credit-code.js';
 import { ElicenceError } from '../../core/errors.js';
 import { type AuthorityStatus, type BilingualName, isJurisdictionCode } from '../../core/trust-list.js';
+import { type Actor, actorFields } from '../audit.js';
 import type { ServiceDeps } from '../ports.js';
 import { requireAnchor } from './anchor.js';
 import { hostedAuthority, hostedKeys, withHostedKeys } from './hosted-keys.js';
@@ -63,7 +64,7 @@ async function importKeys(deps: ServiceDeps, input: NewTrustedAuthority, options
 }
 
 /** Adds an issuing authority to the register (effective in the next published list). */
-export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuthority, actor: string, options: RegisterOptions = {}): Promise<RegisteredAuthority> {
+export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuthority, actor: Actor, options: RegisterOptions = {}): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   if (typeof input.id !== 'string' || input.id.length > 512 || !DID_WEB.test(input.id)) {
     throw new ElicenceError('ERR_VALIDATION', "id must be the authority's did:web, e.g. did:web:elicence.example:authorities:ningbo", { field: 'id' });
@@ -98,7 +99,7 @@ export async function registerAuthority(deps: ServiceDeps, input: NewTrustedAuth
     };
     await saveEntry(deps, entry, true, {
       action: 'trust.authority.added',
-      actor,
+      ...actorFields(actor),
       subjectId: entry.id,
       content: { name, jurisdiction: entry.jurisdiction, ...(creditCode === undefined ? {} : { creditCode }), licenceTypes: types, source, kids: keys.map((k) => k.jwk.kid) },
     });
@@ -113,7 +114,7 @@ export interface AuthorityUpdate {
 }
 
 /** Changes an authority's names or allowed licence types. */
-export async function updateAuthority(deps: ServiceDeps, id: string, update: AuthorityUpdate, actor: string): Promise<RegisteredAuthority> {
+export async function updateAuthority(deps: ServiceDeps, id: string, update: AuthorityUpdate, actor: Actor): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const name = update.name && checkName(update.name, 'name');
   const types = update.licenceTypes && checkTypes(update.licenceTypes);
@@ -124,7 +125,7 @@ export async function updateAuthority(deps: ServiceDeps, id: string, update: Aut
     if (entry.status === 'withdrawn') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', `${id} is withdrawn`, { field: 'id' });
     const changes = { ...(name ? { name } : {}), ...(types ? { licenceTypes: types } : {}), ...(creditCode ? { creditCode } : {}) };
     const next: RegisteredAuthority = { ...entry, ...changes, updatedAt: clock.now() };
-    await saveEntry(deps, next, false, { action: 'trust.authority.updated', actor, subjectId: id, content: changes });
+    await saveEntry(deps, next, false, { action: 'trust.authority.updated', ...actorFields(actor), subjectId: id, content: changes });
     return next;
   });
 }
@@ -136,7 +137,7 @@ const TRANSITIONS: Record<AuthorityStatus, readonly AuthorityStatus[]> = {
 };
 
 /** Suspends, reinstates or withdraws (final) an authority; effective in the next published list. */
-export async function setAuthorityStatus(deps: ServiceDeps, id: string, status: AuthorityStatus, actor: string, reason?: string): Promise<RegisteredAuthority> {
+export async function setAuthorityStatus(deps: ServiceDeps, id: string, status: AuthorityStatus, actor: Actor, reason?: string): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const { store, clock } = deps;
   return store.exclusive(async () => {
@@ -145,7 +146,12 @@ export async function setAuthorityStatus(deps: ServiceDeps, id: string, status: 
       throw new ElicenceError('ERR_ILLEGAL_TRANSITION', `${id} is ${entry.status} and cannot become ${status}`, { field: 'status' });
     }
     const next: RegisteredAuthority = { ...entry, status, updatedAt: clock.now() };
-    await saveEntry(deps, next, false, { action: `trust.authority.${status}`, actor, subjectId: id, content: { from: entry.status, to: status, ...(reason ? { reason } : {}) } });
+    await saveEntry(deps, next, false, {
+      action: `trust.authority.${status}`,
+      ...actorFields(actor),
+      subjectId: id,
+      content: { from: entry.status, to: status, ...(reason ? { reason } : {}) },
+    });
     return next;
   });
 }
@@ -154,7 +160,7 @@ export async function setAuthorityStatus(deps: ServiceDeps, id: string, status: 
  * Withdraws one key of an authority: it leaves the next list entirely, so everything it signed stops
  * verifying (use this for a compromised key; a routine rotation only closes the old key's window).
  */
-export async function withdrawKey(deps: ServiceDeps, id: string, kid: string, actor: string, reason?: string): Promise<RegisteredAuthority> {
+export async function withdrawKey(deps: ServiceDeps, id: string, kid: string, actor: Actor, reason?: string): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
   const { store, clock } = deps;
   return store.exclusive(async () => {
@@ -164,7 +170,7 @@ export async function withdrawKey(deps: ServiceDeps, id: string, kid: string, ac
     if (key.status === 'withdrawn') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', `key ${kid} is already withdrawn`, { field: 'kid' });
     const now = clock.now();
     const next: RegisteredAuthority = { ...entry, keys: entry.keys.map((k) => (k.jwk.kid === kid ? { ...k, status: 'withdrawn', withdrawnAt: now } : k)), updatedAt: now };
-    await saveEntry(deps, next, false, { action: 'trust.key.withdrawn', actor, subjectId: id, content: { kid, ...(reason ? { reason } : {}) } });
+    await saveEntry(deps, next, false, { action: 'trust.key.withdrawn', ...actorFields(actor), subjectId: id, content: { kid, ...(reason ? { reason } : {}) } });
     return next;
   });
 }
@@ -178,7 +184,7 @@ export async function refreshAuthorityKeys(
   deps: ServiceDeps,
   id: string,
   source: KeySource,
-  actor: string,
+  actor: Actor,
   options: RegisterOptions & { validFrom?: number } = {},
 ): Promise<RegisteredAuthority> {
   await requireAnchor(deps);
@@ -205,7 +211,12 @@ export async function refreshAuthorityKeys(
     const added = imported.keys.filter((k) => !entry.keys.some((e) => e.jwk.kid === k.jwk.kid));
     if (keys.length + added.length > MAX_KEYS) throw jwksError(`an authority may list at most ${MAX_KEYS} keys: withdraw old ones first`, 'jwks');
     const next: RegisteredAuthority = { ...entry, keys: [...keys, ...added], source: imported.source, updatedAt: now };
-    await saveEntry(deps, next, false, { action: 'trust.authority.keysRefreshed', actor, subjectId: id, content: { added: added.map((k) => k.jwk.kid), source: imported.source } });
+    await saveEntry(deps, next, false, {
+      action: 'trust.authority.keysRefreshed',
+      ...actorFields(actor),
+      subjectId: id,
+      content: { added: added.map((k) => k.jwk.kid), source: imported.source },
+    });
     return next;
   });
 }
