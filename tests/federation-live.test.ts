@@ -85,7 +85,12 @@ async function startProxy(): Promise<string> {
 }
 
 function cli(args: string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', LANG: 'en_GB.UTF-8', XDG_STATE_HOME: dir }, timeout: 30_000 });
+  const run = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', LANG: 'en_GB.UTF-8', XDG_STATE_HOME: dir },
+    timeout: 30_000,
+  });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
