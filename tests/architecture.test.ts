@@ -66,6 +66,9 @@ describe('import rules', () => {
       'src/cli/main.ts': 'export const cli = 1;\n',
       // console-below-runtimes: the console reaching into a runtime entry.
       'src/console/page.ts': "import { main } from '../node/main.js';\nexport const page = main;\n",
+      // import-core-is-neutral: the core is fine; a Node builtin and the services are not.
+      'src/import-core/rows.ts':
+        "import { readFileSync } from 'node:fs';\nimport { pure } from '../core/pure.js';\nimport { y } from '../services/y.js';\nexport const rows = [readFileSync, pure, y];\n",
       // db-below-services.
       'src/db/schema.ts': "import { y } from '../services/y.js';\nexport const schema = y;\n",
       // no-unresolvable.
@@ -95,6 +98,8 @@ describe('import rules', () => {
       { rule: 'core-is-pure', from: 'src/core/impure.ts', to: 'src/services/y.ts' },
       { rule: 'db-below-services', from: 'src/db/schema.ts', to: 'src/services/y.ts' },
       // A cycle is reported once, from its first module.
+      { rule: 'import-core-is-neutral', from: 'src/import-core/rows.ts', to: 'fs' },
+      { rule: 'import-core-is-neutral', from: 'src/import-core/rows.ts', to: 'src/services/y.ts' },
       { rule: 'no-circular', from: 'src/core/a.ts', to: 'cycle' },
       { rule: 'no-unresolvable', from: 'src/app/missing.ts', to: './not-there.js' },
       { rule: 'runtimes-below-products', from: 'src/worker/entry.ts', to: 'src/cli/main.ts' },
