@@ -97,7 +97,7 @@ export function ImportPage({
           </button>
         </p>
       </section>
-      <section id="import-run" aria-labelledby="import-progress-label" hidden>
+      <div id="import-run" hidden>
         <p>
           <label id="import-progress-label" for="import-progress">
             {t.progress}
@@ -105,7 +105,7 @@ export function ImportPage({
           <progress id="import-progress" max={100} value={0}></progress>
         </p>
         <p id="import-status" role="status" aria-live="polite"></p>
-      </section>
+      </div>
       <section id="import-downloads" aria-labelledby="import-downloads-title" hidden>
         <h2 id="import-downloads-title">{t.downloads}</h2>
         <p>
