@@ -24,6 +24,7 @@ import { type ResultRow, reportCsv, resultLines, resultsHead } from '../../impor
 import { decodeText } from '../../import-core/decode-text.js';
 import { type PreparedRows, prepareRows, type RowProblem } from '../../import-core/prepare-rows.js';
 import { formatOfName, readCsvText } from '../../import-core/read-text.js';
+import { fetchWithRetry } from '../../import-core/retry.js';
 import { type CellValue, type SourceTable, tableFromGrid } from '../../import-core/table.js';
 
 export interface RegisterFile {
@@ -162,7 +163,8 @@ interface ErrorBody {
 export function batchSender(url: string, headers: Record<string, string>, doFetch: typeof fetch = fetch): BatchSender {
   return {
     async issueBatch(items: readonly BatchItem[]): Promise<BatchOutcome> {
-      const response = await doFetch(url, {
+      // Network failures, 429 and 5xx are sent again (each row's key makes that safe), as the command line does.
+      const response = await fetchWithRetry(doFetch, url, {
         method: 'POST',
         headers: { ...headers, 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ items }),
