@@ -4,7 +4,8 @@
  * import starts and the page is closed half way; reopened, the same file is chosen again (from the
  * keyboard) and the import finishes: every row is issued exactly once (counted in the database), the
  * rows of the first run are reported as issued before, and the results and refused-rows CSVs download.
- * axe finds no serious or critical violation on the import page.
+ * axe finds no serious or critical violation on the import page. A GBK CSV and an XLSX workbook are read in the
+ * browser with the command line's rules (dry run).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -13,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type ServerType, serve } from '@hono/node-server';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../src/console/i18n.js';
@@ -189,4 +192,37 @@ describe.skipIf(!haveChromium)('console import in headless Chromium', () => {
     expect(new Set(refusedCsvRows.slice(1).map((r) => Number(r[0])))).toEqual(new Set(register.bad.keys()));
     await context.close();
   }, 180_000);
+
+  it('reads GBK CSV and XLSX files in the browser as the command line does (dry run only)', async () => {
+    const register = generateRegister(12, { badCount: 1 });
+    const gbk = join(dir, 'register-gbk.csv');
+    writeFileSync(gbk, iconv.encode(toCsv(register).replace(/^\uFEFF/u, ''), 'gbk'));
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('登记簿');
+    sheet.addRow(register.header);
+    for (const row of register.rows) sheet.addRow(row.map((cell, i) => (i === 5 && /^\d{4}-\d{2}-\d{2}$/.test(cell) ? new Date(`${cell}T00:00:00Z`) : cell)));
+    const xlsx = join(dir, 'register.xlsx');
+    writeFileSync(xlsx, new Uint8Array((await workbook.xlsx.writeBuffer()) as ArrayBuffer));
+
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('page error:', error));
+    await page.goto(`${base}/console/sign-in?lang=zh`);
+    await page.getByLabel(MESSAGES.zh.signIn.login).fill('importer');
+    await page.getByLabel(MESSAGES.zh.signIn.password, { exact: true }).fill(OWN);
+    await page.getByRole('button', { name: MESSAGES.zh.signIn.submit }).click();
+    const zh = IMPORT_MESSAGES.zh;
+    await page.getByRole('link', { name: zh.nav }).click();
+    await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+    for (const file of [gbk, xlsx]) {
+      await page.getByLabel(zh.file).setInputFiles(file);
+      await page.getByRole('button', { name: zh.check }).click();
+      const name = file.slice(file.lastIndexOf('/') + 1);
+      await containsText(page.locator('#import-summary'), `${name}：共 12 行，11 行可以发证，1 行未通过检查。`);
+      const row = [...register.bad.keys()][0]!;
+      expect(await page.getByRole('table').locator('tbody tr td:first-child').allTextContents()).toContain(String(row));
+    }
+    await axe(page, 'import (zh)');
+    await context.close();
+  }, 60_000);
 });
