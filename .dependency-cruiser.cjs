@@ -53,6 +53,16 @@ module.exports = {
       to: { pathNot: [VERIFIER_LIB, VERIFIER_WEB, packages(WEB_PACKAGES)] },
     },
     {
+      name: 'import-core-is-neutral',
+      comment:
+        "The importer's runtime-neutral part (src/import-core: reading CSV/JSONL text, cell values, column mapping, row preparation, row keys, " +
+        'batching, the CSV it writes) runs in Node for the command line and in the browser for the console import page: it imports only itself, ' +
+        `src/core and the packages ${CORE_PACKAGES.join(', ')}; no node: builtins, hono, drizzle, services or any product.`,
+      severity: 'error',
+      from: { path: '^src/import-core/' },
+      to: { pathNot: [CORE, '^src/import-core/', packages(CORE_PACKAGES)] },
+    },
+    {
       name: 'services-below-app-and-runtimes',
       comment: 'Business rules run on every runtime and under any front end: never the HTTP app, a runtime entry, the command line, the importer or hono.',
       severity: 'error',

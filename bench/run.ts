@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './lib/load.js';
 
-const ALL = ['qr', 'verify', 'status', 'issue', 'import', 'federation', 'console-search', 'console-render'];
+const ALL = ['qr', 'verify', 'status', 'issue', 'import', 'console-import', 'federation', 'console-search', 'console-render'];
 /** Run only when named: the national bench builds a synthetic nation (minutes, about 1 GB of memory). */
 const ON_REQUEST = ['national'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));

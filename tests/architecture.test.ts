@@ -70,6 +70,9 @@ describe('import rules', () => {
       'src/holder/routes.ts': "import { main } from '../node/main.js';\nexport const routes = main;\n",
       'src/holder/web/app.ts': "import { get } from 'idb-keyval';\nimport { own } from './own.js';\nimport { y } from '../../services/y.js';\nexport const app = [get, own, y];\n",
       'src/holder/web/own.ts': 'export const own = 1;\n',
+      // import-core-is-neutral: the core is fine; a Node builtin and the services are not.
+      'src/import-core/rows.ts':
+        "import { readFileSync } from 'node:fs';\nimport { pure } from '../core/pure.js';\nimport { y } from '../services/y.js';\nexport const rows = [readFileSync, pure, y];\n",
       // db-below-services.
       'src/db/schema.ts': "import { y } from '../services/y.js';\nexport const schema = y;\n",
       // no-unresolvable.
@@ -101,6 +104,8 @@ describe('import rules', () => {
       { rule: 'holder-below-runtimes', from: 'src/holder/routes.ts', to: 'src/node/main.ts' },
       { rule: 'holder-web-only-own', from: 'src/holder/web/app.ts', to: 'src/services/y.ts' },
       // A cycle is reported once, from its first module.
+      { rule: 'import-core-is-neutral', from: 'src/import-core/rows.ts', to: 'fs' },
+      { rule: 'import-core-is-neutral', from: 'src/import-core/rows.ts', to: 'src/services/y.ts' },
       { rule: 'no-circular', from: 'src/core/a.ts', to: 'cycle' },
       { rule: 'no-unresolvable', from: 'src/app/missing.ts', to: './not-there.js' },
       { rule: 'runtimes-below-products', from: 'src/worker/entry.ts', to: 'src/cli/main.ts' },

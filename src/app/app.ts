@@ -11,7 +11,7 @@ import { holderRoutes } from '../holder/routes.js';
 import { LicenceTypeRegistry } from '../services/licence-types.js';
 import type { AppDeps } from './deps.js';
 import type { AppEnv, Services } from './env.js';
-import { errorResponse } from './errors.js';
+import { errorResponse, validationError } from './errors.js';
 import { escapeHtml, htmlPage } from './html.js';
 import { limitBody, requireJsonBody, requireToken } from './middleware.js';
 import { authFailureRateLimit } from './rate-limit.js';
@@ -29,25 +29,6 @@ import { trustPublicRoutes } from './routes/trust-public.js';
 import { vcApiRoutes } from './routes/vc-api.js';
 import { verifierAppRoutes } from './routes/verifier-app.js';
 import { wellKnownRoutes } from './routes/well-known.js';
-
-/** Turns a zod failure into the typed error of the first issue, naming its field. */
-export function validationError(error: ZodError, target: string): ElicenceError {
-  const issue = error.issues[0];
-  const path =
-    issue?.path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-      .join('')
-      .replace(/^\./, '') ?? '';
-  if (issue?.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
-    const field = path ? `${path}.${key}` : key;
-    return new ElicenceError('ERR_UNKNOWN_FIELD', `unknown field "${key}"`, { field: target === 'header' ? key : field });
-  }
-  if (target === 'json' && issue?.code === 'invalid_type' && path === '') {
-    return new ElicenceError('ERR_VALIDATION', 'request body must be a JSON object', { field: 'body' });
-  }
-  return new ElicenceError('ERR_VALIDATION', issue?.message ?? 'invalid request', { field: path || target });
-}
 
 export function createApp(deps: AppDeps) {
   const services: Services = { ...deps, registry: new LicenceTypeRegistry(deps) };

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 
 /** Codes not listed are about a bad input (a malformed token, list or bundle): 400. */
@@ -94,4 +95,23 @@ export function errorResponse(c: Context, thrown: unknown): Response {
   else if (status >= 500) console.error(`[${error.code}] ${c.req.method} ${c.req.path}`, error.cause ?? error);
   if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="elicence"');
   return c.json(errorBody(error), status);
+}
+
+/** Turns a zod failure into the typed error of the first issue, naming its field. */
+export function validationError(error: ZodError, target: string): ElicenceError {
+  const issue = error.issues[0];
+  const path =
+    issue?.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') ?? '';
+  if (issue?.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const field = path ? `${path}.${key}` : key;
+    return new ElicenceError('ERR_UNKNOWN_FIELD', `unknown field "${key}"`, { field: target === 'header' ? key : field });
+  }
+  if (target === 'json' && issue?.code === 'invalid_type' && path === '') {
+    return new ElicenceError('ERR_VALIDATION', 'request body must be a JSON object', { field: 'body' });
+  }
+  return new ElicenceError('ERR_VALIDATION', issue?.message ?? 'invalid request', { field: path || target });
 }

@@ -4,6 +4,7 @@ import { canDo } from '../services/accounts.js';
 import type { LiveSession } from '../services/sessions.js';
 import { CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
 import type { Lang, Messages } from './i18n.js';
+import { IMPORT_MESSAGES } from './import-messages.js';
 
 export const ASSET_BASE = '/console/assets/';
 
@@ -17,6 +18,8 @@ export interface PageProps {
   children?: Child;
   /** A page the browser script acts on at load (the card's print dialog). */
   bodyAttributes?: Record<string, string>;
+  /** A page with a script of its own (the import page) loads it instead of the console's one script. */
+  script?: { name: string };
 }
 
 function langSwitchHref(url: URL, lang: Lang): string {
@@ -25,7 +28,7 @@ function langSwitchHref(url: URL, lang: Lang): string {
   return `${next.pathname}${next.search}`;
 }
 
-export function Page({ m, lang, title, url, live, children }: PageProps) {
+export function Page({ m, lang, title, url, live, children, script }: PageProps) {
   const section = url.pathname.startsWith('/console/trust/provinces') ? 'provinces' : (url.pathname.split('/')[2] ?? '');
   const current = (name: string) => (section === name ? { 'aria-current': 'page' as const } : {});
   return (
@@ -36,7 +39,7 @@ export function Page({ m, lang, title, url, live, children }: PageProps) {
         <meta name="robots" content="noindex" />
         <title>{`${title} · ${m.appName}`}</title>
         <link rel="stylesheet" href={`${ASSET_BASE}${CONSOLE_STYLE.name}`} />
-        <script src={`${ASSET_BASE}${CONSOLE_SCRIPT.name}`} defer></script>
+        <script src={`${ASSET_BASE}${(script ?? CONSOLE_SCRIPT).name}`} defer></script>
       </head>
       <body>
         <a class="skip" href="#main">
@@ -58,6 +61,13 @@ export function Page({ m, lang, title, url, live, children }: PageProps) {
                   <li>
                     <a href="/console/issue" {...current('issue')}>
                       {m.nav.issue}
+                    </a>
+                  </li>
+                ) : null}
+                {canDo(live.account, 'issue') ? (
+                  <li>
+                    <a href="/console/import" {...current('import')}>
+                      {IMPORT_MESSAGES[lang].nav}
                     </a>
                   </li>
                 ) : null}

@@ -10,12 +10,13 @@ import { getCookie } from 'hono/cookie';
 import type { Child } from 'hono/jsx';
 import type { CardFormat } from '../app/card.css.js';
 import { licenceCardHtml } from '../app/card.js';
-import { httpStatusOf, toElicenceError } from '../app/errors.js';
+import { errorResponse, httpStatusOf, toElicenceError, validationError } from '../app/errors.js';
+import { BatchIssueRequestSchema, issueBatch } from '../app/licence-batch.js';
 import { qrMatrix, qrSvg } from '../app/qr-image.js';
 import { clientKeyOf, SlidingWindowCounter } from '../app/rate-limit.js';
 import { ElicenceError } from '../core/errors.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
-import { isRecord } from '../core/strict-json.js';
+import { isRecord, parseStrictJson } from '../core/strict-json.js';
 import { changePassword, enableSecondFactor, type Role, signIn, staffNames, verifySecondFactor } from '../services/accounts.js';
 import { requireAuthority } from '../services/authorities.js';
 import { createHolderAccess, groupedHolderCode } from '../services/holder-access.js';
@@ -26,7 +27,7 @@ import { createSession, readSession, revokeSession } from '../services/sessions.
 import { requireLicenceType } from '../services/tokens.js';
 import { newTotpSecret, otpauthUri } from '../services/totp.js';
 import { adminConsoleRoutes } from './admin-routes.js';
-import { CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
+import { CONSOLE_IMPORT_SCRIPT, CONSOLE_SCRIPT, CONSOLE_STYLE } from './assets.generated.js';
 import { chinaDate, chinaDateTime, chinaDayStartMs, endOfLastValidDay, LONG_TERM, startOfChinaDay } from './china-dates.js';
 import type { ConsoleEnv } from './env.js';
 import { fieldLabelIn, fieldText } from './form-fields.js';
@@ -36,6 +37,7 @@ import { AccountPage, PasswordPage, SecondFactorPage, SignInPage } from './pages
 import { ErrorPage } from './pages/error.js';
 import { FindPage, type FindQuery } from './pages/find.js';
 import { HolderNoticePage } from './pages/holder-notice.js';
+import { ImportPage } from './pages/import.js';
 import { IssueFormPage, type IssueFormState, PickTypePage } from './pages/issue.js';
 import { AmendPage, ConfirmPage, holderNameOf, LicencePage } from './pages/licence.js';
 import { type ChangeAction, REASONS_FOR } from './reasons.js';
@@ -71,6 +73,11 @@ const homeOf = (role: Role) => (role === 'anchor' ? '/console/trust' : '/console
 
 const PUBLIC_PATHS = new Set(['/console/sign-in', '/console/sign-in/second-factor', '/console/sign-out']);
 
+/** Where the import page sends its batches (JSON, the session's CSRF token in X-CSRF-Token). */
+export const IMPORT_BATCH_PATH = '/console/import/batch';
+/** Rows per batch the import page sends by default: small enough for a progress bar that moves. */
+const IMPORT_BATCH_SIZE = 100;
+
 /** Failed sign-ins one client address may make in 10 minutes, over all logins (password spraying). */
 export const SIGN_IN_FAILURES_PER_CLIENT = 30;
 
@@ -88,6 +95,8 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
     const error = toElicenceError(thrown);
     const status = httpStatusOf(error.code);
     if (status >= 500) console.error(`[${error.code}] ${c.req.method} ${c.req.path}`, error.cause ?? error);
+    // The import page's script reads the API's error body.
+    if (c.req.path === IMPORT_BATCH_PATH) return errorResponse(c, error);
     const live = c.get('live') as ConsoleEnv['Variables']['live'] | undefined;
     return render(c, ErrorPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: live, error: error }), status as never);
   });
@@ -95,7 +104,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
   // The script and style sheet: named by content hash, so cached for good.
   app.get('/assets/:name', (c) => {
     const name = c.req.param('name');
-    const asset = name === CONSOLE_SCRIPT.name ? CONSOLE_SCRIPT : name === CONSOLE_STYLE.name ? CONSOLE_STYLE : undefined;
+    const asset = [CONSOLE_SCRIPT, CONSOLE_STYLE, CONSOLE_IMPORT_SCRIPT].find((a) => a.name === name);
     if (!asset) throw new ElicenceError('ERR_NOT_FOUND', `no asset ${name}`);
     return c.body(asset.body, 200, {
       'Content-Type': name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
@@ -573,6 +582,36 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
       }
       return again(httpStatusOf(error.code) === 409 ? 409 : httpStatusOf(error.code) === 403 ? 403 : 400);
     }
+  });
+
+  // ---- importing a register (issue) ------------------------------------------------------------------
+
+  app.get('/import', requireRole('issue'), async (c) => {
+    const { config } = c.var.services;
+    const asked = Number(c.req.query('batchSize'));
+    const batchSize = Number.isInteger(asked) && asked > 0 ? Math.min(asked, config.maxBatchSize) : Math.min(IMPORT_BATCH_SIZE, config.maxBatchSize);
+    const types = (await allowedTypes(c)).map(({ code, name, schemaVersion, schema }) => ({ code, name, schemaVersion, schema }));
+    const data = { batchUrl: IMPORT_BATCH_PATH, batchSize, maxBatchSize: config.maxBatchSize, defaultValidityDays: config.defaultValidityDays, types };
+    return render(c, ImportPage({ m: c.var.m, lang: c.var.lang, url: urlOf(c), live: c.var.live, data, script: CONSOLE_IMPORT_SCRIPT }));
+  });
+
+  // The same body, service call and answer as POST /v1/licences/batch, as the signed-in account's principal
+  // (its authority, its role's actions, its licence types); the CSRF token was checked by requireStaff.
+  app.post('/import/batch', requireRole('issue'), async (c) => {
+    if (!/^application\/json/i.test(c.req.header('content-type') ?? '')) {
+      throw new ElicenceError('ERR_UNSUPPORTED_MEDIA_TYPE', 'send the batch as application/json', { field: 'Content-Type' });
+    }
+    let json: unknown;
+    try {
+      json = parseStrictJson(await c.req.text());
+    } catch (error) {
+      if (error instanceof ElicenceError) throw error;
+      throw new ElicenceError('ERR_BAD_JSON', 'the request body is not valid JSON');
+    }
+    const parsed = BatchIssueRequestSchema.safeParse(json);
+    if (!parsed.success) throw validationError(parsed.error, 'json');
+    const answer = await issueBatch(c.var.services, c.var.principal, parsed.data);
+    return c.json({ items: answer.items, alreadyIssued: answer.alreadyIssued }, 201);
   });
 
   // Administration (admin) and the trust register (anchor operator): src/console/admin-routes.ts.

@@ -15,6 +15,8 @@ export const SESSION_COOKIE = 'elc_session';
 /** The sign-in form's own CSRF token (double submit: cookie and form field), before any session exists. */
 export const SIGN_IN_COOKIE = 'elc_signin';
 const LANG_COOKIE = 'elc_lang';
+/** The CSRF token of a script's JSON request (a cross-site page cannot set it without a CORS preflight, which the console never grants). */
+export const CSRF_HEADER = 'X-CSRF-Token';
 const COOKIE_PATH = '/console';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -114,8 +116,9 @@ export const requireStaff: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   c.set('principal', principalOf(live.account, live.session.id));
   if (c.req.method === 'POST') {
     assertSameOrigin(c);
-    const body = await formBody(c);
-    assertCsrf(live.session.csrfToken, body['_csrf']);
+    // The import page's script posts JSON (POST /console/import/batch) with the token in a header; forms carry it as a field.
+    const json = /^application\/json/i.test(c.req.header('content-type') ?? '');
+    assertCsrf(live.session.csrfToken, json ? c.req.header(CSRF_HEADER) : (await formBody(c))['_csrf']);
   }
   if (live.account.mustChangePassword && c.req.path !== '/console/password') return c.redirect('/console/password', 303);
   return next();

@@ -1,62 +1,16 @@
 /**
- * Text files from office software arrive as UTF-8 (with or without a BOM), UTF-16 with a BOM, or, from
- * older Chinese software, GB18030/GBK. Strict UTF-8 is tried first: GBK text is almost never valid
- * UTF-8, so a failure means "legacy encoding", and GB18030 (a superset of GBK and GB2312) decodes it.
+ * The command line's text decoding: the runtime-neutral rules of src/import-core/decode-text.ts, with
+ * iconv-lite decoding GB18030 (it maps every GB18030 sequence the same on every Node build).
  */
 import iconv from 'iconv-lite';
-import { ElicenceError } from '../core/errors.js';
+import { type DecodedText, decodeText as decodeWith } from '../import-core/decode-text.js';
 
-export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
+export type { DecodedText } from '../import-core/decode-text.js';
+export type { TextEncodingName } from '../import-core/table.js';
 
-export interface DecodedText {
-  text: string;
-  encoding: TextEncodingName;
-}
+const iconvGb18030 = (bytes: Uint8Array) => iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
 
 /** `forced` skips detection (the `--encoding` option); `auto` or undefined detects. */
 export function decodeText(bytes: Uint8Array, source: string, forced?: string): DecodedText {
-  const wanted = forced
-    ?.toLowerCase()
-    .replace(/^utf8$/, 'utf-8')
-    .replace(/^gbk$|^gb2312$/, 'gb18030');
-  if (wanted && wanted !== 'auto') {
-    if (wanted !== 'utf-8' && wanted !== 'gb18030' && wanted !== 'utf-16le' && wanted !== 'utf-16be') {
-      throw new ElicenceError('ERR_IMPORT_ENCODING', `unsupported encoding "${forced}" (use utf-8, gb18030 or gbk, utf-16le, utf-16be)`, { field: 'encoding' });
-    }
-    return { text: strictDecode(stripBom(bytes), wanted, source), encoding: wanted };
-  }
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: strictDecode(bytes.subarray(3), 'utf-8', source), encoding: 'utf-8' };
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: strictDecode(bytes.subarray(2), 'utf-16le', source), encoding: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: strictDecode(bytes.subarray(2), 'utf-16be', source), encoding: 'utf-16be' };
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch {
-    return { text: strictDecode(bytes, 'gb18030', source), encoding: 'gb18030' };
-  }
-}
-
-function stripBom(bytes: Uint8Array): Uint8Array {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return bytes.subarray(3);
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return bytes.subarray(2);
-  return bytes;
-}
-
-function strictDecode(bytes: Uint8Array, encoding: TextEncodingName, source: string): string {
-  if (encoding === 'gb18030') {
-    const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
-    // iconv-lite substitutes U+FFFD for byte sequences GB18030 cannot map: refuse rather than import mojibake.
-    const bad = text.indexOf('\uFFFD');
-    if (bad >= 0) {
-      const line = text.slice(0, bad).split('\n').length;
-      throw new ElicenceError('ERR_IMPORT_ENCODING', `${source} is neither valid UTF-8 nor GB18030 (undecodable bytes on line ${line}); save it as UTF-8 CSV`, {
-        field: 'file',
-      });
-    }
-    return text;
-  }
-  try {
-    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
-  } catch (cause) {
-    throw new ElicenceError('ERR_IMPORT_ENCODING', `${source} is not valid ${encoding}`, { field: 'file', cause });
-  }
+  return decodeWith(bytes, source, forced, iconvGb18030);
 }

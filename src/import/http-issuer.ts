@@ -7,6 +7,7 @@
 import { defaultConfig } from '../app/deps.js';
 import { ElicenceError } from '../core/errors.js';
 import type { LicenceTypeDefinition } from '../core/licence-types.js';
+import { DEFAULT_ATTEMPTS, fetchWithRetry } from '../import-core/retry.js';
 import { type BatchItem, type BatchOutcome, type IssuedLicence, type LicenceIssuer, refusedFromError, serviceError } from './issuers.js';
 
 export interface HttpIssuerOptions {
@@ -24,29 +25,10 @@ interface ErrorBody {
 export function httpIssuer(options: HttpIssuerOptions): LicenceIssuer {
   const base = options.server.replace(/\/+$/u, '');
   const doFetch = options.fetch ?? fetch;
-  const attempts = options.attempts ?? 6;
+  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const headers = { Authorization: `Bearer ${options.token}`, 'Content-Type': 'application/json', Accept: 'application/json' };
 
-  async function request(path: string, init: RequestInit): Promise<Response> {
-    for (let attempt = 1; ; attempt++) {
-      let response: Response | undefined;
-      let failure: unknown;
-      try {
-        response = await doFetch(`${base}${path}`, { ...init, headers });
-      } catch (error) {
-        failure = error;
-      }
-      const retryable = !response || response.status === 429 || response.status >= 500;
-      if (!retryable) return response!;
-      if (attempt >= attempts) {
-        if (response) return response;
-        throw new ElicenceError('ERR_INTERNAL', `cannot reach ${base}: ${(failure as Error)?.message ?? failure}`, { cause: failure });
-      }
-      await response?.body?.cancel();
-      const retryAfter = Number(response?.headers.get('retry-after'));
-      await new Promise((resolve) => setTimeout(resolve, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 500 * 2 ** (attempt - 1)));
-    }
-  }
+  const request = (path: string, init: RequestInit) => fetchWithRetry(doFetch, `${base}${path}`, { ...init, headers }, attempts, base);
 
   async function fail(response: Response): Promise<never> {
     const body = (await response.json().catch(() => ({}))) as ErrorBody;

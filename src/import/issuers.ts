@@ -9,34 +9,10 @@ import { defaultConfig } from '../app/deps.js';
 import { ElicenceError, type ErrorCode } from '../core/errors.js';
 import type { LicenceTypeDefinition } from '../core/licence-types.js';
 import { BUILT_IN_LICENCE_TYPES } from '../core/licence-types.js';
-import type { ImportItem } from './idempotency.js';
+import type { BatchItem, BatchOutcome } from '../import-core/batches.js';
 
-export interface IssuedLicence {
-  id: string;
-  /** The compact JWS. */
-  credential: string;
-  /** EL1 QR text, when the service sends it. */
-  qrText?: string | undefined;
-  validFrom: string;
-  /** null: no expiry. */
-  validUntil: string | null;
-  /** The licence identifier (证照标识) the service assigned; null or absent from a service before identifiers. */
-  licenceIdentifier?: string | null | undefined;
-}
-
-export interface RefusedItem {
-  index: number;
-  code: string;
-  message: string;
-  field?: string | undefined;
-}
-
-/** `alreadyIssued`: how many of the licences an earlier run had issued (their keys were seen). */
-export type BatchOutcome = { ok: true; licences: IssuedLicence[]; alreadyIssued: number } | { ok: false; refused: RefusedItem[] };
-
-export interface BatchItem extends ImportItem {
-  idempotencyKey: string;
-}
+export type { BatchItem, BatchOutcome, IssuedLicence, RefusedItem } from '../import-core/batches.js';
+export { refusedFromError } from '../import-core/batches.js';
 
 export interface LicenceIssuer {
   /** Human-readable target, for messages. */
@@ -69,19 +45,6 @@ export function offlineIssuer(): LicenceIssuer {
     },
     async close() {},
   };
-}
-
-/** Batches whose items the service refused carry `items[<index>]...` fields; map them back to the items. */
-export function refusedFromError(code: string, message: string, field: string | undefined, details: unknown): RefusedItem[] | undefined {
-  if (code === 'ERR_BATCH_FAILED' && Array.isArray(details)) {
-    return details.flatMap((d: unknown) => {
-      const item = d as Partial<RefusedItem>;
-      return typeof item.index === 'number' ? [{ index: item.index, code: String(item.code ?? code), message: String(item.message ?? message), field: item.field }] : [];
-    });
-  }
-  const match = field ? /^items\[(\d+)\]\.?(.*)$/u.exec(field) : null;
-  if (match) return [{ index: Number(match[1]), code, message, field: match[2] || undefined }];
-  return undefined;
 }
 
 export function serviceError(code: string, message: string, field?: string): ElicenceError {

@@ -14,10 +14,9 @@ import { createFileKeyStore } from '../node/file-key-store.js';
 import { openSqliteStore } from '../node/sqlite-store.js';
 import { listAuthorities } from '../services/authorities.js';
 import { seedLicenceTypes } from '../services/bootstrap.js';
-import { issueLicences } from '../services/issuance.js';
+import { batchItemIdempotency, issueLicences } from '../services/issuance.js';
 import { LicenceTypeRegistry } from '../services/licence-types.js';
 import type { Principal } from '../services/tokens.js';
-import { batchItemIdempotency } from './idempotency.js';
 import { type BatchItem, type BatchOutcome, type LicenceIssuer, refusedFromError } from './issuers.js';
 
 export interface LocalIssuerOptions {

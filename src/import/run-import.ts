@@ -5,12 +5,12 @@
  * token's scope) join the report; nothing else about them is issued, as a batch is all-or-nothing.
  */
 import { basename, dirname, extname, join } from 'node:path';
-import { ElicenceError } from '../core/errors.js';
+import { type BatchResult, batchesOf, DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_BYTES, issueRows, resultRow } from '../import-core/batches.js';
+import { type HeaderMap, mapColumns } from '../import-core/columns.js';
+import { prepareRows, type RowProblem } from '../import-core/prepare-rows.js';
 import { startQrEncoder } from '../node/qr-worker.js';
-import { type HeaderMap, mapColumns } from './columns.js';
-import { type ResultRow, ResultsWriter, writeReport } from './csv-out.js';
-import type { BatchItem, IssuedLicence, LicenceIssuer } from './issuers.js';
-import { type PreparedRow, prepareRows, type RowProblem } from './prepare-rows.js';
+import { ResultsWriter, writeReport } from './csv-out.js';
+import type { LicenceIssuer } from './issuers.js';
 import { type ProgressReporter, silentProgress } from './progress.js';
 import { readSource, type SourceTable } from './source.js';
 
@@ -69,90 +69,8 @@ export interface ImportSummary {
   issueSeconds: number;
 }
 
-const DEFAULT_BATCH_SIZE = 500;
-const DEFAULT_MAX_BATCH_BYTES = 900_000;
-
 function besideInput(file: string, suffix: string): string {
   return join(dirname(file), `${basename(file, extname(file))}${suffix}`);
-}
-
-/** Splits rows into batches of at most `size` rows and about `maxBytes` of JSON. */
-export function batchesOf(rows: readonly PreparedRow[], size: number, maxBytes: number): PreparedRow[][] {
-  const batches: PreparedRow[][] = [];
-  let current: PreparedRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const rowBytes = Buffer.byteLength(JSON.stringify(row.item)) + row.idempotencyKey.length + 40;
-    if (current.length > 0 && (current.length >= size || bytes + rowBytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(row);
-    bytes += rowBytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-interface BatchResult {
-  issued: { row: PreparedRow; licence: IssuedLicence }[];
-  refused: RowProblem[];
-  /** How many of `issued` an earlier run had issued. */
-  alreadyIssued: number;
-}
-
-async function issueRows(issuer: LicenceIssuer, rows: readonly PreparedRow[]): Promise<BatchResult> {
-  const refused: RowProblem[] = [];
-  let pending = [...rows];
-  while (pending.length > 0) {
-    const items: BatchItem[] = pending.map((row) => ({ ...row.item, idempotencyKey: row.idempotencyKey }));
-    let outcome: Awaited<ReturnType<typeof issuer.issueBatch>>;
-    try {
-      outcome = await issuer.issueBatch(items);
-    } catch (error) {
-      if (error instanceof ElicenceError && error.code === 'ERR_BODY_TOO_LARGE' && pending.length > 1) {
-        const half = Math.ceil(pending.length / 2);
-        const parts = [await issueRows(issuer, pending.slice(0, half)), await issueRows(issuer, pending.slice(half))];
-        return {
-          issued: parts.flatMap((p) => p.issued),
-          refused: [...refused, ...parts.flatMap((p) => p.refused)],
-          alreadyIssued: parts.reduce((n, p) => n + p.alreadyIssued, 0),
-        };
-      }
-      throw error;
-    }
-    if (outcome.ok) {
-      if (outcome.licences.length !== pending.length) {
-        throw new ElicenceError('ERR_INTERNAL', `the service answered ${outcome.licences.length} licences for ${pending.length} items`);
-      }
-      return { issued: pending.map((row, i) => ({ row, licence: outcome.licences[i]! })), refused, alreadyIssued: outcome.alreadyIssued };
-    }
-    const bad = new Set(outcome.refused.map((r) => r.index).filter((i) => i >= 0 && i < pending.length));
-    if (bad.size === 0) throw new ElicenceError('ERR_BATCH_FAILED', 'the service refused the batch without naming an item');
-    for (const r of outcome.refused) {
-      const row = pending[r.index];
-      if (!row) continue;
-      // The service names batch items (`items[3].subject.creditCode`); the report names fields and rows.
-      const field = (r.field ?? 'row').replace(/^items\[\d+\]\./u, '').replace(/^subject\./u, '');
-      const message = r.message.replace(/items\[(\d+)\]/gu, (whole, i: string) => (pending[Number(i)] ? `row ${pending[Number(i)]!.rowNumber}` : whole));
-      refused.push({ rowNumber: row.rowNumber, field, column: '', code: r.code, message: `refused by the service: ${message}` });
-    }
-    pending = pending.filter((_, i) => !bad.has(i));
-  }
-  return { issued: [], refused, alreadyIssued: 0 };
-}
-
-function resultRow(row: PreparedRow, licence: IssuedLicence, qrText: string): ResultRow {
-  return {
-    rowNumber: row.rowNumber,
-    licenceId: licence.id,
-    creditCode: String(row.item.subject['creditCode'] ?? ''),
-    validFrom: licence.validFrom,
-    validUntil: licence.validUntil,
-    qrText,
-    licenceIdentifier: licence.licenceIdentifier ?? '',
-  };
 }
 
 export async function runImport(options: ImportOptions): Promise<ImportSummary> {

@@ -1,26 +1,18 @@
 /** Agency API: issue (single and batch, idempotent), read, list and search licences, and their GB/T 36903 base metadata. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseDateTimeField } from '../../core/dates.js';
-import { ElicenceError } from '../../core/errors.js';
 import { requireAuthority } from '../../services/authorities.js';
-import { batchItemIdempotency, issueLicences, requestHash } from '../../services/issuance.js';
+import { issueLicences, requestHash } from '../../services/issuance.js';
 import { licenceMetadata } from '../../services/licence-metadata.js';
 import { listLicences, requireLicence } from '../../services/licences.js';
 import { requireLicenceType } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
+import { BatchIssueRequestSchema, issueBatch } from '../licence-batch.js';
 import { licenceResponse, licenceResponses } from '../licence-response.js';
 import { requireScope } from '../middleware.js';
 import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
 
 const security = [{ bearer: [] }];
-
-const BatchItemSchema = IssueRequestSchema.extend({
-  idempotencyKey: IdempotencyKeyHeader.shape['idempotency-key'].openapi({
-    description: 'Per-item key: an item already issued under this key and content is returned, not issued again (safe re-runs of imports).',
-  }),
-})
-  .strict()
-  .openapi('BatchIssueItem');
 
 const issueRoute = createRoute({
   middleware: [requireScope('issue')] as const,
@@ -53,10 +45,7 @@ const batchRoute = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z
-            .object({ items: z.array(BatchItemSchema).min(1) })
-            .strict()
-            .openapi('BatchIssueRequest'),
+          schema: BatchIssueRequestSchema,
         },
       },
     },
@@ -173,21 +162,9 @@ export function licenceRoutes(): OpenAPIHono<AppEnv> {
   });
 
   app.openapi(batchRoute, async (c) => {
-    const principal = c.var.principal;
-    const body = c.req.valid('json');
-    const services = c.var.services;
-    if (body.items.length > services.config.maxBatchSize) {
-      throw new ElicenceError('ERR_VALIDATION', `a batch holds at most ${services.config.maxBatchSize} items`, { field: 'items' });
-    }
-    const key = c.req.valid('header')['idempotency-key'];
-    const items = body.items.map(({ idempotencyKey: _key, ...item }) => item);
-    const result = await issueLicences(services, services.registry, principal, items, {
-      batch: true,
-      itemIdempotency: body.items.map((item, index) => (item.idempotencyKey ? batchItemIdempotency(items[index]!, item.idempotencyKey) : undefined)),
-      ...(key ? { idempotency: { key, requestHash: requestHash('/v1/licences/batch', body) } } : {}),
-    });
-    if (result.replayed) c.header('Idempotency-Replayed', 'true');
-    return c.json({ items: await licenceResponses(services, result.licences), alreadyIssued: result.alreadyIssued ?? 0 }, 201);
+    const answer = await issueBatch(c.var.services, c.var.principal, c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    if (answer.replayed) c.header('Idempotency-Replayed', 'true');
+    return c.json({ items: answer.items, alreadyIssued: answer.alreadyIssued }, 201);
   });
 
   app.openapi(getRoute, async (c) => {

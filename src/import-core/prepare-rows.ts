@@ -11,7 +11,7 @@ import { type LicenceTypeDefinition, type PropertySchema, SubjectValidator } fro
 import { cellText, isBlankCell, isLongTermCell, LONG_TERM_CELL, parseCalendarDate, parseValidityInstant, splitList } from './cell-values.js';
 import type { ColumnTarget } from './columns.js';
 import { type ImportItem, rowIdempotencyKey } from './idempotency.js';
-import type { CellValue, SourceTable } from './source.js';
+import type { CellValue, SourceTable } from './table.js';
 
 const DAY_MS = 86_400_000;
 /** Said of a validUntil cell that is not a date. */

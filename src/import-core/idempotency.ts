@@ -5,9 +5,12 @@
  * same key, whatever its row number, date spelling or column order. The server keeps each key with
  * the licence it issued in the same commit, so a re-sent row is answered with that licence: a run
  * killed at any point, even with a batch in flight, issues each row exactly once when run again.
+ * SHA-256 from @noble/hashes: synchronous and the same in Node and in the browser, so the console's
+ * import page and the command line derive the same key for the same row.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalJson } from '../core/canonical-json.js';
+import { base64url, utf8 } from '../core/encoding.js';
 
 /** One licence request, as the batch endpoint takes it (without its key). */
 export interface ImportItem {
@@ -22,7 +25,5 @@ export interface ImportItem {
 const KEY_VERSION = 'imp1';
 
 export function rowIdempotencyKey(scope: string, item: ImportItem): string {
-  return `${KEY_VERSION}-${createHash('sha256').update(canonicalJson({ scope, item })).digest('base64url')}`;
+  return `${KEY_VERSION}-${base64url(sha256(utf8(canonicalJson({ scope, item }))))}`;
 }
-
-export { batchItemIdempotency } from '../services/issuance.js';
