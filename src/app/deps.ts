@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../services/ports.js';
 export type { AnchorSettings, AppConfig, Clock, KeyStore, QrEncoder, ServiceDeps } from '../services/ports.js';
 export { defaultConfig, systemClock } from '../services/ports.js';
 
-/** Files of the built verifier web app (dist/verifier/), for runtimes that serve it themselves. */
+/** Files of a build folder (dist/verifier/, dist/api-docs/), for runtimes that serve them themselves. */
 export interface AssetSource {
   /** The file at a path relative to the build folder, or undefined when there is none. */
   read(relativePath: string): Promise<Uint8Array | undefined>;
@@ -13,4 +13,6 @@ export interface AssetSource {
 export interface AppDeps extends ServiceDeps {
   /** The verifier web app's files (Node); without it `/verify` answers 404 (deploy the app as static files). */
   verifierAssets?: AssetSource;
+  /** The /docs page's files (dist/api-docs/, Node); without it `/docs/assets/` answers 404 (the Worker serves them as static files). */
+  apiDocsAssets?: AssetSource;
 }

@@ -11,7 +11,7 @@ import { envFileOf, loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
 import { startQrEncoder } from './qr-worker.js';
 import { openSqliteStore } from './sqlite-store.js';
-import { createDistAssetSource } from './verifier-assets.js';
+import { createDistAssetSource, DEFAULT_API_DOCS_DIST } from './verifier-assets.js';
 
 const config = loadNodeConfig();
 mkdirSync(config.dataDir, { recursive: true });
@@ -22,6 +22,7 @@ const deps: AppDeps = {
   clock: systemClock,
   config: config.app,
   verifierAssets: createDistAssetSource(),
+  apiDocsAssets: createDistAssetSource(DEFAULT_API_DOCS_DIST),
   // QR texts of licence responses are encoded on the other core.
   qrEncoder: await startQrEncoder(),
 };
