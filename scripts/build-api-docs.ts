@@ -10,7 +10,7 @@
  *   npx tsx scripts/build-api-docs.ts [--out dir] [--check]   (--check: fail if the module is stale)
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -94,10 +94,14 @@ export async function writeApiDocsAssets(options: { outDir?: string; check?: boo
     writeFileSync(temporary, body);
     renameSync(temporary, join(assetsDir, name));
   };
+  const names = new Set<string>();
   for (const file of Object.values(built.files)) {
     put(file.name, file.body);
     put(`${file.name}.gz`, gzipSync(file.body, { level: 9 }));
+    names.add(file.name).add(`${file.name}.gz`);
   }
+  // Files of earlier builds go (the Worker's static assets are this folder as it stands).
+  for (const name of readdirSync(assetsDir)) if (!names.has(name) && !name.startsWith('.')) rmSync(join(assetsDir, name), { force: true });
   if (!options.quiet) {
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
     const lines = Object.values(built.files).map((f) => `  ${f.name.padEnd(36)} ${kb(f.body.length).padStart(9)} ${kb(f.gzipBytes).padStart(9)} gz`);

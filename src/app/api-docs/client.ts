@@ -26,15 +26,31 @@ if (root && SwaggerUIBundle) {
     presets: [SwaggerUIBundle.presets.apis],
     // Off: the default posts the document to validator.swagger.io for a badge.
     validatorUrl: null,
-    deepLinking: true,
+    // Off: with deep links each operation's path is a link inside its expand button (axe: nested-interactive).
+    deepLinking: false,
     displayOperationId: false,
     defaultModelsExpandDepth: 0,
     docExpansion: 'list',
     filter: true,
     tryItOutEnabled: false,
     persistAuthorization: false,
-    syntaxHighlight: { activated: true, theme: 'agate' },
+    // Plain examples: the highlighter's themes fall below WCAG AA contrast.
+    syntaxHighlight: { activated: false },
   });
+  labelControls(root);
+}
+
+/**
+ * Swagger UI renders a few controls without accessible names, and scrolling example boxes that a
+ * keyboard cannot reach: named and made focusable as they appear.
+ */
+function labelControls(container: HTMLElement): void {
+  const fix = () => {
+    for (const select of container.querySelectorAll<HTMLSelectElement>('select#servers:not([aria-label])')) select.setAttribute('aria-label', 'Server');
+    for (const box of container.querySelectorAll<HTMLElement>('pre:not([tabindex])')) box.tabIndex = 0;
+  };
+  fix();
+  new MutationObserver(fix).observe(container, { childList: true, subtree: true });
 }
 
 export {};
