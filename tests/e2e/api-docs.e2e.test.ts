@@ -2,8 +2,8 @@
  * The interactive API reference (/docs) in real headless Chromium: every request the page makes stays on
  * the service's own origin (127.0.0.1: no CDN, no validator badge, no font service), the content security
  * policy is the app's and nothing violates it, every operation of /openapi.json is listed, an operation
- * opened shows its example request body and its example response, and axe finds no serious or critical
- * violation. Screenshots go to test-artifacts/.
+ * opened (by mouse, and by keyboard) shows its example request body and its example response, and axe
+ * finds no serious or critical violation. Screenshots go to test-artifacts/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -114,6 +114,12 @@ describe.skipIf(!haveChromium)('API reference (/docs) in headless Chromium', () 
     await expect.poll(async () => (await responses.textContent()) ?? '', { timeout: 10_000 }).toContain('"licenceIdentifier": "YYZZ11330100DC00000011000000000101U"');
     await expect.poll(async () => (await responses.textContent()) ?? '', { timeout: 10_000 }).toContain('"credential": "eyJ');
     await page.screenshot({ path: join(ARTIFACTS, 'api-docs.png'), fullPage: false });
+
+    // From the keyboard: an operation's button opens it with Enter.
+    const list = page.locator('#operations-Licences-get_v1_licences .opblock-summary-control');
+    await list.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => list.getAttribute('aria-expanded'), { timeout: 10_000 }).toBe('true');
 
     const axe = await new AxeBuilder({ page }).analyze();
     const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

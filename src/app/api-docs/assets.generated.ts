@@ -5,6 +5,6 @@
 export const API_DOCS_ASSETS = {
   swaggerScript: 'swagger-ui-bundle-e6a898692f2d.js',
   swaggerStyle: 'swagger-ui-a6a4cf68f069.css',
-  init: 'docs-2c75e50af6be.js',
+  init: 'docs-0b956e8e3538.js',
   style: 'docs-cd91da708ca0.css',
 } as const;

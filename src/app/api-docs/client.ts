@@ -46,7 +46,11 @@ if (root && SwaggerUIBundle) {
  */
 function labelControls(container: HTMLElement): void {
   const fix = () => {
-    for (const select of container.querySelectorAll<HTMLSelectElement>('select#servers:not([aria-label])')) select.setAttribute('aria-label', 'Server');
+    for (const select of container.querySelectorAll<HTMLSelectElement>('select:not([aria-label])')) {
+      // The servers list (its label element holds no text), or a parameter's value list (its row names the parameter).
+      if (select.id === 'servers') select.setAttribute('aria-label', 'Server');
+      else if (![...(select.labels ?? [])].some((label) => label.textContent?.trim())) select.setAttribute('aria-label', select.closest('tr')?.dataset['paramName'] ?? 'Value');
+    }
     for (const box of container.querySelectorAll<HTMLElement>('pre:not([tabindex])')) box.tabIndex = 0;
   };
   fix();
