@@ -91,3 +91,15 @@ export function exampleProblems(document: OpenApiDocument, operation: string): s
   }
   return problems;
 }
+
+/**
+ * Whether `body` is valid against the JSON request body schema of `operation` (`POST /path`): what the
+ * route's schema accepts, before any business rule. False when the operation takes no JSON body.
+ */
+export function acceptsRequestBody(document: OpenApiDocument, operation: string, body: unknown): boolean {
+  const [method, path] = operation.split(' ') as [string, string];
+  const schema = document.paths[path]?.[method.toLowerCase()]?.requestBody?.content?.['application/json']?.schema;
+  if (!schema) return false;
+  const defs = forValidation(document.components?.schemas ?? {}) as Record<string, Json>;
+  return new Validator({ ...(forValidation(schema) as Json), $defs: defs } as never, '2020-12', true).validate(body).valid;
+}
