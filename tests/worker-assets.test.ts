@@ -10,9 +10,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { writeApiDocsAssets } from '../scripts/build-api-docs.js';
 import { buildHolderApp } from '../scripts/build-holder.js';
 import { buildVerifierApp } from '../scripts/build-verifier.js';
 import { layOutWorkerAssets } from '../scripts/worker-assets.js';
+import { API_DOCS_ASSETS } from '../src/app/api-docs/assets.generated.js';
 
 let base: string;
 let workDir: string;
@@ -33,7 +35,8 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'worker-assets-'));
   const built = await buildVerifierApp({ outDir: join(workDir, 'verifier'), quiet: true });
   const holder = await buildHolderApp({ outDir: join(workDir, 'holder'), quiet: true });
-  const assets = layOutWorkerAssets(built.outDir, join(workDir, 'worker-assets'), holder.outDir);
+  await writeApiDocsAssets({ outDir: join(workDir, 'api-docs'), check: true, quiet: true });
+  const assets = layOutWorkerAssets(built.outDir, join(workDir, 'worker-assets'), holder.outDir, join(workDir, 'api-docs'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--assets', assets, '--show-interactive-dev-session=false'];
@@ -105,4 +108,15 @@ test('the holder app is served at /holder/ the same way, and /holder/v1/ reaches
   const api = await fetch(`${base}/holder/v1/licences`);
   expect(api.headers.get('content-type')).toMatch(/^application\/json/);
   expect([401, 503]).toContain(api.status);
+}, 30_000);
+
+test('the /docs page files are static assets of the Worker: immutable, under the CSP', async () => {
+  for (const name of Object.values(API_DOCS_ASSETS)) {
+    const res = await fetch(`${base}/docs/assets/${name}`);
+    expect(res.status, name).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-type')).toMatch(name.endsWith('.js') ? /javascript/ : /^text\/css/);
+    await res.arrayBuffer();
+  }
 }, 30_000);

@@ -11,7 +11,7 @@ import { batchItemIdempotency, issueLicences, requestHash } from '../services/is
 import type { Principal } from '../services/tokens.js';
 import type { Services } from './env.js';
 import { type LicenceResponse, licenceResponses } from './licence-response.js';
-import { IdempotencyKeyHeader, IssueRequestSchema } from './schemas.js';
+import { IdempotencyKeyHeader, ISSUE_REQUEST_EXAMPLE, IssueRequestSchema } from './schemas.js';
 
 export const BatchItemSchema = IssueRequestSchema.extend({
   idempotencyKey: IdempotencyKeyHeader.shape['idempotency-key'].openapi({
@@ -24,7 +24,27 @@ export const BatchItemSchema = IssueRequestSchema.extend({
 export const BatchIssueRequestSchema = z
   .object({ items: z.array(BatchItemSchema).min(1) })
   .strict()
-  .openapi('BatchIssueRequest');
+  .openapi('BatchIssueRequest', {
+    example: {
+      items: [
+        { ...ISSUE_REQUEST_EXAMPLE, idempotencyKey: 'register-2026-row-17' },
+        {
+          type: 'FoodBusinessLicence',
+          subject: {
+            licenceNumber: 'JY13301060012345',
+            operatorName: '杭州味道餐饮管理有限公司',
+            creditCode: '91330100MA27Y1F3XC',
+            legalRepresentative: '李四',
+            premisesAddress: '浙江省杭州市上城区解放路88号一楼',
+            mainBusinessFormat: '餐饮服务经营者（小型餐馆）',
+            businessItems: ['热食类食品制售', '冷食类食品制售'],
+          },
+          validUntil: '2031-05-31',
+          idempotencyKey: 'register-2026-row-18',
+        },
+      ],
+    },
+  });
 
 export type BatchIssueRequest = z.infer<typeof BatchIssueRequestSchema>;
 

@@ -11,7 +11,7 @@ import { envFileOf, loadNodeConfig } from './config.js';
 import { createFileKeyStore } from './file-key-store.js';
 import { startQrEncoder } from './qr-worker.js';
 import { openSqliteStore } from './sqlite-store.js';
-import { createDistAssetSource, createHolderAssetSource } from './verifier-assets.js';
+import { createDistAssetSource, createHolderAssetSource, DEFAULT_API_DOCS_DIST } from './verifier-assets.js';
 
 const config = loadNodeConfig();
 mkdirSync(config.dataDir, { recursive: true });
@@ -23,6 +23,7 @@ const deps: AppDeps = {
   config: config.app,
   verifierAssets: createDistAssetSource(),
   holderAssets: createHolderAssetSource(),
+  apiDocsAssets: createDistAssetSource(DEFAULT_API_DOCS_DIST),
   // QR texts of licence responses are encoded on the other core.
   qrEncoder: await startQrEncoder(),
 };

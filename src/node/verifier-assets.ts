@@ -1,4 +1,4 @@
-/** The built web apps on disk (dist/verifier/ or VERIFIER_DIST_DIR; dist/holder/ or HOLDER_DIST_DIR), for the Node entry to serve. */
+/** The built web apps on disk (dist/verifier/ or VERIFIER_DIST_DIR; dist/holder/ or HOLDER_DIST_DIR) and the /docs files (dist/api-docs/), for the Node entry to serve. */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,9 @@ export const DEFAULT_HOLDER_DIST = fileURLToPath(new URL('../../dist/holder/', i
 
 /** The holder app's build (src/holder/web/, scripts/build-holder.ts). */
 export const createHolderAssetSource = (directory: string = process.env['HOLDER_DIST_DIR'] || DEFAULT_HOLDER_DIST): AssetSource => createDistAssetSource(directory);
+
+/** The /docs page's files (scripts/build-api-docs.ts). */
+export const DEFAULT_API_DOCS_DIST = fileURLToPath(new URL('../../dist/api-docs/', import.meta.url));
 
 /** Reads files below `directory`; the route only asks for allow-listed names, and nothing outside is read. */
 export function createDistAssetSource(directory: string = process.env['VERIFIER_DIST_DIR'] || DEFAULT_VERIFIER_DIST): AssetSource {

@@ -6,7 +6,7 @@ import { type App, createApp } from '../../src/app/app.js';
 import type { AssetSource } from '../../src/app/deps.js';
 import { type AppConfig, type AppDeps, type Clock, defaultConfig } from '../../src/app/deps.js';
 import { openSqliteStore, type SqliteStore } from '../../src/node/sqlite-store.js';
-import { createDistAssetSource, createHolderAssetSource } from '../../src/node/verifier-assets.js';
+import { createDistAssetSource, createHolderAssetSource, DEFAULT_API_DOCS_DIST } from '../../src/node/verifier-assets.js';
 import type { NewAuthority } from '../../src/services/authorities.js';
 import { bootstrap } from '../../src/services/bootstrap.js';
 import { freshCreditCode } from '../shared/subjects.js';
@@ -62,6 +62,7 @@ export async function createTestContext(
     config: { ...defaultConfig(TEST_PUBLIC_URL), ...options.config },
     verifierAssets: lazyDistAssets(),
     holderAssets: { read: (path) => createHolderAssetSource().read(path) },
+    apiDocsAssets: createDistAssetSource(DEFAULT_API_DOCS_DIST),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
   const setup = await bootstrap(deps, { devToken: DEV_TOKEN, ...(options.authority ? { authority: options.authority } : {}) });

@@ -1,6 +1,7 @@
 /** What only the Worker entry does: provisioning from its configuration, secret-only keys, the edge cache. */
 import { env, SELF } from 'cloudflare:test';
 import { expect, test } from 'vitest';
+import { API_DOCS_ASSETS } from '../../src/app/api-docs/assets.generated.js';
 
 const url = (path: string) => `${env.PUBLIC_URL}${path}`;
 const auth = { Authorization: `Bearer ${env.BOOTSTRAP_TOKEN}` };
@@ -32,4 +33,13 @@ test('public GETs with a public max-age are answered from the edge cache, with 3
   const authed = await SELF.fetch(url('/.well-known/jwks.json'), { headers: auth });
   expect(authed.headers.get('x-edge-cache')).toBeNull();
   await authed.arrayBuffer();
+});
+
+test('/docs renders in workerd, naming its content-hashed files under /docs/assets/ (served there as static assets)', async () => {
+  const res = await SELF.fetch(url('/docs'));
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+  const html = await res.text();
+  for (const name of Object.values(API_DOCS_ASSETS)) expect(html).toContain(`/docs/assets/${name}`);
+  expect(html).not.toMatch(/<script>|<script [^>]*>[^<]/);
 });

@@ -11,7 +11,7 @@ import { trustRegisterWarnings } from '../../services/licence-types.js';
 import { ACTIONS, grantToken, listTokens, revokeToken } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
-import { errorResponses, LicenceTypeSchema } from '../schemas.js';
+import { EXAMPLE, errorResponses, LicenceTypeSchema, licenceTypeExample } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 
@@ -41,7 +41,9 @@ const RegisterTypeSchema = z
     holderNameField: DeclaredField("the holder's name (持证主体): a string property"),
   })
   .strict()
-  .openapi('RegisterLicenceType');
+  .openapi('RegisterLicenceType', {
+    example: (({ builtIn: _b, registeredBy: _r, ...type }) => type)(licenceTypeExample()),
+  });
 
 const DeclareTypeSchema = z
   .object({
@@ -50,7 +52,9 @@ const DeclareTypeSchema = z
     holderNameField: DeclaredField("the holder's name, for a type registered before types declared it (set once)").optional(),
   })
   .strict()
-  .openapi('DeclareLicenceType');
+  .openapi('DeclareLicenceType', { example: { catalogueCode: 'CZCJY' } });
+
+const KEY_EXAMPLE = { kid: EXAMPLE.kid, alg: 'EdDSA' as const, status: 'active' as const, publicJwk: EXAMPLE.publicJwk, validFrom: EXAMPLE.at, validUntil: null };
 
 const KeySchema = z
   .object({
@@ -61,7 +65,7 @@ const KeySchema = z
     validFrom: z.string(),
     validUntil: z.string().nullable(),
   })
-  .openapi('SigningKey');
+  .openapi('SigningKey', { example: KEY_EXAMPLE });
 
 const TokenSchema = z
   .object({
@@ -74,7 +78,26 @@ const TokenSchema = z
     revokedAt: z.string().nullable().optional(),
     token: z.string().optional().openapi({ description: 'Shown once, on creation only' }),
   })
-  .openapi('ApiToken');
+  .openapi('ApiToken', {
+    example: {
+      id: 'Phi7hmmcPv3-',
+      name: 'import job',
+      authorityId: 'dev-city',
+      actions: ['issue', 'read'],
+      licenceTypes: ['BusinessLicence'],
+      token: 'elk_3BozaDX-HizEtz5nWZUHuKK7UdH8AJZsG5LoLUBPejY',
+    },
+  });
+
+const TOKEN_LISTED_EXAMPLE = {
+  id: 'Phi7hmmcPv3-',
+  name: 'import job',
+  authorityId: 'dev-city',
+  actions: ['issue', 'read'],
+  licenceTypes: ['BusinessLicence'],
+  createdAt: EXAMPLE.at,
+  revokedAt: null,
+};
 
 const iso = (ms: number | null) => (ms === null ? null : formatTimestamp(ms));
 
@@ -88,7 +111,13 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Licence types'],
       summary: 'List licence types',
       security,
-      responses: { 200: { description: 'All types', content: { 'application/json': { schema: z.object({ items: z.array(LicenceTypeSchema) }) } } }, ...errorResponses(401) },
+      responses: {
+        200: {
+          description: 'All types',
+          content: { 'application/json': { schema: z.object({ items: z.array(LicenceTypeSchema) }).openapi({ example: { items: [licenceTypeExample()] } }) } },
+        },
+        ...errorResponses(401),
+      },
     }),
     async (c) => c.json({ items: await c.var.services.registry.list() }, 200),
   );
@@ -124,7 +153,16 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
           description: 'Registered; `warnings` names the step still needed when the trust register does not authorise the authority for the type',
           content: {
             'application/json': {
-              schema: LicenceTypeSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional() }),
+              schema: LicenceTypeSchema.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional() }).openapi({
+                example: licenceTypeExample({
+                  warnings: [
+                    {
+                      code: 'WARN_TYPE_NOT_IN_TRUST_REGISTER',
+                      message: `the trust register does not authorise ${EXAMPLE.authorityDid} to issue TaxiOperatorLicence: PATCH /v1/trust/authorities/{id} with "licenceTypes" including "TaxiOperatorLicence" (a token with the anchor scope); the next trust list carries it`,
+                    },
+                  ],
+                }),
+              }),
             },
           },
         },
@@ -177,7 +215,10 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Keys'],
       summary: "The authority's published signing keys",
       security,
-      responses: { 200: { description: 'Keys', content: { 'application/json': { schema: z.object({ items: z.array(KeySchema) }) } } }, ...errorResponses(401, 403) },
+      responses: {
+        200: { description: 'Keys', content: { 'application/json': { schema: z.object({ items: z.array(KeySchema) }).openapi({ example: { items: [KEY_EXAMPLE] } }) } } },
+        ...errorResponses(401, 403),
+      },
     }),
     async (c) => {
       const keys = await publishedKeys(c.var.services.store.db, { kind: 'authority', id: c.var.principal.authorityId });
@@ -196,7 +237,19 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Keys'],
       summary: 'Rotate: a new key signs from now on; the old one stays published for verification (admin)',
       security,
-      request: { body: { required: false, content: { 'application/json': { schema: z.object({ alg: z.enum(SIGNING_ALGORITHMS).default(DEFAULT_ALGORITHM) }).strict() } } } },
+      request: {
+        body: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: z
+                .object({ alg: z.enum(SIGNING_ALGORITHMS).default(DEFAULT_ALGORITHM) })
+                .strict()
+                .openapi({ example: { alg: 'EdDSA' } }),
+            },
+          },
+        },
+      },
       responses: { 201: { description: 'The new active key', content: { 'application/json': { schema: KeySchema } } }, ...errorResponses(400, 401, 403) },
     }),
     async (c) => {
@@ -236,7 +289,16 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       description:
         'Record it outside this service (a ledger, the trust anchor, print): `npm run elicence -- audit verify --expect-head SEQ:HASH` then proves that no later edit removed or rewrote the history up to it, which the chain alone cannot show for its newest entries.',
       responses: {
-        200: { description: 'The head', content: { 'application/json': { schema: z.object({ seq: z.number(), hash: z.string(), at: z.string().nullable() }) } } },
+        200: {
+          description: 'The head',
+          content: {
+            'application/json': {
+              schema: z
+                .object({ seq: z.number(), hash: z.string(), at: z.string().nullable() })
+                .openapi({ example: { seq: 9, hash: 'e730a093d68cbd9aa284fd67b1e45034cab27dffbd9806dffc3876d2dc19bde6', at: EXAMPLE.at } }),
+            },
+          },
+        },
         ...errorResponses(401, 403),
       },
     }),
@@ -256,7 +318,13 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Tokens'],
       summary: "The authority's API tokens (never their secrets) (admin)",
       security,
-      responses: { 200: { description: 'Tokens', content: { 'application/json': { schema: z.object({ items: z.array(TokenSchema) }) } } }, ...errorResponses(401, 403) },
+      responses: {
+        200: {
+          description: 'Tokens',
+          content: { 'application/json': { schema: z.object({ items: z.array(TokenSchema) }).openapi({ example: { items: [TOKEN_LISTED_EXAMPLE] } }) } },
+        },
+        ...errorResponses(401, 403),
+      },
     }),
     async (c) => {
       const tokens = await listTokens(c.var.services.store.db, c.var.principal.authorityId);
@@ -283,7 +351,8 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
                   actions: z.array(z.enum(ACTIONS)).min(1),
                   licenceTypes: z.array(z.string().min(1).max(64)).min(1).nullable().optional(),
                 })
-                .strict(),
+                .strict()
+                .openapi({ example: { name: 'import job', actions: ['issue', 'read'], licenceTypes: ['BusinessLicence'] } }),
             },
           },
         },

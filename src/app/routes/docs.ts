@@ -1,35 +1,57 @@
-/** GET /docs: a readable, script-free page generated from the same OpenAPI document as /openapi.json. */
+/**
+ * GET /docs: the interactive API reference, Swagger UI rendering /openapi.json, with every file served by
+ * this app (no CDN: inspectors and agencies may be on closed networks) and no inline script (the content
+ * security policy allows scripts from this origin only): the start-up script is a file too.
+ * The files are built by scripts/build-api-docs.ts into dist/api-docs/assets/ under content-hashed names
+ * (src/app/api-docs/assets.generated.ts), served here from `deps.apiDocsAssets` on Node with
+ * `immutable` caching, and as static files on the Worker (scripts/worker-assets.ts).
+ * Without script the page lists the operations, server-rendered from the same document.
+ */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ElicenceError } from '../../core/errors.js';
+import { API_DOCS_ASSETS } from '../api-docs/assets.generated.js';
 import type { AppEnv } from '../env.js';
-import { escapeHtml, htmlPage } from '../html.js';
+import { escapeHtml } from '../html.js';
+import { builtFileResponse, IMMUTABLE } from '../static-files.js';
 
 interface Operation {
   summary?: string;
-  description?: string;
   tags?: string[];
   security?: unknown[];
 }
 
+const ASSET_NAMES: ReadonlySet<string> = new Set(Object.values(API_DOCS_ASSETS));
+
+/** The operations as a plain list, for a browser without script. */
+function operationList(paths: Record<string, Record<string, Operation>>): string {
+  const groups = new Map<string, string[]>();
+  for (const [path, methods] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const tag = op.tags?.[0] ?? 'Other';
+      const item = `<li><code>${method.toUpperCase()} ${escapeHtml(path)}</code> ${escapeHtml(op.summary ?? '')}${op.security?.length ? ' (token)' : ''}</li>`;
+      groups.set(tag, [...(groups.get(tag) ?? []), item]);
+    }
+  }
+  return [...groups].map(([tag, items]) => `<h2>${escapeHtml(tag)}</h2><ul>${items.join('')}</ul>`).join('');
+}
+
 export function registerDocs(app: OpenAPIHono<AppEnv>, document: () => { paths?: Record<string, Record<string, Operation>> }): void {
   app.get('/docs', (c) => {
-    const paths = document().paths ?? {};
-    const groups = new Map<string, string[]>();
-    for (const [path, methods] of Object.entries(paths)) {
-      for (const [method, op] of Object.entries(methods)) {
-        const tag = op.tags?.[0] ?? 'Other';
-        const row = `<tr><td><code class="m ${method}">${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(op.summary ?? '')}${
-          op.description ? `<br><small>${escapeHtml(op.description)}</small>` : ''
-        }</td><td>${op.security?.length ? '<span class="tok">token</span>' : ''}</td></tr>`;
-        groups.set(tag, [...(groups.get(tag) ?? []), row]);
-      }
-    }
-    const sections = [...groups].map(([tag, rows]) => `<h2>${escapeHtml(tag)}</h2><table><tbody>${rows.join('')}</tbody></table>`).join('');
-    return c.html(
-      htmlPage(
-        'API · 电子证照 e-licence',
-        `<h1>e-licence API</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). <span class="tok">token</span> = <code>Authorization: Bearer &lt;agency token&gt;</code>. Errors are <code>{"error":{"code","message","field"}}</code>.</p>${sections}`,
-        'table{border-collapse:collapse;width:100%;table-layout:fixed}td{border-top:1px solid #ddd;padding:.4em;vertical-align:top;overflow-wrap:anywhere}td:nth-child(1){width:4.5em}td:nth-child(2){width:19em}td:nth-child(4){width:3.5em}.m{font-weight:bold}.post{color:#b45309}.get{color:#047857}.delete{color:#b91c1c}.tok{font-size:.75em;border:1px solid #999;border-radius:3px;padding:0 .3em;color:#555}',
-      ),
-    );
+    const asset = (name: string) => `/docs/assets/${name}`;
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>API · 电子证照 e-licence</title>
+<link rel="stylesheet" href="${asset(API_DOCS_ASSETS.swaggerStyle)}"><link rel="stylesheet" href="${asset(API_DOCS_ASSETS.style)}">
+<script src="${asset(API_DOCS_ASSETS.swaggerScript)}" defer></script><script src="${asset(API_DOCS_ASSETS.init)}" defer></script></head>
+<body><header class="docs-head"><h1>e-licence API <span lang="zh-CN">电子证照接口</span></h1>
+<p>Generated from <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1), the same schemas the handlers validate with. Agency routes take <code>Authorization: Bearer &lt;agency token&gt;</code>; every error is <code>{"error":{"code","message","field"}}</code>.</p></header>
+<main id="swagger-ui" data-spec="/openapi.json"><noscript>${operationList(document().paths ?? {})}</noscript></main></body></html>`;
+    return c.html(html, 200, { 'Cache-Control': 'no-cache' });
+  });
+
+  app.get('/docs/assets/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!ASSET_NAMES.has(name)) throw new ElicenceError('ERR_NOT_FOUND', `no file ${name} in the API reference (the page names its files by content hash)`);
+    const response = await builtFileResponse(c, c.var.services.apiDocsAssets, `assets/${name}`, IMMUTABLE);
+    if (!response) throw new ElicenceError('ERR_NOT_FOUND', 'the API reference is not built here: run `npm run build:docs` (or serve dist/api-docs/ as static files)');
+    return response;
   });
 }

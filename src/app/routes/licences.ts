@@ -10,7 +10,7 @@ import type { AppEnv } from '../env.js';
 import { BatchIssueRequestSchema, issueBatch } from '../licence-batch.js';
 import { licenceResponse, licenceResponses } from '../licence-response.js';
 import { requireScope } from '../middleware.js';
-import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema } from '../schemas.js';
+import { errorResponses, IdempotencyKeyHeader, IssueRequestSchema, LicenceSchema, licenceExample } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 
@@ -53,7 +53,11 @@ const batchRoute = createRoute({
   responses: {
     201: {
       description: 'All issued; `alreadyIssued` counts the items answered with a licence issued earlier under their idempotency keys',
-      content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema), alreadyIssued: z.number().int().optional() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ items: z.array(LicenceSchema), alreadyIssued: z.number().int().optional() }).openapi({ example: { items: [licenceExample()], alreadyIssued: 0 } }),
+        },
+      },
     },
     ...errorResponses(400, 401, 403, 409, 413, 415),
   },
@@ -101,7 +105,13 @@ const listRoute = createRoute({
   responses: {
     200: {
       description: 'One page',
-      content: { 'application/json': { schema: z.object({ items: z.array(LicenceSchema), nextCursor: z.string().optional() }) } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({ items: z.array(LicenceSchema), nextCursor: z.string().optional() })
+            .openapi({ example: { items: [licenceExample({ qrText: undefined })], nextCursor: 'MTc4MDI3OTIwMDAwMHwwMWEyMzYzYy0yYTE3' } }),
+        },
+      },
     },
     ...errorResponses(400, 401, 403),
   },
@@ -122,7 +132,22 @@ const MetadataSchema = z
     validFrom: z.string().openapi({ description: '有效期起始: a China date' }),
     validTo: z.string().openapi({ description: '有效期截止: a China date (the last valid day), or 长期 without expiry', example: '长期' }),
   })
-  .openapi('LicenceMetadata');
+  .openapi('LicenceMetadata', {
+    example: {
+      name: '营业执照',
+      typeCode: 'YYZZ',
+      number: '91330106MA2CFX7K5Y',
+      identifier: 'YYZZ11330100DC00000011000000000101U',
+      issuerName: '开发市市场监督管理局',
+      issuerCode: '11330100DC00000011',
+      issueDate: '2026-06-01',
+      holderName: '杭州示例科技有限公司',
+      holderCodeType: '001',
+      holderCode: '91330106MA2CFX7K5Y',
+      validFrom: '2026-06-01',
+      validTo: '2031-11-29',
+    },
+  });
 
 const metadataRoute = createRoute({
   middleware: [requireScope('read')] as const,

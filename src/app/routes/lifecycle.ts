@@ -18,7 +18,7 @@ import { requireLicenceType } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
 import { licenceResponse } from '../licence-response.js';
 import { requireScope } from '../middleware.js';
-import { errorResponses, IssueRequestSchema, LicenceSchema, ValidityString } from '../schemas.js';
+import { EXAMPLE, errorResponses, IssueRequestSchema, LicenceSchema, licenceExample, ValidityString } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const IdParam = z.object({ id: z.string().min(1).max(64) });
@@ -31,11 +31,11 @@ const Note = z
 const SuspendBody = z
   .object({ reason: z.enum(SUSPENSION_REASONS), note: Note })
   .strict()
-  .openapi('SuspendRequest');
+  .openapi('SuspendRequest', { example: { reason: 'investigation', note: '市场监管局立案调查 2026-017' } });
 const ReinstateBody = z
   .object({ reason: z.enum(REINSTATEMENT_REASONS), note: Note })
   .strict()
-  .openapi('ReinstateRequest');
+  .openapi('ReinstateRequest', { example: { reason: 'investigation_closed', note: '调查结束，未发现违法行为' } });
 const RevokeBody = z
   .object({
     reason: z.enum(REVOCATION_REASONS).openapi({
@@ -47,7 +47,7 @@ const RevokeBody = z
     note: Note,
   })
   .strict()
-  .openapi('RevokeRequest');
+  .openapi('RevokeRequest', { example: { reason: 'penalty', note: '行政处罚决定书 杭市监罚〔2026〕88号' } });
 const AmendBody = z
   .object({
     subject: IssueRequestSchema.shape.subject
@@ -65,7 +65,7 @@ const AmendBody = z
     note: Note,
   })
   .strict()
-  .openapi('AmendRequest');
+  .openapi('AmendRequest', { example: { subjectPatch: { address: '浙江省杭州市西湖区文三路200号' }, note: '住所变更' } });
 
 const HistoryEventSchema = z
   .object({
@@ -81,22 +81,47 @@ const HistoryEventSchema = z
   })
   .openapi('HistoryEvent');
 
-const TRANSITIONS: { action: StatusAction; schema: typeof SuspendBody | typeof ReinstateBody | typeof RevokeBody; summary: string; description: string }[] = [
+const HISTORY_EXAMPLE = {
+  items: [
+    { seq: 8, action: 'licence.issued', at: EXAMPLE.at, actor: '0QwjRm6E5xbb', reason: null, note: null },
+    {
+      seq: 14,
+      action: 'licence.revoked',
+      at: '2026-07-15T01:30:00.000Z',
+      actor: '0QwjRm6E5xbb',
+      reason: 'superseded',
+      note: null,
+      supersededBy: '01a2363c-2ac6-7419-83af-9bfc171148be',
+    },
+  ],
+};
+
+const TRANSITIONS: {
+  action: StatusAction;
+  schema: typeof SuspendBody | typeof ReinstateBody | typeof RevokeBody;
+  summary: string;
+  description: string;
+  /** The licence as the answer shows it. */
+  example: ReturnType<typeof licenceExample>;
+}[] = [
   {
     action: 'suspend',
     schema: SuspendBody,
+    example: licenceExample({ status: 'suspended', statusReason: 'investigation', updatedAt: '2026-07-01T01:30:00.000Z' }),
     summary: 'Suspend a licence',
     description: 'Only an active, unexpired licence. Sets its bit in the suspension list.',
   },
   {
     action: 'reinstate',
     schema: ReinstateBody,
+    example: licenceExample({ updatedAt: '2026-07-08T01:30:00.000Z' }),
     summary: 'Lift a suspension',
     description: 'Only a suspended, unexpired licence. Clears its bit in the suspension list.',
   },
   {
     action: 'revoke',
     schema: RevokeBody,
+    example: licenceExample({ status: 'revoked', statusReason: 'penalty', updatedAt: '2026-07-08T01:30:00.000Z' }),
     summary: 'Revoke a licence (final)',
     description: 'From active or suspended, also after expiry. Sets its bit in the revocation list (and clears a suspension bit).',
   },
@@ -116,7 +141,7 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
       security,
       request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: transition.schema } } } },
       responses: {
-        200: { description: 'The licence after the change', content: { 'application/json': { schema: LicenceSchema } } },
+        200: { description: 'The licence after the change', content: { 'application/json': { schema: LicenceSchema, example: transition.example } } },
         ...errorResponses(400, 401, 403, 404, 409, 415),
       },
     });
@@ -142,7 +167,20 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
       security,
       request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: AmendBody } } } },
       responses: {
-        201: { description: 'The new licence', content: { 'application/json': { schema: LicenceSchema } } },
+        201: {
+          description: 'The new licence',
+          content: {
+            'application/json': {
+              schema: LicenceSchema,
+              example: licenceExample({
+                id: '01a2363c-2ac6-7419-83af-9bfc171148be',
+                licenceIdentifier: 'YYZZ11330100DC00000011000000000102S',
+                subject: { ...licenceExample().subject, address: '浙江省杭州市西湖区文三路200号' },
+                supersedes: EXAMPLE.licenceId,
+              }),
+            },
+          },
+        },
         ...errorResponses(400, 401, 403, 404, 409, 415),
       },
     }),
@@ -164,7 +202,7 @@ export function lifecycleRoutes(): OpenAPIHono<AppEnv> {
       security,
       request: { params: IdParam },
       responses: {
-        200: { description: 'The events', content: { 'application/json': { schema: z.object({ items: z.array(HistoryEventSchema) }) } } },
+        200: { description: 'The events', content: { 'application/json': { schema: z.object({ items: z.array(HistoryEventSchema) }).openapi({ example: HISTORY_EXAMPLE }) } } },
         ...errorResponses(401, 403, 404),
       },
     }),

@@ -48,6 +48,12 @@ const CardQuery = z
   })
   .strict();
 
+/** What the image answers look like (a PNG is binary: described, not shown). */
+const QR_EXAMPLES = {
+  svg: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 89 89" shape-rendering="crispEdges" role="img"><title>营业执照 杭州示例科技有限公司</title><rect width="89" height="89" fill="#fff"/><path fill="#000" d="M4 4h7v1H4z…"/></svg>',
+  png: '(binary: a PNG image, 8 pixels per module by default)',
+};
+
 const qrRoute = (extension: 'svg' | 'png', contentType: string) =>
   createRoute({
     middleware: [requireScope('read')] as const,
@@ -61,7 +67,7 @@ const qrRoute = (extension: 'svg' | 'png', contentType: string) =>
     responses: {
       200: {
         description: 'The QR image (immutable: an ETag derived from the JWS, If-None-Match gives 304)',
-        content: { [contentType]: { schema: z.string().openapi({ format: extension === 'png' ? 'binary' : 'string' }) } },
+        content: { [contentType]: { schema: z.string().openapi({ format: extension === 'png' ? 'binary' : 'string', example: QR_EXAMPLES[extension] }) } },
       },
       304: { description: 'Not modified' },
       ...errorResponses(400, 401, 403, 404),
@@ -78,7 +84,17 @@ const cardRoute = createRoute({
   security,
   request: { params: IdParam, query: CardQuery },
   responses: {
-    200: { description: 'The card page', content: { 'text/html': { schema: z.string() } } },
+    200: {
+      description: 'The card page',
+      content: {
+        'text/html': {
+          schema: z.string().openapi({
+            example:
+              '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>营业执照 杭州示例科技有限公司</title>…</head><body><header class="head"><h1>营业执照</h1><p class="en">Business licence</p>…',
+          }),
+        },
+      },
+    },
     ...errorResponses(400, 401, 403, 404),
   },
 });

@@ -18,7 +18,7 @@ import { fromBase64url } from '../../core/encoding.js';
 import { ElicenceError } from '../../core/errors.js';
 import { etagOf, publishedStatusList } from '../../services/status-publishing.js';
 import type { AppEnv } from '../env.js';
-import { errorResponses } from '../schemas.js';
+import { EXAMPLE, errorResponses, exampleJws } from '../schemas.js';
 
 const VC_JWT = 'application/vc+jwt';
 const REASONS_JWT = 'application/status-reasons+jwt';
@@ -35,6 +35,35 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
 
 /** The JSON representation's ETag: the signed form's, marked, so the two never share a validator. */
 const jsonEtag = (etag: string) => `${etag.slice(0, -1)}.json"`;
+
+const LIST_URL = `${EXAMPLE.base}/status/dev-city/revocation/1`;
+const STATUS_LIST_EXAMPLE = {
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  id: LIST_URL,
+  type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+  issuer: { id: EXAMPLE.authorityDid, name: '开发市市场监督管理局' },
+  validFrom: '2026-06-01T02:00:00Z',
+  validUntil: '2026-06-03T02:00:00Z',
+  credentialSubject: {
+    id: `${LIST_URL}#list`,
+    type: 'BitstringStatusList',
+    statusPurpose: 'revocation',
+    encodedList: 'uH4sIAAAAAAAAA-3OQQkAAAgEsMP-oQ1xDxG2BEsAAAAAAAAAAAAAAACgN9cBAACA5xZJu0U2AEAAAA',
+    ttl: 300000,
+    version: 1,
+  },
+  iat: 1780279200,
+};
+const REASONS_EXAMPLE = {
+  type: 'BitstringStatusReasons',
+  issuer: EXAMPLE.authorityDid,
+  statusListCredential: LIST_URL,
+  statusListVersion: 1,
+  encodedListDigest: 'vqwYp62FYYqCNJXLI6pzwTUI3J9fpi_ErrHb5gH9Ve4',
+  count: 1,
+  encodedReasons: 'ugA',
+  iat: 1780279200,
+};
 
 const route = createRoute({
   method: 'get',
@@ -55,9 +84,9 @@ const route = createRoute({
     200: {
       description: 'The status list',
       content: {
-        [VC_JWT]: { schema: z.string().openapi({ description: 'Compact JWS' }) },
-        'application/json': { schema: z.record(z.string(), z.unknown()) },
-        'application/ld+json': { schema: z.record(z.string(), z.unknown()) },
+        [VC_JWT]: { schema: z.string().openapi({ description: 'Compact JWS (shortened here)', example: exampleJws('vc+jwt') }) },
+        'application/json': { schema: z.record(z.string(), z.unknown()).openapi({ example: STATUS_LIST_EXAMPLE }) },
+        'application/ld+json': { schema: z.record(z.string(), z.unknown()).openapi({ example: STATUS_LIST_EXAMPLE }) },
       },
     },
     304: { description: 'Not modified (If-None-Match matched)' },
@@ -85,8 +114,8 @@ const reasonsRoute = createRoute({
     200: {
       description: 'The reasons document',
       content: {
-        [REASONS_JWT]: { schema: z.string().openapi({ description: 'Compact JWS' }) },
-        'application/json': { schema: z.record(z.string(), z.unknown()) },
+        [REASONS_JWT]: { schema: z.string().openapi({ description: 'Compact JWS (shortened here)', example: exampleJws('status-reasons+jwt') }) },
+        'application/json': { schema: z.record(z.string(), z.unknown()).openapi({ example: REASONS_EXAMPLE }) },
       },
     },
     304: { description: 'Not modified (If-None-Match matched)' },

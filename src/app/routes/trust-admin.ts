@@ -16,7 +16,7 @@ import { findRegistered, listRegistry, type RegisteredAuthority } from '../../se
 import { type KeySource, refreshAuthorityKeys, registerAuthority, setAuthorityStatus, updateAuthority, withdrawKey } from '../../services/trust/register-edits.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
-import { DateTimeString, errorResponses } from '../schemas.js';
+import { DateTimeString, EXAMPLE, errorResponses, exampleJws } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 
@@ -37,6 +37,22 @@ const RegisteredKeySchema = z.object({
   status: z.enum(['active', 'withdrawn']),
 });
 
+const NINGBO = 'did:web:elicence.example:authorities:ningbo';
+const NINGBO_JWK = { kty: 'OKP', crv: 'Ed25519', x: 'Zk1hN3R5cUJ2bWhXc0ZxQ3l4S2RqZ0VvUlpYbm1wTGE', kid: 'q0kfJd4yMQe1v7l4H7s5sPzWbXc2n9aR8tYuVwXyZ1A' };
+/** A register entry as the routes answer it. */
+const authorityExample = (changes: Record<string, unknown> = {}) => ({
+  id: NINGBO,
+  name: { zh: '宁波市市场监督管理局', en: 'Ningbo Administration for Market Regulation' },
+  jurisdiction: '330200',
+  creditCode: '11330200DC00000029',
+  status: 'active',
+  licenceTypes: ['BusinessLicence', 'FoodBusinessLicence'],
+  keys: [{ kid: NINGBO_JWK.kid, jwk: NINGBO_JWK, validFrom: '2026-06-01T02:00:00Z', validUntil: null, status: 'active' }],
+  source: 'https://elicence.nb.example/.well-known/jwks.json',
+  updatedAt: '2026-06-01T02:00:00Z',
+  ...changes,
+});
+
 const RegisteredAuthoritySchema = z
   .object({
     id: z.string().openapi({ example: 'did:web:elicence.example:authorities:ningbo' }),
@@ -49,7 +65,7 @@ const RegisteredAuthoritySchema = z
     source: z.string().nullable(),
     updatedAt: z.string(),
   })
-  .openapi('TrustedAuthority');
+  .openapi('TrustedAuthority', { example: authorityExample() });
 
 const AddAuthoritySchema = z
   .object({
@@ -67,11 +83,26 @@ const AddAuthoritySchema = z
     validFrom: DateTimeString.optional().openapi({ description: "Start of the imported keys' validity window (default: now)" }),
   })
   .strict()
-  .openapi('AddTrustedAuthority');
+  .openapi('AddTrustedAuthority', {
+    example: {
+      id: NINGBO,
+      name: { zh: '宁波市市场监督管理局', en: 'Ningbo Administration for Market Regulation' },
+      jurisdiction: '330200',
+      creditCode: '11330200DC00000029',
+      licenceTypes: ['BusinessLicence', 'FoodBusinessLicence'],
+      jwksUrl: 'https://elicence.nb.example/.well-known/jwks.json',
+    },
+  });
 
-const ReasonSchema = z.object({ reason: z.string().min(1).max(500).optional() }).strict();
+const ReasonSchema = z
+  .object({ reason: z.string().min(1).max(500).optional() })
+  .strict()
+  .openapi({ example: { reason: '浙江省市场监督管理局 2026-06-30 通知' } });
 
-const TrustListInfoSchema = z.object({ sequence: z.number().int(), issuedAt: z.string(), expiresAt: z.string(), jws: z.string().optional() }).openapi('TrustListInfo');
+const TRUST_LIST_INFO_EXAMPLE = { sequence: 2, issuedAt: '2026-06-01T02:00:00Z', expiresAt: '2026-06-08T02:00:00Z' };
+const TrustListInfoSchema = z
+  .object({ sequence: z.number().int(), issuedAt: z.string(), expiresAt: z.string(), jws: z.string().optional() })
+  .openapi('TrustListInfo', { example: { ...TRUST_LIST_INFO_EXAMPLE, jws: exampleJws('trust-list+jwt') } });
 
 const idParam = z.object({ id: z.string().min(1).max(512).openapi({ description: "The authority's did:web (URL-encoded)" }) });
 
@@ -127,7 +158,28 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       summary: 'The trust register: every issuing authority this anchor vouches for (admin, anchor only)',
       security,
       responses: {
-        200: { description: 'The register', content: { 'application/json': { schema: z.object({ items: z.array(RegisteredAuthoritySchema) }) } } },
+        200: {
+          description: 'The register',
+          content: {
+            'application/json': {
+              schema: z.object({ items: z.array(RegisteredAuthoritySchema) }).openapi({
+                example: {
+                  items: [
+                    authorityExample({
+                      id: EXAMPLE.authorityDid,
+                      name: { zh: '开发市市场监督管理局', en: 'Dev City Administration for Market Regulation' },
+                      jurisdiction: '330100',
+                      creditCode: '11330100DC00000011',
+                      keys: [{ kid: EXAMPLE.kid, jwk: { ...EXAMPLE.publicJwk, kid: EXAMPLE.kid }, validFrom: '2026-06-01T02:00:00Z', validUntil: null, status: 'active' }],
+                      source: 'hosted:dev-city',
+                    }),
+                    authorityExample(),
+                  ],
+                },
+              }),
+            },
+          },
+        },
         ...errorResponses(401, 403),
       },
     }),
@@ -205,12 +257,26 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional(), creditCode: CreditCode }).strict(),
+              schema: z
+                .object({ name: Bilingual.optional(), licenceTypes: z.array(z.string().min(1).max(64)).min(1).max(200).optional(), creditCode: CreditCode })
+                .strict()
+                .openapi({ example: { licenceTypes: ['BusinessLicence', 'FoodBusinessLicence', 'TaxiOperatorLicence'] } }),
             },
           },
         },
       },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+      responses: {
+        200: {
+          description: 'Updated',
+          content: {
+            'application/json': {
+              schema: RegisteredAuthoritySchema,
+              example: authorityExample({ licenceTypes: ['BusinessLicence', 'FoodBusinessLicence', 'TaxiOperatorLicence'] }),
+            },
+          },
+        },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
     }),
     async (c) => {
       const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
@@ -243,7 +309,10 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
         summary: `${action[0]!.toUpperCase()}${action.slice(1)} an authority, effective in the next published list${action === 'withdraw' ? ' (final)' : ''} (admin, anchor only)`,
         security,
         request: { params: idParam, body: { required: false, content: { 'application/json': { schema: ReasonSchema } } } },
-        responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+        responses: {
+          200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema, example: authorityExample({ status }) } } },
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
       }),
       async (c) => {
         const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
@@ -262,7 +331,20 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       summary: 'Withdraw one key (compromise): it leaves the next list, and what it signed stops verifying (admin, anchor only)',
       security,
       request: { params: idParam.extend({ kid: z.string().min(1).max(64) }), body: { required: false, content: { 'application/json': { schema: ReasonSchema } } } },
-      responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+      responses: {
+        200: {
+          description: 'The entry',
+          content: {
+            'application/json': {
+              schema: RegisteredAuthoritySchema,
+              example: authorityExample({
+                keys: [{ kid: NINGBO_JWK.kid, jwk: NINGBO_JWK, validFrom: '2026-06-01T02:00:00Z', validUntil: '2026-06-30T08:00:00Z', status: 'withdrawn' }],
+              }),
+            },
+          },
+        },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
     }),
     async (c) => {
       const actor = await anchorAdmin(c as unknown as Context<AppEnv>);
@@ -284,7 +366,14 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
         params: idParam,
         body: {
           required: true,
-          content: { 'application/json': { schema: z.object({ jwks: Jwks.optional(), jwksUrl: z.string().max(2048).optional(), validFrom: DateTimeString.optional() }).strict() } },
+          content: {
+            'application/json': {
+              schema: z
+                .object({ jwks: Jwks.optional(), jwksUrl: z.string().max(2048).optional(), validFrom: DateTimeString.optional() })
+                .strict()
+                .openapi({ example: { jwksUrl: 'https://elicence.nb.example/.well-known/jwks.json' } }),
+            },
+          },
         },
       },
       responses: { 200: { description: 'The entry', content: { 'application/json': { schema: RegisteredAuthoritySchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
@@ -310,7 +399,19 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Trust admin'],
       summary: 'Trust lists published so far, newest first (admin, anchor only)',
       security,
-      responses: { 200: { description: 'History', content: { 'application/json': { schema: z.object({ items: z.array(TrustListInfoSchema) }) } } }, ...errorResponses(401, 403) },
+      responses: {
+        200: {
+          description: 'History',
+          content: {
+            'application/json': {
+              schema: z.object({ items: z.array(TrustListInfoSchema) }).openapi({
+                example: { items: [TRUST_LIST_INFO_EXAMPLE, { sequence: 1, issuedAt: '2026-05-25T02:00:00Z', expiresAt: '2026-06-01T02:00:00Z' }] },
+              }),
+            },
+          },
+        },
+        ...errorResponses(401, 403),
+      },
     }),
     async (c) => {
       await anchorAdmin(c as unknown as Context<AppEnv>);
@@ -341,7 +442,8 @@ export function trustAdminRoutes(): OpenAPIHono<AppEnv> {
                     .max(366 * 86400)
                     .optional(),
                 })
-                .strict(),
+                .strict()
+                .openapi({ example: { ttlSeconds: 604800 } }),
             },
           },
         },

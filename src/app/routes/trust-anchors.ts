@@ -43,6 +43,30 @@ const Scope = z
   .strict()
   .openapi('FederationScope');
 
+const JIANGSU = 'did:web:elicence.js.example:anchors:jiangsu';
+const SCOPE_EXAMPLE = { issuerPrefixes: ['did:web:elicence.js.example:'], jurisdictions: ['32'] };
+const JIANGSU_KEY = { kty: 'OKP', crv: 'Ed25519', x: 'b0pKc2N4VnRyd1F5ZkRrTm1XcUVoR3pMYVBpVXZCc0M', kid: 'Jx2v9LQe7mHk3aPw5tYcRb8nZs4fUd1gVo6iKl0qXyE' };
+const RECEIVED = '2026-06-01T02:05:00Z';
+const PEER_EXAMPLE = {
+  id: JIANGSU,
+  name: { zh: '江苏省电子证照信任锚', en: 'Jiangsu e-licence trust anchor' },
+  keys: [{ kid: JIANGSU_KEY.kid, jwk: JIANGSU_KEY, validFrom: '2025-05-30T02:00:00Z', validUntil: null }],
+  keysSource: 'https://elicence.js.example/.well-known/trust-anchor.json',
+  bundleUrl: 'https://elicence.js.example/verifier-bundle',
+  scope: SCOPE_EXAMPLE,
+  createdAt: '2026-06-01T02:00:00Z',
+  updatedAt: '2026-06-01T02:00:00Z',
+  sync: {
+    lastAttemptAt: RECEIVED,
+    lastSuccessAt: RECEIVED,
+    lastError: null,
+    trustList: { sequence: 41, issuedAt: '2026-06-01T00:00:00Z', expiresAt: '2026-06-08T00:00:00Z', receivedAt: RECEIVED },
+    statusLists: 26,
+    newestReceivedAt: RECEIVED,
+  },
+};
+const REPORT_EXAMPLE = { peer: JIANGSU, outcome: 'updated', stored: { trustLists: 1, statusLists: 2 }, unchanged: 24, ignored: 0, refused: [], bytes: 48213, receivedAt: RECEIVED };
+
 const PeerSchema = z
   .object({
     id: z.string().openapi({ example: 'did:web:elicence.js.example:anchors:jiangsu' }),
@@ -62,7 +86,7 @@ const PeerSchema = z
       newestReceivedAt: z.string().nullable(),
     }),
   })
-  .openapi('PeerAnchor');
+  .openapi('PeerAnchor', { example: PEER_EXAMPLE });
 
 const AddPeerSchema = z
   .object({
@@ -75,7 +99,15 @@ const AddPeerSchema = z
     validFrom: DateTimeString.optional().openapi({ description: "Start of the keys' window (default: 367 days ago, so the list in circulation counts)" }),
   })
   .strict()
-  .openapi('AddPeerAnchor');
+  .openapi('AddPeerAnchor', {
+    example: {
+      id: JIANGSU,
+      name: { zh: '江苏省电子证照信任锚', en: 'Jiangsu e-licence trust anchor' },
+      jwksUrl: 'https://elicence.js.example/.well-known/trust-anchor.json',
+      bundleUrl: 'https://elicence.js.example/verifier-bundle',
+      scope: SCOPE_EXAMPLE,
+    },
+  });
 
 const UpdatePeerSchema = z
   .object({
@@ -86,7 +118,8 @@ const UpdatePeerSchema = z
     scope: Scope.optional(),
     validFrom: DateTimeString.optional(),
   })
-  .strict();
+  .strict()
+  .openapi({ example: { scope: { ...SCOPE_EXAMPLE, licenceTypes: ['BusinessLicence', 'FoodBusinessLicence'] } } });
 
 const ReportSchema = z
   .object({
@@ -100,7 +133,7 @@ const ReportSchema = z
     bytes: z.number().int().optional(),
     receivedAt: z.string(),
   })
-  .openapi('PeerRefreshReport');
+  .openapi('PeerRefreshReport', { example: REPORT_EXAMPLE });
 
 const idParam = z.object({ id: z.string().min(1).max(512).openapi({ description: "The peer anchor's did:web (URL-encoded)" }) });
 
@@ -150,7 +183,10 @@ export function trustAnchorRoutes(): OpenAPIHono<AppEnv> {
       method: 'get',
       path: '/v1/trust/anchors',
       summary: 'The peer anchors this anchor federates, with how fresh their fetched pieces are (admin, anchor only)',
-      responses: { 200: { description: 'The peers', content: { 'application/json': { schema: z.object({ items: z.array(PeerSchema) }) } } }, ...errorResponses(401, 403) },
+      responses: {
+        200: { description: 'The peers', content: { 'application/json': { schema: z.object({ items: z.array(PeerSchema) }).openapi({ example: { items: [PEER_EXAMPLE] } }) } } },
+        ...errorResponses(401, 403),
+      },
     }),
     async (c) => {
       await anchor(c);
@@ -220,7 +256,15 @@ export function trustAnchorRoutes(): OpenAPIHono<AppEnv> {
       path: '/v1/trust/anchors/{id}',
       summary: "Change a peer's names, keys, bundle URL or scope, effective in the next trust list (admin, anchor only)",
       request: { params: idParam, body: { required: true, content: { 'application/json': { schema: UpdatePeerSchema } } } },
-      responses: { 200: { description: 'Updated', content: { 'application/json': { schema: PeerSchema } } }, ...errorResponses(400, 401, 403, 404, 409) },
+      responses: {
+        200: {
+          description: 'Updated',
+          content: {
+            'application/json': { schema: PeerSchema, example: { ...PEER_EXAMPLE, scope: { ...SCOPE_EXAMPLE, licenceTypes: ['BusinessLicence', 'FoodBusinessLicence'] } } },
+          },
+        },
+        ...errorResponses(400, 401, 403, 404, 409),
+      },
     }),
     async (c) => {
       const actor = await anchor(c);
@@ -274,7 +318,16 @@ export function trustAnchorRoutes(): OpenAPIHono<AppEnv> {
       responses: {
         200: { description: 'Refreshed (pieces that failed a check are listed in `refused` and not stored)', content: { 'application/json': { schema: ReportSchema } } },
         ...errorResponses(401, 403, 404),
-        502: { description: 'The peer could not be fetched or served garbage', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        502: {
+          description: 'The peer could not be fetched or served garbage',
+          content: {
+            'application/json': {
+              schema: z.record(z.string(), z.unknown()).openapi({
+                example: { ...REPORT_EXAMPLE, outcome: 'failed', stored: { trustLists: 0, statusLists: 0 }, unchanged: 0, error: 'fetch failed: connect ECONNREFUSED', bytes: 0 },
+              }),
+            },
+          },
+        },
       },
     }),
     async (c) => {

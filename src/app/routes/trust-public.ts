@@ -18,7 +18,7 @@ import { anchorJwks } from '../../services/trust/anchor.js';
 import { currentTrustList, trustListPayloadOf } from '../../services/trust/publishing.js';
 import { buildPatchBundle, buildVerifierBundle, etagMatches, MAX_LISTS_PER_REQUEST, statusCopiesFor, TRUST_LIST_PATH } from '../../services/verifier-bundle.js';
 import type { AppEnv } from '../env.js';
-import { DateTimeString, errorResponses } from '../schemas.js';
+import { DateTimeString, EXAMPLE, errorResponses, exampleJws } from '../schemas.js';
 
 const security = [{ bearer: [] }];
 const JWT = 'application/jwt';
@@ -41,12 +41,45 @@ const ListsBody = z
   .object({
     urls: z.array(z.string().min(1).max(2048)).min(1).max(MAX_LISTS_PER_REQUEST).openapi({ description: "Status list URLs (the licences' statusListCredential)" }),
   })
-  .strict();
+  .strict()
+  .openapi({ example: { urls: ['https://elicence.example/status/dev-city/revocation/1'] } });
+
+const FETCHED = '2026-06-01T02:00:00Z';
+const BUNDLE_EXAMPLE = {
+  version: 1,
+  generatedAt: FETCHED,
+  trustLists: [{ url: `${EXAMPLE.base}/trust-list`, jws: exampleJws('trust-list+jwt'), fetchedAt: FETCHED }],
+  statusLists: [
+    { url: `${EXAMPLE.base}/status/dev-city/revocation/1`, jws: exampleJws('vc+jwt'), fetchedAt: FETCHED },
+    { url: `${EXAMPLE.base}/status/dev-city/suspension/1`, jws: exampleJws('vc+jwt'), fetchedAt: FETCHED },
+  ],
+  statusReasons: [{ url: `${EXAMPLE.base}/status/dev-city/revocation/1/reasons`, jws: exampleJws('status-reasons+jwt'), fetchedAt: FETCHED }],
+};
+const TRUST_LIST_EXAMPLE = {
+  version: 1,
+  id: EXAMPLE.anchorDid,
+  name: { zh: '开发环境电子证照信任锚', en: 'Development e-licence trust anchor' },
+  sequence: 1,
+  issuedAt: FETCHED,
+  expiresAt: '2026-06-08T02:00:00Z',
+  authorities: [
+    {
+      id: EXAMPLE.authorityDid,
+      name: { zh: '开发市市场监督管理局', en: 'Dev City Administration for Market Regulation' },
+      jurisdiction: '330100',
+      creditCode: '11330100DC00000011',
+      status: 'active',
+      licenceTypes: ['BusinessLicence', 'FoodBusinessLicence'],
+      keys: [{ jwk: { ...EXAMPLE.publicJwk, kid: EXAMPLE.kid }, validFrom: FETCHED }],
+    },
+  ],
+  federatedAnchors: [],
+};
 
 const bundleResponses = {
   200: {
     description: 'The verifier bundle (docs/trust-list.md): trust lists and status lists, each a signed JWS with its fetch time',
-    content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi({ example: BUNDLE_EXAMPLE }) } },
   },
   304: { description: "Not modified (If-None-Match matched the bundle's ETag)" },
   ...errorResponses(400),
@@ -85,7 +118,13 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
       description:
         'application/jwt (the compact JWS, typ trust-list+jwt) by default; the JSON payload on Accept: application/json (informative: only the JWS is to be trusted). Strong ETag per representation; 404 when this deployment is not a trust anchor.',
       responses: {
-        200: { description: 'The trust list', content: { [JWT]: { schema: z.string() }, 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        200: {
+          description: 'The trust list',
+          content: {
+            [JWT]: { schema: z.string().openapi({ example: exampleJws('trust-list+jwt') }) },
+            'application/json': { schema: z.record(z.string(), z.unknown()).openapi({ example: TRUST_LIST_EXAMPLE }) },
+          },
+        },
         304: { description: 'Not modified' },
         ...errorResponses(404),
       },
@@ -117,7 +156,23 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
           description: 'A JWKS whose keys count only for trust lists naming `anchorId`',
           content: {
             'application/json': {
-              schema: z.object({ anchorId: z.string().openapi({ example: 'did:web:elicence.zj.example:anchors:zhejiang' }), keys: z.array(z.record(z.string(), z.unknown())) }),
+              schema: z
+                .object({ anchorId: z.string().openapi({ example: 'did:web:elicence.zj.example:anchors:zhejiang' }), keys: z.array(z.record(z.string(), z.unknown())) })
+                .openapi({
+                  example: {
+                    anchorId: EXAMPLE.anchorDid,
+                    keys: [
+                      {
+                        kty: 'OKP',
+                        crv: 'Ed25519',
+                        x: 'weDqexpvBRZzApDsrvXkV99sYbSW8Rirf8ZcTqiKMNI',
+                        kid: 'SFrFr7FBbcH8eicWt3jjq8B-Ldb3rc8f3LGH90YFDD0',
+                        alg: 'EdDSA',
+                        use: 'sig',
+                      },
+                    ],
+                  },
+                }),
             },
           },
         },
@@ -156,7 +211,23 @@ export function trustPublicRoutes(): OpenAPIHono<AppEnv> {
         'For a client whose copy a status patch could not bring up to date (docs/trust-list.md, "Bundle sync"): the compact copies of just these lists at their last cut, each with the manifest that attests it, and their authorities\' tails. URLs this deployment does not serve are left out.',
       request: { body: { content: { 'application/json': { schema: ListsBody } }, required: true } },
       responses: {
-        200: { description: 'A bundle with statusCopies and statusPatches only (pieces unpacked)', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+        200: {
+          description: 'A bundle with statusCopies and statusPatches only (pieces unpacked)',
+          content: {
+            'application/json': {
+              schema: z.record(z.string(), z.unknown()).openapi({
+                example: {
+                  version: 1,
+                  generatedAt: FETCHED,
+                  trustLists: [],
+                  statusLists: [],
+                  statusPatches: [],
+                  statusCopies: [{ url: `${EXAMPLE.base}/status/dev-city/revocation/1`, jwsParts: ['{"alg":"EdDSA","kid":"…"}', '{"…"}', 'oB36FK0d4nQ9…'], fetchedAt: FETCHED }],
+                },
+              }),
+            },
+          },
+        },
         ...errorResponses(400),
       },
     }),

@@ -8,10 +8,17 @@ import { issueLicences } from '../../services/issuance.js';
 import { credentialToIssueRequest, envelope, verifyEnvelopedCredential, verifyPresentation } from '../../services/vc-api.js';
 import type { AppEnv } from '../env.js';
 import { requireScope, requireToken } from '../middleware.js';
-import { errorResponses } from '../schemas.js';
+import { EXAMPLE, errorResponses, ISSUE_REQUEST_EXAMPLE } from '../schemas.js';
 
 const Problem = z.object({ code: z.string(), message: z.string() });
 const ProblemDetail = z.object({ type: z.string(), title: z.string(), detail: z.string() });
+const VERIFIED_EXAMPLE = { verified: true, checks: ['proof', 'issuerTrusted', 'claims', 'validityWindow', 'credentialStatus'], warnings: [], errors: [], problemDetails: [] };
+const ENVELOPED_EXAMPLE = {
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  type: 'EnvelopedVerifiableCredential',
+  id: `data:application/vc+jwt,${EXAMPLE.jws}`,
+};
+
 const VerificationSchema = z
   .object({
     verified: z.boolean(),
@@ -23,7 +30,7 @@ const VerificationSchema = z
       description: 'A revoked or suspended licence of this service: which legal act (penalty, rescinded, deregistered, superseded, other; suspended; unspecified)',
     }),
   })
-  .openapi('VerificationResult');
+  .openapi('VerificationResult', { example: VERIFIED_EXAMPLE });
 
 const EnvelopedSchema = z
   .object({
@@ -50,13 +57,29 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ credential: z.record(z.string(), z.unknown()), options: z.record(z.string(), z.unknown()).optional() }).strict(),
+              schema: z
+                .object({ credential: z.record(z.string(), z.unknown()), options: z.record(z.string(), z.unknown()).optional() })
+                .strict()
+                .openapi({
+                  example: {
+                    credential: {
+                      '@context': ['https://www.w3.org/ns/credentials/v2'],
+                      type: ['VerifiableCredential', 'BusinessLicence'],
+                      issuer: EXAMPLE.authorityDid,
+                      validUntil: '2031-11-29T16:00:00Z',
+                      credentialSubject: (({ creditCode, ...fields }) => ({ id: `urn:uscc:${creditCode}`, ...fields }))(ISSUE_REQUEST_EXAMPLE.subject),
+                    },
+                  },
+                }),
             },
           },
         },
       },
       responses: {
-        201: { description: 'Issued', content: { 'application/json': { schema: z.object({ verifiableCredential: EnvelopedSchema }) } } },
+        201: {
+          description: 'Issued',
+          content: { 'application/json': { schema: z.object({ verifiableCredential: EnvelopedSchema }).openapi({ example: { verifiableCredential: ENVELOPED_EXAMPLE } }) } },
+        },
         ...errorResponses(400, 401, 403),
       },
     }),
@@ -83,7 +106,10 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ verifiableCredential: z.unknown(), options: z.record(z.string(), z.unknown()).optional() }).strict(),
+              schema: z
+                .object({ verifiableCredential: z.unknown(), options: z.record(z.string(), z.unknown()).optional() })
+                .strict()
+                .openapi({ example: { verifiableCredential: ENVELOPED_EXAMPLE } }),
             },
           },
         },
@@ -124,7 +150,12 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
                     .passthrough()
                     .optional(),
                 })
-                .strict(),
+                .strict()
+                .openapi({
+                  example: {
+                    verifiablePresentation: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: [ENVELOPED_EXAMPLE] },
+                  },
+                }),
             },
           },
         },
@@ -136,6 +167,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
             'application/json': {
               schema: VerificationSchema.extend({ credentialResults: z.array(VerificationSchema.extend({ credentialId: z.string().optional() })) }).openapi(
                 'PresentationVerificationResult',
+                { example: { ...VERIFIED_EXAMPLE, checks: ['credentials'], credentialResults: [{ ...VERIFIED_EXAMPLE, credentialId: `urn:uuid:${EXAMPLE.licenceId}` }] } },
               ),
             },
           },

@@ -14,16 +14,8 @@ import type { Context } from 'hono';
 import { ElicenceError } from '../../core/errors.js';
 import type { AssetSource } from '../deps.js';
 import type { AppEnv, Services } from '../env.js';
+import { builtFileResponse, IMMUTABLE } from '../static-files.js';
 
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  svg: 'image/svg+xml',
-  webmanifest: 'application/manifest+json; charset=utf-8',
-};
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 /** Top-level files of the build; everything else must be a hashed file under assets/. */
 const TOP_LEVEL = new Set(['index.html', 'sw.js', 'manifest.webmanifest', 'icon.svg']);
@@ -40,25 +32,12 @@ export interface StaticAppOptions {
 
 async function serveFile(c: Context<AppEnv>, app: StaticAppOptions, relativePath: string, cacheControl: string): Promise<Response> {
   const assets = app.assets(c.var.services);
-  const readBuilt = async (path: string) => (assets ? assets.read(path) : undefined);
-  const extension = relativePath.slice(relativePath.lastIndexOf('.') + 1);
-  const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
-  const compressed = gzip ? await readBuilt(`${relativePath}.gz`) : undefined;
-  const body = compressed ?? (await readBuilt(relativePath));
-  if (!body) {
-    if (!(await readBuilt('index.html'))) {
-      throw new ElicenceError('ERR_NOT_FOUND', `the ${app.name} is not built here: run \`${app.build}\` (or serve its build as static files)`);
-    }
-    throw new ElicenceError('ERR_NOT_FOUND', `no file ${relativePath} in the ${app.name}`);
+  const response = await builtFileResponse(c, assets, relativePath, cacheControl);
+  if (response) return response;
+  if (!(await assets?.read('index.html'))) {
+    throw new ElicenceError('ERR_NOT_FOUND', `the ${app.name} is not built here: run \`${app.build}\` (or serve its build as static files)`);
   }
-  const headers: Record<string, string> = {
-    'Content-Type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
-    'Cache-Control': cacheControl,
-    Vary: 'Accept-Encoding',
-    'X-Content-Type-Options': 'nosniff',
-  };
-  if (compressed) headers['Content-Encoding'] = 'gzip';
-  return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+  throw new ElicenceError('ERR_NOT_FOUND', `no file ${relativePath} in the ${app.name}`);
 }
 
 /** The routes of one built web app: its page, service worker, manifest, icon and hashed assets. */

@@ -5,7 +5,7 @@ import { ElicenceError } from '../../core/errors.js';
 import { didWebFor, findAuthority, listAuthorities } from '../../services/authorities.js';
 import { type PublishedKey, publishedKeys } from '../../services/keys.js';
 import type { AppEnv } from '../env.js';
-import { errorResponses } from '../schemas.js';
+import { EXAMPLE, errorResponses } from '../schemas.js';
 
 const jwkOf = (key: PublishedKey): JWK => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' });
 
@@ -25,6 +25,16 @@ function didDocument(did: string, keys: PublishedKey[], alsoKnownAs?: string[]) 
 
 const CACHE = 'public, max-age=300, stale-while-revalidate=60';
 
+const JWK_EXAMPLE = { ...EXAMPLE.publicJwk, kid: EXAMPLE.kid, alg: 'EdDSA', use: 'sig' };
+const didExample = (did: string, alsoKnownAs?: string[]) => ({
+  '@context': DID_CONTEXT,
+  id: did,
+  ...(alsoKnownAs ? { alsoKnownAs } : {}),
+  verificationMethod: [{ id: `${did}#${EXAMPLE.kid}`, type: 'JsonWebKey2020', controller: did, publicKeyJwk: JWK_EXAMPLE }],
+  assertionMethod: [`${did}#${EXAMPLE.kid}`],
+});
+const DidDocumentSchema = (example: Record<string, unknown>) => z.record(z.string(), z.unknown()).openapi({ example });
+
 export function wellKnownRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -34,7 +44,12 @@ export function wellKnownRoutes(): OpenAPIHono<AppEnv> {
       path: '/.well-known/jwks.json',
       tags: ['Public'],
       summary: 'Public signing keys of every issuing authority hosted here (active and rotated-out, not retired)',
-      responses: { 200: { description: 'JWKS (RFC 7517)', content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) } } } },
+      responses: {
+        200: {
+          description: 'JWKS (RFC 7517)',
+          content: { 'application/json': { schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi({ example: { keys: [JWK_EXAMPLE] } }) } },
+        },
+      },
     }),
     async (c) => {
       const keys = await publishedKeys(c.var.services.store.db, { kind: 'authority' });
@@ -49,7 +64,9 @@ export function wellKnownRoutes(): OpenAPIHono<AppEnv> {
       path: '/.well-known/did.json',
       tags: ['Public'],
       summary: "The deployment's did:web document, listing the same keys as the JWKS",
-      responses: { 200: { description: 'DID document', content: { 'application/did+json': { schema: z.record(z.string(), z.unknown()) } } } },
+      responses: {
+        200: { description: 'DID document', content: { 'application/did+json': { schema: DidDocumentSchema(didExample('did:web:elicence.example', [EXAMPLE.authorityDid])) } } },
+      },
     }),
     async (c) => {
       const { store, config } = c.var.services;
@@ -75,7 +92,10 @@ export function wellKnownRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Public'],
       summary: "An issuing authority's did:web document (its credentials' issuer.id resolves here)",
       request: { params: z.object({ id: z.string().max(64) }) },
-      responses: { 200: { description: 'DID document', content: { 'application/did+json': { schema: z.record(z.string(), z.unknown()) } } }, ...errorResponses(404) },
+      responses: {
+        200: { description: 'DID document', content: { 'application/did+json': { schema: DidDocumentSchema(didExample(EXAMPLE.authorityDid)) } } },
+        ...errorResponses(404),
+      },
     }),
     async (c) => {
       const { store } = c.var.services;
