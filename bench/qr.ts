@@ -3,15 +3,19 @@
  * built-in licence types, without and with a licence identifier (GB/T 36904), beside the raw JWS in byte
  * mode, the naive floor), the measurement behind
  * the choice of numeric mode (the same bytes as base45 in alphanumeric mode), and encode/decode speed.
+ * Also EL2 (live presentation, section 11): the QR versions of the bound copies of the same licences
+ * (issued now, with identifiers) and of an agent authorisation, each with a slot and a device proof,
+ * beside the same credential in EL1 (a static copy) and without EL2's dictionary and key lifting.
  * Standalone: `npx tsx bench/qr.ts`; a bench runner calls `main()` or `runQrBench()`.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import QRCode, { type QRCodeSegment } from 'qrcode';
 import { formatLicenceIdentifier } from '../src/core/licence-identifier.js';
-import { decodeLicenceQr, encodeLicenceQr, LICENCE_QR_MODE, LICENCE_QR_PREFIX } from '../src/core/qr/index.js';
+import { decodeLicenceQr, decodeLiveQr, encodeLicenceQr, encodeLiveQr, LICENCE_QR_MODE, LICENCE_QR_PREFIX, liveSlotOf } from '../src/core/qr/index.js';
 import { digitsToBytes } from '../src/core/qr/numeric.js';
-import { realisticLicences, signLicence, withLicenceIdentifier } from '../tests/fixtures/licences.js';
+import { creditCode, HANGZHOU, realisticLicences, signLicence, withLicenceIdentifier } from '../tests/fixtures/licences.js';
+import { agentAuthorisation, boundCopyOf, deviceKeyFromJwk, statusEntry } from '../tests/fixtures/live.js';
 import { qrSegmentsFor } from '../tests/helpers/qr-render.js';
 
 const LEVELS = ['L', 'M', 'Q'] as const;
@@ -111,6 +115,84 @@ export async function runQrBench(options: { durationMs?: number } = {}): Promise
   return rows;
 }
 
+export interface LiveQrRow {
+  type: string;
+  jwsLength: number;
+  qrTextLength: number;
+  /** EL2 text: body, slot, proof. */
+  versions: Record<(typeof LEVELS)[number], number | '>40'>;
+  /** The same bound JWS as EL1 (shown statically). */
+  staticVersions: Record<(typeof LEVELS)[number], number | '>40'>;
+  decodeOpsPerSecond: number;
+}
+
+const statusUrlOf = (purpose: string) => `${HANGZHOU.publicUrl}/status/${HANGZHOU.slug}/${purpose}/1`;
+
+/** EL2 sizes: bound copies of the licences as issued now, and an agent authorisation, each with a slot and a proof. */
+export async function runLiveQrBench(options: { durationMs?: number } = {}): Promise<LiveQrRow[]> {
+  const durationMs = options.durationMs ?? 1000;
+  const testKey = JSON.parse(readFileSync(new URL('../tests/vectors/qr-test-key.json', import.meta.url), 'utf8')).privateJwk;
+  const vector = JSON.parse(readFileSync(new URL('../tests/vectors/qr-live-bound-copy.json', import.meta.url), 'utf8'));
+  const device = await deviceKeyFromJwk(vector.devicePrivateJwk);
+  const iat = Date.parse('2026-06-01T00:00:00Z') / 1000;
+  const slot = liveSlotOf((iat + 3600) * 1000);
+  const plain = await realisticLicences('EdDSA', testKey);
+  const credentials: Array<[string, Record<string, unknown>]> = plain.map((licence, i) => {
+    const typeCode = licence.label.startsWith('Food') ? 'SPJY' : 'YYZZ';
+    const credential = withLicenceIdentifier(licence.credential, formatLicenceIdentifier({ typeCode, authorityCode: '11330100DC00000024', serial: 12345 + i, version: 1 }));
+    const own = statusEntry('revocation', 77_123 + i, statusUrlOf('revocation'));
+    return [`${licence.label} bound copy`, boundCopyOf(credential, device.publicJwk, { iat, ownRevocation: own })];
+  });
+  credentials.push([
+    'AgentAuthorisation (3 matters)',
+    agentAuthorisation({
+      uuid: '0197d5c0-1a2b-7c3d-8e4f-5a6b7c8d9e0f',
+      issuer: { id: HANGZHOU.did, name: HANGZHOU.name },
+      validFrom: '2026-06-01T00:00:00Z',
+      validUntil: '2027-06-01T00:00:00Z',
+      licence: {
+        id: 'urn:uuid:0195a1b2-7c00-7d41-9a6e-3f5b2c8d1e07',
+        identifier: 'YYZZ11330100DC00000024000001234501P',
+        type: 'BusinessLicence',
+        validUntil: '2036-03-15T00:00:00Z',
+      },
+      company: { name: '杭州云栖智算科技有限公司', creditCode: creditCode('91330106MA2H3K7X1') },
+      agent: { name: '李四', idNumberMasked: '3301**********1234' },
+      matters: ['tax-filing', 'permit-renewal', 'bank-account'],
+      status: [
+        statusEntry('revocation', 101_234, statusUrlOf('revocation')),
+        statusEntry('revocation', 94_567, statusUrlOf('revocation')),
+        statusEntry('suspension', 120_033, statusUrlOf('suspension')),
+      ],
+      device: device.publicJwk,
+      iat,
+    }),
+  ]);
+  const rows: LiveQrRow[] = [];
+  for (const [type, credential] of credentials) {
+    const jws = await signLicence(credential, testKey);
+    const signature = await device.sign(new Uint8Array(44));
+    const text = encodeLiveQr({ jws, slot, signature });
+    rows.push({
+      type,
+      jwsLength: jws.length,
+      qrTextLength: text.length,
+      versions: versions(qrSegmentsFor(text)),
+      staticVersions: versions(qrSegmentsFor(encodeLicenceQr(jws))),
+      decodeOpsPerSecond: opsPerSecond(() => decodeLiveQr(text, { canonical: false }), durationMs),
+    });
+  }
+  return rows;
+}
+
+export function formatLiveQrBench(rows: LiveQrRow[]): string {
+  return [
+    '| EL2 live QR | JWS length | QR text length | EL2 version L/M/Q | same JWS as EL1 L/M/Q | decode ops/s (canonical: false) |',
+    '| --- | ---: | ---: | :---: | :---: | ---: |',
+    ...rows.map((r) => `| ${r.type} | ${r.jwsLength} | ${r.qrTextLength} | ${fmt(r.versions)} | ${fmt(r.staticVersions)} | ${Math.round(r.decodeOpsPerSecond)} |`),
+  ].join('\n');
+}
+
 const fmt = (v: Record<string, number | string>) => `${v.L}/${v.M}/${v.Q}`;
 
 export function formatQrBench(rows: QrSizeRow[]): string {
@@ -129,6 +211,12 @@ export function formatQrBench(rows: QrSizeRow[]): string {
 export async function main(): Promise<QrSizeRow[]> {
   const rows = await runQrBench();
   console.log(formatQrBench(rows));
+  const live = await runLiveQrBench();
+  console.log(`\n${formatLiveQrBench(live)}`);
+  const reference = live[0]!;
+  // The budget of issue 24: the reference business licence's bound copy, live, at level M.
+  console.log(`\nEL2 budget: reference business licence bound copy at level M is version ${reference.versions.M} (budget 25)`);
+  if (typeof reference.versions.M !== 'number' || reference.versions.M > 25) process.exitCode = 1;
   return rows;
 }
 

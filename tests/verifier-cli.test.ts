@@ -198,7 +198,7 @@ describe('verify', () => {
     expect(code).toBe(0);
     const result = JSON.parse(out.out) as VerifyResult;
     expect(result.verdict).toBe('VALID');
-    expect(result.checks).toHaveLength(11);
+    expect(result.checks).toHaveLength(12);
     expect(result.licence?.holder).toBe('杭州示例科技有限公司');
     expect(result.trustLists[0]?.sequence).toBeGreaterThanOrEqual(1);
   });

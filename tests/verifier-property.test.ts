@@ -41,7 +41,7 @@ function apply(text: string, edits: Array<{ kind: string; at: number; char: stri
 async function expectVerdict(input: unknown, bundle: unknown = w.bundle): Promise<string> {
   const result = await verify(input, bundle, w.options());
   expect(VERDICTS.has(result.verdict)).toBe(true);
-  expect(result.checks).toHaveLength(11);
+  expect(result.checks).toHaveLength(12);
   return result.verdict;
 }
 

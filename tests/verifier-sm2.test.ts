@@ -84,7 +84,7 @@ describe('a trust list mixing Ed25519, P-256 and SM2 authorities', () => {
     }
     const result = await verify(await issueLicence(jiaxing), bundle, w.options());
     expect(result.licence!.issuer).toMatchObject({ id: jiaxing.id, jurisdiction: '330400' });
-    expect(result.checks.every((c) => c.result === 'ok')).toBe(true);
+    expect(result.checks.every((c) => c.result === 'ok' || (c.name === 'presentation' && c.result === 'skip'))).toBe(true);
   });
 
   it('SM2-signed status lists count: a revoked SM2 licence is REVOKED; a status list signed with another key is not trusted', async () => {

@@ -67,6 +67,7 @@ describe('VALID', () => {
       ['revocation', 'ok'],
       ['suspension', 'ok'],
       ['statusFreshness', 'ok'],
+      ['presentation', 'skip'],
     ]);
     expect(result.licence).toMatchObject({
       type: { code: 'BusinessLicence', name: { zh: '营业执照', en: 'Business licence' } },

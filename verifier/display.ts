@@ -11,7 +11,7 @@ import { BUILT_IN_LICENCE_TYPES } from '../src/core/licence-types.js';
 import type { TrustedAuthority } from '../src/core/trust-list.js';
 import type { ParsedLicence } from './licence.js';
 import { MESSAGES } from './messages.js';
-import type { IdentifierFlag, LicenceDisplay, LicenceField } from './verdict.js';
+import type { AuthorisationDisplay, IdentifierFlag, LicenceDisplay, LicenceField } from './verdict.js';
 
 const CREDIT_CODE_LABEL = { zh: MESSAGES.zh.field.creditCode, en: MESSAGES.en.field.creditCode };
 
@@ -45,6 +45,7 @@ export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthori
   const identifier = identifierDisplay(licence.licenceIdentifier, authority);
   return {
     id: licence.id,
+    ...(licence.kind === 'boundCopy' ? { bound: true as const } : {}),
     ...(identifier === undefined ? {} : { identifier }),
     type: { code: licence.type, name: definition?.name ?? { zh: licence.type, en: licence.type } },
     holder,
@@ -57,12 +58,39 @@ export function licenceDisplay(licence: ParsedLicence, authority: TrustedAuthori
     firstDay: formatDate(chinaDate(licence.validFrom)),
     ...(licence.validUntil === undefined ? {} : { lastDay: formatDate(lastValidChinaDate(licence.validUntil)) }),
     issuedAt: formatDateTime(licence.issuedAt),
-    issuer: {
-      id: licence.issuerId,
-      name: licence.issuerName,
-      ...(authority ? { listedName: authority.name, jurisdiction: authority.jurisdiction } : {}),
-    },
+    issuer: issuerDisplay(licence, authority),
     ...(licence.supersedes === undefined ? {} : { supersedes: licence.supersedes }),
     fields,
+  };
+}
+
+function issuerDisplay(licence: ParsedLicence, authority: TrustedAuthority | undefined): LicenceDisplay['issuer'] {
+  return { id: licence.issuerId, name: licence.issuerName, ...(authority ? { listedName: authority.name, jurisdiction: authority.jurisdiction } : {}) };
+}
+
+/** What an inspector reads of an agent authorisation: the company, its licence, the agent, the matters, the period. */
+export function authorisationDisplay(credential: ParsedLicence, authority: TrustedAuthority | undefined): AuthorisationDisplay {
+  const { licence, company, agent, matters } = credential.authorisation!;
+  const definition = BUILT_IN_LICENCE_TYPES.find((t) => t.code === licence.type);
+  const until = credential.validUntil!;
+  return {
+    id: credential.id,
+    company: { ...company },
+    licence: {
+      id: licence.id,
+      identifier: licence.identifier,
+      type: { code: licence.type, name: definition?.name ?? { zh: licence.type, en: licence.type } },
+      ...(licence.validUntil === undefined ? {} : { validUntil: formatDateTime(licence.validUntil), lastDay: formatDate(lastValidChinaDate(licence.validUntil)) }),
+    },
+    agent: { ...agent },
+    matters: matters === 'all' ? 'all' : [...matters],
+    period: {
+      validFrom: formatDateTime(credential.validFrom),
+      validUntil: formatDateTime(until),
+      firstDay: formatDate(chinaDate(credential.validFrom)),
+      lastDay: formatDate(lastValidChinaDate(until)),
+    },
+    issuer: issuerDisplay(credential, authority),
+    issuedAt: formatDateTime(credential.issuedAt),
   };
 }

@@ -11,12 +11,14 @@ export { type MergeReport, mergeBundles, mergeBundlesReport } from './merge.js';
 export { ageText, durationText, type Lang, MESSAGES, type Messages, reasonOf } from './messages.js';
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_LIVE_WINDOW_SECONDS,
   DEFAULT_MAX_STATUS_AGE_SECONDS,
   DEFAULT_TRUST_LIST_GRACE_SECONDS,
   type VerifyOptions,
 } from './options.js';
 export { prepare } from './prepare.js';
 export {
+  type AuthorisationDisplay,
   CHECK_NAMES,
   type Check,
   type CheckCode,
@@ -24,6 +26,8 @@ export {
   type CheckResult,
   type LicenceDisplay,
   type LicenceField,
+  type LiveProofInfo,
+  type Presentation,
   type StatusListUsed,
   type TrustListUsed,
   VERDICT_PRECEDENCE,

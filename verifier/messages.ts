@@ -6,7 +6,7 @@
  * Pure data and small pure functions; each front end keeps only its own strings (buttons, usage).
  */
 import type { StatusReason } from '../src/core/status-reasons.js';
-import type { CheckCode, CheckName, CheckResult, IdentifierFlag, Verdict, VerifyResult } from './verdict.js';
+import type { CheckCode, CheckName, CheckResult, IdentifierFlag, Presentation, Verdict, VerifyResult } from './verdict.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -54,6 +54,29 @@ export interface Messages {
    * which stays REVOKED or SUSPENDED: `title` as a status heading, `detail` one sentence for the person.
    */
   reason: Record<StatusReason, { title: string; detail: string }>;
+  /** How the credential was shown (`presentation`): a short label and one sentence. */
+  presentation: Record<Presentation, { title: string; detail: string }>;
+  /** The live proof's time against this device's clock. */
+  liveProof: {
+    /** "12 s ago" / "in 2 min" -> "QR shown 12 s ago (allowed: 90 s)". */
+    shown: (when: string, window: string) => string;
+    /** Said only when this device's clock is provably behind (earlier than its newest signed data). */
+    clockBehind: (newest: string) => string;
+  };
+  /** An agent authorisation's display labels. */
+  authorisation: {
+    heading: string;
+    company: string;
+    licence: string;
+    licenceStatus: string;
+    agent: string;
+    idNumber: string;
+    matters: string;
+    allMatters: string;
+    period: string;
+  };
+  /** A bound copy (a licence bound to a holder device). */
+  boundCopy: string;
 }
 
 export const MESSAGES: Record<Lang, Messages> = {
@@ -89,6 +112,14 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_STATUS_LIST_REPLAYED: '状态列表比已见过的版本旧：请同步。',
       ERR_STATUS_PATCH_GAP: '状态数据缺少中间的更新：请同步以获取完整副本。',
       ERR_STATUS_PATCH_MISMATCH: '状态更新与本机副本不符：请同步以获取完整副本。',
+      ERR_PRESENTATION_NOT_LIVE: '授权用证必须由代理人手机实时出示（动态二维码）；静态二维码、截图或过时的二维码不予认可。',
+      ERR_PROOF_INVALID: '动态二维码的设备签名无效：不是绑定设备出示的，或内容被改动过。',
+      ERR_DEVICE_REMOVED: '该设备已被持证主体移除，此绑定副本已失效。',
+      ERR_AUTHORISATION_REVOKED: '该授权已被撤销。',
+      ERR_AUTHORISATION_PERIOD: '授权期限超出证照有效期或超过一年：授权无效。',
+      ERR_BINDING_EXPIRED: '设备绑定已到期：请持证人联网后刷新。',
+      ERR_STATUS_ISSUER_MISMATCH: '引用的状态列表属于其他发证机关：授权与证照不符。',
+      ERR_AUTHORISATION_FOREIGN_LICENCE: '该证照由其他发证机关颁发：签发授权的机关无权为其授权。',
     },
     check: {
       format: '格式',
@@ -102,6 +133,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       revocation: '未被吊销',
       suspension: '未被暂停',
       statusFreshness: '状态数据新鲜度',
+      presentation: '实时出示',
     },
     result: { ok: '通过', fail: '未通过', skip: '未检查' },
     field: {
@@ -144,6 +176,28 @@ export const MESSAGES: Record<Lang, Messages> = {
       suspended: { title: '已暂停', detail: '发证机关已暂停此证照，暂停期间不得使用。' },
       unspecified: { title: '原因未说明', detail: '缺少最新的已签名原因数据，无法说明属于吊销、撤销、注销还是换发；核验结论不变。' },
     },
+    presentation: {
+      live: { title: '实时出示', detail: '由绑定设备在时间窗口内出示。这只证明二维码来自持有密钥的设备，不能证明持证人本人在场（离线无法识别实时转发）。' },
+      static: { title: '静态出示', detail: '静态二维码、打印件或截图：证照可能真实，但无法证明出示者是谁。' },
+      bindingExpired: { title: '绑定已到期', detail: '设备绑定副本已过期：请持证人联网后刷新。' },
+      proofFailed: { title: '设备签名无效', detail: '动态二维码的设备签名无法验证：结论为无效。' },
+    },
+    liveProof: {
+      shown: (when, window) => `二维码生成时间：${when}（允许误差 ±${window}）`,
+      clockBehind: (newest) => `本机时钟有误：早于已同步数据的签名时间 ${newest}，请校准时钟。`,
+    },
+    authorisation: {
+      heading: '授权用证',
+      company: '被代理企业',
+      licence: '证照',
+      licenceStatus: '证照状态',
+      agent: '代理人',
+      idNumber: '身份证号（部分隐藏）',
+      matters: '授权事项',
+      allMatters: '全部事项',
+      period: '授权期限',
+    },
+    boundCopy: '绑定设备副本',
   },
   en: {
     verdict: {
@@ -179,6 +233,14 @@ export const MESSAGES: Record<Lang, Messages> = {
       ERR_STATUS_LIST_REPLAYED: 'The status list is older than one already seen: sync.',
       ERR_STATUS_PATCH_GAP: 'An update of the status data is missing: sync to get a full copy.',
       ERR_STATUS_PATCH_MISMATCH: 'A status update does not match the copy held: sync to get a full copy.',
+      ERR_PRESENTATION_NOT_LIVE: "An agent authorisation counts only when shown live from the agent's phone (changing QR); a static, screenshot or outdated QR is refused.",
+      ERR_PROOF_INVALID: "The live QR's device signature does not verify: not shown from the bound device, or changed.",
+      ERR_DEVICE_REMOVED: 'The holder removed this device: this bound copy is no longer valid.',
+      ERR_AUTHORISATION_REVOKED: 'This authorisation has been revoked.',
+      ERR_AUTHORISATION_PERIOD: "The authorisation runs past its licence's validity or longer than one year: not valid.",
+      ERR_BINDING_EXPIRED: "The device binding has expired: the holder's app renews it when online.",
+      ERR_STATUS_ISSUER_MISMATCH: 'A status list it names belongs to another authority: the authorisation does not match the licence.',
+      ERR_AUTHORISATION_FOREIGN_LICENCE: 'The licence was issued by another authority: this issuer cannot authorise agents for it.',
     },
     check: {
       format: 'Format',
@@ -192,6 +254,7 @@ export const MESSAGES: Record<Lang, Messages> = {
       revocation: 'Not revoked',
       suspension: 'Not suspended',
       statusFreshness: 'Status data fresh',
+      presentation: 'Shown live',
     },
     result: { ok: 'passed', fail: 'failed', skip: 'not checked' },
     field: {
@@ -240,6 +303,32 @@ export const MESSAGES: Record<Lang, Messages> = {
         detail: 'No current signed reason data, so which legal act this was (revoked, rescinded, deregistered or superseded) cannot be said; the verdict stands.',
       },
     },
+    presentation: {
+      live: {
+        title: 'LIVE',
+        detail:
+          'Shown from the bound device within the time window. This proves the QR came from the device holding the key, not that the holder is here (a real-time relay cannot be detected offline).',
+      },
+      static: { title: 'STATIC', detail: 'A static QR, printout or screenshot: the licence may be real, but nothing proves who shows it.' },
+      bindingExpired: { title: 'BINDING EXPIRED', detail: "The device-bound copy has expired: the holder's app renews it when online." },
+      proofFailed: { title: 'PROOF FAILED', detail: "The live QR's device signature does not verify: the verdict is INVALID." },
+    },
+    liveProof: {
+      shown: (when, window) => `QR made ${when} (allowed: ±${window})`,
+      clockBehind: (newest) => `This device's clock is wrong: it is earlier than its synced data, signed at ${newest}. Set the clock.`,
+    },
+    authorisation: {
+      heading: 'Agent authorisation',
+      company: 'Company',
+      licence: 'Licence',
+      licenceStatus: 'Licence status',
+      agent: 'Agent',
+      idNumber: 'ID number (masked)',
+      matters: 'Matters',
+      allMatters: 'all matters',
+      period: 'Period',
+    },
+    boundCopy: 'device-bound copy',
   },
 };
 

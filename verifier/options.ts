@@ -12,6 +12,11 @@ export interface VerifyOptions {
   now?: Date | number;
   /** Tolerated clock difference, seconds (default 300). */
   clockSkewSeconds?: number;
+  /**
+   * How far the middle of a live proof's 30-second slot may be from this verifier's clock, seconds
+   * (default 90), for the presentation to count as `live`. Independent of `clockSkewSeconds`.
+   */
+  liveWindowSeconds?: number;
   /** Oldest acceptable status list, seconds since it was signed (default 86,400). */
   maxStatusAgeSeconds?: number;
   /** How long after its expiry a trust list is still accepted, seconds (default 86,400). */
@@ -44,11 +49,13 @@ export interface VerifyOptions {
 export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
 export const DEFAULT_MAX_STATUS_AGE_SECONDS = 86_400;
 export const DEFAULT_TRUST_LIST_GRACE_SECONDS = 86_400;
+export const DEFAULT_LIVE_WINDOW_SECONDS = 90;
 
 export interface ResolvedOptions {
   anchors: AnchorKeys;
   now: number;
   skewSeconds: number;
+  liveWindowSeconds: number;
   maxStatusAgeSeconds: number;
   graceSeconds: number;
   minSequences: Readonly<Record<string, number>>;
@@ -73,6 +80,7 @@ export function resolveOptions(options: VerifyOptions | undefined): ResolvedOpti
     anchors: options.anchors,
     now,
     skewSeconds: seconds(options.clockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, 'clockSkewSeconds'),
+    liveWindowSeconds: seconds(options.liveWindowSeconds, DEFAULT_LIVE_WINDOW_SECONDS, 'liveWindowSeconds'),
     maxStatusAgeSeconds: seconds(options.maxStatusAgeSeconds, DEFAULT_MAX_STATUS_AGE_SECONDS, 'maxStatusAgeSeconds'),
     graceSeconds: seconds(options.trustListGraceSeconds, DEFAULT_TRUST_LIST_GRACE_SECONDS, 'trustListGraceSeconds'),
     minSequences: options.trustListSequences ?? {},

@@ -23,6 +23,7 @@ export const CHECK_NAMES = [
   'revocation',
   'suspension',
   'statusFreshness',
+  'presentation',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -42,7 +43,25 @@ export type VerifierCode =
   | 'ERR_STATUS_LIST_INVALID'
   | 'ERR_STATUS_LIST_STALE'
   | 'ERR_STATUS_LIST_REPLAYED'
-  | 'ERR_STATUS_INDEX_OUT_OF_RANGE';
+  | 'ERR_STATUS_INDEX_OUT_OF_RANGE'
+  /** A status list a bound copy or authorisation references is issued by another authority. */
+  | 'ERR_STATUS_ISSUER_MISMATCH'
+  /** A bound copy's own revocation bit: its device was removed. */
+  | 'ERR_DEVICE_REMOVED'
+  /** An agent authorisation's own revocation bit. */
+  | 'ERR_AUTHORISATION_REVOKED'
+  /** An agent authorisation for a licence whose identifier names another issuing authority. */
+  | 'ERR_AUTHORISATION_FOREIGN_LICENCE'
+  /** An agent authorisation whose period runs past its licence's validity or past one year. */
+  | 'ERR_AUTHORISATION_PERIOD'
+  /** A bound copy past its validUntil (the 30-day binding, renewed while the holder app is online). */
+  | 'ERR_BINDING_EXPIRED'
+  /** An agent authorisation shown other than live (a static or replayed QR): never accepted. */
+  | 'ERR_PRESENTATION_NOT_LIVE'
+  /** A live proof that does not verify with the credential's cnf key, or a proof on a credential without one. */
+  | 'ERR_PROOF_INVALID'
+  /** A valid live proof from a slot outside the window: a copy shown later (or made earlier), not live. */
+  | 'ERR_PROOF_OUTSIDE_WINDOW';
 
 export type CheckCode = ErrorCode | VerifierCode;
 
@@ -69,6 +88,8 @@ export type IdentifierFlag = 'length' | 'characters' | 'serial' | 'version' | 'c
 /** Display fields; only present when the signature was verified with a trusted issuer key. */
 export interface LicenceDisplay {
   id: string;
+  /** A bound copy: the licence bound to a holder device (`cnf`); its validity is the binding's (at most 30 days). */
+  bound?: true;
   /** The licence identifier (证照标识, GB/T 36904), when the credential carries one; `flag` when it does not check out. */
   identifier?: { value: string; flag?: IdentifierFlag };
   type: { code: string; name: { zh: string; en: string } };
@@ -88,6 +109,43 @@ export interface LicenceDisplay {
   issuer: { id: string; name: string; listedName?: { zh: string; en: string }; jurisdiction?: string };
   supersedes?: string;
   fields: LicenceField[];
+}
+
+/**
+ * How the credential was shown (docs/verifier.md, "Live presentation"): `live` when a proof by the
+ * credential's cnf key for a slot within `liveWindowSeconds` of this verifier's clock verifies (shown
+ * from the key holder's device just now; it does not prove the holder is present: a real-time relay
+ * cannot be detected offline); `static` for an EL1 QR, a JWS or printout, or a proof outside the window
+ * (a screenshot): nothing proves who shows it; `bindingExpired` for a bound copy past its validUntil;
+ * `proofFailed` when a proof does not verify (the verdict is then INVALID).
+ */
+export type Presentation = 'live' | 'static' | 'bindingExpired' | 'proofFailed';
+
+export interface LiveProofInfo {
+  slot: number;
+  /** The middle of the slot (UTC, whole seconds): when the device says it showed the QR. */
+  shownAt: string;
+  /** This verifier's clock minus `shownAt`, seconds: positive for a proof from the past, negative from the future. */
+  differenceSeconds: number;
+  windowSeconds: number;
+  /**
+   * Set only when this verifier's clock is provably wrong: earlier than the newest signed time in its
+   * bundle (a trust list or status list it verified). Otherwise a difference is not blamed on either clock.
+   */
+  clockBehind?: { newestSignedAt: string };
+}
+
+/** What an agent authorisation (授权用证) lets an inspector read; only after its signature verified with a trusted key. */
+export interface AuthorisationDisplay {
+  id: string;
+  company: { name: string; creditCode: string };
+  licence: { id: string; identifier: string; type: { code: string; name: { zh: string; en: string } }; validUntil?: string; lastDay?: string };
+  agent: { name: string; idNumberMasked: string };
+  /** `all`, or the matter codes. */
+  matters: 'all' | string[];
+  period: { validFrom: string; validUntil: string; firstDay: string; lastDay: string };
+  issuer: LicenceDisplay['issuer'];
+  issuedAt: string;
 }
 
 export interface TrustListUsed {
@@ -111,7 +169,14 @@ export interface VerifyResult {
   /** The status data of this licence's authority is not on the device by choice: synced in province-only mode. */
   statusNotSynced?: 'province-only';
   checks: Check[];
+  /** How it was shown (always present; `static` when nothing was proven live). */
+  presentation: Presentation;
+  /** The live proof's time against this verifier's clock, when the input carried one (EL2). */
+  liveProof?: LiveProofInfo;
+  /** A licence or a bound copy of one (`licence.bound`). */
   licence?: LicenceDisplay;
+  /** An agent authorisation. */
+  authorisation?: AuthorisationDisplay;
   /** Seconds since the oldest status list used was signed. */
   statusAge?: number;
   /** Seconds since the trust list that accepted the issuer was issued. */

@@ -1,11 +1,11 @@
 /**
  * Renders QR texts as PNG or SVG with the `qrcode` package (Node side; the HTTP routes call these).
- * An EL1 licence text is drawn with the segments it was designed for (alphanumeric prefix, numeric
+ * An EL1 licence text (and an EL2 live text) is drawn with the segments it was designed for (alphanumeric prefix, numeric
  * digits), so the version is the one docs/qr-format.md measures; any other text is left to qrcode's
  * own segmentation.
  */
 import QRCode, { type QRCodeSegment } from 'qrcode';
-import { isLicenceQrText, licenceQrSegments } from '../../src/core/qr/index.js';
+import { isLicenceQrText, isLiveQrText, licenceQrSegments, liveQrSegments } from '../../src/core/qr/index.js';
 
 export type QrErrorCorrectionLevel = 'L' | 'M' | 'Q' | 'H';
 
@@ -24,6 +24,7 @@ const DEFAULT_LEVEL: QrErrorCorrectionLevel = 'M';
 
 /** The segments to draw a text with. */
 export function qrSegmentsFor(text: string): string | QRCodeSegment[] {
+  if (isLiveQrText(text)) return liveQrSegments(text);
   return isLicenceQrText(text) ? licenceQrSegments(text) : text;
 }
 

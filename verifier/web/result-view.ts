@@ -1,9 +1,11 @@
 /**
  * The answer screen: the verdict in large type on its colour (green / red / amber), the reason in
- * plain words, the licence's details when the signature verified (its licence identifier flagged when
- * that does not check out, the verdict unchanged), and the checks behind the verdict behind a second tap.
+ * plain words, how it was shown (live from the bound device, or static) with the proof's time against
+ * this device's clock, the licence's or the agent authorisation's details when the signature verified
+ * (a licence identifier flagged when that does not check out, the verdict unchanged), and the checks
+ * behind the verdict behind a second tap.
  */
-import { ageText, type LicenceDisplay, MESSAGES, reasonOf, type Verdict, type VerifyResult } from '../index.js';
+import { type AuthorisationDisplay, ageText, type LicenceDisplay, MESSAGES, reasonOf, type Verdict, type VerifyResult } from '../index.js';
 import { type Child, el } from './dom.js';
 import { jurisdictionText, type Lang, TEXTS } from './i18n.js';
 
@@ -44,7 +46,7 @@ function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
     [label.holder, licence.holder ?? ''],
     [label.creditCode, licence.creditCode ?? ''],
     [label.identifier, licence.identifier === undefined ? '' : identifierValue(licence.identifier, lang)],
-    [label.type, licence.type.name[lang]],
+    [label.type, licence.bound ? `${licence.type.name[lang]}${lang === 'zh' ? `（${MESSAGES.zh.boundCopy}）` : ` (${MESSAGES.en.boundCopy})`}` : licence.type.name[lang]],
     [label.validity, el('span', {}, el('span', { class: 'nowrap' }, licence.firstDay), ` ${t.to} `, el('span', { class: 'nowrap' }, licence.lastDay ?? t.longTerm))],
     [label.issuer, issuerName],
     [label.jurisdiction, jurisdictionText(licence.issuer.jurisdiction, lang)],
@@ -55,6 +57,50 @@ function details(licence: LicenceDisplay, lang: Lang): HTMLElement {
   for (const field of licence.fields) if (!shown.has(field.key)) rows.push([field.label[lang], valueText(field.value)]);
   rows.push([label.issuedAt, licence.issuedAt.replace('T', ' ').replace('Z', ' UTC')], [label.id, licence.id]);
   return el('dl', { class: 'details' }, ...rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+/** The agent authorisation (授权用证): the company, its licence, the agent, the matters, the period. */
+function authorisationDetails(a: AuthorisationDisplay, lang: Lang): HTMLElement {
+  const t = TEXTS[lang];
+  const words = MESSAGES[lang].authorisation;
+  const label = MESSAGES[lang].field;
+  const rows: Array<[string, string | HTMLElement]> = [
+    [words.company, a.company.name],
+    [label.creditCode, a.company.creditCode],
+    [words.licence, `${a.licence.type.name[lang]} ${a.licence.identifier}`],
+    [words.agent, el('span', { id: 'agent-name' }, a.agent.name)],
+    [words.idNumber, a.agent.idNumberMasked],
+    [words.matters, el('span', { id: 'matters' }, a.matters === 'all' ? words.allMatters : a.matters.join(lang === 'zh' ? '、' : ', '))],
+    [words.period, el('span', {}, el('span', { class: 'nowrap' }, a.period.firstDay), ` ${t.to} `, el('span', { class: 'nowrap' }, a.period.lastDay))],
+    [label.issuer, a.issuer.listedName?.[lang] ?? a.issuer.name],
+    [label.jurisdiction, jurisdictionText(a.issuer.jurisdiction, lang)],
+    [label.issuedAt, a.issuedAt.replace('T', ' ').replace('Z', ' UTC')],
+    [label.id, a.id],
+  ];
+  return el(
+    'div',
+    { class: 'authorisation', id: 'authorisation' },
+    el('h3', { class: 'details-heading' }, words.heading),
+    el('dl', { class: 'details' }, ...rows.filter(([, v]) => v !== '').flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+  );
+}
+
+/** How it was shown, the proof's time against this clock, and this clock's fault only when it is provable. */
+function presentationLine(result: VerifyResult, lang: Lang): HTMLElement {
+  const m = MESSAGES[lang];
+  const shown = m.presentation[result.presentation];
+  const proof = result.liveProof;
+  return el(
+    'div',
+    { class: `presentation presentation-${result.presentation}`, id: 'presentation', 'data-presentation': result.presentation },
+    el('strong', {}, shown.title),
+    ' ',
+    el('span', {}, shown.detail),
+    proof
+      ? el('div', { class: 'live-time', id: 'live-time' }, m.liveProof.shown(ageText(proof.differenceSeconds, lang), `${proof.windowSeconds} ${MESSAGES[lang].freshness.units.s}`))
+      : null,
+    proof?.clockBehind ? el('div', { class: 'clock-warning', id: 'clock-warning', role: 'note' }, `⚠ ${m.liveProof.clockBehind(proof.clockBehind.newestSignedAt)}`) : null,
+  );
 }
 
 function checksList(result: VerifyResult, lang: Lang): HTMLElement {
@@ -107,7 +153,8 @@ export function renderResult(container: HTMLElement, result: VerifyResult, lang:
       result.reason === undefined ? null : el('p', { class: 'legal-act', id: 'legal-act', 'data-reason': result.reason }, MESSAGES[lang].reason[result.reason].title),
       el('p', { class: 'reason', id: 'reason' }, reasonOf(result, lang)),
     ),
-    result.licence ? details(result.licence, lang) : el('p', { class: 'no-details' }, t.noDetails),
+    presentationLine(result, lang),
+    result.authorisation ? authorisationDetails(result.authorisation, lang) : result.licence ? details(result.licence, lang) : el('p', { class: 'no-details' }, t.noDetails),
     el('div', { class: 'result-actions' }, toggle, again),
     checks,
   );

@@ -8,9 +8,10 @@ import { bundleUrlOf } from './fetch-bundle.js';
 
 export const VERIFY_USAGE = `usage: npm run elicence -- verify <qr-text | jws | image.png | image.jpg | file | -> --bundle <file> --anchors <jwks-file>
          [--bundle <file> ...] [--anchors <jwks-file> ...] [--json] [--lang zh|en] [--now <iso-date-time>]
-         [--max-status-age <seconds>] [--state <file>]
+         [--max-status-age <seconds>] [--live-window <seconds>] [--state <file>]
 
-  Verifies a licence offline. Exit 0 only for VALID; see docs/verifier.md for the exit codes.
+  Verifies a licence, a device-bound copy or an agent authorisation offline (EL2: shown live when its
+  device proof is within --live-window seconds of this clock, default 90). Exit 0 only for VALID; see docs/verifier.md for the exit codes.
   Several --bundle files (one per deployment, e.g. two provinces) are used together.`;
 
 export const SYNC_USAGE = `usage: npm run elicence -- sync <url> --anchors <jwks-file> [--anchors <jwks-file> ...] --out <file>
@@ -33,6 +34,7 @@ export interface VerifyArgs {
   lang: 'zh' | 'en' | undefined;
   now: number | undefined;
   maxStatusAgeSeconds: number | undefined;
+  liveWindowSeconds: number | undefined;
   state: string | undefined;
 }
 
@@ -93,6 +95,7 @@ export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
     lang: { type: 'string' },
     now: { type: 'string' },
     'max-status-age': { type: 'string' },
+    'live-window': { type: 'string' },
     state: { type: 'string' },
   });
   if (values.help) return 'help';
@@ -112,6 +115,7 @@ export function parseVerifyArgs(args: string[]): VerifyArgs | 'help' {
     lang,
     now: instant(values.now as string | undefined),
     maxStatusAgeSeconds: seconds(values['max-status-age'] as string | undefined, '--max-status-age'),
+    liveWindowSeconds: seconds(values['live-window'] as string | undefined, '--live-window'),
     state: values.state as string | undefined,
   };
 }

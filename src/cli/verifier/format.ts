@@ -6,7 +6,17 @@
  * listed issuer key.
  */
 
-import { ageText, durationText, type LicenceDisplay, MESSAGES, type Messages, reasonOf, type Verdict, type VerifyResult } from '../../../verifier/index.js';
+import {
+  type AuthorisationDisplay,
+  ageText,
+  durationText,
+  type LicenceDisplay,
+  MESSAGES,
+  type Messages,
+  reasonOf,
+  type Verdict,
+  type VerifyResult,
+} from '../../../verifier/index.js';
 import { parseDateTimeMs } from '../../core/dates.js';
 import { CLI_TEXTS, type Lang } from './locale.js';
 
@@ -59,7 +69,7 @@ function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
   const both = (key: keyof Messages['field']) => bilingual({ zh: MESSAGES.zh.field[key], en: MESSAGES.en.field[key] }, lang);
   const issuerName = licence.issuer.listedName ? bilingual(licence.issuer.listedName, lang) : licence.issuer.name;
   const lines = [
-    `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]`,
+    `${both('type')}: ${bilingual(licence.type.name, lang)} [${licence.type.code}]${licence.bound ? ` — ${MESSAGES[lang].boundCopy}` : ''}`,
     ...(licence.holder === undefined ? [] : [`${both('holder')}: ${licence.holder}`]),
     ...(licence.identifier === undefined
       ? []
@@ -76,6 +86,40 @@ function licenceLines(licence: LicenceDisplay, lang: Lang): string[] {
   return lines.map((line) => (line === '' ? '' : `  ${line}`));
 }
 
+function authorisationLines(a: AuthorisationDisplay, lang: Lang): string[] {
+  const both = (key: keyof Messages['authorisation']) => bilingual({ zh: MESSAGES.zh.authorisation[key], en: MESSAGES.en.authorisation[key] }, lang);
+  const field = (key: keyof Messages['field']) => bilingual({ zh: MESSAGES.zh.field[key], en: MESSAGES.en.field[key] }, lang);
+  const words = MESSAGES[lang].authorisation;
+  const issuerName = a.issuer.listedName ? bilingual(a.issuer.listedName, lang) : a.issuer.name;
+  const lines = [
+    `${both('company')}: ${a.company.name}`,
+    `${field('creditCode')}: ${a.company.creditCode}`,
+    `${both('licence')}: ${bilingual(a.licence.type.name, lang)} [${a.licence.type.code}] ${a.licence.identifier}${a.licence.lastDay === undefined ? '' : ` (– ${a.licence.lastDay})`}`,
+    `${both('agent')}: ${a.agent.name}`,
+    `${both('idNumber')}: ${a.agent.idNumberMasked}`,
+    `${both('matters')}: ${a.matters === 'all' ? words.allMatters : a.matters.join(lang === 'zh' ? '、' : ', ')}`,
+    `${both('period')}: ${a.period.firstDay} – ${a.period.lastDay}`,
+    `${field('issuer')}: ${issuerName}${a.issuer.jurisdiction ? ` [${a.issuer.jurisdiction}]` : ''}`,
+    `    ${a.issuer.id}`,
+    `${field('issuedAt')}: ${a.issuedAt}`,
+    `${field('id')}: ${a.id}`,
+  ];
+  return lines.map((line) => `  ${line}`);
+}
+
+/** How it was shown, the proof's time against this clock, and this clock's fault only when provable. */
+function presentationLines(result: VerifyResult, lang: Lang): string[] {
+  const m = MESSAGES[lang];
+  const shown = m.presentation[result.presentation];
+  const out = [`${m.check.presentation}: ${shown.title} (${result.presentation}) — ${shown.detail}`];
+  const proof = result.liveProof;
+  if (proof) {
+    out.push(`  ${m.liveProof.shown(ageText(proof.differenceSeconds, lang), `${proof.windowSeconds} ${MESSAGES[lang].freshness.units.s}`)}, ${proof.shownAt}`);
+    if (proof.clockBehind) out.push(`  ⚠ ${m.liveProof.clockBehind(proof.clockBehind.newestSignedAt)}`);
+  }
+  return out;
+}
+
 export function formatHuman(result: VerifyResult, context: HumanContext): string {
   const { lang } = context;
   const m = MESSAGES[lang];
@@ -90,8 +134,9 @@ export function formatHuman(result: VerifyResult, context: HumanContext): string
   for (const check of result.checks.filter((c) => c.result === 'fail')) {
     out.push(`  ${MARK.fail} ${m.check[check.name]}: ${check.code} ${check.message}`);
   }
-  out.push('');
+  out.push(...presentationLines(result, lang), '');
 
+  if (result.authorisation) out.push(MESSAGES[lang].authorisation.heading, ...authorisationLines(result.authorisation, lang), '');
   if (result.licence) out.push(`${bilingual({ zh: CLI_TEXTS.zh.heading.licence, en: CLI_TEXTS.en.heading.licence }, lang)}`, ...licenceLines(result.licence, lang), '');
 
   out.push(t.heading.checks);

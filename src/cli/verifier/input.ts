@@ -1,5 +1,6 @@
 /**
- * Turns the `verify` input argument into the text handed to the library: QR text (`EL1:...`), a
+ * Turns the `verify` input argument into the text handed to the library: QR text (`EL1:...`, or a
+ * live `EL2:...`), a
  * compact JWS or `data:application/vc+jwt,...` as given; `-` for stdin; otherwise a path to a PNG or
  * JPEG image (its QR code is read) or to a text file holding QR text or a JWS. An argument that is
  * neither an existing file nor path-like goes to the library as text, so garbage gets the verdict
@@ -8,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { VC_JWT_ENVELOPE_PREFIX } from '../../core/credential.js';
 import { ElicenceError } from '../../core/errors.js';
-import { LICENCE_QR_PREFIX } from '../../core/qr/index.js';
+import { LICENCE_QR_PREFIX, LIVE_QR_PREFIX } from '../../core/qr/index.js';
 import { MAX_INPUT_BYTES, readUserFile, userPath, utf8Text } from './files.js';
 import { imageKindOf, readQrFromImage } from './image.js';
 
@@ -23,7 +24,7 @@ const PATH_LIKE = /[/\\]|\.(png|jpe?g|txt|jws|jwt)$/i;
 
 function looksLikeLicenceText(value: string): boolean {
   const trimmed = value.trim();
-  return trimmed.startsWith(LICENCE_QR_PREFIX) || trimmed.startsWith(VC_JWT_ENVELOPE_PREFIX) || JWS_SHAPE.test(trimmed);
+  return trimmed.startsWith(LICENCE_QR_PREFIX) || trimmed.startsWith(LIVE_QR_PREFIX) || trimmed.startsWith(VC_JWT_ENVELOPE_PREFIX) || JWS_SHAPE.test(trimmed);
 }
 
 function fromBytes(bytes: Uint8Array, where: string): LicenceInput {

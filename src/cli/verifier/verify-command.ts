@@ -36,6 +36,7 @@ export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
       anchors,
       now,
       maxStatusAgeSeconds,
+      ...(args.liveWindowSeconds === undefined ? {} : { liveWindowSeconds: args.liveWindowSeconds }),
       trustListSequences: { ...state.trustListSequences },
       statusListsSeen: { ...state.statusListsSeen },
       statusVersionsSeen: { ...state.statusVersionsSeen },

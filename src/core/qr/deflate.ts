@@ -21,8 +21,9 @@ const DEFLATE_OPTIONS = { level: 9, mem: 4, dictionary: QR_DICTIONARY } as const
  */
 const INFLATE_SLICE_BYTES = 128;
 
-export function deflateWithDictionary(plain: Uint8Array): Uint8Array {
-  return deflateSync(plain, DEFLATE_OPTIONS);
+/** `dictionary` defaults to EL1's; EL2 (live.ts) passes its own. */
+export function deflateWithDictionary(plain: Uint8Array, dictionary: Uint8Array = QR_DICTIONARY): Uint8Array {
+  return deflateSync(plain, dictionary === QR_DICTIONARY ? DEFLATE_OPTIONS : { ...DEFLATE_OPTIONS, dictionary });
 }
 
 class CapExceeded extends Error {}
@@ -30,11 +31,11 @@ class CapExceeded extends Error {}
 /** fflate's error code for input that ends before the final block does. */
 const FLATE_UNEXPECTED_EOF = 0;
 
-export function inflateWithDictionary(compressed: Uint8Array, maxInflatedBytes: number): Uint8Array {
+export function inflateWithDictionary(compressed: Uint8Array, maxInflatedBytes: number, dictionary: Uint8Array = QR_DICTIONARY): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   let finished = false;
-  const inflater = new Inflate({ dictionary: QR_DICTIONARY }, (chunk, final) => {
+  const inflater = new Inflate({ dictionary }, (chunk, final) => {
     total += chunk.length;
     if (total > maxInflatedBytes) throw new CapExceeded();
     if (chunk.length > 0) chunks.push(chunk);
