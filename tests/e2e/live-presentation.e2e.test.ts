@@ -189,7 +189,7 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
 
   it('the live QR changes at the next 30-second slot, signed again by the same key', async () => {
     const first = await page.locator('#show-qr').getAttribute('data-qr-text');
-    await expect.poll(() => page.locator('#show-qr').getAttribute('data-qr-text'), { timeout: 40_000, intervals: [1000] }).not.toBe(first);
+    await expect.poll(() => page.locator('#show-qr').getAttribute('data-qr-text'), { timeout: 40_000, interval: 1000 }).not.toBe(first);
     const next = (await page.locator('#show-qr').getAttribute('data-qr-text'))!;
     const result = await inspect(next);
     expect(result.verdict).toBe('VALID');
