@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseBundle } from '../../src/core/bundle.js';
 import { fromBase64url } from '../../src/core/encoding.js';
 import { decodeJws, verifyJws } from '../../src/core/jws-verify.js';
-import { decodeLicenceQr, encodeLicenceQr } from '../../src/core/qr/index.js';
+import { decodeLicenceQr, decodeLiveQr, encodeLicenceQr, encodeLiveQr } from '../../src/core/qr/index.js';
 import { decodeStatusList, parseStatusListCredential } from '../../src/core/status-list.js';
 import { parseTrustListPayload, verifyTrustList } from '../../src/core/trust-list.js';
 import { verify } from '../../verifier/index.js';
@@ -71,6 +71,25 @@ describe('parsers refuse hostile input with typed errors only', () => {
     );
     // Wrong types are a typed error too (callers in JS may pass anything).
     for (const value of [undefined, null, 42, {}, [], Symbol('x')]) await typedOutcome('decodeLicenceQr', () => decodeLicenceQr(value as unknown as string));
+  });
+
+  it('decodeLiveQr (EL2)', async () => {
+    const live = encodeLiveQr({ jws, slot: 59_342_520, signature: new Uint8Array(64).fill(7) });
+    expect(decodeLiveQr(live).jws).toBe(jws);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          text,
+          mutationsOf(live, QR_ALPHABET),
+          text.map((t) => `EL2:${t}`),
+        ),
+        async (input) => {
+          await typedOutcome('decodeLiveQr', () => decodeLiveQr(input, { canonical: false }));
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+    for (const value of [undefined, null, 42, {}, [], Symbol('x')]) await typedOutcome('decodeLiveQr', () => decodeLiveQr(value as unknown as string));
   });
 
   it('decodeJws and verifyJws', async () => {
