@@ -181,6 +181,7 @@ describe('holder access', () => {
     expect(holderOps.sort()).toEqual([
       'DELETE /holder/v1/devices/{id}',
       'DELETE /holder/v1/session',
+      'POST /holder/v1/agent-authorisations/refresh',
       'POST /holder/v1/agent-invitations/accept',
       'POST /holder/v1/agents',
       'POST /holder/v1/agents/{id}/revoke',

@@ -4,7 +4,9 @@
  * is 404 on every route, and removing it changes nothing); a sixth device is refused; an invitation
  * is accepted once, by anyone holding the link, and binds the agent's key; A cannot revoke B's agents.
  */
+import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLiveQr } from '../src/core/qr/live.js';
 import { businessSubject, createTestContext, type TestContext } from './helpers/app.js';
 import { deviceKey, expectError, isRevoked, payloadOf, verifyWithJwks } from './helpers/derived.js';
 import { freshCreditCode } from './shared/subjects.js';
@@ -183,5 +185,43 @@ describe('holder agents', () => {
   it("refuses an invitation for another holder's licence (404) and a period beyond the licence (400)", async () => {
     await expectError(await as(sessions.a, 'POST', '/holder/v1/agents', request(ids.b)), 404, 'ERR_NOT_FOUND');
     await expectError(await as(sessions.a, 'POST', '/holder/v1/agents', { ...request(ids.a), validFrom: '2030-01-01', validUntil: '2031-12-31' }), 400, 'ERR_VALIDITY_WINDOW');
+  });
+
+  it("refresh: only a current live proof by the authorisation's own key gets its current form (after an amendment, the successor)", async () => {
+    const creditCode = freshCreditCode();
+    const licenceId = await issue(creditCode, '丁公司');
+    const token = await session(licenceId);
+    const invitation = (await (await as(token, 'POST', '/holder/v1/agents', request(licenceId))).json()) as { code: string };
+    const agentKey = await deviceKey();
+    const accepted = await t.app.request('/holder/v1/agent-invitations/accept', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code: invitation.code, jwk: agentKey.publicJwk }),
+    });
+    const authorisation = (await accepted.json()) as { id: string; credential: string };
+    const signerOf = async (jwk: JWK) => {
+      const key = await crypto.subtle.importKey('jwk', jwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+      return async (message: Uint8Array) => new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, message as BufferSource));
+    };
+    const refresh = (qr: string) =>
+      t.app.request('/holder/v1/agent-authorisations/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ qr }) });
+    const own = await signerOf(agentKey.privateJwk);
+    const now = t.clock.now();
+
+    const fresh = await refresh(await createLiveQr(authorisation.credential, own, { now }));
+    expect(fresh.status, await fresh.clone().text()).toBe(200);
+    expect(((await fresh.json()) as { id: string }).id).toBe(authorisation.id);
+    // Another key's proof, a stale proof (a screenshot), garbage: the same 404.
+    await expectError(await refresh(await createLiveQr(authorisation.credential, await signerOf((await deviceKey()).privateJwk), { now })), 404, 'ERR_NOT_FOUND');
+    await expectError(await refresh(await createLiveQr(authorisation.credential, own, { now: now - 5 * 60_000 })), 404, 'ERR_NOT_FOUND');
+    await expectError(await refresh('EL2:123'), 404, 'ERR_NOT_FOUND');
+
+    const amend = await t.call('POST', `/v1/licences/${licenceId}/amend`, { body: { subjectPatch: { address: '新地址 1 号' } } });
+    expect(amend.status).toBe(201);
+    const successor = await refresh(await createLiveQr(authorisation.credential, own, { now: t.clock.now() }));
+    expect(successor.status).toBe(200);
+    const current = (await successor.json()) as { id: string; supersedes: string | null; status: string; credential: string };
+    expect(current).toMatchObject({ supersedes: authorisation.id, status: 'active' });
+    expect(payloadOf(current.credential)['cnf']).toEqual({ jwk: agentKey.publicJwk });
   });
 });

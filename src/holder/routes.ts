@@ -43,7 +43,14 @@ import { credentialIdOf } from '../core/credential.js';
 import { chinaDate, formatDate, formatTimestamp, lastValidChinaDate } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
-import { type AgentAuthorisationView, acceptAgentInvitation, inviteAgent, listAgentAuthorisations, revokeAgentAuthorisation } from '../services/agent-authorisations.js';
+import {
+  type AgentAuthorisationView,
+  acceptAgentInvitation,
+  inviteAgent,
+  listAgentAuthorisations,
+  refreshAgentAuthorisation,
+  revokeAgentAuthorisation,
+} from '../services/agent-authorisations.js';
 import type { HolderScope } from '../services/derived-credentials.js';
 import { listDevices, registerDevice, removeDevice, renewBoundCopies } from '../services/devices.js';
 import {
@@ -331,7 +338,7 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
   });
 
   app.use('/holder/v1/*', async (c, next) => {
-    if (c.req.method === 'POST' && (c.req.path === '/holder/v1/session' || c.req.path === '/holder/v1/agent-invitations/accept')) return next();
+    if (c.req.method === 'POST' && ['/holder/v1/session', '/holder/v1/agent-invitations/accept', '/holder/v1/agent-authorisations/refresh'].includes(c.req.path)) return next();
     return requireHolderSession(c, next);
   });
 
@@ -737,6 +744,38 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
       if (!parsed) throw new ElicenceError('ERR_NOT_FOUND', 'no such invitation: it may have been used, cancelled or have expired', { field: 'code' });
       c.header('Cache-Control', 'no-store');
       return c.json(await acceptAgentInvitation(c.var.services, parsed.authorityId, parsed.code, body.jwk), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/agent-authorisations/refresh',
+      tags: ['Holder'],
+      summary: "The agent's phone asks for the current form of an authorisation it holds, proving its key with a live EL2 text of it (no session)",
+      description:
+        'The text must be a live QR text (docs/qr-format.md §11) of an authorisation this service issued, with a proof by its cnf key for a slot within 90 s of now. ' +
+        'The answer follows amendments (the authorisation re-issued for the new licence, same key) and carries the status, so a revoked one shows as revoked. Anything else: the same 404.',
+      request: {
+        body: {
+          required: true,
+          ...json(
+            z
+              .object({ qr: z.string().min(5).max(8000) })
+              .strict()
+              .openapi('HolderAgentRefreshRequest'),
+            { qr: 'EL2:0123456789…' },
+          ),
+        },
+      },
+      responses: {
+        200: { description: 'The authorisation as it is now', ...json(AuthorisationSchema, authorisationExample) },
+        ...errorResponses(400, 404, 415),
+      },
+    }),
+    async (c) => {
+      c.header('Cache-Control', 'no-store');
+      return c.json(await refreshAgentAuthorisation(c.var.services, c.req.valid('json').qr), 200);
     },
   );
 

@@ -187,7 +187,7 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
     expect(later.presentation).toBe('static');
   }, 90_000);
 
-  it('the live QR changes at the next 30-second slot, signed again by the same key', async () => {
+  it('the live QR changes at the next 30-second slot, signed again by the same key; offline it is still live (the key signs on the phone)', async () => {
     const first = await page.locator('#show-qr').getAttribute('data-qr-text');
     await expect.poll(() => page.locator('#show-qr').getAttribute('data-qr-text'), { timeout: 40_000, interval: 1000 }).not.toBe(first);
     const next = (await page.locator('#show-qr').getAttribute('data-qr-text'))!;
@@ -195,6 +195,14 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
     expect(result.verdict).toBe('VALID');
     expect(result.presentation).toBe('live');
     await page.locator('#show-close').click();
+
+    await business.setOffline(true);
+    await page.locator(`article[data-id="${licence.id}"]`).getByRole('button', { name: zh.show }).click();
+    await page.locator('#show-live[data-mode="live"]').waitFor({ timeout: 15_000 });
+    const offline = (await page.locator('#show-qr').getAttribute('data-qr-text'))!;
+    await page.locator('#show-close').click();
+    await business.setOffline(false);
+    expect((await inspect(offline)).presentation).toBe('live');
   }, 60_000);
 
   it('an agent authorised from the business phone shows a live QR on their own phone: VALID with the matters; revoked: REVOKED after sync', async () => {
@@ -220,6 +228,47 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
     await expect.poll(() => page.locator('#agent-list').getByRole('button', { name: zh.revoke }).count(), { timeout: 15_000 }).toBe(0);
     expect((await inspect(text)).verdict).toBe('REVOKED');
     await agentPage.close();
+  }, 90_000);
+
+  it("amending the licence re-issues the phone's bound copy and the agent's authorisation: both apps pick them up online and show them live", async () => {
+    const agentPage = await authoriseAgent('钱代办', 'permit-renewal');
+    await agentPage.locator('#agent-auths li[data-authorisation]').first().waitFor({ timeout: 15_000 });
+    const before = (await agentPage.locator('#agent-auths li[data-authorisation]').first().getAttribute('data-authorisation'))!;
+
+    const res = await t.call('POST', `/v1/licences/${licence.id}/amend`, { body: { subjectPatch: { address: '杭州市西湖区新地址 8 号' } } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const amended = (await res.json()) as typeof licence;
+    expect(amended.id).not.toBe(licence.id);
+    // The old bound copy is refused now (superseded).
+    expect((await inspect(liveText)).verdict).toBe('REVOKED');
+
+    await page.reload();
+    await page.locator('body[data-ready="1"]').waitFor({ timeout: 15_000 });
+    const card = page.locator(`article[data-id="${amended.id}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.evaluate(() => document.getElementById('device-state')?.textContent), { timeout: 15_000 }).toBe(zh.deviceReady);
+    await card.getByRole('button', { name: zh.show }).click();
+    await page.locator('#show-live[data-mode="live"]').waitFor({ timeout: 15_000 });
+    liveText = (await page.locator('#show-qr').getAttribute('data-qr-text'))!;
+    await page.locator('#show-close').click();
+    const shown = await inspect(liveText);
+    expect(shown.verdict).toBe('VALID');
+    expect(shown.presentation).toBe('live');
+    expect(shown.licence?.id).toContain(amended.id);
+
+    // The agent's phone, online again, asks for the current form with a live proof of the old one.
+    await agentPage.reload();
+    await agentPage.locator('body[data-ready="1"]').waitFor({ timeout: 15_000 });
+    await expect.poll(() => agentPage.locator('#agent-auths li[data-authorisation]').first().getAttribute('data-authorisation'), { timeout: 15_000 }).not.toBe(before);
+    await agentPage.locator('#agent-auths').getByRole('button', { name: zh.agentShow }).first().click();
+    await agentPage.locator('#show-live[data-mode="live"]').waitFor({ timeout: 15_000 });
+    const agentText = (await agentPage.locator('#show-qr').getAttribute('data-qr-text'))!;
+    const agentResult = await inspect(agentText);
+    expect(agentResult.verdict).toBe('VALID');
+    expect(agentResult.authorisation?.licence.id).toContain(amended.id);
+    expect(agentResult.authorisation?.matters).toEqual(['permit-renewal']);
+    await agentPage.close();
+    licence = amended;
   }, 90_000);
 
   it('removing the device revokes its bound copy after sync; the licence stays valid', async () => {

@@ -514,6 +514,34 @@ async function acceptInvitation(code: string): Promise<void> {
   setMessage(m.agentAccepted);
 }
 
+/**
+ * Online, each authorisation this phone holds is brought up to date: the request carries a live EL2 text
+ * of it (the proof by this phone's key is the only credential), and the answer is the current form (the
+ * successor after an amendment of the licence) with its status.
+ */
+async function refreshAgentAuthorisations(): Promise<void> {
+  const agent = state.agent;
+  if (!agent || agent.authorisations.length === 0) return;
+  const updated = await Promise.all(
+    agent.authorisations.map(async (a) => {
+      try {
+        const response = await fetch(api('v1/agent-authorisations/refresh'), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ qr: await liveQrText(a.credential, agent.keys) }),
+          cache: 'no-store',
+        });
+        return response.ok ? ((await response.json()) as AgentAuthorisation) : a;
+      } catch {
+        return a;
+      }
+    }),
+  );
+  const seen = new Set<string>();
+  state.agent = { keys: agent.keys, authorisations: updated.filter((a) => !seen.has(a.id) && seen.add(a.id)) };
+  await saveAgent(state.agent);
+}
+
 function renderAgentMode(): void {
   const m = t();
   const list = byId('agent-auths');
@@ -529,17 +557,24 @@ function renderAgentMode(): void {
       return el(
         'li',
         { 'data-authorisation': a.id },
-        el('span', {}, `${company} · `, m.agentItem(a.agent.name, a.matters === 'all' ? m.allMatters : a.matters.join(', '), a.validUntil.slice(0, 10), '')),
-        actionButton(
-          m.agentShow,
-          () =>
-            void (async () => {
-              await drawLive(a.credential, state.agent!.keys, subject.licence?.identifier ?? a.licenceId);
-              byId('show-status').textContent = '';
-              await openShowDialog(`${m.agentModeTitle} · ${company}`);
-            })(),
-          'primary',
+        el(
+          'span',
+          {},
+          `${company} · `,
+          m.agentItem(a.agent.name, a.matters === 'all' ? m.allMatters : a.matters.join(', '), a.validUntil.slice(0, 10), m.agentStatus[a.status] ?? a.status),
         ),
+        a.status !== 'active'
+          ? null
+          : actionButton(
+              m.agentShow,
+              () =>
+                void (async () => {
+                  await drawLive(a.credential, state.agent!.keys, subject.licence?.identifier ?? a.licenceId);
+                  byId('show-status').textContent = '';
+                  await openShowDialog(`${m.agentModeTitle} · ${company}`);
+                })(),
+              'primary',
+            ),
       );
     }),
   );
@@ -579,6 +614,8 @@ async function startAgentMode(): Promise<void> {
   state.agent = await loadAgent();
   applyLanguage();
   if (invitation) await acceptInvitation(invitation);
+  render();
+  await refreshAgentAuthorisations();
   render();
   document.body.dataset['ready'] = '1';
 }
