@@ -20,6 +20,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHolderApp } from '../../scripts/build-holder.js';
+import { buildVerifierApp, DEFAULT_VERIFIER_OUT_DIR } from '../../scripts/build-verifier.js';
 import { parseBundle } from '../../src/core/bundle.js';
 import { TEXTS } from '../../src/holder/web/i18n.js';
 import { verify } from '../../verifier/index.js';
@@ -42,6 +43,7 @@ let base: string;
 let browser: Browser;
 let business: BrowserContext;
 let agentPhone: BrowserContext;
+let inspector: BrowserContext;
 let page: Page;
 let workDir: string;
 const A = freshCreditCode();
@@ -105,6 +107,7 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
     mkdirSync(ARTIFACTS, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'live-e2e-'));
     await buildHolderApp({ quiet: true });
+    if (!existsSync(join(DEFAULT_VERIFIER_OUT_DIR, 'index.html'))) await buildVerifierApp({ quiet: true });
     t = await createTestContext({ clock: realClock });
     const res = await t.call('POST', '/v1/licences', {
       body: { type: 'BusinessLicence', subject: businessSubject({ creditCode: A, name: '杭州动态码示例科技有限公司' }), validUntil: '2031-05-31' },
@@ -117,6 +120,7 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     business = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, serviceWorkers: 'block' });
     agentPhone = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, serviceWorkers: 'block' });
+    inspector = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 }, serviceWorkers: 'block' });
     page = await business.newPage();
     page.on('pageerror', (error) => console.error('page error:', error));
   }, 60_000);
@@ -186,6 +190,27 @@ describe.skipIf(!haveChromium)('live presentation and agents in headless Chromiu
     expect(later.verdict).toBe('VALID');
     expect(later.presentation).toBe('static');
   }, 90_000);
+
+  it("the inspectors' web app in a third context, synced from the server, finds the phone's live QR VALID and live", async () => {
+    const app = await inspector.newPage();
+    app.on('pageerror', (error) => console.error('inspector page error:', error));
+    await app.goto(`${base}/verify/`);
+    await app.locator('body[data-ready="true"]').waitFor({ timeout: 15_000 });
+    await app.click('#sync');
+    await app.locator('#anchors-dialog[open]').waitFor({ timeout: 15_000 });
+    await app.click('#anchors-confirm');
+    await app.locator('body[data-synced]').waitFor({ timeout: 15_000 });
+    const text = (await page.locator('#show-qr').getAttribute('data-qr-text'))!;
+    if (!(await app.locator('.paste[open]').count())) await app.click('.paste summary');
+    await app.fill('#paste-text', text);
+    await app.click('#paste-form button[type="submit"]');
+    const result = app.locator('#result:not([hidden])');
+    await result.waitFor({ timeout: 15_000 });
+    await app.screenshot({ path: join(ARTIFACTS, 'live-inspector.png'), fullPage: true });
+    expect(await result.getAttribute('data-verdict')).toBe('VALID');
+    expect(await app.locator('#presentation').getAttribute('data-presentation')).toBe('live');
+    await app.close();
+  }, 60_000);
 
   it('the live QR changes at the next 30-second slot, signed again by the same key; offline it is still live (the key signs on the phone)', async () => {
     const first = await page.locator('#show-qr').getAttribute('data-qr-text');
