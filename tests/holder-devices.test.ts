@@ -224,4 +224,20 @@ describe('holder agents', () => {
     expect(current).toMatchObject({ supersedes: authorisation.id, status: 'active' });
     expect(payloadOf(current.credential)['cnf']).toEqual({ jwk: agentKey.publicJwk });
   });
+
+  it('the session-less agent routes are rate limited per client address: after 10 failures, 429 even for a good code', async () => {
+    const invitation = (await (await as(sessions.a, 'POST', '/holder/v1/agents', request(ids.a))).json()) as { code: string };
+    const { publicJwk } = await deviceKey();
+    const from = (address: string, path: string, body: unknown) =>
+      Promise.resolve(
+        t.app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }, { incoming: { socket: { remoteAddress: address } } }),
+      );
+    for (let i = 0; i < 5; i++) expect((await from('203.0.113.9', '/holder/v1/agent-invitations/accept', { code: `dev-city.guess${i}`, jwk: publicJwk })).status).toBe(404);
+    for (let i = 0; i < 5; i++) expect((await from('203.0.113.9', '/holder/v1/agent-authorisations/refresh', { qr: `EL2:${i}0000` })).status).toBe(404);
+    const blocked = await from('203.0.113.9', '/holder/v1/agent-invitations/accept', { code: invitation.code, jwk: publicJwk });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('retry-after')).toBeTruthy();
+    // Another address is unaffected, and the code was not used up by the refused attempt.
+    expect((await from('198.51.100.7', '/holder/v1/agent-invitations/accept', { code: invitation.code, jwk: publicJwk })).status).toBe(201);
+  });
 });

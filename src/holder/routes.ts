@@ -252,6 +252,11 @@ const holderScope = (c: Context<HolderEnv>): HolderScope => {
 
 const json = <T extends z.ZodType>(schema: T, example: unknown) => ({ content: { 'application/json': { schema, example } } });
 
+const TOO_MANY_FAILURES = {
+  description: 'Too many failed codes or proofs from this client (with Retry-After)',
+  content: { 'application/json': { example: { error: { code: 'ERR_RATE_LIMITED', message: 'too many failed holder codes; retry after 900 s' } } } },
+};
+
 /** The path of the page an agent opens (a mode of the holder app); the one-time code travels in the fragment. */
 export const AGENT_PAGE_PATH = '/holder/agent';
 /** The code an agent link carries: `<authority id>.<one-time code>` (the deployment may host several authorities). */
@@ -330,6 +335,24 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
       byClient: new SlidingWindowCounter({ maxFailures: HOLDER_CODE_FAILURES_PER_CLIENT, windowMs: HOLDER_CODE_WINDOW_MS, clock: c.var.services.clock }),
       byAuthority: new SlidingWindowCounter({ maxFailures: HOLDER_CODE_FAILURES_PER_AUTHORITY, windowMs: HOLDER_CODE_WINDOW_MS, clock: c.var.services.clock }),
     });
+
+  /**
+   * The routes without a session (agent link, agent refresh): a 404 (unknown code, or no current proof)
+   * counts as a failure of the client address in the same window as failed holder codes; past the limit,
+   * 429 before any lookup.
+   */
+  const limitedByClient = async (c: Context<HolderEnv>, run: () => Promise<Response>): Promise<never> => {
+    const { byClient } = limiters(c);
+    const clientKey = clientKeyOf(c, undefined);
+    const wait = clientKey ? byClient.retryAfterMs(clientKey) : 0;
+    if (wait > 0) return rateLimited(c, wait) as never;
+    try {
+      return (await run()) as never;
+    } catch (error) {
+      if (clientKey && error instanceof ElicenceError && error.code === 'ERR_NOT_FOUND') byClient.recordFailure(clientKey);
+      throw error;
+    }
+  };
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'holderSession', {
     type: 'http',
@@ -736,14 +759,17 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
       responses: {
         201: { description: 'The authorisation (vc+jwt in `credential`), bound to the key sent', ...json(AuthorisationSchema, authorisationExample) },
         ...errorResponses(400, 404, 409, 415),
+        429: TOO_MANY_FAILURES,
       },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const parsed = parseAgentLinkCode(body.code.trim());
-      if (!parsed) throw new ElicenceError('ERR_NOT_FOUND', 'no such invitation: it may have been used, cancelled or have expired', { field: 'code' });
-      c.header('Cache-Control', 'no-store');
-      return c.json(await acceptAgentInvitation(c.var.services, parsed.authorityId, parsed.code, body.jwk), 201);
+      return limitedByClient(c, async () => {
+        const parsed = parseAgentLinkCode(body.code.trim());
+        if (!parsed) throw new ElicenceError('ERR_NOT_FOUND', 'no such invitation: it may have been used, cancelled or have expired', { field: 'code' });
+        c.header('Cache-Control', 'no-store');
+        return c.json(await acceptAgentInvitation(c.var.services, parsed.authorityId, parsed.code, body.jwk), 201);
+      });
     },
   );
 
@@ -771,12 +797,14 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
       responses: {
         200: { description: 'The authorisation as it is now', ...json(AuthorisationSchema, authorisationExample) },
         ...errorResponses(400, 404, 415),
+        429: TOO_MANY_FAILURES,
       },
     }),
-    async (c) => {
-      c.header('Cache-Control', 'no-store');
-      return c.json(await refreshAgentAuthorisation(c.var.services, c.req.valid('json').qr), 200);
-    },
+    async (c) =>
+      limitedByClient(c, async () => {
+        c.header('Cache-Control', 'no-store');
+        return c.json(await refreshAgentAuthorisation(c.var.services, c.req.valid('json').qr), 200);
+      }),
   );
 
   // The agent's page: the holder app in agent mode (a redirect keeps the link's fragment, RFC 9110 §10.2.2).
