@@ -173,12 +173,21 @@ describe('holder access', () => {
       }
     }
     expect(failures).toEqual([]);
-    // The holder API itself has nothing that writes but the session.
+    // The holder API writes only the session, its devices and its agents (issue 24): never a licence.
     const holderOps = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/holder/'))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`))
       .filter((op) => !op.startsWith('GET '));
-    expect(holderOps.sort()).toEqual(['DELETE /holder/v1/session', 'POST /holder/v1/session']);
+    expect(holderOps.sort()).toEqual([
+      'DELETE /holder/v1/devices/{id}',
+      'DELETE /holder/v1/session',
+      'POST /holder/v1/agent-authorisations/refresh',
+      'POST /holder/v1/agent-invitations/accept',
+      'POST /holder/v1/agents',
+      'POST /holder/v1/agents/{id}/revoke',
+      'POST /holder/v1/devices',
+      'POST /holder/v1/session',
+    ]);
     for (const action of ['revoke', 'suspend', 'amend', 'holder-access']) {
       expect((await t.call('POST', `/holder/v1/licences/${ids.aBusiness}/${action}`, { token, body: {} })).status).toBe(404);
     }

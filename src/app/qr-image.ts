@@ -10,6 +10,7 @@ import qrcodeCore from 'qrcode/lib/core/qrcode.js';
 import { concatBytes } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { isLicenceQrText, licenceQrSegments } from '../core/qr/index.js';
+import { isLiveQrText, liveQrSegments } from '../core/qr/live.js';
 
 export type QrLevel = 'L' | 'M' | 'Q' | 'H';
 
@@ -23,7 +24,7 @@ export interface QrMatrix {
 
 /** Builds the symbol; a text that fits no QR code at this level is ERR_QR_TOO_LARGE (field `ecc`). */
 export function qrMatrix(text: string, level: QrLevel = 'M'): QrMatrix {
-  const data = isLicenceQrText(text) ? licenceQrSegments(text) : text;
+  const data = isLicenceQrText(text) ? licenceQrSegments(text) : isLiveQrText(text) ? liveQrSegments(text) : text;
   let symbol: ReturnType<typeof qrcodeCore.create>;
   try {
     symbol = qrcodeCore.create(data, { errorCorrectionLevel: level });

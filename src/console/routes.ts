@@ -18,7 +18,10 @@ import { ElicenceError } from '../core/errors.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
 import { isRecord, parseStrictJson } from '../core/strict-json.js';
 import { changePassword, enableSecondFactor, type Role, signIn, staffNames, verifySecondFactor } from '../services/accounts.js';
+import { listAgentAuthorisations, revokeAgentAuthorisation } from '../services/agent-authorisations.js';
 import { requireAuthority } from '../services/authorities.js';
+import { agencyScope } from '../services/derived-credentials.js';
+import { listDevices, removeDevice } from '../services/devices.js';
 import { createHolderAccess, groupedHolderCode } from '../services/holder-access.js';
 import { issueLicences, type LicenceRow, requestHash } from '../services/issuance.js';
 import { effectiveStatus, listLicences, requireLicence } from '../services/licences.js';
@@ -343,7 +346,7 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
 
   // ---- one licence ------------------------------------------------------------------------------------
 
-  const DONE = new Set(['issued', 'replayed', 'suspend', 'reinstate', 'revoke', 'amend']);
+  const DONE = new Set(['issued', 'replayed', 'suspend', 'reinstate', 'revoke', 'amend', 'device-removed', 'agent-revoked']);
 
   app.get('/licences/:id', requireRole('read'), async (c) => {
     const { services, principal, m, lang } = c.var;
@@ -357,8 +360,25 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
       services,
       history.flatMap((e) => (e.staffId ? [e.staffId] : [])),
     );
+    const scope = agencyScope(principal);
+    const [devices, authorisations] = await Promise.all([
+      // A holder with no current licence and no device here has nothing to list (the service says 404).
+      listDevices(services, scope, row.holderCreditCode).catch(() => []),
+      listAgentAuthorisations(services, scope, row.id).catch(() => []),
+    ]);
     const done = c.req.query('done');
-    const notice = done && DONE.has(done) ? (done === 'issued' ? m.issue.issued : done === 'replayed' ? m.issue.replayed : m.confirm.done[done]) : undefined;
+    const notice =
+      done && DONE.has(done)
+        ? done === 'issued'
+          ? m.issue.issued
+          : done === 'replayed'
+            ? m.issue.replayed
+            : done === 'device-removed'
+              ? m.holderDevices.removed
+              : done === 'agent-revoked'
+                ? m.holderDevices.revoked
+                : m.confirm.done[done as keyof typeof m.confirm.done]
+        : undefined;
     return render(
       c,
       LicencePage({
@@ -375,10 +395,28 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
           history,
           staffNames: names,
           can: { amend: principal.actions.has('issue'), status: principal.actions.has('status'), holderAccess: principal.actions.has('issue') },
+          devices,
+          authorisations,
           notice,
         },
       }),
     );
+  });
+
+  // ---- devices and agent authorisations (issue 24): the same services as the APIs, supervisors only --------
+
+  app.post('/licences/:id/devices/:deviceId/remove', requireRole('status'), async (c) => {
+    const { services, principal } = c.var;
+    const row = await readable(c);
+    await removeDevice(services, agencyScope(principal), row.holderCreditCode, c.req.param('deviceId'), 'removed in the console');
+    return c.redirect(`/console/licences/${row.id}?done=device-removed`, 303);
+  });
+
+  app.post('/licences/:id/agents/:authId/revoke', requireRole('status'), async (c) => {
+    const { services, principal } = c.var;
+    const row = await readable(c);
+    await revokeAgentAuthorisation(services, agencyScope(principal), row.id, c.req.param('authId'), 'revoked in the console');
+    return c.redirect(`/console/licences/${row.id}?done=agent-revoked`, 303);
   });
 
   app.get('/licences/:id/qr.svg', requireRole('read'), async (c) => {

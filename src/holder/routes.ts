@@ -20,14 +20,39 @@ import type { CardFormat } from '../app/card.css.js';
 import type { AppEnv } from '../app/env.js';
 import { errorResponse } from '../app/errors.js';
 import { clientKeyOf, SlidingWindowCounter } from '../app/rate-limit.js';
+import {
+  AgentSchema,
+  AuthorisationSchema,
+  authorisationExample,
+  BoundCopySchema,
+  boundCopyExample,
+  DeviceSchema,
+  deviceExample,
+  EXAMPLE_DEVICE_ID,
+  EXAMPLE_JWK,
+  EXAMPLE_LICENCE_ID,
+  Jwk,
+  Matters,
+  Note,
+} from '../app/routes/devices.js';
 import { cardResponse, QrQuery, qrImageResponse } from '../app/routes/qr.js';
 import { staticAppRoutes } from '../app/routes/verifier-app.js';
-import { errorResponses } from '../app/schemas.js';
+import { errorResponses, ValidityString } from '../app/schemas.js';
 import { groupedCheckCode, qrCheckCode } from '../core/check-code.js';
 import { credentialIdOf } from '../core/credential.js';
 import { chinaDate, formatDate, formatTimestamp, lastValidChinaDate } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { encodeLicenceQr } from '../core/qr/index.js';
+import {
+  type AgentAuthorisationView,
+  acceptAgentInvitation,
+  inviteAgent,
+  listAgentAuthorisations,
+  refreshAgentAuthorisation,
+  revokeAgentAuthorisation,
+} from '../services/agent-authorisations.js';
+import type { HolderScope } from '../services/derived-credentials.js';
+import { listDevices, registerDevice, removeDevice, renewBoundCopies } from '../services/devices.js';
 import {
   endHolderSession,
   exchangeHolderCode,
@@ -219,6 +244,88 @@ function rateLimited(c: Context, retryAfterMs: number): Response {
 
 const holderOf = (c: Context<HolderEnv>): HolderPrincipal => c.var.holder;
 
+/** The services' scope of a holder session: its own credit code at its authority, nothing else (another holder's device or licence is 404). */
+const holderScope = (c: Context<HolderEnv>): HolderScope => {
+  const holder = holderOf(c);
+  return { authorityId: holder.authorityId, actor: `holder-session:${holder.sessionId}`, holderCreditCode: holder.holderCreditCode };
+};
+
+const json = <T extends z.ZodType>(schema: T, example: unknown) => ({ content: { 'application/json': { schema, example } } });
+
+const TOO_MANY_FAILURES = {
+  description: 'Too many failed codes or proofs from this client (with Retry-After)',
+  content: { 'application/json': { example: { error: { code: 'ERR_RATE_LIMITED', message: 'too many failed holder codes; retry after 900 s' } } } },
+};
+
+/** The path of the page an agent opens (a mode of the holder app); the one-time code travels in the fragment. */
+export const AGENT_PAGE_PATH = '/holder/agent';
+/** The code an agent link carries: `<authority id>.<one-time code>` (the deployment may host several authorities). */
+export const agentLinkCode = (authorityId: string, code: string) => `${authorityId}.${code}`;
+
+function parseAgentLinkCode(text: string): { authorityId: string; code: string } | undefined {
+  const dot = text.lastIndexOf('.');
+  if (dot <= 0 || dot === text.length - 1) return undefined;
+  return { authorityId: text.slice(0, dot), code: text.slice(dot + 1) };
+}
+
+const DeviceIdParam = z.object({ id: z.string().min(1).max(64).openapi({ example: EXAMPLE_DEVICE_ID }) });
+const RegisterDeviceBody = z
+  .object({ jwk: Jwk, label: z.string().max(64).optional().openapi({ example: '法定代表人手机' }) })
+  .strict()
+  .openapi('HolderRegisterDeviceRequest');
+const InviteBody = z
+  .object({
+    licenceId: z.string().min(1).max(64).openapi({ example: EXAMPLE_LICENCE_ID }),
+    agent: AgentSchema.strict(),
+    matters: Matters,
+    validFrom: ValidityString.optional().openapi({ description: 'Start (default: when the agent accepts); not before the licence' }),
+    validUntil: ValidityString.openapi({
+      description: "End (a date alone is the last valid day): at most one calendar year after the start, never after the licence's validUntil",
+    }),
+    note: Note,
+  })
+  .strict()
+  .openapi('HolderAgentInvitationRequest');
+const InvitationSchema = z
+  .object({
+    id: z.string(),
+    licenceId: z.string(),
+    agent: AgentSchema,
+    matters: Matters,
+    validFrom: z.string().nullable(),
+    validUntil: z.string(),
+    expiresAt: z.string().openapi({ description: 'The link works once, until then (72 hours)' }),
+    code: z.string().openapi({ description: 'Shown once: `<authority>.<one-time code>` (only its hash is stored)' }),
+    link: z.string().openapi({ description: "The agent's link: open it on the agent's own phone" }),
+  })
+  .openapi('HolderAgentInvitation');
+const invitationExample = {
+  id: '019a8e4c-2300-7a24-8c41-5d6e7f801900',
+  licenceId: EXAMPLE_LICENCE_ID,
+  agent: { name: '李明', idNumberMasked: '3301**********1234' },
+  matters: ['tax-filing', 'bank-account'],
+  validFrom: null,
+  validUntil: '2027-05-31T16:00:00.000Z',
+  expiresAt: '2026-06-04T00:00:00.000Z',
+  code: 'hangzhou-amr.n2Vq0d9fX1y5c3Kp7Lm8Qw4Rt6Zs2Ua0Bv1Ce3Df5Gh',
+  link: 'https://elicence.example.gov.cn/holder/agent#i=hangzhou-amr.n2Vq0d9fX1y5c3Kp7Lm8Qw4Rt6Zs2Ua0Bv1Ce3Df5Gh',
+};
+const AcceptBody = z
+  .object({
+    code: z.string().min(3).max(200).openapi({ example: invitationExample.code }),
+    jwk: Jwk.openapi({ description: "The agent device's P-256 public key: the authorisation is bound to it (cnf)" }),
+  })
+  .strict()
+  .openapi('HolderAgentAcceptRequest');
+
+/** Every authorisation on the holder's licences at its authority, newest first. */
+async function holderAuthorisations(c: Context<HolderEnv>): Promise<AgentAuthorisationView[]> {
+  const services = c.var.services;
+  const rows = await holderLicences(services.store.db, holderOf(c));
+  const lists = await Promise.all(rows.map((row) => listAgentAuthorisations(services, holderScope(c), row.id)));
+  return lists.flat().sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
 export function holderRoutes(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<HolderEnv>();
   // Per app, made on first use with the app's clock (never a module singleton).
@@ -229,6 +336,24 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
       byAuthority: new SlidingWindowCounter({ maxFailures: HOLDER_CODE_FAILURES_PER_AUTHORITY, windowMs: HOLDER_CODE_WINDOW_MS, clock: c.var.services.clock }),
     });
 
+  /**
+   * The routes without a session (agent link, agent refresh): a 404 (unknown code, or no current proof)
+   * counts as a failure of the client address in the same window as failed holder codes; past the limit,
+   * 429 before any lookup.
+   */
+  const limitedByClient = async (c: Context<HolderEnv>, run: () => Promise<Response>): Promise<never> => {
+    const { byClient } = limiters(c);
+    const clientKey = clientKeyOf(c, undefined);
+    const wait = clientKey ? byClient.retryAfterMs(clientKey) : 0;
+    if (wait > 0) return rateLimited(c, wait) as never;
+    try {
+      return (await run()) as never;
+    } catch (error) {
+      if (clientKey && error instanceof ElicenceError && error.code === 'ERR_NOT_FOUND') byClient.recordFailure(clientKey);
+      throw error;
+    }
+  };
+
   app.openAPIRegistry.registerComponent('securitySchemes', 'holderSession', {
     type: 'http',
     scheme: 'bearer',
@@ -236,7 +361,7 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
   });
 
   app.use('/holder/v1/*', async (c, next) => {
-    if (c.req.path === '/holder/v1/session' && c.req.method === 'POST') return next();
+    if (c.req.method === 'POST' && ['/holder/v1/session', '/holder/v1/agent-invitations/accept', '/holder/v1/agent-authorisations/refresh'].includes(c.req.path)) return next();
     return requireHolderSession(c, next);
   });
 
@@ -459,6 +584,231 @@ export function holderRoutes(): OpenAPIHono<AppEnv> {
       return (await cardResponse(c, c.var.services, row, format)) as never;
     },
   );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/devices',
+      tags: ['Holder'],
+      summary: "Register this phone's device key (an administrator of the business) and get its bound copies",
+      description:
+        'The app creates a non-extractable P-256 key (WebCrypto) and sends its public JWK. Each current licence of the holder gets a bound copy (cnf = this key, at most 30 days, its own revocation entry). ' +
+        'At most 5 active devices per holder: a sixth is 409 ERR_DEVICE_LIMIT. The same key again while active answers 200 with the device as it is.',
+      security,
+      request: { body: { required: true, ...json(RegisterDeviceBody, { jwk: EXAMPLE_JWK, label: '法定代表人手机' }) } },
+      responses: {
+        201: {
+          description: 'Registered, with its bound copies',
+          ...json(z.object({ device: DeviceSchema, boundCopies: z.array(BoundCopySchema) }), { device: deviceExample, boundCopies: [boundCopyExample] }),
+        },
+        200: {
+          description: 'Already registered and active',
+          ...json(z.object({ device: DeviceSchema, boundCopies: z.array(BoundCopySchema) }), { device: deviceExample, boundCopies: [boundCopyExample] }),
+        },
+        ...errorResponses(400, 401, 404, 409, 415),
+      },
+    }),
+    async (c) => {
+      const holder = holderOf(c);
+      const result = await registerDevice(c.var.services, holderScope(c), holder.holderCreditCode, c.req.valid('json'));
+      return c.json({ device: result.device, boundCopies: result.boundCopies }, result.created ? 201 : 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/devices',
+      tags: ['Holder'],
+      summary: "The holder's devices (its administrators), active first",
+      security,
+      responses: {
+        200: { description: 'The devices', ...json(z.object({ items: z.array(DeviceSchema) }), { items: [deviceExample] }) },
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => c.json({ items: await listDevices(c.var.services, holderScope(c), holderOf(c).holderCreditCode) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/holder/v1/devices/{id}',
+      tags: ['Holder'],
+      summary: "Remove a device (a lost phone): its bound copies' own revocation bits are set, renewals stop; the licences stay valid",
+      security,
+      request: { params: DeviceIdParam },
+      responses: {
+        200: { description: 'The device, removed', ...json(DeviceSchema, { ...deviceExample, status: 'removed', removedAt: '2026-06-10T08:00:00.000Z' }) },
+        ...errorResponses(401, 404, 409),
+      },
+    }),
+    async (c) => c.json(await removeDevice(c.var.services, holderScope(c), holderOf(c).holderCreditCode, c.req.valid('param').id, 'removed by the holder'), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/bound-copies',
+      tags: ['Holder'],
+      summary: "A device's bound copies, renewed: copies ending within 10 days are re-signed, licences issued since get one",
+      description: "The app calls this while online (silent renewal). A removed device is 409 ERR_ILLEGAL_TRANSITION; another holder's device 404.",
+      security,
+      request: { query: z.object({ device: z.string().min(1).max(64).openapi({ example: EXAMPLE_DEVICE_ID }) }).strict() },
+      responses: {
+        200: { description: 'The bound copies this device should hold now', ...json(z.object({ items: z.array(BoundCopySchema) }), { items: [boundCopyExample] }) },
+        ...errorResponses(400, 401, 404, 409),
+      },
+    }),
+    async (c) => c.json({ items: await renewBoundCopies(c.var.services, holderScope(c), holderOf(c).holderCreditCode, c.req.valid('query').device) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/agents',
+      tags: ['Holder'],
+      summary: 'Authorise an agent (授权用证): a one-time link the agent opens on their own phone',
+      description:
+        'Checks the agent, masked ID number, matters and period (at most one calendar year, never beyond the licence: 400 ERR_VALIDITY_WINDOW) on a current licence (409 ERR_LICENCE_NOT_CURRENT). ' +
+        "The authorisation is signed when the agent's phone accepts the link with its own device key (POST /holder/v1/agent-invitations/accept).",
+      security,
+      request: {
+        body: {
+          required: true,
+          ...json(InviteBody, {
+            licenceId: EXAMPLE_LICENCE_ID,
+            agent: { name: '李明', idNumberMasked: '3301**********1234' },
+            matters: ['tax-filing', 'bank-account'],
+            validUntil: '2027-05-31',
+          }),
+        },
+      },
+      responses: {
+        201: { description: 'The invitation and its link (shown once)', ...json(InvitationSchema, invitationExample) },
+        ...errorResponses(400, 401, 404, 409, 415),
+      },
+    }),
+    async (c) => {
+      const { licenceId, ...request } = c.req.valid('json');
+      const invitation = await inviteAgent(c.var.services, holderScope(c), licenceId, request);
+      const code = agentLinkCode(holderOf(c).authorityId, invitation.code);
+      const link = `${c.var.services.config.publicUrl.replace(/\/$/, '')}${AGENT_PAGE_PATH}#i=${encodeURIComponent(code)}`;
+      c.header('Cache-Control', 'no-store');
+      return c.json(
+        {
+          id: invitation.id,
+          licenceId: invitation.licenceId,
+          agent: invitation.agent,
+          matters: invitation.matters,
+          validFrom: invitation.validFrom,
+          validUntil: invitation.validUntil,
+          expiresAt: invitation.expiresAt,
+          code,
+          link,
+        },
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/holder/v1/agents',
+      tags: ['Holder'],
+      summary: "The agent authorisations on the holder's licences, newest first",
+      security,
+      responses: {
+        200: { description: 'The authorisations', ...json(z.object({ items: z.array(AuthorisationSchema) }), { items: [authorisationExample] }) },
+        ...errorResponses(401),
+      },
+    }),
+    async (c) => c.json({ items: await holderAuthorisations(c) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/agents/{id}/revoke',
+      tags: ['Holder'],
+      summary: "Revoke an agent authorisation (its own revocation bit; the licence's bits are untouched)",
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: { description: 'The authorisation, revoked', ...json(AuthorisationSchema, { ...authorisationExample, status: 'revoked', statusReason: 'other' }) },
+        ...errorResponses(401, 404, 409),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      const found = (await holderAuthorisations(c)).find((a) => a.id === id);
+      if (!found) throw new ElicenceError('ERR_NOT_FOUND', `no agent authorisation ${id}`, { field: 'id' });
+      return c.json(await revokeAgentAuthorisation(c.var.services, holderScope(c), found.licenceId, id, 'revoked by the holder'), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/agent-invitations/accept',
+      tags: ['Holder'],
+      summary: "The agent's phone accepts an invitation with its own device key: the signed authorisation (no session needed; the one-time code is the credential)",
+      description: 'An unknown, used, cancelled or expired code is the same 404. The code is used up by the first acceptance.',
+      request: { body: { required: true, ...json(AcceptBody, { code: invitationExample.code, jwk: EXAMPLE_JWK }) } },
+      responses: {
+        201: { description: 'The authorisation (vc+jwt in `credential`), bound to the key sent', ...json(AuthorisationSchema, authorisationExample) },
+        ...errorResponses(400, 404, 409, 415),
+        429: TOO_MANY_FAILURES,
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      return limitedByClient(c, async () => {
+        const parsed = parseAgentLinkCode(body.code.trim());
+        if (!parsed) throw new ElicenceError('ERR_NOT_FOUND', 'no such invitation: it may have been used, cancelled or have expired', { field: 'code' });
+        c.header('Cache-Control', 'no-store');
+        return c.json(await acceptAgentInvitation(c.var.services, parsed.authorityId, parsed.code, body.jwk), 201);
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/holder/v1/agent-authorisations/refresh',
+      tags: ['Holder'],
+      summary: "The agent's phone asks for the current form of an authorisation it holds, proving its key with a live EL2 text of it (no session)",
+      description:
+        'The text must be a live QR text (docs/qr-format.md §11) of an authorisation this service issued, with a proof by its cnf key for a slot within 90 s of now. ' +
+        'The answer follows amendments (the authorisation re-issued for the new licence, same key) and carries the status, so a revoked one shows as revoked. Anything else: the same 404.',
+      request: {
+        body: {
+          required: true,
+          ...json(
+            z
+              .object({ qr: z.string().min(5).max(8000) })
+              .strict()
+              .openapi('HolderAgentRefreshRequest'),
+            { qr: 'EL2:0123456789…' },
+          ),
+        },
+      },
+      responses: {
+        200: { description: 'The authorisation as it is now', ...json(AuthorisationSchema, authorisationExample) },
+        ...errorResponses(400, 404, 415),
+        429: TOO_MANY_FAILURES,
+      },
+    }),
+    async (c) =>
+      limitedByClient(c, async () => {
+        c.header('Cache-Control', 'no-store');
+        return c.json(await refreshAgentAuthorisation(c.var.services, c.req.valid('json').qr), 200);
+      }),
+  );
+
+  // The agent's page: the holder app in agent mode (a redirect keeps the link's fragment, RFC 9110 §10.2.2).
+  app.get(AGENT_PAGE_PATH, (c) => c.redirect('/holder/?mode=agent', 302));
 
   // The holder app's page and files (after the API: `/holder/:name` takes one segment only).
   app.route('/', staticAppRoutes({ mount: '/holder', name: 'holder app', build: 'npm run build:holder', assets: (services) => services.holderAssets }));

@@ -12,8 +12,9 @@ import { uuidv7 } from 'uuidv7';
 import { type AgentInput, buildAgentAuthorisation, checkAgent, checkAuthorisationPeriod, checkDeviceJwk, checkMatters, type Matters } from '../core/bound-credentials.js';
 import { credentialIdOf } from '../core/credential.js';
 import { formatTimestamp, parseValidityField } from '../core/dates.js';
-import { base64url } from '../core/encoding.js';
+import { base64url, fromBase64url, fromUtf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
+import { decodeLiveQr, liveSlotMidpointMs, verifyLiveProof } from '../core/qr/live.js';
 import { agentAuthorisations, agentInvitations } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import type { AuditEntryInput } from './audit.js';
@@ -432,4 +433,50 @@ export async function reissueAuthorisationsAfterAmendment(deps: ServiceDeps, sco
       result: fresh.map((row) => agentAuthorisationView(row, deps.config.publicUrl, now)),
     };
   });
+}
+
+/** How far a refresh request's live proof may be from the server's clock (as a verifier's live window). */
+export const REFRESH_WINDOW_MS = 90_000;
+
+/**
+ * The agent's phone asks, with no session, for the current form of an authorisation it holds: it sends
+ * a live `EL2:` text of it (a proof by its own key over a current slot). The authorisation must be one
+ * this service issued, byte for byte, the proof must verify with its `cnf` key and be within 90 s of
+ * now; the answer follows `superseded_by` (an amendment re-issued it for the new licence, bound to the
+ * same key) and says its status, so a revoked one is shown as such. Anything else is the same 404.
+ */
+export async function refreshAgentAuthorisation(deps: ServiceDeps, liveText: string): Promise<AgentAuthorisationView> {
+  const gone = () => new ElicenceError('ERR_NOT_FOUND', 'no such authorisation, or the proof is not a current one by its key', { field: 'qr' });
+  let live: ReturnType<typeof decodeLiveQr>;
+  try {
+    live = decodeLiveQr(liveText);
+  } catch {
+    throw gone();
+  }
+  const now = deps.clock.now();
+  if (Math.abs(liveSlotMidpointMs(live.slot) - now) > REFRESH_WINDOW_MS) throw gone();
+  let payload: { id?: unknown; cnf?: { jwk?: unknown } };
+  try {
+    const bytes = fromBase64url(live.jws.split('.')[1] ?? '');
+    if (!bytes) throw gone();
+    payload = JSON.parse(fromUtf8(bytes)) as typeof payload;
+  } catch {
+    throw gone();
+  }
+  const id = payload.id;
+  if (typeof id !== 'string' || !id.startsWith('urn:uuid:')) throw gone();
+  const db = deps.store.db;
+  const [row] = await db
+    .select()
+    .from(agentAuthorisations)
+    .where(eq(agentAuthorisations.id, id.slice('urn:uuid:'.length)));
+  if (row?.jws !== live.jws) throw gone();
+  if (!(await verifyLiveProof(live.jws, live.slot, live.signature, payload.cnf?.jwk))) throw gone();
+  let current = row;
+  for (let hops = 0; current.supersededBy && hops < 100; hops++) {
+    const [next] = await db.select().from(agentAuthorisations).where(eq(agentAuthorisations.id, current.supersededBy));
+    if (!next) break;
+    current = next;
+  }
+  return agentAuthorisationView(current, deps.config.publicUrl, now);
 }

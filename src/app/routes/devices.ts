@@ -16,30 +16,30 @@ import { errorResponses, ValidityString } from '../schemas.js';
 const security = [{ bearer: [] }];
 
 const EXAMPLE_CREDIT_CODE = '91330106MA2CFX7K5Y';
-const EXAMPLE_LICENCE_ID = '019a8e4c-1f00-7b2a-9c3d-4e5f60718293';
-const EXAMPLE_JWK = { kty: 'EC', crv: 'P-256', x: '8S3Lhpu7Lzk3z8OScwUBIStJhkpY3j13XdFFKeKpF8c', y: 'r41Mham7HbSfDPSih8ZrLsC_qUWv4vW3pTsPxJCYoyE' };
-const EXAMPLE_DEVICE_ID = 'Qm9V7r7z0g3b7m7WcSx5yB2kX9pT1uE4nL6aJ8dF0hc';
-const EXAMPLE_JWS = 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6InZjK2p3dCIsImN0eSI6InZjIn0.eyJAY29udGV4dCI6Wy4uLl19.c2lnbmF0dXJl';
+export const EXAMPLE_LICENCE_ID = '019a8e4c-1f00-7b2a-9c3d-4e5f60718293';
+export const EXAMPLE_JWK = { kty: 'EC', crv: 'P-256', x: '8S3Lhpu7Lzk3z8OScwUBIStJhkpY3j13XdFFKeKpF8c', y: 'r41Mham7HbSfDPSih8ZrLsC_qUWv4vW3pTsPxJCYoyE' };
+export const EXAMPLE_DEVICE_ID = 'Qm9V7r7z0g3b7m7WcSx5yB2kX9pT1uE4nL6aJ8dF0hc';
+export const EXAMPLE_JWS = 'eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6InZjK2p3dCIsImN0eSI6InZjIn0.eyJAY29udGV4dCI6Wy4uLl19.c2lnbmF0dXJl';
 const EXAMPLE_LIST = 'https://elicence.example.gov.cn/status/dev-city/revocation/1';
 
 const CreditCodeParam = z.object({ creditCode: z.string().min(1).max(32).openapi({ example: EXAMPLE_CREDIT_CODE }) });
 const DeviceParams = CreditCodeParam.extend({ deviceId: z.string().min(1).max(64).openapi({ example: EXAMPLE_DEVICE_ID }) });
 const LicenceParam = z.object({ id: z.string().min(1).max(64).openapi({ example: EXAMPLE_LICENCE_ID }) });
 const AuthParams = LicenceParam.extend({ authId: z.string().min(1).max(64) });
-const Note = z
+export const Note = z
   .string()
   .max(MAX_NOTE_LENGTH)
   .optional()
   .openapi({ description: `Free text kept in the audit log (at most ${MAX_NOTE_LENGTH} characters)` });
 
-const Jwk = z.record(z.string(), z.unknown()).openapi({
+export const Jwk = z.record(z.string(), z.unknown()).openapi({
   description: 'A P-256 public JWK (kty EC, crv P-256, x, y). Private members (d), other curves and key types are refused (400 ERR_DEVICE_KEY).',
   example: EXAMPLE_JWK,
 });
 
 const OwnStatusSchema = z.object({ statusListCredential: z.string(), statusListIndex: z.number().int() });
 
-const DeviceSchema = z
+export const DeviceSchema = z
   .object({
     id: z.string().openapi({ description: 'RFC 7638 thumbprint of the device key' }),
     holderCreditCode: z.string(),
@@ -51,7 +51,7 @@ const DeviceSchema = z
   })
   .openapi('HolderDevice');
 
-const BoundCopySchema = z
+export const BoundCopySchema = z
   .object({
     id: z.string(),
     licenceId: z.string(),
@@ -66,11 +66,11 @@ const BoundCopySchema = z
   })
   .openapi('BoundCopy');
 
-const Matters = z
+export const Matters = z
   .union([z.literal('all'), z.array(z.string().regex(MATTER_CODE)).min(1).max(MAX_MATTERS)])
   .openapi({ description: `"all", or 1 to ${MAX_MATTERS} matter codes ([A-Za-z0-9_-]{1,32})`, example: ['tax-filing', 'bank-account'] });
 
-const AgentSchema = z.object({
+export const AgentSchema = z.object({
   name: z.string().openapi({ example: '李明' }),
   idNumberMasked: z.string().openapi({
     description: 'A masked 18-character ID number: 2 to 6 leading digits, 8 to 12 "*" hiding the birth date, the last 4 characters',
@@ -78,7 +78,7 @@ const AgentSchema = z.object({
   }),
 });
 
-const AuthorisationSchema = z
+export const AuthorisationSchema = z
   .object({
     id: z.string(),
     credentialId: z.string(),
@@ -120,7 +120,7 @@ const AuthoriseBody = z
 const RevokeBody = z.object({ note: Note }).strict().openapi('RevokeAgentAuthorisationRequest');
 const RemoveBody = z.object({ note: Note }).strict().openapi('RemoveDeviceRequest');
 
-const deviceExample = {
+export const deviceExample = {
   id: EXAMPLE_DEVICE_ID,
   holderCreditCode: EXAMPLE_CREDIT_CODE,
   label: '法定代表人手机',
@@ -129,7 +129,7 @@ const deviceExample = {
   createdAt: '2026-06-01T00:00:00.000Z',
   removedAt: null,
 };
-const boundCopyExample = {
+export const boundCopyExample = {
   id: '019a8e4c-2000-7c11-8d22-33445566aa01',
   licenceId: EXAMPLE_LICENCE_ID,
   deviceId: EXAMPLE_DEVICE_ID,
@@ -148,7 +148,7 @@ const authorisationRequestExample = {
   validUntil: '2027-05-31',
   agentJwk: EXAMPLE_JWK,
 };
-const authorisationExample = {
+export const authorisationExample = {
   id: '019a8e4c-2400-7a24-8c41-5d6e7f801924',
   credentialId: 'urn:uuid:019a8e4c-2400-7a24-8c41-5d6e7f801924',
   licenceId: EXAMPLE_LICENCE_ID,

@@ -1,6 +1,8 @@
 /** One licence: its fields, status, QR, print links, the changes a role may make, and its history. */
 import { parseDate } from '../../core/dates.js';
 import type { LicenceTypeDefinition } from '../../core/licence-types.js';
+import type { AgentAuthorisationView } from '../../services/agent-authorisations.js';
+import type { DeviceView } from '../../services/devices.js';
 import type { LicenceRow } from '../../services/issuance.js';
 import type { StoredLicenceType } from '../../services/licence-types.js';
 import type { EffectiveStatus } from '../../services/licences.js';
@@ -31,6 +33,9 @@ export interface LicencePageData {
   /** Display names of the staff accounts named in the history. */
   staffNames: Map<string, string>;
   can: { amend: boolean; status: boolean; holderAccess: boolean };
+  /** The holder's devices (administrators) and this licence's agent authorisations (issue 24). */
+  devices?: DeviceView[];
+  authorisations?: AgentAuthorisationView[];
   notice?: string | undefined;
   problem?: string | undefined;
 }
@@ -169,6 +174,7 @@ export function LicencePage({ m, lang, url, live, data }: Base & { data: Licence
           </form>
         </section>
       ) : null}
+      <DevicesSection m={m} live={live} data={data} />
       {live_ ? (
         <section aria-labelledby="actions" class="actions">
           <h2 id="actions">{m.licence.actions}</h2>
@@ -216,6 +222,56 @@ export function LicencePage({ m, lang, url, live, data }: Base & { data: Licence
         </table>
       </section>
     </Page>
+  );
+}
+
+/** The holder's devices and this licence's agent authorisations, with remove / revoke for supervisors (CSRF-protected forms). */
+function DevicesSection({ m, live, data }: { m: Messages; live: LiveSession; data: LicencePageData }) {
+  const d = m.holderDevices;
+  const devices = (data.devices ?? []).filter((device) => device.status === 'active');
+  const authorisations = data.authorisations ?? [];
+  const day = (iso: string) => chinaDate(Date.parse(iso));
+  return (
+    <section aria-labelledby="holder-devices" class="no-print">
+      <h2 id="holder-devices">{d.title}</h2>
+      <p class="hint">{d.intro}</p>
+      <h3>{d.devices}</h3>
+      {devices.length === 0 ? <p>{d.noDevices}</p> : null}
+      <ul>
+        {devices.map((device) => (
+          <li data-device={device.id}>
+            {d.device(device.id, day(device.createdAt))}{' '}
+            {data.can.status ? (
+              <form method="post" action={`/console/licences/${data.row.id}/devices/${encodeURIComponent(device.id)}/remove`}>
+                <Csrf live={live} />
+                <button type="submit" class="secondary">
+                  {d.remove}
+                </button>
+              </form>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <h3>{d.agents}</h3>
+      {authorisations.length === 0 ? <p>{d.noAgents}</p> : null}
+      <ul>
+        {authorisations.map((a) => (
+          <li data-authorisation={a.id}>
+            {d.agent(a.agent.name, a.agent.idNumberMasked, a.matters === 'all' ? d.allMatters : a.matters.join(', '), day(a.validFrom), lastValidDay(Date.parse(a.validUntil)))} ·{' '}
+            {d.state[a.status] ?? a.status}{' '}
+            {data.can.status && a.status === 'active' ? (
+              <form method="post" action={`/console/licences/${data.row.id}/agents/${encodeURIComponent(a.id)}/revoke`}>
+                <Csrf live={live} />
+                <button type="submit" class="secondary">
+                  {d.revoke}
+                </button>
+              </form>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {!data.can.status && (devices.length > 0 || authorisations.length > 0) ? <p class="hint">{d.statusOnly}</p> : null}
+    </section>
   );
 }
 

@@ -6,9 +6,39 @@
  * and works offline after the first use (service worker). Every status shown carries how long ago it
  * was checked: offline, a licence is never shown as valid without its age.
  */
+
+import { createDeviceKeys, liveQrText, publicJwkOf, qrSvgOf } from './device-key.js';
 import { byId, el } from './dom.js';
 import { ageText, initialLang, type Lang, type Status, saveLang, TEXTS } from './i18n.js';
-import { forgetAll, type HolderLicence, type LicenceList, loadList, loadQr, loadSession, type StoredList, type StoredSession, saveList, saveQr, saveSession } from './storage.js';
+import {
+  type AgentAuthorisation,
+  type BoundCopy,
+  forgetAll,
+  forgetDevice,
+  type HolderLicence,
+  type LicenceList,
+  loadAgent,
+  loadDevice,
+  loadList,
+  loadQr,
+  loadSession,
+  type StoredAgent,
+  type StoredDevice,
+  type StoredList,
+  type StoredSession,
+  saveAgent,
+  saveDevice,
+  saveList,
+  saveQr,
+  saveSession,
+} from './storage.js';
+
+interface ServerDevice {
+  id: string;
+  status: 'active' | 'removed';
+  label: string | null;
+  createdAt: string;
+}
 
 interface WakeLockSentinel {
   release(): Promise<void>;
@@ -22,7 +52,27 @@ const state: {
   showing: HolderLicence | undefined;
   wakeLock: WakeLockSentinel | undefined;
   qrUrl: string | undefined;
-} = { lang: initialLang(), session: undefined, stored: undefined, refreshFailed: false, showing: undefined, wakeLock: undefined, qrUrl: undefined };
+  device: StoredDevice | undefined;
+  devices: ServerDevice[];
+  authorisations: AgentAuthorisation[];
+  liveTimer: ReturnType<typeof setTimeout> | undefined;
+  agentMode: boolean;
+  agent: StoredAgent | undefined;
+} = {
+  lang: initialLang(),
+  session: undefined,
+  stored: undefined,
+  refreshFailed: false,
+  showing: undefined,
+  wakeLock: undefined,
+  qrUrl: undefined,
+  device: undefined,
+  devices: [],
+  authorisations: [],
+  liveTimer: undefined,
+  agentMode: false,
+  agent: undefined,
+};
 
 const t = () => TEXTS[state.lang];
 /** API paths are relative to the app (/holder/), so a deployment under a path prefix works too. */
@@ -91,6 +141,7 @@ async function refresh(): Promise<void> {
         if (svg.ok) await saveQr(licence.id, licence.checkCode, await svg.text());
       }),
     ).catch(() => undefined);
+    await syncDevices();
   } catch {
     state.refreshFailed = true;
   } finally {
@@ -122,7 +173,7 @@ function renderFreshness(): void {
   line.textContent = freshnessText();
   line.dataset.state = !state.stored ? 'none' : !navigator.onLine ? 'offline' : state.refreshFailed ? 'failed' : 'online';
   for (const node of document.querySelectorAll<HTMLElement>('[data-age]')) node.textContent = freshnessText();
-  if (state.showing) byId('show-status').textContent = `${t().status[statusOf(state.showing)]} · ${freshnessText()}`;
+  if (state.showing && !state.agentMode) byId('show-status').textContent = `${t().status[statusOf(state.showing)]} · ${freshnessText()}`;
 }
 
 const fileStem = (licence: HolderLicence) => `licence-${licence.licenceIdentifier ?? licence.id}`;
@@ -205,6 +256,13 @@ function licenceItem(licence: HolderLicence): HTMLElement {
 }
 
 function render(): void {
+  if (state.agentMode) {
+    byId('sign-in').hidden = true;
+    byId('licences').hidden = true;
+    byId('agent-mode').hidden = false;
+    renderAgentMode();
+    return;
+  }
   const signedIn = state.session !== undefined;
   byId('sign-in').hidden = signedIn || state.stored !== undefined;
   byId('licences').hidden = !state.stored;
@@ -217,37 +275,314 @@ function render(): void {
     for (const licence of data.items) list.append(licenceItem(licence));
   }
   byId('refresh').hidden = !signedIn;
+  renderDevices();
+  renderAgents();
   renderFreshness();
 }
 
-async function show(licence: HolderLicence): Promise<void> {
-  const m = t();
-  const svg = await loadQr(licence.id, licence.checkCode);
-  let source: Blob | undefined = svg ? new Blob([svg], { type: 'image/svg+xml' }) : undefined;
-  if (!source) {
-    const response = await fetch(api(licence.links['qrSvg']!), { headers: auth() }).catch(() => undefined);
-    if (response?.ok) source = await response.blob();
-  }
-  if (!source) return setMessage(m.downloadFailed);
+/** The bound copy this phone can show live for a licence: active, not ending in the next minute. */
+function boundCopyFor(licence: HolderLicence): BoundCopy | undefined {
+  return state.device?.boundCopies.find((copy) => copy.licenceId === licence.id && copy.status === 'active' && Date.parse(copy.validUntil) > Date.now() + 60_000);
+}
+
+const timeText = (ms: number) => new Date(ms).toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
+
+function setQrImage(source: Blob, alt: string): void {
   if (state.qrUrl) URL.revokeObjectURL(state.qrUrl);
   state.qrUrl = URL.createObjectURL(source);
-  state.showing = licence;
-  const identifier = licence.licenceIdentifier ?? licence.id;
-  byId('show-title').textContent = `${licence.typeName[state.lang]} · ${licence.holderName ?? ''}`;
   const image = byId<HTMLImageElement>('show-qr');
   image.src = state.qrUrl;
-  image.alt = m.qrAlt(identifier, licence.checkCode);
-  byId('show-text').textContent = m.qrText(identifier, licence.checkCode);
+  image.alt = alt;
+}
+
+/** Draws the live QR of `jws` for the current slot, then again at every slot boundary until closed. */
+async function drawLive(jws: string, keys: CryptoKeyPair, identifier: string): Promise<void> {
+  const m = t();
+  const now = Date.now();
+  const text = await liveQrText(jws, keys, now);
+  setQrImage(new Blob([qrSvgOf(text, m.liveAlt(identifier))], { type: 'image/svg+xml' }), m.liveAlt(identifier));
+  const image = byId<HTMLImageElement>('show-qr');
+  image.dataset['qrText'] = text;
+  const note = byId('show-live');
+  note.dataset['mode'] = 'live';
+  note.textContent = m.live(timeText(now));
+  byId('show-text').textContent = m.liveText(identifier, timeText(now));
+  const next = (Math.floor(now / 30_000) + 1) * 30_000;
+  clearTimeout(state.liveTimer);
+  state.liveTimer = setTimeout(() => void drawLive(jws, keys, identifier).catch(() => undefined), next - Date.now() + 50);
+}
+
+function openShowDialog(title: string): Promise<void> {
+  byId('show-title').textContent = title;
   byId('show').hidden = false;
   byId('main').setAttribute('aria-hidden', 'true');
   renderFreshness();
   byId('show-close').focus();
   // Keep the screen on while the licence is shown (where the browser allows it).
   const wakeLock = (navigator as Navigator & { wakeLock?: { request(type: 'screen'): Promise<WakeLockSentinel> } }).wakeLock;
-  state.wakeLock = await wakeLock?.request('screen').catch(() => undefined);
+  return (async () => {
+    state.wakeLock ??= await wakeLock?.request('screen').catch(() => undefined);
+  })();
+}
+
+async function show(licence: HolderLicence): Promise<void> {
+  const m = t();
+  const identifier = licence.licenceIdentifier ?? licence.id;
+  const copy = boundCopyFor(licence);
+  state.showing = licence;
+  if (copy && state.device) {
+    await drawLive(copy.credential, state.device.keys, identifier);
+  } else {
+    const svg = await loadQr(licence.id, licence.checkCode);
+    let source: Blob | undefined = svg ? new Blob([svg], { type: 'image/svg+xml' }) : undefined;
+    if (!source) {
+      const response = await fetch(api(licence.links['qrSvg']!), { headers: auth() }).catch(() => undefined);
+      if (response?.ok) source = await response.blob();
+    }
+    if (!source) {
+      state.showing = undefined;
+      return setMessage(m.downloadFailed);
+    }
+    setQrImage(source, m.qrAlt(identifier, licence.checkCode));
+    byId<HTMLImageElement>('show-qr').dataset['qrText'] = licence.qrText;
+    const note = byId('show-live');
+    note.dataset['mode'] = 'static';
+    note.textContent = m.staticNote;
+    byId('show-text').textContent = m.qrText(identifier, licence.checkCode);
+  }
+  await openShowDialog(`${licence.typeName[state.lang]} · ${licence.holderName ?? ''}`);
+}
+
+// ---- Devices (this phone's key, the holder's administrators) ----
+
+async function syncDevices(): Promise<void> {
+  if (!state.session) return;
+  const [devices, agents] = await Promise.all([
+    fetch(api('v1/devices'), { headers: auth(), cache: 'no-store' }).catch(() => undefined),
+    fetch(api('v1/agents'), { headers: auth(), cache: 'no-store' }).catch(() => undefined),
+  ]);
+  if (devices?.ok) state.devices = ((await devices.json()) as { items: ServerDevice[] }).items;
+  if (agents?.ok) state.authorisations = ((await agents.json()) as { items: AgentAuthorisation[] }).items;
+  const device = state.device;
+  if (!device) return;
+  // Silent renewal: the server re-signs copies near their end and binds licences issued since.
+  const response = await fetch(api(`v1/bound-copies?device=${encodeURIComponent(device.id)}`), { headers: auth(), cache: 'no-store' }).catch(() => undefined);
+  if (!response) return;
+  if (response.status === 404 || response.status === 409) {
+    // Removed (from another phone or by the authority): this key shows nothing live any more.
+    state.device = undefined;
+    await forgetDevice();
+    return;
+  }
+  if (!response.ok) return;
+  state.device = { ...device, boundCopies: ((await response.json()) as { items: BoundCopy[] }).items, fetchedAt: Date.now() };
+  await saveDevice(state.device);
+}
+
+async function registerThisDevice(): Promise<void> {
+  const m = t();
+  const button = byId<HTMLButtonElement>('register-device');
+  button.disabled = true;
+  try {
+    const keys = await createDeviceKeys();
+    const response = await fetch(api('v1/devices'), {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jwk: await publicJwkOf(keys) }),
+    });
+    if (response.status === 409) return setMessage(m.deviceLimit);
+    if (!response.ok) return setMessage(m.deviceFailed);
+    const body = (await response.json()) as { device: ServerDevice; boundCopies: BoundCopy[] };
+    state.device = { id: body.device.id, keys, boundCopies: body.boundCopies, fetchedAt: Date.now() };
+    await saveDevice(state.device);
+    await syncDevices();
+  } catch {
+    setMessage(m.deviceFailed);
+  } finally {
+    button.disabled = false;
+    render();
+  }
+}
+
+async function removeServerDevice(id: string): Promise<void> {
+  const response = await fetch(api(`v1/devices/${encodeURIComponent(id)}`), { method: 'DELETE', headers: auth() }).catch(() => undefined);
+  if (!response?.ok) return setMessage(t().deviceFailed);
+  if (state.device?.id === id) {
+    state.device = undefined;
+    await forgetDevice();
+  }
+  await syncDevices();
+  render();
+}
+
+const actionButton = (label: string, onClick: () => void, cls = 'secondary') => {
+  const b = el('button', { type: 'button', class: cls }, label);
+  b.addEventListener('click', onClick);
+  return b;
+};
+
+function renderDevices(): void {
+  const m = t();
+  byId('device-state').textContent = state.device ? m.deviceReady : m.deviceNone;
+  byId('register-device').hidden = state.device !== undefined || !state.session;
+  byId('device-list').replaceChildren(
+    ...state.devices
+      .filter((d) => d.status === 'active')
+      .map((d) =>
+        el(
+          'li',
+          { 'data-device': d.id },
+          el('span', {}, m.deviceItem(d.id, d.createdAt.slice(0, 10)), d.id === state.device?.id ? ` (${m.thisDevice})` : ''),
+          actionButton(m.remove, () => void removeServerDevice(d.id)),
+        ),
+      ),
+  );
+}
+
+// ---- Agents: the administrator's side ----
+
+function renderAgents(): void {
+  const m = t();
+  const select = byId<HTMLSelectElement>('agent-licence');
+  const chosen = select.value;
+  const current = (state.stored?.list.items ?? []).filter((l) => statusOf(l) === 'active');
+  select.replaceChildren(...current.map((l) => el('option', { value: l.id }, `${l.typeName[state.lang]} ${l.licenceIdentifier ?? l.id}`)));
+  if (chosen) select.value = chosen;
+  byId('agents').hidden = !state.session || current.length === 0;
+  byId('agent-list').replaceChildren(
+    ...state.authorisations.map((a) =>
+      el(
+        'li',
+        { 'data-authorisation': a.id },
+        el('span', {}, m.agentItem(a.agent.name, a.matters === 'all' ? m.allMatters : a.matters.join(', '), a.validUntil.slice(0, 10), a.status)),
+        a.status === 'active' ? actionButton(m.revoke, () => void revokeAgent(a.id)) : null,
+      ),
+    ),
+  );
+}
+
+async function inviteAgentFromForm(): Promise<void> {
+  const m = t();
+  const value = (id: string) => byId<HTMLInputElement>(id).value.trim();
+  const matters = value('agent-matters');
+  const response = await fetch(api('v1/agents'), {
+    method: 'POST',
+    headers: { ...auth(), 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      licenceId: byId<HTMLSelectElement>('agent-licence').value,
+      agent: { name: value('agent-name'), idNumberMasked: value('agent-id') },
+      matters: matters === '' ? 'all' : matters.split(/[,，\s]+/).filter(Boolean),
+      validUntil: value('agent-until'),
+    }),
+  }).catch(() => undefined);
+  if (!response) return setMessage(m.agentFailed('offline'));
+  const body = (await response.json()) as { link?: string; error?: { message: string } };
+  if (!response.ok || !body.link) return setMessage(m.agentFailed(body.error?.message ?? String(response.status)));
+  setMessage('');
+  byId<HTMLInputElement>('agent-link').value = body.link;
+  byId('agent-link-box').hidden = false;
+  byId<HTMLInputElement>('agent-link').select();
+}
+
+async function revokeAgent(id: string): Promise<void> {
+  const response = await fetch(api(`v1/agents/${encodeURIComponent(id)}/revoke`), { method: 'POST', headers: auth() }).catch(() => undefined);
+  if (!response?.ok) return setMessage(t().agentFailed(String(response?.status ?? 'offline')));
+  await syncDevices();
+  render();
+}
+
+// ---- Agent mode: the agent's own phone ----
+
+const payloadOf = (jws: string): Record<string, unknown> => {
+  const part = jws.split('.')[1] ?? '';
+  const binary = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))) as Record<string, unknown>;
+};
+
+async function acceptInvitation(code: string): Promise<void> {
+  const m = t();
+  const agent: StoredAgent = state.agent ?? { keys: await createDeviceKeys(), authorisations: [] };
+  const response = await fetch(api('v1/agent-invitations/accept'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ code, jwk: await publicJwkOf(agent.keys) }),
+  }).catch(() => undefined);
+  if (!response?.ok) return setMessage(response ? m.agentLinkGone : m.offlineNoData);
+  const authorisation = (await response.json()) as AgentAuthorisation;
+  state.agent = { keys: agent.keys, authorisations: [authorisation, ...agent.authorisations.filter((a) => a.id !== authorisation.id)] };
+  await saveAgent(state.agent);
+  setMessage(m.agentAccepted);
+}
+
+/**
+ * Online, each authorisation this phone holds is brought up to date: the request carries a live EL2 text
+ * of it (the proof by this phone's key is the only credential), and the answer is the current form (the
+ * successor after an amendment of the licence) with its status.
+ */
+async function refreshAgentAuthorisations(): Promise<void> {
+  const agent = state.agent;
+  if (!agent || agent.authorisations.length === 0) return;
+  const updated = await Promise.all(
+    agent.authorisations.map(async (a) => {
+      try {
+        const response = await fetch(api('v1/agent-authorisations/refresh'), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ qr: await liveQrText(a.credential, agent.keys) }),
+          cache: 'no-store',
+        });
+        return response.ok ? ((await response.json()) as AgentAuthorisation) : a;
+      } catch {
+        return a;
+      }
+    }),
+  );
+  const seen = new Set<string>();
+  state.agent = { keys: agent.keys, authorisations: updated.filter((a) => !seen.has(a.id) && seen.add(a.id)) };
+  await saveAgent(state.agent);
+}
+
+function renderAgentMode(): void {
+  const m = t();
+  const list = byId('agent-auths');
+  const items = state.agent?.authorisations ?? [];
+  if (items.length === 0) {
+    list.replaceChildren(el('li', {}, m.agentNone));
+    return;
+  }
+  list.replaceChildren(
+    ...items.map((a) => {
+      const subject = payloadOf(a.credential)['credentialSubject'] as { company?: { name?: string }; licence?: { identifier?: string } };
+      const company = subject.company?.name ?? '';
+      return el(
+        'li',
+        { 'data-authorisation': a.id },
+        el(
+          'span',
+          {},
+          `${company} · `,
+          m.agentItem(a.agent.name, a.matters === 'all' ? m.allMatters : a.matters.join(', '), a.validUntil.slice(0, 10), m.agentStatus[a.status] ?? a.status),
+        ),
+        a.status !== 'active'
+          ? null
+          : actionButton(
+              m.agentShow,
+              () =>
+                void (async () => {
+                  await drawLive(a.credential, state.agent!.keys, subject.licence?.identifier ?? a.licenceId);
+                  byId('show-status').textContent = '';
+                  await openShowDialog(`${m.agentModeTitle} · ${company}`);
+                })(),
+              'primary',
+            ),
+      );
+    }),
+  );
 }
 
 function closeShow(): void {
+  clearTimeout(state.liveTimer);
+  state.liveTimer = undefined;
   byId('show').hidden = true;
   byId('main').removeAttribute('aria-hidden');
   state.showing = undefined;
@@ -272,16 +607,34 @@ async function openWith(code: string): Promise<void> {
   await refresh();
 }
 
+async function startAgentMode(): Promise<void> {
+  state.agentMode = true;
+  const invitation = location.hash ? (new URLSearchParams(location.hash.slice(1)).get('i') ?? undefined) : undefined;
+  if (location.hash) history.replaceState(history.state, '', location.pathname + location.search);
+  state.agent = await loadAgent();
+  applyLanguage();
+  if (invitation) await acceptInvitation(invitation);
+  render();
+  await refreshAgentAuthorisations();
+  render();
+  document.body.dataset['ready'] = '1';
+}
+
 async function start(): Promise<void> {
+  if (new URLSearchParams(location.search).get('mode') === 'agent') {
+    wireCommon();
+    return startAgentMode();
+  }
   const code = takeCodeFromFragment();
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => undefined);
   // Ask the browser to keep this data (licences for offline use) under storage pressure.
   void navigator.storage?.persist?.().catch(() => false);
 
-  byId('lang').addEventListener('click', () => {
-    state.lang = state.lang === 'zh' ? 'en' : 'zh';
-    saveLang(state.lang);
-    applyLanguage();
+  wireCommon();
+  byId('register-device').addEventListener('click', () => void registerThisDevice());
+  byId('agent-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void inviteAgentFromForm();
   });
   byId('code-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -292,19 +645,15 @@ async function start(): Promise<void> {
   });
   byId('refresh').addEventListener('click', () => void refresh());
   byId('sign-out').addEventListener('click', async () => {
+    if (state.session && state.device) await fetch(api(`v1/devices/${encodeURIComponent(state.device.id)}`), { method: 'DELETE', headers: auth() }).catch(() => undefined);
     if (state.session) await fetch(api('v1/session'), { method: 'DELETE', headers: auth() }).catch(() => undefined);
     await forgetAll();
     state.session = undefined;
+    state.device = undefined;
+    state.devices = [];
+    state.authorisations = [];
     state.stored = undefined;
     render();
-  });
-  byId('show-close').addEventListener('click', closeShow);
-  document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && state.showing) closeShow();
-  });
-  document.addEventListener('visibilitychange', () => {
-    // A wake lock is dropped when the page is hidden; take it again when the licence is still shown.
-    if (document.visibilityState === 'visible' && state.showing && !state.wakeLock) void show(state.showing);
   });
   // A link opened while the app is already open changes only the fragment: take that code too.
   window.addEventListener('hashchange', () => {
@@ -315,12 +664,29 @@ async function start(): Promise<void> {
   window.addEventListener('offline', renderFreshness);
   setInterval(renderFreshness, 30_000);
 
-  [state.session, state.stored] = await Promise.all([loadSession(), loadList()]);
+  [state.session, state.stored, state.device] = await Promise.all([loadSession(), loadList(), loadDevice()]);
   if (code) await exchange(code);
   applyLanguage();
   if (state.session) await refresh();
   else if (!code && !state.stored) byId('sign-in').hidden = false;
   document.body.dataset['ready'] = '1';
+}
+
+/** What both modes share: the language switch and the show dialog. */
+function wireCommon(): void {
+  byId('lang').addEventListener('click', () => {
+    state.lang = state.lang === 'zh' ? 'en' : 'zh';
+    saveLang(state.lang);
+    applyLanguage();
+  });
+  byId('show-close').addEventListener('click', closeShow);
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !byId('show').hidden) closeShow();
+  });
+  document.addEventListener('visibilitychange', () => {
+    // A wake lock is dropped when the page is hidden; take it again when the licence is still shown.
+    if (document.visibilityState === 'visible' && state.showing && !state.wakeLock) void show(state.showing);
+  });
 }
 
 void start();

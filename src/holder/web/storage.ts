@@ -2,7 +2,10 @@
  * What the holder app keeps on the device, in IndexedDB (through idb-keyval): the holder session (its
  * token, authority, holder, end), the last licence list the server sent with when it was fetched, and
  * each licence's QR image (SVG text) so "show licence" works offline. Nothing here is the holder code:
- * it is exchanged and forgotten. (Issue 24 adds the device key here: a non-extractable CryptoKey.)
+ * it is exchanged and forgotten. This phone's device key (a non-extractable P-256 CryptoKeyPair: IndexedDB
+ * keeps CryptoKey objects by structured clone, the private key never leaves WebCrypto) and the bound
+ * copies the server issued for it. Agent mode keeps its own key and authorisations in a store of its
+ * own, so signing the business out never removes an agent's authorisation.
  */
 import { clear, createStore, del, get, set, type UseStore } from 'idb-keyval';
 
@@ -55,6 +58,48 @@ export const loadList = () => get<StoredList>('list', db());
 export const saveList = (value: StoredList) => set('list', value, db());
 export const loadQr = (id: string, checkCode: string) => get<string>(`qr:${id}:${checkCode}`, db());
 export const saveQr = (id: string, checkCode: string, svg: string) => set(`qr:${id}:${checkCode}`, svg, db());
+export interface BoundCopy {
+  id: string;
+  licenceId: string;
+  deviceId: string;
+  status: 'active' | 'revoked' | 'expired';
+  validUntil: string;
+  credential: string;
+}
+
+export interface StoredDevice {
+  id: string;
+  keys: CryptoKeyPair;
+  /** The device's bound copies as last fetched, and when (device clock, ms). */
+  boundCopies: BoundCopy[];
+  fetchedAt: number;
+}
+
+export interface AgentAuthorisation {
+  id: string;
+  licenceId: string;
+  agent: { name: string; idNumberMasked: string };
+  matters: 'all' | string[];
+  validFrom: string;
+  validUntil: string;
+  status: 'active' | 'revoked' | 'expired';
+  credential: string;
+}
+
+export interface StoredAgent {
+  keys: CryptoKeyPair;
+  authorisations: AgentAuthorisation[];
+}
+
+export const loadDevice = () => get<StoredDevice>('device', db());
+export const saveDevice = (value: StoredDevice) => set('device', value, db());
+export const forgetDevice = () => del('device', db());
+
+let agentStore: UseStore | undefined;
+const agentDb = (): UseStore => (agentStore ??= createStore('elicence-agent', 'kv'));
+export const loadAgent = () => get<StoredAgent>('agent', agentDb());
+export const saveAgent = (value: StoredAgent) => set('agent', value, agentDb());
+
 /** Everything: sign-out, or a session the server ended (the code was rotated). */
 export const forgetAll = () => clear(db());
 export const forgetSession = () => del('session', db());
