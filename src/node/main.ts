@@ -88,6 +88,7 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
       'Next:',
       `  API docs:        ${url}/docs`,
       `  verifier:        ${url}/verify`,
+      `  console:         ${url}/console   (staff; the admin account is below)`,
       `  issue a licence: curl -X POST ${url}/v1/licences -H "Authorization: Bearer ${setup.token}" \\`,
       `                     -H 'Content-Type: application/json' -d @docs/examples/business-licence.json`,
     );
@@ -114,6 +115,13 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   if (existsSync(envFileOf())) lines.push(`settings: the environment over ${envFileOf()} (the CLI reads the same)`);
   console.log(lines.join('\n'));
 });
+
+// Idle connections stay open longer than clients keep them (undici 4 s; browsers and proxies up to 60 s): a server
+// that closes first races the client's next request on the same socket, which fails with "other side closed".
+if ('keepAliveTimeout' in server) {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
 
 const shutdown = () => {
   if (refreshTimer) clearInterval(refreshTimer);
