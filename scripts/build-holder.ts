@@ -7,12 +7,11 @@
  *   npx tsx scripts/build-holder.ts [--out dir]
  */
 
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { writePwaShell } from './pwa-shell.js';
 import { layOutWorkerAssets } from './worker-assets.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,39 +52,7 @@ export async function buildHolderApp(options: { outDir?: string; quiet?: boolean
     metafile: true,
     logLevel: 'silent',
   });
-  const assets = Object.keys(app.metafile.outputs).map((file) => relative(staging, resolve(file)).split('\\').join('/'));
-  const script = assets.find((a) => /^assets\/app-[^/]+\.js$/.test(a));
-  const style = assets.find((a) => /^assets\/style-[^/]+\.css$/.test(a));
-  if (!script || !style) throw new Error(`build output lacks the app script or style: ${assets.join(', ')}`);
-
-  const html = readFileSync(join(SOURCE, 'index.html'), 'utf8').replace('%APP_JS%', script).replace('%APP_CSS%', style);
-  writeFileSync(join(staging, 'index.html'), html);
-  for (const file of ['manifest.webmanifest', 'icon.svg']) copyFileSync(join(SOURCE, file), join(staging, file));
-
-  const hash = createHash('sha256');
-  for (const file of [...assets, 'index.html', 'manifest.webmanifest', 'icon.svg'].sort()) hash.update(file).update(readFileSync(join(staging, file)));
-  const buildId = hash.digest('hex').slice(0, 16);
-  await build({
-    entryPoints: [join(SOURCE, 'sw.ts')],
-    outfile: join(staging, 'sw.js'),
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    logLevel: 'silent',
-    define: {
-      __ELICENCE_BUILD_ID__: JSON.stringify(buildId),
-      __ELICENCE_PRECACHE__: JSON.stringify(['./', 'manifest.webmanifest', 'icon.svg', ...assets]),
-    },
-  });
-
-  const files = ['index.html', 'sw.js', 'manifest.webmanifest', 'icon.svg', ...assets].map((path) => {
-    const bytes = readFileSync(join(staging, path));
-    const gzipped = gzipSync(bytes, { level: 9 });
-    writeFileSync(join(staging, `${path}.gz`), gzipped);
-    return { path, bytes: bytes.length, gzipBytes: gzipped.length };
-  });
+  const { buildId, files } = await writePwaShell(SOURCE, staging, app.metafile);
   const totalGzipBytes = files.reduce((sum, f) => sum + f.gzipBytes, 0);
   const report: HolderBuildReport = { outDir, buildId, files, totalGzipBytes, millis: Math.round(performance.now() - started) };
   writeFileSync(join(staging, 'build.json'), `${JSON.stringify({ ...report, outDir: basename(outDir) }, null, 2)}\n`);
