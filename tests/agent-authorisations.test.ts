@@ -266,7 +266,9 @@ describe('invitations: the agent accepts on their own phone with a key made ther
     expect(count()).toBe(0);
     const { publicJwk, privateJwk } = await deviceKey();
     await expect(acceptAgentInvitation(t.deps, 'dev-city', invitation.code, privateJwk)).rejects.toMatchObject({ code: 'ERR_DEVICE_KEY' });
-    await expect(acceptAgentInvitation(t.deps, 'dev-city', `${invitation.code.slice(0, -1)}${invitation.code.endsWith('A') ? 'B' : 'A'}`, publicJwk)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
+    await expect(acceptAgentInvitation(t.deps, 'dev-city', `${invitation.code.slice(0, -1)}${invitation.code.endsWith('A') ? 'B' : 'A'}`, publicJwk)).rejects.toMatchObject({
+      code: 'ERR_NOT_FOUND',
+    });
     await expect(acceptAgentInvitation(t.deps, 'other-city', invitation.code, publicJwk)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' });
     t.clock.set('2026-06-02T00:00:00Z');
     const [first, second] = await Promise.allSettled([

@@ -295,6 +295,27 @@ describe('insiders of another authority', () => {
   });
 });
 
+describe('insiders holding a narrower token of this authority', () => {
+  it("a token limited to food licences cannot remove a device that carries a business licence's copy (403, nothing revoked), nor add one for it", async () => {
+    const foodOnly = (await createToken(t.deps, { authorityId: 'dev-city', name: 'food', actions: [...ACTIONS], licenceTypes: ['FoodBusinessLicence'] }, 'test')).token;
+    const creditCode = freshCreditCode();
+    await issueLicence(t, { subject: businessSubject({ creditCode }) });
+    const { device, boundCopies } = await registered(creditCode, (await deviceKey()).publicJwk);
+    await expectError(await t.call('DELETE', `/v1/holders/${creditCode}/devices/${device.id}`, { token: foodOnly }), 403, 'ERR_FORBIDDEN', 'type');
+    expect(t.store.sqlite.prepare('SELECT status FROM holder_devices WHERE id = ?').get(device.id)).toEqual({ status: 'active' });
+    expect(await isRevoked(t, boundCopies[0]!.ownStatus)).toBe(false);
+    expect(auditActions()).not.toContain('device.removed');
+    // It sees no current licence of its types for this holder: nothing to bind a device to.
+    await expectError(await register(creditCode, (await deviceKey()).publicJwk, foodOnly), 404, 'ERR_NOT_FOUND');
+    // A holder whose device carries only food copies: the food token may remove it.
+    const foodHolder = freshCreditCode();
+    await issueLicence(t, { type: 'FoodBusinessLicence', subject: foodSubject({ creditCode: foodHolder }) });
+    const food = await registered(foodHolder, (await deviceKey()).publicJwk);
+    expect((await t.call('DELETE', `/v1/holders/${foodHolder}/devices/${food.device.id}`, { token: foodOnly })).status).toBe(200);
+    expect(await isRevoked(t, food.boundCopies[0]!.ownStatus)).toBe(true);
+  });
+});
+
 describe('small lists filling up', () => {
   it('licences, bound copies and authorisations drawn from the same lists never share a slot, and the lists open in turn', async () => {
     const small = await createTestContext({ config: { statusListSize: 64 } });

@@ -14,7 +14,7 @@ import { creditCodeProblem } from '../core/credit-code.js';
 import { formatTimestamp } from '../core/dates.js';
 import { ElicenceError } from '../core/errors.js';
 import { jwkThumbprint } from '../core/jws-sign.js';
-import { boundCopies, holderDevices } from '../db/schema.js';
+import { boundCopies, holderDevices, licences } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import type { AuditEntryInput } from './audit.js';
 import {
@@ -122,6 +122,25 @@ async function requireDevice(db: Db, scope: HolderScope, creditCode: string, dev
     .where(and(eq(holderDevices.authorityId, scope.authorityId), eq(holderDevices.holderCreditCode, creditCode), eq(holderDevices.id, deviceId)));
   if (!row) throw new ElicenceError('ERR_NOT_FOUND', `no device ${deviceId} of holder ${creditCode}`, { field: 'deviceId' });
   return row;
+}
+
+/**
+ * Removing a device revokes its copies of every licence type: a token limited to some types may not
+ * revoke a copy of another (it could not revoke that licence itself).
+ */
+async function assertCopiesInTypeScope(db: Db, scope: HolderScope, copies: readonly BoundCopyRow[]): Promise<void> {
+  if (!scope.licenceTypes || copies.length === 0) return;
+  const rows = await db
+    .select({ type: licences.type })
+    .from(licences)
+    .where(
+      inArray(
+        licences.id,
+        copies.map((c) => c.licenceId),
+      ),
+    );
+  const outside = rows.find((row) => !scope.licenceTypes!.has(row.type));
+  if (outside) throw new ElicenceError('ERR_FORBIDDEN', `this token may not act on licence type ${outside.type}: the device carries a bound copy of one`, { field: 'type' });
 }
 
 /** The devices of a holder (active first, newest first). */
@@ -261,6 +280,7 @@ export async function removeDevice(deps: ServiceDeps, scope: HolderScope, credit
       .where(
         and(eq(boundCopies.authorityId, scope.authorityId), eq(boundCopies.holderCreditCode, creditCode), eq(boundCopies.deviceId, deviceId), eq(boundCopies.status, 'active')),
       );
+    await assertCopiesInTypeScope(db, scope, copies);
     const lists = [...new Set(copies.map((c) => c.revocationListId))];
     return {
       statements: [

@@ -230,7 +230,8 @@ export function deviceRoutes(): OpenAPIHono<AppEnv> {
       middleware: [requireScope('status')] as const,
       tags: ['Devices and agents'],
       summary: 'Remove a device: revoke its bound copies (their own bits), stop their renewals',
-      description: "The licences stay valid: only the bound copies' own revocation bits are set. Already removed: 409 ERR_ILLEGAL_TRANSITION.",
+      description:
+        "The licences stay valid: only the bound copies' own revocation bits are set. Already removed: 409 ERR_ILLEGAL_TRANSITION. A token limited to some licence types cannot remove a device that carries a copy of another type: 403 ERR_FORBIDDEN.",
       security,
       request: { params: DeviceParams, body: { required: false, ...json(RemoveBody, { note: '手机遗失' }) } },
       responses: {
