@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './tests/helpers/slow-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,7 @@ export default defineConfig({
     // Most of the run waits on browsers, servers and child processes, not on this process's CPU: vitest's
     // default (CPUs - 1) runs one file at a time on a 2-core machine and takes the suite past 10 minutes.
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         extends: true,

@@ -152,6 +152,17 @@ describe('signing in', () => {
     expect((await replay.submit('/console/sign-in/second-factor', { code, next: '/console/licences' })).status).toBe(401);
   });
 
+  it('accepts a code of the step before, the step or the step after (clock drift), never two steps away, and never a step already used', async () => {
+    const { base32Encode, matchTotp, totpStep } = await import('../../src/services/totp.js');
+    const secret = base32Encode(new TextEncoder().encode('12345678901234567890'));
+    const now = 1_780_272_000_000;
+    const step = totpStep(now);
+    for (const offset of [-1, 0, 1]) expect(matchTotp(secret, totp(secret, now + offset * 30_000), now, null)).toBe(step + offset);
+    for (const offset of [-2, 2]) expect(matchTotp(secret, totp(secret, now + offset * 30_000), now, null)).toBeUndefined();
+    expect(matchTotp(secret, totp(secret, now), now, step)).toBeUndefined();
+    expect(matchTotp(secret, totp(secret, now + 30_000), now, step)).toBe(step + 1);
+  });
+
   it('RFC 6238 appendix B vectors (SHA-1, 8 digits) and the 6-digit codes of the same secret', async () => {
     const { base32Encode, hotp, totpStep } = await import('../../src/services/totp.js');
     const secret = new TextEncoder().encode('12345678901234567890');
