@@ -5,7 +5,7 @@
  * person's Principal, so the same checks hold (an admin acts on its own authority only, hands on only
  * what it holds, never makes an anchor operator) and the audit entry names the staff account.
  */
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, notExists, notInArray } from 'drizzle-orm';
 import type { Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
 import { httpStatusOf } from '../app/errors.js';
@@ -14,7 +14,7 @@ import { LicenceTypeSchema } from '../app/schemas.js';
 import { DEFAULT_ALGORITHM } from '../core/algorithms.js';
 import { ElicenceError } from '../core/errors.js';
 import type { LicenceTypeDefinition } from '../core/licence-types.js';
-import { auditLog } from '../db/schema.js';
+import { auditLog, licences } from '../db/schema.js';
 import { ACCOUNT_ACTIONS, adminAccountAction, changeRole, createAccount, listAccounts, ROLES, type Role, staffNames } from '../services/accounts.js';
 import { readAuditHead, verifyAuditChain } from '../services/audit.js';
 import { authorityKeysWithUsage, createActiveKey, retireKey } from '../services/keys.js';
@@ -165,7 +165,19 @@ export function adminConsoleRoutes(app: Hono<ConsoleEnv>): void {
     const db = services.store.db;
     const before = Number.parseInt(c.req.query('before') ?? '', 10);
     const paged = Number.isSafeInteger(before) && before > 0;
-    const mine = eq(auditLog.authorityId, principal.authorityId);
+    const allowed = principal.licenceTypes ? [...principal.licenceTypes] : undefined;
+    // An admin limited to some licence types does not see the entries of licences of other types.
+    const mine = and(
+      eq(auditLog.authorityId, principal.authorityId),
+      allowed
+        ? notExists(
+            db
+              .select({ id: licences.id })
+              .from(licences)
+              .where(and(eq(licences.id, auditLog.subjectId), allowed.length > 0 ? notInArray(licences.type, allowed) : undefined)),
+          )
+        : undefined,
+    );
     const [types, keys, head, rows] = await Promise.all([
       services.registry.list(),
       authorityKeysWithUsage(db, principal.authorityId, services.clock.now()),
@@ -229,7 +241,7 @@ export function adminConsoleRoutes(app: Hono<ConsoleEnv>): void {
 
   app.post('/admin/keys/:kid/retire', requireRole('admin'), async (c) => {
     const kid = c.req.param('kid');
-    await retireKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, kid, c.var.principal);
+    await retireKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, kid, c.var.principal, c.var.principal);
     return c.redirect(`/console/admin?done=retired&kid=${encodeURIComponent(kid)}#keys`, 303);
   });
 

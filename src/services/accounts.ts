@@ -306,14 +306,22 @@ const NOT_ON_ONESELF: ReadonlySet<AccountAction> = new Set(['lock', 'resetPasswo
 export const ADMIN_GRANTED_ROLES = ['clerk', 'supervisor', 'admin'] as const satisfies readonly Role[];
 
 /**
- * An account an admin may manage: of its own authority (another's is ERR_NOT_FOUND, as if absent) and
- * not an anchor operator's. An anchor operator belongs to the deployment: an admin who could reset its
- * password, change its role or unlock it could sign in as the anchor and rewrite the trust register.
+ * An account an admin may manage: of its own authority (another's is ERR_NOT_FOUND, as if absent), not
+ * an anchor operator's, and, for an admin limited to some licence types, limited to types it holds
+ * itself. An anchor operator belongs to the deployment: an admin who could reset its password, change
+ * its role or unlock it could sign in as the anchor and rewrite the trust register; likewise an admin
+ * limited to food licences who could reset an all-types admin's password would sign in as that admin.
  */
 async function manageableAccount(deps: ServiceDeps, actor: Principal, accountId: string): Promise<StaffAccount> {
   requireAdmin(actor);
   const account = await requireAccount(deps, actor.authorityId, accountId);
   if (account.role === 'anchor') throw new ElicenceError('ERR_FORBIDDEN', 'anchor operator accounts are managed by the deployment, not by an admin', { field: 'id' });
+  if (actor.licenceTypes) {
+    const types = account.licenceTypes === null ? null : (JSON.parse(account.licenceTypes) as string[]);
+    if (types === null || types.some((t) => !actor.licenceTypes!.has(t))) {
+      throw new ElicenceError('ERR_FORBIDDEN', 'an admin limited to some licence types manages only accounts limited to types it has itself', { field: 'id' });
+    }
+  }
   return account;
 }
 
@@ -387,15 +395,25 @@ export async function adminAccountAction(deps: ServiceDeps, actor: Principal, ac
   return password === undefined ? {} : { password };
 }
 
-/** Turns on the second factor once the person proves their app holds `secret` with a current code. */
+/**
+ * Turns on the second factor once the person proves their app holds `secret` with a current code. Once
+ * on, it is not replaced this way (ERR_CONFLICT): a live session alone, without the password or the
+ * current phone, must not move the factor to another phone; an admin removes it first.
+ */
 export async function enableSecondFactor(deps: ServiceDeps, actor: Principal, account: StaffAccount, secret: string, code: string): Promise<void> {
+  if (account.totpSecret !== null) throw new ElicenceError('ERR_CONFLICT', 'the second factor is on already: an admin removes it before another is set', { field: 'secret' });
   const now = deps.clock.now();
   const step = matchTotp(secret, code.trim(), now, null);
   if (step === undefined) throw new ElicenceError('ERR_VALIDATION', 'the code does not match: check the time on the phone and try the next code', { field: 'code' });
   await deps.store.exclusive(() =>
     commitWithAudit(
       deps,
-      [deps.store.db.update(staffAccounts).set({ totpSecret: secret, totpLastStep: step, updatedAt: now }).where(eq(staffAccounts.id, account.id))],
+      [
+        deps.store.db
+          .update(staffAccounts)
+          .set({ totpSecret: secret, totpLastStep: step, updatedAt: now })
+          .where(and(eq(staffAccounts.id, account.id), isNull(staffAccounts.totpSecret))),
+      ],
       [auditBy(actor, account, 'staff.secondFactorEnabled', {})],
     ),
   );

@@ -8,7 +8,7 @@ import { auditLog } from '../../db/schema.js';
 import { readAuditHead } from '../../services/audit.js';
 import { createActiveKey, publishedKeys, retireKey } from '../../services/keys.js';
 import { trustRegisterWarnings } from '../../services/licence-types.js';
-import { ACTIONS, grantToken, listTokens, revokeToken } from '../../services/tokens.js';
+import { ACTIONS, grantToken, listTokens, requireLicenceType, revokeToken } from '../../services/tokens.js';
 import type { AppEnv } from '../env.js';
 import { requireScope } from '../middleware.js';
 import { EXAMPLE, errorResponses, LicenceTypeSchema, licenceTypeExample } from '../schemas.js';
@@ -194,8 +194,11 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = c.var.principal;
       const body = c.req.valid('json');
+      const code = c.req.valid('param').code;
+      // A token limited to some licence types sets the declarations of those types only.
+      requireLicenceType(principal, code, 'code');
       const stored = await c.var.services.registry.declare(
-        c.req.valid('param').code,
+        code,
         {
           ...(body.catalogueCode === undefined ? {} : { catalogueCode: body.catalogueCode }),
           ...(body.numberField === undefined ? {} : { numberField: body.numberField }),
@@ -273,7 +276,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal.tokenId);
+      await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal.tokenId, principal);
       return c.body(null, 204);
     },
   );
