@@ -15,7 +15,7 @@ import { formatTimestamp, parseValidityField } from '../core/dates.js';
 import { base64url, fromBase64url, fromUtf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { decodeLiveQr, liveSlotMidpointMs, verifyLiveProof } from '../core/qr/live.js';
-import { agentAuthorisations, agentInvitations } from '../db/schema.js';
+import { agentAuthorisations, agentInvitations, licences } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import type { AuditEntryInput } from './audit.js';
 import { bumpListVersion, credentialSlot, type HolderScope, licencePayload, lockedWrite, requireScopedLicence, signerFor } from './derived-credentials.js';
@@ -384,7 +384,8 @@ export async function revokeAgentAuthorisation(deps: ServiceDeps, scope: HolderS
 /**
  * After an amendment: every active, unexpired authorisation of `previous` is issued again for `amended`
  * (same agent, matters, key and start; its end capped at the new licence's) with `supersedes`, and the
- * old one revoked as `superseded`. One whose period no longer fits the new licence is only revoked.
+ * old one revoked as `superseded`. One whose period no longer fits the new licence, or whose licence the
+ * amendment gave to another holder (credit code), is only revoked.
  */
 export async function reissueAuthorisationsAfterAmendment(deps: ServiceDeps, scope: HolderScope, previous: LicenceRow, amended: LicenceRow): Promise<AgentAuthorisationView[]> {
   const signer = await signerFor(deps, scope.authorityId);
@@ -395,7 +396,10 @@ export async function reissueAuthorisationsAfterAmendment(deps: ServiceDeps, sco
       .from(agentAuthorisations)
       .where(and(eq(agentAuthorisations.licenceId, previous.id), eq(agentAuthorisations.status, 'active'), gt(agentAuthorisations.validUntil, now)));
     if (old.length === 0) return { statements: [], audit: [], result: [] };
+    // The company gave the authorisation: an amendment naming another holder (credit code) carries none over.
+    const sameHolder = amended.holderCreditCode === previous.holderCreditCode;
     const plans = old.flatMap((row) => {
+      if (!sameHolder) return [];
       const validFrom = Math.max(row.validFrom, amended.validFrom);
       const validUntil = Math.min(row.validUntil, amended.validUntil ?? Number.POSITIVE_INFINITY);
       try {
@@ -443,7 +447,8 @@ export const REFRESH_WINDOW_MS = 90_000;
  * a live `EL2:` text of it (a proof by its own key over a current slot). The authorisation must be one
  * this service issued, byte for byte, the proof must verify with its `cnf` key and be within 90 s of
  * now; the answer follows `superseded_by` (an amendment re-issued it for the new licence, bound to the
- * same key) and says its status, so a revoked one is shown as such. Anything else is the same 404.
+ * same key) and says its status, so a revoked one is shown as such (also when its licence was revoked:
+ * `licence-revoked`). Anything else is the same 404.
  */
 export async function refreshAgentAuthorisation(deps: ServiceDeps, liveText: string): Promise<AgentAuthorisationView> {
   const gone = () => new ElicenceError('ERR_NOT_FOUND', 'no such authorisation, or the proof is not a current one by its key', { field: 'qr' });
@@ -478,5 +483,10 @@ export async function refreshAgentAuthorisation(deps: ServiceDeps, liveText: str
     if (!next) break;
     current = next;
   }
-  return agentAuthorisationView(current, deps.config.publicUrl, now);
+  const view = agentAuthorisationView(current, deps.config.publicUrl, now);
+  // Revoking the licence ends the authorisation (its status entries) with no change to its row: say so,
+  // or the agent's app would go on offering to show it.
+  const [licence] = await db.select().from(licences).where(eq(licences.id, current.licenceId));
+  if (view.status === 'active' && (!licence || effectiveStatus(licence, now) === 'revoked')) return { ...view, status: 'revoked', statusReason: 'licence-revoked' };
+  return view;
 }

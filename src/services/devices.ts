@@ -143,12 +143,13 @@ async function assertCopiesInTypeScope(db: Db, scope: HolderScope, copies: reado
   if (outside) throw new ElicenceError('ERR_FORBIDDEN', `this token may not act on licence type ${outside.type}: the device carries a bound copy of one`, { field: 'type' });
 }
 
-/** The devices of a holder (active first, newest first). */
+/** The devices of a holder (active first, newest first). 404 for a token limited to types the holder has no current licence of. */
 export async function listDevices(deps: ServiceDeps, scope: HolderScope, creditCode: string): Promise<DeviceView[]> {
   assertCreditCode(creditCode);
   assertHolderInScope(scope, creditCode);
   const rows = await devicesOf(deps.store.db, scope.authorityId, creditCode);
-  if (rows.length === 0) await requireHolder(deps.store.db, scope, creditCode, deps.clock.now());
+  // A token limited to some types sees the devices of a holder with a current licence of those types only.
+  if (rows.length === 0 || scope.licenceTypes) await requireHolder(deps.store.db, scope, creditCode, deps.clock.now());
   return rows.sort((a, b) => (a.status === b.status ? 0 : a.status === 'active' ? -1 : 1)).map(deviceView);
 }
 
@@ -220,12 +221,15 @@ export async function registerDevice(deps: ServiceDeps, scope: HolderScope, cred
     const devices = await devicesOf(db, scope.authorityId, creditCode);
     const existing = devices.find((d) => d.id === deviceId);
     if (existing?.status === 'active') {
-      const copies = await db
-        .select()
+      const held = await db
+        .select({ copy: boundCopies, type: licences.type })
         .from(boundCopies)
+        .innerJoin(licences, eq(licences.id, boundCopies.licenceId))
         .where(
           and(eq(boundCopies.authorityId, scope.authorityId), eq(boundCopies.deviceId, deviceId), eq(boundCopies.holderCreditCode, creditCode), eq(boundCopies.status, 'active')),
         );
+      // A token limited to some types sees only the copies of those types (the device key is public: anyone may send it again).
+      const copies = held.filter((row) => !scope.licenceTypes || scope.licenceTypes.has(row.type)).map((row) => row.copy);
       return { statements: [], audit: [], result: { device: deviceView(existing), boundCopies: copies.map((r) => boundCopyView(r, deps.config.publicUrl, now)), created: false } };
     }
     const taken = new Set(devices.filter((d) => d.status === 'active').map((d) => d.slot));

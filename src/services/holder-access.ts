@@ -5,17 +5,19 @@
  *   128 random bits after the authority prefix (the prefix lets the exchange be rate limited per
  *   authority before any lookup). Only its SHA-256 is stored. Creating it again (for any licence of the
  *   same holder) rotates it: the old hash is replaced and `generation` grows, and every session made
- *   from an older generation ends in the same commit. Create and rotate are audited (never the code).
+ *   from an older generation ends in the same commit, and so does every agent invitation still pending
+ *   (made by those sessions; the holder can neither list nor cancel one). Create and rotate are audited
+ *   (never the code).
  * - **The holder session.** The code is exchanged once per device for a bearer token (`hs_` + 256
  *   random bits, stored as its SHA-256): read-only, scoped to that holder at that authority, ending
  *   after `HOLDER_SESSION_IDLE_MS` without use, at `HOLDER_SESSION_MAX_MS` at the latest, on sign-out
  *   and on rotation. (Issue 24 adds device keys registered through a session; a session row then gains
  *   the device it belongs to, nothing here changes.)
  */
-import { and, desc, eq, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import { base32Encode, base64url } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
-import { holderAccess, holderSessions, licences } from '../db/schema.js';
+import { agentInvitations, holderAccess, holderSessions, licences } from '../db/schema.js';
 import type { Db } from '../db/store.js';
 import { auditStatements, readAuditHead } from './audit.js';
 import { requireAuthority } from './authorities.js';
@@ -108,6 +110,13 @@ export async function createHolderAccess(
     const [existing] = await store.db.select().from(holderAccess).where(key);
     const generation = (existing?.generation ?? 0) + 1;
     const rotated = existing !== undefined;
+    // Invitations made by the old code's sessions: nobody can see or cancel them, so they end with it.
+    const pendingInvitations = (
+      await store.db
+        .select({ id: agentInvitations.id })
+        .from(agentInvitations)
+        .where(and(eq(agentInvitations.authorityId, input.authorityId), eq(agentInvitations.holderCreditCode, licence.holderCreditCode), eq(agentInvitations.status, 'pending')))
+    ).map((row) => row.id);
     const audit = auditStatements(
       store.db,
       await readAuditHead(store.db),
@@ -118,7 +127,7 @@ export async function createHolderAccess(
           staffId: actor.staffId,
           authorityId: input.authorityId,
           subjectId: `urn:uscc:${licence.holderCreditCode}`,
-          content: { licenceId: licence.id, generation },
+          content: { licenceId: licence.id, generation, ...(pendingInvitations.length === 0 ? {} : { cancelledInvitations: pendingInvitations }) },
         },
       ],
       now,
@@ -140,6 +149,15 @@ export async function createHolderAccess(
             isNull(holderSessions.revokedAt),
           ),
         ),
+      // Pending agent invitations made from the old code's sessions can no longer be accepted.
+      ...(pendingInvitations.length === 0
+        ? []
+        : [
+            store.db
+              .update(agentInvitations)
+              .set({ status: 'cancelled' })
+              .where(and(inArray(agentInvitations.id, pendingInvitations), eq(agentInvitations.status, 'pending'))),
+          ]),
       ...audit.statements,
     ]);
     return {
