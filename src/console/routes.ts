@@ -442,7 +442,11 @@ export function consoleRoutes(): Hono<ConsoleEnv> {
   app.post('/licences/:id/holder-access', requireRole('issue'), async (c) => {
     const { services, principal, m, lang } = c.var;
     const row = await readable(c);
-    const created = await createHolderAccess(services, { authorityId: principal.authorityId, licenceId: row.id }, { actor: principal.tokenId, staffId: principal.staffId });
+    const created = await createHolderAccess(
+      services,
+      { authorityId: principal.authorityId, licenceId: row.id },
+      { actor: principal.tokenId, staffId: principal.staffId, licenceTypes: principal.licenceTypes },
+    );
     const authority = await requireAuthority(services.store.db, row.authorityId);
     const matrix = qrMatrix(created.link, 'M');
     c.header('Cache-Control', 'no-store');

@@ -94,12 +94,13 @@ export interface CreatedHolderAccess {
 
 /**
  * Creates the holder code of the licence's holder at the licence's authority, or rotates it (ending
- * every session made from the old one). The caller checks the right to act on the licence's type.
+ * every session made from the old one). The code opens every licence of that holder here, so an actor
+ * limited to some licence types may do this only when all of them are of its types (ERR_FORBIDDEN).
  */
 export async function createHolderAccess(
   deps: ServiceDeps,
   input: { authorityId: string; licenceId: string },
-  actor: { actor: string; staffId?: string | undefined },
+  actor: { actor: string; staffId?: string | undefined; licenceTypes?: ReadonlySet<string> | undefined },
 ): Promise<CreatedHolderAccess> {
   const { store, clock } = deps;
   const licence = await requireLicence(store.db, input.authorityId, input.licenceId);
@@ -107,6 +108,7 @@ export async function createHolderAccess(
   return store.exclusive(async () => {
     const now = clock.now();
     const key = and(eq(holderAccess.authorityId, input.authorityId), eq(holderAccess.holderCreditCode, licence.holderCreditCode));
+    if (actor.licenceTypes) await assertHolderLicencesInTypes(store.db, input.authorityId, licence.holderCreditCode, actor.licenceTypes);
     const [existing] = await store.db.select().from(holderAccess).where(key);
     const generation = (existing?.generation ?? 0) + 1;
     const rotated = existing !== undefined;
@@ -171,6 +173,17 @@ export async function createHolderAccess(
       createdAt: now,
     };
   });
+}
+
+async function assertHolderLicencesInTypes(db: Db, authorityId: string, creditCode: string, types: ReadonlySet<string>): Promise<void> {
+  const held = await db
+    .selectDistinct({ type: licences.type })
+    .from(licences)
+    .where(and(eq(licences.authorityId, authorityId), eq(licences.holderCreditCode, creditCode)));
+  const outside = held.find((row) => !types.has(row.type));
+  if (outside) {
+    throw new ElicenceError('ERR_FORBIDDEN', `the holder also holds a ${outside.type} here, which its code would open: this token may not act on that type`, { field: 'id' });
+  }
 }
 
 export interface HolderSessionGrant {

@@ -104,7 +104,7 @@ describe('an admin limited to some licence types', () => {
     expect((await db().select().from(staffAccounts)).length).toBe(before.accounts);
   });
 
-  it('cannot retire a published key that still signs valid licences of other types (console and API)', async () => {
+  it('cannot retire a published key, which signs every type: here one still signing a valid BusinessLicence (console and API)', async () => {
     const oldKid = (await db().select().from(signingKeys).where(eq(signingKeys.ownerId, 'dev-city'))).find((k) => k.status === 'active')!.kid;
     expect((await w.t.call('POST', '/v1/keys/rotate', { body: {} })).status).toBe(201);
     expect((await licenceRow(bizId)).kid).toBe(oldKid);

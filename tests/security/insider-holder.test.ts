@@ -54,6 +54,24 @@ const foodOnlyToken = async () =>
   (await createToken(t.deps, { authorityId: 'dev-city', name: 'food', actions: [...ACTIONS], licenceTypes: ['FoodBusinessLicence'] }, 'test')).token;
 
 describe('an agency token limited to food licences', () => {
+  it('cannot make or rotate the holder code of a business that also holds a business licence here: the code would open that licence too (403, no code, no session ended)', async () => {
+    const foodOnly = await foodOnlyToken();
+    const creditCode = freshCreditCode();
+    const business = await issueLicence(t, { subject: businessSubject({ creditCode }) });
+    const food = await issueLicence(t, { type: 'FoodBusinessLicence', subject: foodSubject({ creditCode }) });
+    const session = await holderSession(business.id);
+    const auditBefore = count('audit_log');
+    await expectError(await t.call('POST', `/v1/licences/${food.id}/holder-access`, { token: foodOnly }), 403, 'ERR_FORBIDDEN');
+    expect(count('audit_log')).toBe(auditBefore);
+    expect(t.store.sqlite.prepare('SELECT generation FROM holder_access').all()).toEqual([{ generation: 1 }]);
+    // The business's session still works.
+    expect((await t.app.request('/holder/v1/licences', { headers: { Authorization: `Bearer ${session}` } })).status).toBe(200);
+    // A business whose licences here are all food licences: the food token may.
+    const foodHolder = freshCreditCode();
+    const onlyFood = await issueLicence(t, { type: 'FoodBusinessLicence', subject: foodSubject({ creditCode: foodHolder }) });
+    expect((await t.call('POST', `/v1/licences/${onlyFood.id}/holder-access`, { token: foodOnly })).status).toBe(201);
+  });
+
   it("cannot list the devices of a holder with no food licence, nor read its business licence's bound copy by registering the device's public key again", async () => {
     const foodOnly = await foodOnlyToken();
     const creditCode = freshCreditCode();

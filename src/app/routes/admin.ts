@@ -270,6 +270,8 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
       path: '/v1/keys/{kid}/retire',
       tags: ['Keys'],
       summary: 'Stop publishing a rotated-out key (admin)',
+      description:
+        'Every credential the key signed stops verifying. The active key is 409 (rotate first). A key signs every licence type, so a token limited to some types gets 403 ERR_FORBIDDEN.',
       security,
       request: { params: z.object({ kid: z.string().max(64) }) },
       responses: { 204: { description: 'Retired' }, ...errorResponses(401, 403, 404, 409) },

@@ -42,7 +42,7 @@ export function holderAccessRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Holder access'],
       summary: "Create or rotate the holder code of this licence's holder",
       description:
-        'One code per holder (credit code) and authority, whichever of its licences it is asked for: calling this again rotates it, the previous code stops working and every holder session made from it ends. The answer is the only time the code is shown. No request body.',
+        'One code per holder (credit code) and authority, whichever of its licences it is asked for: calling this again rotates it, the previous code stops working and every holder session made from it ends. The answer is the only time the code is shown. No request body. The code opens every licence of the holder here, so a token limited to some licence types gets 403 ERR_FORBIDDEN when the holder also holds another type.',
       security: [{ bearer: [] }],
       request: { params: z.object({ id: z.string().min(1).max(64) }) },
       responses: {
@@ -54,7 +54,11 @@ export function holderAccessRoutes(): OpenAPIHono<AppEnv> {
       const { principal, services } = c.var;
       const id = c.req.valid('param').id;
       requireLicenceType(principal, (await requireLicence(services.store.db, principal.authorityId, id)).type);
-      const created = await createHolderAccess(services, { authorityId: principal.authorityId, licenceId: id }, { actor: principal.tokenId, staffId: principal.staffId });
+      const created = await createHolderAccess(
+        services,
+        { authorityId: principal.authorityId, licenceId: id },
+        { actor: principal.tokenId, staffId: principal.staffId, licenceTypes: principal.licenceTypes },
+      );
       c.header('Cache-Control', 'no-store');
       return c.json(
         {
