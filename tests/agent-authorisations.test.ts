@@ -159,7 +159,7 @@ describe('ending an authorisation', () => {
     await expectError(await t.call('POST', `/v1/licences/${other.id}/agent-authorisations/${auth.id}/revoke`), 404, 'ERR_NOT_FOUND', 'authId');
   });
 
-  it('revoking the licence needs no change: the authorisation carries the licence entry, whose bit is now set', async () => {
+  it('revoking the licence needs no change: the authorisation carries the licence entry, whose bit is now set; the list says it ended with the licence', async () => {
     const licence = await issueLicence(t);
     const auth = await authorised(licence.id, await body());
     expect((await t.call('POST', `/v1/licences/${licence.id}/revoke`, { body: { reason: 'penalty' } })).status).toBe(200);
@@ -167,7 +167,7 @@ describe('ending an authorisation', () => {
     expect(await isRevoked(t, licenceRevocation)).toBe(true);
     expect(await isRevoked(t, own)).toBe(false);
     const list = (await (await t.call('GET', `/v1/licences/${licence.id}/agent-authorisations`)).json()) as { items: Authorisation[] };
-    expect(list.items[0]!.credential).toBe(auth.credential);
+    expect(list.items[0]).toMatchObject({ credential: auth.credential, status: 'revoked', statusReason: 'licence-revoked' });
   });
 });
 

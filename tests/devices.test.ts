@@ -190,6 +190,20 @@ describe('removing a device', () => {
   });
 });
 
+describe('revoking the licence', () => {
+  it("leaves the copy's own bit clear (the licence's entry decides) and lists the copy as ended with the licence", async () => {
+    const creditCode = freshCreditCode();
+    const licence = await issueLicence(t, { subject: businessSubject({ creditCode }) });
+    const { boundCopies } = await registered(creditCode, (await deviceKey()).publicJwk);
+    expect((await t.call('POST', `/v1/licences/${licence.id}/revoke`, { body: { reason: 'penalty' } })).status).toBe(200);
+    const [licenceRevocation] = payloadOf(boundCopies[0]!.credential)['credentialStatus'];
+    expect(await isRevoked(t, licenceRevocation)).toBe(true);
+    expect(await isRevoked(t, boundCopies[0]!.ownStatus)).toBe(false);
+    const listed = (await (await t.call('GET', `/v1/licences/${licence.id}/bound-copies`)).json()) as { items: BoundCopy[] };
+    expect(listed.items[0]).toMatchObject({ id: boundCopies[0]!.id, status: 'revoked', statusReason: 'licence-revoked' });
+  });
+});
+
 describe('renewing bound copies (what the holder app calls while online)', () => {
   it('re-signs a copy near its end in the same slot, binds licences issued since, and leaves fresh ones alone', async () => {
     const creditCode = freshCreditCode();

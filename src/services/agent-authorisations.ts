@@ -18,7 +18,7 @@ import { decodeLiveQr, liveSlotMidpointMs, verifyLiveProof } from '../core/qr/li
 import { agentAuthorisations, agentInvitations, licences } from '../db/schema.js';
 import type { Db, Statement } from '../db/store.js';
 import type { AuditEntryInput } from './audit.js';
-import { bumpListVersion, credentialSlot, type HolderScope, licencePayload, lockedWrite, requireScopedLicence, signerFor } from './derived-credentials.js';
+import { bumpListVersion, credentialSlot, type HolderScope, licencePayload, lockedWrite, requireScopedLicence, signerFor, withLicenceStatus } from './derived-credentials.js';
 import { sha256Hex } from './hashing.js';
 import type { LicenceRow } from './issuance.js';
 import { effectiveStatus } from './licences.js';
@@ -351,7 +351,7 @@ export async function listAgentAuthorisations(deps: ServiceDeps, scope: HolderSc
     .where(and(eq(agentAuthorisations.authorityId, scope.authorityId), eq(agentAuthorisations.licenceId, licence.id)))
     .orderBy(desc(agentAuthorisations.id));
   const now = deps.clock.now();
-  return rows.map((row) => agentAuthorisationView(row, deps.config.publicUrl, now));
+  return rows.map((row) => withLicenceStatus(agentAuthorisationView(row, deps.config.publicUrl, now), licence, now));
 }
 
 /** Revokes an authorisation (its own bit, reason `other`); 404 outside the scope, 409 when already revoked. */
@@ -483,10 +483,6 @@ export async function refreshAgentAuthorisation(deps: ServiceDeps, liveText: str
     if (!next) break;
     current = next;
   }
-  const view = agentAuthorisationView(current, deps.config.publicUrl, now);
-  // Revoking the licence ends the authorisation (its status entries) with no change to its row: say so,
-  // or the agent's app would go on offering to show it.
   const [licence] = await db.select().from(licences).where(eq(licences.id, current.licenceId));
-  if (view.status === 'active' && (!licence || effectiveStatus(licence, now) === 'revoked')) return { ...view, status: 'revoked', statusReason: 'licence-revoked' };
-  return view;
+  return withLicenceStatus(agentAuthorisationView(current, deps.config.publicUrl, now), licence, now);
 }

@@ -16,7 +16,7 @@ import { asConstraintViolation, ConstraintViolation, type Db, type Statement } f
 import { type AuditEntryInput, auditStatements, readAuditHead } from './audit.js';
 import type { LicenceRow } from './issuance.js';
 import { activeSigner } from './keys.js';
-import { requireLicence } from './licences.js';
+import { effectiveStatus, requireLicence } from './licences.js';
 import type { ServiceDeps } from './ports.js';
 import { forgetListStates, planSlots, recordCommittedPlan, type SlotPlan, type StatusSlot, slotPlanStatements, statusListUrl } from './status-allocation.js';
 import type { Principal } from './tokens.js';
@@ -31,6 +31,20 @@ export interface HolderScope {
   holderCreditCode?: string | undefined;
   /** Licence types the actor may act on; undefined: every type. */
   licenceTypes?: ReadonlySet<string> | undefined;
+}
+
+/**
+ * A bound copy or authorisation still active in its own right ends with its licence's revocation (it
+ * carries the licence's entries; its own stays clear): its view says `revoked`, reason `licence-revoked`,
+ * so no list or app offers to show it.
+ */
+export function withLicenceStatus<V extends { status: string; statusReason: string | null }>(
+  view: V,
+  licence: Pick<LicenceRow, 'status' | 'validUntil'> | undefined,
+  now: number,
+): V {
+  if (view.status !== 'active' || (licence && effectiveStatus(licence, now) !== 'revoked')) return view;
+  return { ...view, status: 'revoked', statusReason: 'licence-revoked' };
 }
 
 /** The scope of an agency token or a console staff member. */

@@ -27,6 +27,7 @@ import {
   lockedWrite,
   requireScopedLicence,
   signerFor,
+  withLicenceStatus,
 } from './derived-credentials.js';
 import type { LicenceRow } from './issuance.js';
 import type { ServiceDeps } from './ports.js';
@@ -407,7 +408,7 @@ export async function boundCopiesOfLicence(deps: ServiceDeps, scope: HolderScope
     .where(and(eq(boundCopies.authorityId, scope.authorityId), eq(boundCopies.licenceId, licence.id), ...(deviceId === undefined ? [] : [eq(boundCopies.deviceId, deviceId)])))
     .orderBy(desc(boundCopies.id));
   const now = deps.clock.now();
-  return rows.map((row) => boundCopyView(row, deps.config.publicUrl, now));
+  return rows.map((row) => withLicenceStatus(boundCopyView(row, deps.config.publicUrl, now), licence, now));
 }
 
 /**

@@ -58,7 +58,10 @@ export const BoundCopySchema = z
     deviceId: z.string(),
     holderCreditCode: z.string(),
     status: z.enum(['active', 'revoked', 'expired']),
-    statusReason: z.string().nullable(),
+    statusReason: z.string().nullable().openapi({
+      description:
+        "Why it was revoked: `other` (its device removed, or the authorisation revoked), `superseded` (amended), or `licence-revoked` (its licence was revoked; its own entry stays clear, the licence's entry decides)",
+    }),
     validUntil: z.string(),
     issuedAt: z.string(),
     ownStatus: OwnStatusSchema.openapi({ description: "The copy's own revocation entry (the licence's entries are in the credential too)" }),
@@ -89,7 +92,10 @@ export const AuthorisationSchema = z
     validFrom: z.string(),
     validUntil: z.string(),
     status: z.enum(['active', 'revoked', 'expired']),
-    statusReason: z.string().nullable(),
+    statusReason: z.string().nullable().openapi({
+      description:
+        "Why it was revoked: `other` (its device removed, or the authorisation revoked), `superseded` (amended), or `licence-revoked` (its licence was revoked; its own entry stays clear, the licence's entry decides)",
+    }),
     issuedAt: z.string(),
     supersedes: z.string().nullable(),
     supersededBy: z.string().nullable(),
