@@ -30,7 +30,7 @@ describe('console: devices and agents of a licence', () => {
     const device = await t.call('POST', `/v1/holders/${creditCode}/devices`, { body: { jwk: (await deviceKey()).publicJwk } });
     expect(device.status).toBe(201);
     const registered = (await device.json()) as { device: { id: string }; boundCopies: { ownStatus: OwnStatus }[] };
-    const until = new Date(Date.now() + 100 * 86_400_000).toISOString().slice(0, 10);
+    const until = new Date(t.clock.now() + 100 * 86_400_000).toISOString().slice(0, 10);
     const auth = await t.call('POST', `/v1/licences/${id}/agent-authorisations`, {
       body: { agent: { name: '赵代办', idNumberMasked: '3301**********1234' }, matters: ['tax-filing'], validUntil: until, agentJwk: (await deviceKey()).publicJwk },
     });

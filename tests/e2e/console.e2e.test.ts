@@ -16,7 +16,6 @@ import AxeBuilder from '@axe-core/playwright';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { type Lang, MESSAGES } from '../../src/console/i18n.js';
 import { reasonName } from '../../src/console/reasons.js';
 import { createAccount, ensureFirstAdmin } from '../../src/services/accounts.js';
@@ -24,6 +23,7 @@ import { totp } from '../../src/services/totp.js';
 import { freshCreditCode } from '../console/codes.js';
 import { FIRST_PASSWORD, TEST_HASHING } from '../console/harness.js';
 import { authoriseType, createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
+import { buildOwnVerifierApp } from '../helpers/own-builds.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -133,7 +133,7 @@ async function issue(page: Page, lang: Lang, typeName: string, fields: [label: s
 describe.skipIf(!haveChromium)('agency console in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await buildVerifierApp({ quiet: true });
+    await buildOwnVerifierApp();
     t = await createTestContext({ clock: realClock, config: { passwordHashing: TEST_HASHING } });
     await ensureFirstAdmin(t.deps, 'dev-city', FIRST_PASSWORD);
     await createAccount(t.deps, { authorityId: 'dev-city', login: 'anchor-op', name: '信任锚操作员', role: 'anchor', password: FIRST_PASSWORD }, 'system');

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { base64url, fromBase64url, fromUtf8, utf8 } from '../../src/core/encoding.js';
 import { jwkThumbprint } from '../../src/core/jws-sign.js';
 import { encodeLicenceQr } from '../../src/core/qr/index.js';
@@ -25,6 +24,7 @@ import { ACTIONS, createToken } from '../../src/services/tokens.js';
 import { MESSAGES } from '../../verifier/index.js';
 import { jurisdictionText } from '../../verifier/web/i18n.js';
 import { businessSubject, createTestContext, EXAMPLE_CREDIT_CODE, foodSubject, type ManualClock, type TestContext } from '../helpers/app.js';
+import { buildOwnVerifierApp } from '../helpers/own-builds.js';
 import { renderQrPng } from '../helpers/qr-render.js';
 import { freshCreditCode } from '../shared/subjects.js';
 
@@ -113,7 +113,7 @@ async function again(): Promise<void> {
 describe.skipIf(!haveChromium)('verifier web app in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await buildVerifierApp({ quiet: true });
+    await buildOwnVerifierApp();
     t = await createTestContext({ clock: realClock });
 
     const valid = await issue({ type: 'BusinessLicence', subject: businessSubject({ creditCode: EXAMPLE_CREDIT_CODE }) });

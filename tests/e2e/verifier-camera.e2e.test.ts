@@ -13,8 +13,8 @@ import { type ServerType, serve } from '@hono/node-server';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { businessSubject, createTestContext, type ManualClock, type TestContext } from '../helpers/app.js';
+import { buildOwnVerifierApp } from '../helpers/own-builds.js';
 import { qrSegmentsFor } from '../helpers/qr-render.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -60,7 +60,7 @@ let dir: string;
 
 describe.skipIf(!haveChromium)('verifier web app: scanning with the camera', () => {
   beforeAll(async () => {
-    await buildVerifierApp({ quiet: true });
+    await buildOwnVerifierApp();
     t = await createTestContext({ clock: realClock });
     const res = await t.call('POST', '/v1/licences', { body: { type: 'BusinessLicence', subject: businessSubject() } });
     expect(res.status).toBe(201);

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildVerifierApp } from '../../scripts/build-verifier.js';
 import { packBundle, type VerifierBundle } from '../../src/core/bundle.js';
 import { patchKit, type RefusedPatchBundles, refusedPatchBundles } from '../fixtures/patches.js';
 import { makeWorld, NOW } from '../fixtures/world.js';
 import { createTestContext, type TestContext } from '../helpers/app.js';
 import { type BundleServer, startBundleServer } from '../helpers/bundle-server.js';
+import { buildOwnVerifierApp } from '../helpers/own-builds.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -59,7 +59,7 @@ async function verdict(): Promise<string> {
 
 describe.skipIf(!haveChromium)('status patches in the web app (Chromium)', () => {
   beforeAll(async () => {
-    await buildVerifierApp({ quiet: true });
+    await buildOwnVerifierApp();
     t = await createTestContext();
     const world = await makeWorld();
     const kit = await patchKit(world);
