@@ -193,7 +193,9 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('three provinces, three processes', () => {
+// Each step runs several CLI processes and a browser: on a 2-core machine shared with other test files a
+// step can take well over vitest's default 30 s, and one step timing out leaves the next with a half-done world.
+describe('three provinces, three processes', { timeout: 180_000 }, () => {
   it('1-2. the root federates both provinces, Zhejiang federates Jiangsu for business licences; Nanjing and Hangzhou issue', async () => {
     expect(zj.prefix).toMatch(/^did:web:127\.0\.0\.1%3A\d+:$/);
     await federate(root, zj, js, { jsBundleUrl: await startProxy() });

@@ -432,5 +432,5 @@ describe('a 10,000-row register with 40 bad rows', () => {
     } finally {
       await deployment.close();
     }
-  }, 120_000);
+  }, 600_000); // 10,000 licences over HTTP, twice: minutes on a loaded 2-core machine
 });
