@@ -10,6 +10,7 @@ export { type Acceptance, type AcceptanceQuery, type AcceptanceRule, acceptIssue
 export { type AnchorKeys, type PinnedAnchor, type PinnedAnchors, pinnedAnchors, readPinnedAnchors } from './trust/anchors.js';
 export { buildTrustList, signTrustList, type TrustedKeyInput, type TrustListInput } from './trust/build.js';
 export { isJurisdictionCode, isJurisdictionPrefix } from './trust/jurisdiction.js';
+export { comparableDid, inNamespaceOf, namespacesOverlap, urlOfDidWebIssuer } from './trust/namespace.js';
 export {
   checkAnchorBinding,
   checkFederation,

@@ -19,6 +19,7 @@ import {
 } from '../core/bundle.js';
 import { formatDateTime } from '../core/dates.js';
 import { base64url, utf8 } from '../core/encoding.js';
+import { peekStatusPatch } from '../core/trust/status-patches.js';
 import type { peerStatus as peerStatusTable, statusCuts } from '../db/schema.js';
 
 type PeerStatusRow = typeof peerStatusTable.$inferSelect;
@@ -29,7 +30,7 @@ import { statusListUrl } from './status-allocation.js';
 import { copyOfCut, currentTail, cutIfDue, cutsOf, latestPatch, patchesSince, STATUS_PATCH_RETENTION_MS, type StoredPatch } from './status-cuts.js';
 import { publishedStatusList, statusListIdsOf, statusReasonsUrl } from './status-publishing.js';
 import { type DeploymentTrust, deploymentTrustView, servablePeerPieces } from './trust/deployment-view.js';
-import type { StoredPiece } from './trust/peer-pieces.js';
+import { peerMayName, type StoredPiece } from './trust/peer-pieces.js';
 import { servedPeerStatus } from './trust/peer-status.js';
 import { currentTrustList } from './trust/publishing.js';
 
@@ -150,13 +151,23 @@ function copiesGroup(deps: ServiceDeps, hosted: HostedStatus, only?: (cut: typeo
 const copiesBytes = (group: BundleStatusCopies | undefined) =>
   group ? group.jws.length + group.lists.reduce((n, l) => n + l.set.length + (l.reasons?.length ?? 0) + l.url.length + 40, 0) : 0;
 
-/** Peer status rows this deployment may serve: the peer still speaks for the issuer in its view (and the issuer is wanted). */
-function servablePeerStatus(trust: DeploymentTrust | undefined, include: (did: string) => boolean): (row: PeerStatusRow) => boolean {
+/**
+ * Peer status rows this deployment may serve: the peer still speaks for the issuer in its view (and the
+ * issuer is wanted), and every list the row names is one the issuer may speak about (`peerMayName`;
+ * checked when stored, and here again for rows stored before that check).
+ */
+function servablePeerStatus(deps: ServiceDeps, trust: DeploymentTrust | undefined, include: (did: string) => boolean): (row: PeerStatusRow) => boolean {
   if (!trust) return () => false;
+  const mayName = peerMayName(deps.config.publicUrl);
+  const urlsOf = (row: PeerStatusRow): string[] => {
+    if (row.kind === 'copy') return [row.url ?? ''];
+    const peeked = peekStatusPatch(row.jws);
+    return peeked.ok ? [...peeked.value.patch.changes.keys(), ...peeked.value.patch.current.keys()] : [''];
+  };
   return (row) => {
     if (!include(row.issuer)) return false;
     const acceptance = trust.view.accept({ issuerId: row.issuer, kid: '', issuedAt: 0 });
-    return acceptance.list?.anchorId === row.peerId;
+    return acceptance.list?.anchorId === row.peerId && urlsOf(row).every((url) => mayName(url, row.issuer));
   };
 }
 
@@ -198,7 +209,7 @@ export async function buildPatchBundle(deps: ServiceDeps, options: PatchBundleOp
   const patches: BundleStatusPatch[] = [];
   const copies: BundleStatusCopies[] = [];
   // Peers that speak patches: their status data as this deployment keeps it (peer-status.ts).
-  const servable = servablePeerStatus(federated, include);
+  const servable = servablePeerStatus(deps, federated, include);
   const peerPatched = await servedPeerStatus(deps.store.db, { ...(since === undefined ? {} : { since, sinceExact: options.since! }), servable });
   copies.push(...peerPatched.statusCopies);
   patches.push(...peerPatched.statusPatches);
@@ -268,7 +279,7 @@ export async function statusCopiesFor(deps: ServiceDeps, urls: readonly string[]
   }
   // Peers' lists, as this deployment keeps them, with their issuers' newest patches.
   const asked = new Set(urls);
-  const servable = servablePeerStatus(await deploymentTrustView(deps), () => true);
+  const servable = servablePeerStatus(deps, await deploymentTrustView(deps), () => true);
   const copyRows = await servedPeerStatus(deps.store.db, { servable: (row) => servable(row) && row.kind === 'copy' && asked.has(row.url!) });
   const issuers = new Set([...copyRows.issuers]);
   const kept = await servedPeerStatus(deps.store.db, { servable: (row) => servable(row) && row.kind === 'patch' && issuers.has(row.issuer) });

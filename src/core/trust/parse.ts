@@ -10,6 +10,7 @@ import { ElicenceError } from '../errors.js';
 import { jwkThumbprint } from '../jws-sign.js';
 import { isRecord } from '../strict-json.js';
 import { isJurisdictionCode, isJurisdictionPrefix } from './jurisdiction.js';
+import { namespacesOverlap } from './namespace.js';
 import {
   type BilingualName,
   type FederatedAnchor,
@@ -100,9 +101,12 @@ export function isIssuerPrefix(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TEXT && ISSUER_PREFIX.test(value);
 }
 
-/** Two prefixes overlap when one starts with the other: some DID would then have two owners. */
+/**
+ * Two prefixes overlap when one holds the other, however each is spelled (`did:web:ZJ.test:` holds
+ * `did:web:zj.test:authorities:`): some DID would then have two owners.
+ */
 export function prefixesOverlap(a: string, b: string): boolean {
-  return a.startsWith(b) || b.startsWith(a);
+  return namespacesOverlap(a, b);
 }
 
 function scope(value: unknown, field: string): FederationScope {

@@ -10,7 +10,7 @@ import type { JWK } from 'jose';
 import { type AnchorKeys, acceptTrustLists, type TrustView } from '../../core/trust-list.js';
 import type { ServiceDeps } from '../ports.js';
 import { anchorJwks } from './anchor.js';
-import { type StoredPiece, storedPieces } from './peer-pieces.js';
+import { peerMayName, type StoredPiece, storedPieces } from './peer-pieces.js';
 import { listPeers } from './peers.js';
 import { currentTrustList, type StoredTrustList } from './publishing.js';
 
@@ -73,8 +73,11 @@ export async function servablePeerPieces(deps: ServiceDeps, trust: DeploymentTru
     const outcome = trust.view.pieces[i + offset];
     if (outcome && (outcome.status === 'accepted' || (outcome.status === 'refused' && outcome.genuine))) servable.push(piece);
   });
+  const mayName = peerMayName(deps.config.publicUrl);
   for (const piece of await decidingPieces(deps, trust.source)) {
     if (piece.kind !== 'status-list' || piece.issuer === null || piece.kid === null) continue;
+    // A list at a URL its issuer may not speak about (stored before that was checked): never served.
+    if (piece.url === null || !mayName(piece.url, piece.issuer)) continue;
     // As openStatusList decides which key a list is checked with: accepted, or genuine but refused.
     const acceptance = trust.view.accept({ issuerId: piece.issuer, kid: piece.kid, issuedAt: piece.signedAt });
     const key = acceptance.ok ? acceptance.key : acceptance.authority?.keys.get(piece.kid);

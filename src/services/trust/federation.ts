@@ -18,7 +18,7 @@ import { invalidate } from '../hot-cache.js';
 import type { ServiceDeps } from '../ports.js';
 import { anchorJwks } from './anchor.js';
 import { checkFetchUrl, FETCH_TIMEOUT_MS, fetchNoRedirect } from './jwks.js';
-import { pieceUpsert, type StoredPiece, statusPieceKey, storedPieces, trustPieceKey } from './peer-pieces.js';
+import { peerMayName, pieceUpsert, type StoredPiece, statusPieceKey, storedPieces, trustPieceKey } from './peer-pieces.js';
 import { type PeerStatusRefresh, refreshPeerStatus } from './peer-status.js';
 import { findPeer, listPeers, type PeerAnchor, requirePeer } from './peers.js';
 import { currentTrustList } from './publishing.js';
@@ -124,17 +124,20 @@ interface CheckContext {
   owns(list: VerifiedTrustList): boolean;
   /** DIDs hosted here: their status lists are published here, never taken from a peer. */
   hosted: ReadonlySet<string>;
+  /** May a piece of this issuer speak about this list URL (peer-pieces.ts `peerMayName`)? */
+  mayName(url: string, issuerId: string): boolean;
 }
 
 async function checkContext(deps: ServiceDeps, peer: PeerAnchor, bundle: VerifierBundle, held: StoredPiece[]): Promise<CheckContext> {
   const now = deps.clock.now();
   const hosted = new Set((await deps.store.db.select({ did: authorities.did }).from(authorities)).map((a) => a.did));
+  const mayName = peerMayName(deps.config.publicUrl);
   const heldLists = held.filter((p) => p.kind === 'trust-list');
   if (peer.role === 'upstream') {
     const upstream = deps.config.upstreamAnchor;
     if (!upstream || upstream.anchor.anchorId !== peer.id) throw new ElicenceError('ERR_NOT_FOUND', `${peer.id} is no longer the configured upstream anchor`);
     const view = await acceptTrustLists([...heldLists, ...bundle.trustLists], { anchors: upstream.anchor, now });
-    return { view, offset: heldLists.length, owns: () => true, hosted };
+    return { view, offset: heldLists.length, owns: () => true, hosted, mayName };
   }
   const jwks = await anchorJwks(deps);
   // The own current list: published anew when the register (this peer's entry included) changed.
@@ -142,7 +145,7 @@ async function checkContext(deps: ServiceDeps, peer: PeerAnchor, bundle: Verifie
   if (!jwks || !own) throw new ElicenceError('ERR_FORBIDDEN', 'this deployment is not a trust anchor (it has no anchor signing key)');
   const view = await acceptTrustLists([{ jws: own.jws }, ...heldLists, ...bundle.trustLists], { anchors: jwks, now });
   const voucher = jwks.anchorId;
-  return { view, offset: 1 + heldLists.length, owns: (list) => list.anchorId === peer.id && list.federation?.vouchedBy === voucher, hosted };
+  return { view, offset: 1 + heldLists.length, owns: (list) => list.anchorId === peer.id && list.federation?.vouchedBy === voucher, hosted, mayName };
 }
 
 const describe = (code: string, message: string) => `${code}: ${message}`;
@@ -214,6 +217,10 @@ async function checkPieces(
     }
     if (list.id !== entry.url) {
       report.refused.push(`${label}: ERR_STATUS_LIST_MALFORMED: signed id ${list.id} is not the entry's url`);
+      continue;
+    }
+    if (!context.mayName(list.id, list.issuerId)) {
+      report.refused.push(`${label}: ERR_ISSUER_OUT_OF_SCOPE: ${list.issuerId} may not speak about a list at ${list.id} (not on its host, or this deployment's)`);
       continue;
     }
     const key = statusPieceKey(list.issuerId, list.id);

@@ -5,6 +5,7 @@
  * status list), also when two refreshes race: the upsert itself compares.
  */
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { urlOfDidWebIssuer } from '../../core/trust-list.js';
 import { peerPieces } from '../../db/schema.js';
 import type { Db, Statement, Store } from '../../db/store.js';
 
@@ -13,6 +14,29 @@ export type StoredPiece = typeof peerPieces.$inferSelect;
 export const trustPieceKey = (anchorId: string): string => `trust:${anchorId}`;
 /** One per (issuer, URL): a peer cannot displace another issuer's list by signing one with the same URL. */
 export const statusPieceKey = (issuerId: string, url: string): string => `status:${issuerId} ${url}`;
+
+/**
+ * May a peer's piece signed by `issuerId` speak about the status list at `url`? Never about a list of
+ * this deployment (under its public URL); and a did:web issuer only about lists on its own host (and
+ * port). Otherwise an authority a peer may speak for could sign a list, patch or copy at the URL of
+ * one of this deployment's authorities' lists, or another province's, and have it re-served here:
+ * an inspector remembers the highest version (and newest time) seen per list URL, so a copy "of
+ * Nanjing" at Hangzhou's URL at version 2,000,000,000 would make every genuine Hangzhou list a replay.
+ */
+export function peerMayName(publicUrl: string): (url: string, issuerId: string) => boolean {
+  const own = new URL(publicUrl);
+  const base = own.pathname.replace(/\/+$/, '');
+  return (url, issuerId) => {
+    let at: URL;
+    try {
+      at = new URL(url);
+    } catch {
+      return false;
+    }
+    if (at.origin === own.origin && (at.pathname === base || at.pathname.startsWith(`${base}/`))) return false;
+    return urlOfDidWebIssuer(url, issuerId) ?? true;
+  };
+}
 
 export async function storedPieces(db: Db, filter: { peerId?: string; kind?: StoredPiece['kind'] } = {}): Promise<StoredPiece[]> {
   const conditions: SQL[] = [];

@@ -64,6 +64,7 @@ interface CheckScope {
   view: TrustView;
   owns(list: VerifiedTrustList): boolean;
   hosted: ReadonlySet<string>;
+  mayName(url: string, issuerId: string): boolean;
 }
 
 /** The pieces of `bundle` this peer may bring, checked; the rest counted or refused. */
@@ -78,6 +79,11 @@ async function checked(bundle: VerifierBundle, scope: CheckScope, report: PeerSt
     const speaker = opened.acceptance.list;
     if (scope.hosted.has(opened.patch.issuerId) || !speaker || !scope.owns(speaker)) {
       report.ignored++;
+      return false;
+    }
+    const outside = [...opened.patch.changes.keys(), ...opened.patch.current.keys()].find((url) => !scope.mayName(url, opened.patch.issuerId));
+    if (outside !== undefined) {
+      report.refused.push(`${label}: ERR_ISSUER_OUT_OF_SCOPE: ${opened.patch.issuerId} may not speak about a list at ${outside} (not on its host, or this deployment's)`);
       return false;
     }
     return true;
@@ -129,8 +135,11 @@ export async function refreshPeerStatus(deps: ServiceDeps, refresh: PeerStatusRe
   url.searchParams.set('patches', '1');
   const heldRows = await peerStatusRows(db, peer.id);
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (syncRow && heldRows.length > 0) {
-    url.searchParams.set('since', syncRow.url!);
+  // A delta only after a response with nothing refused (the sync row then holds its generatedAt);
+  // otherwise a full fetch. (Sending `since=null` made the peer answer 400 from then on: one refused
+  // piece stopped every later patch, and so every revocation, of that peer.)
+  if (syncRow?.url && heldRows.length > 0) {
+    url.searchParams.set('since', syncRow.url);
     if (syncRow.jws) headers['If-None-Match'] = syncRow.jws;
   }
   const fetched = await refresh.get(url, headers);

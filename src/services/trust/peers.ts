@@ -9,7 +9,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import { formatDateTime } from '../../core/dates.js';
 import { ElicenceError } from '../../core/errors.js';
-import { type FederatedAnchorJson, type FederationScope, isIssuerPrefix, isJurisdictionPrefix, prefixesOverlap } from '../../core/trust-list.js';
+import { type FederatedAnchorJson, type FederationScope, inNamespaceOf, isIssuerPrefix, isJurisdictionPrefix, prefixesOverlap } from '../../core/trust-list.js';
 import { peerAnchors, peerPieces, peerStatus } from '../../db/schema.js';
 import type { Db, Statement } from '../../db/store.js';
 import { type Actor, type AuditEntryInput, actorFields, auditStatements, readAuditHead } from '../audit.js';
@@ -118,7 +118,8 @@ export async function requirePeer(db: Db, id: string): Promise<PeerAnchor> {
 /** The federated anchor whose namespace holds `did`, if any. */
 export async function peerOwning(db: Db, did: string): Promise<{ peer: string; prefix: string } | undefined> {
   for (const peer of await listPeers(db)) {
-    const prefix = peer.scope.issuerPrefixes.find((p) => did.startsWith(p));
+    // However either is spelled: `did:web:JS.test:…` is in the namespace did:web:js.test:.
+    const prefix = peer.scope.issuerPrefixes.find((p) => inNamespaceOf(did, p));
     if (prefix !== undefined) return { peer: peer.id, prefix };
   }
   return undefined;
@@ -161,6 +162,9 @@ export interface PeerRegisterOptions {
   fetch?: typeof fetch;
 }
 
+/** A DID prefix in DID syntax (W3C DID Core `idchar`), ending in ":". */
+const DID_PREFIX = /^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9._:-]|%[0-9A-Fa-f]{2})*:$/;
+
 function checkScope(scope: PeerScopeInput): PeerAnchor['scope'] {
   const field = 'scope';
   if (typeof scope !== 'object' || scope === null) throw new ElicenceError('ERR_VALIDATION', 'scope must be { issuerPrefixes, jurisdictions, licenceTypes? }', { field });
@@ -169,7 +173,8 @@ function checkScope(scope: PeerScopeInput): PeerAnchor['scope'] {
     throw new ElicenceError('ERR_VALIDATION', 'scope.issuerPrefixes must list 1 to 200 DID prefixes', { field: 'scope.issuerPrefixes' });
   }
   prefixes.forEach((p, i) => {
-    if (!isIssuerPrefix(p)) {
+    // DID syntax only (ASCII letters, digits, . - _ and %-escapes): a look-alike host in another script is no DID.
+    if (!isIssuerPrefix(p) || !DID_PREFIX.test(p)) {
       throw new ElicenceError('ERR_VALIDATION', `"${String(p)}" is not a DID prefix ending in ":" (e.g. did:web:elicence.js.example:)`, { field: `scope.issuerPrefixes[${i}]` });
     }
     prefixes.forEach((q, j) => {
@@ -203,7 +208,7 @@ async function checkNamespaceFree(deps: ServiceDeps, id: string, prefixes: reado
   for (const [i, prefix] of prefixes.entries()) {
     const field = `scope.issuerPrefixes[${i}]`;
     if (prefixesOverlap(prefix, own)) throw new ElicenceError('ERR_CONFLICT', `${prefix} overlaps this anchor's own namespace ${own}`, { field });
-    const listed = registered.find((a) => a.id.startsWith(prefix));
+    const listed = registered.find((a) => inNamespaceOf(a.id, prefix));
     if (listed) throw new ElicenceError('ERR_CONFLICT', `${prefix} covers ${listed.id}, which this anchor lists itself`, { field });
     for (const peer of peers) {
       const clash = peer.scope.issuerPrefixes.find((q) => prefixesOverlap(prefix, q));
