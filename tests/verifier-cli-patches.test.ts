@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, run } from '../src/cli/verify.js';
 import { packBundle, parseBundle, type VerifierBundle } from '../src/core/bundle.js';
-import { MESSAGES, type VerifyResult } from '../verifier/index.js';
+import { MESSAGES, statusSeenKey, type VerifyResult } from '../verifier/index.js';
 import { type PatchKit, patchKit, type RefusedPatchBundles, refusedPatchBundles } from './fixtures/patches.js';
 import { issueLicence, makeWorld, NOW, type World } from './fixtures/world.js';
 
@@ -102,7 +102,8 @@ describe('verify with status patches', () => {
     const first = await verifyWith(file('reinstated.json', bundles.reinstated), 'replay.json');
     expect(first.code).toBe(0);
     const state = JSON.parse(readFileSync(join(dir, 'replay.json'), 'utf8')) as { statusVersionsSeen: Record<string, number> };
-    expect(state.statusVersionsSeen[kit.suspensionUrl]).toBe(22);
+    // Remembered per issuer and URL: another authority's pieces naming the URL cannot raise it.
+    expect(state.statusVersionsSeen[statusSeenKey(kit.hangzhou.id, kit.suspensionUrl)]).toBe(22);
     const replayed = await verifyWith(file('replayed.json', bundles.replayed), 'replay.json');
     expect(replayed.code).toBe(16);
     expect(checkOf(replayed.result, 'suspension').code).toBe('ERR_STATUS_LIST_REPLAYED');

@@ -29,6 +29,7 @@ export {
   type LiveProofInfo,
   type Presentation,
   type StatusListUsed,
+  statusSeenKey,
   type TrustListUsed,
   VERDICT_PRECEDENCE,
   type Verdict,

@@ -24,12 +24,13 @@ export interface VerifyOptions {
   /** Highest trust list sequence already seen, per anchor id: older lists are refused as replays. */
   trustListSequences?: Readonly<Record<string, number>>;
   /**
-   * Newest status list already seen, per list URL (ms since the epoch it was signed, as returned in
-   * `statusLists` of an earlier result): an older copy of that list is refused as a replay.
+   * Newest status list already seen, per `statusLists[].seenKey` of an earlier result (issuer and list
+   * URL; ms since the epoch it was signed): an older copy of that list is refused as a replay. A key
+   * that is a bare URL (states from before) counts for that URL whoever the issuer.
    */
   statusListsSeen?: Readonly<Record<string, number>>;
   /**
-   * Highest version already seen, per status list URL (as returned in `statusLists[].version` of an
+   * Highest version already seen, per `statusLists[].seenKey` (as returned in `statusLists[].version` of an
    * earlier result): a copy of a lower version is refused as a replay, so a replayed patch can never
    * move a list back (a reinstated licence stays reinstated).
    */

@@ -183,7 +183,7 @@ export interface VerifyResult {
   trustListAge?: number;
   /** Every trust list accepted (persist the highest `sequence` per anchor to refuse replays later). */
   trustLists: TrustListUsed[];
-  /** Every status list used, with when it was signed (persist the newest per URL to refuse replays later). */
+  /** Every status list used, with when it was signed (persist the newest per `seenKey` to refuse replays later). */
   statusLists: StatusListUsed[];
   /** The anchor id of each pinned key given without one, by kid (persist, pass back as `anchorBindings`). */
   anchorBindings: Record<string, string>;
@@ -191,6 +191,14 @@ export interface VerifyResult {
 
 export interface StatusListUsed {
   url: string;
+  /** The issuer whose list it is (the credential's issuer: only its own pieces count). */
+  issuerId: string;
+  /**
+   * The key to persist its time and version under (`statusListsSeen`, `statusVersionsSeen`):
+   * `statusSeenKey(issuerId, url)`. Per issuer, so that another authority's pieces naming the same URL
+   * (its own licence pointing there) can never raise what is remembered for this issuer's list.
+   */
+  seenKey: string;
   purpose: 'revocation' | 'suspension';
   /** When the newest statement of the copy used was signed (the list, or a patch attesting its version), ms since the epoch. */
   issuedAt: number;
@@ -207,4 +215,14 @@ export function verdictOf(checks: readonly Check[], implied: ReadonlyMap<CheckNa
     if (verdict !== undefined) best = Math.min(best, VERDICT_PRECEDENCE.indexOf(verdict));
   }
   return VERDICT_PRECEDENCE[best]!;
+}
+
+/**
+ * The key under which a front end remembers a status list it used (`statusListsSeen`,
+ * `statusVersionsSeen`): the issuer's id and the list URL. A URL alone is no owner: any listed authority
+ * can sign a list, copy or patch naming any URL for its own licences, and must not thereby make another
+ * authority's genuine list look like a replay. Keys of a bare URL (states from before) are still read.
+ */
+export function statusSeenKey(issuerId: string, url: string): string {
+  return `${issuerId} ${url}`;
 }

@@ -33,6 +33,7 @@ import {
   type LiveProofInfo,
   type Presentation,
   type StatusListUsed,
+  statusSeenKey,
   VERDICT_PRECEDENCE,
   type Verdict,
   type VerifyResult,
@@ -206,15 +207,27 @@ async function checkTrust(
 }
 
 /**
- * An agent authorisation names a licence its issuer issued: when the licence identifier (GB/T 36904)
- * is well formed and the trust list gives the issuer's credit code, the identifier's issuing-authority
- * segment must be that code. A trusted authority authorising for another authority's licence (whose
- * status it cannot speak for) is INVALID. An identifier that does not parse cannot be checked here.
+ * An agent authorisation names a licence its issuer issued: when the trust list gives the issuer's
+ * credit code, the licence identifier (GB/T 36904) must be a well-formed one (shape and check
+ * character: the issuer copies it from a licence it assigned it to) whose issuing-authority segment is
+ * that code. A trusted authority authorising for another authority's licence (whose status it cannot
+ * speak for) is INVALID, and so is one that disguises that licence's identifier (a changed check
+ * character, a trailing space, lower case) so that it escapes the comparison yet reads as that licence.
  */
 function checkLicenceAuthority(report: Report, licence: ParsedLicence, acceptance: Acceptance): void {
   const identifier = licence.authorisation!.licence.identifier;
   const own = acceptance.authority?.creditCode;
-  if (own === undefined || licenceIdentifierProblem(identifier) !== undefined) return;
+  if (own === undefined) return;
+  const problem = licenceIdentifierProblem(identifier);
+  if (problem !== undefined) {
+    report.fail(
+      'typeAuthorised',
+      'ERR_AUTHORISATION_FOREIGN_LICENCE',
+      `the licence identifier ${JSON.stringify(identifier)} is not a well-formed licence identifier (${problem}), so it cannot be shown to be one the issuer ${licence.issuerId} (${own}) assigned`,
+      'INVALID',
+    );
+    return;
+  }
   const named = parseLicenceIdentifier(identifier, 'credentialSubject.licence.identifier').authorityCode;
   if (named !== own) {
     report.fail(
@@ -295,6 +308,10 @@ function revocationReason(list: ResolvedStatusList, position: number): StatusRea
 
 type EntryRole = 'licence' | 'own';
 
+function highest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 /** One status entry's outcome: its bit clear, set, or a problem (with the verdict it implies). */
 type EntryOutcome =
   | { kind: 'clear'; message: string }
@@ -354,8 +371,10 @@ async function checkEntry(
       verdict: 'STATUS_UNKNOWN',
     };
   }
-  const seen = options.statusListsSeen[entry.listUrl];
-  const seenVersion = options.statusVersionsSeen[entry.listUrl];
+  // Remembered per issuer and URL (a bare URL key: a state from before keys had the issuer).
+  const seenKey = statusSeenKey(licence.issuerId, entry.listUrl);
+  const seen = highest(options.statusListsSeen[seenKey], options.statusListsSeen[entry.listUrl]);
+  const seenVersion = highest(options.statusVersionsSeen[seenKey], options.statusVersionsSeen[entry.listUrl]);
   if (seen !== undefined && list.attestedAt < seen && (list.version === undefined || seenVersion === undefined)) {
     // An older copy than one already seen could hide a revocation made since: never use it. A list
     // whose version the device has seen is guarded by its version instead (below): the same version
@@ -378,7 +397,14 @@ async function checkEntry(
     };
   }
   if (!report.statusLists.some((used) => used.url === entry.listUrl)) {
-    report.statusLists.push({ url: entry.listUrl, purpose, issuedAt: list.attestedAt, ...(list.version === undefined ? {} : { version: list.version }) });
+    report.statusLists.push({
+      url: entry.listUrl,
+      issuerId: licence.issuerId,
+      seenKey,
+      purpose,
+      issuedAt: list.attestedAt,
+      ...(list.version === undefined ? {} : { version: list.version }),
+    });
     found.push({ list, purpose });
   }
   if (entry.index >= list.size) {

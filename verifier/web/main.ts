@@ -239,12 +239,13 @@ async function rememberSeen(result: VerifyResult): Promise<void> {
   let listsChanged = false;
   let versionsChanged = false;
   for (const list of result.statusLists) {
-    if ((state.statusListsSeen[list.url] ?? -1) < list.issuedAt) {
-      state.statusListsSeen = { ...state.statusListsSeen, [list.url]: list.issuedAt };
+    // Per issuer and URL (seenKey): another authority's pieces naming the same URL never raise this issuer's.
+    if ((state.statusListsSeen[list.seenKey] ?? -1) < list.issuedAt) {
+      state.statusListsSeen = { ...state.statusListsSeen, [list.seenKey]: list.issuedAt };
       listsChanged = true;
     }
-    if (list.version !== undefined && (state.statusVersionsSeen[list.url] ?? -1) < list.version) {
-      state.statusVersionsSeen = { ...state.statusVersionsSeen, [list.url]: list.version };
+    if (list.version !== undefined && (state.statusVersionsSeen[list.seenKey] ?? -1) < list.version) {
+      state.statusVersionsSeen = { ...state.statusVersionsSeen, [list.seenKey]: list.version };
       versionsChanged = true;
     }
   }

@@ -44,7 +44,11 @@ export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
       anchorBindings: { ...state.anchorBindings },
     });
     raiseSequences(state, verified.trustLists);
-    raiseStatusListsSeen(state, verified.statusLists);
+    // Per issuer and URL: another authority's pieces naming the same URL never raise this issuer's.
+    raiseStatusListsSeen(
+      state,
+      verified.statusLists.map((l) => ({ ...l, url: l.seenKey })),
+    );
     keepBindings(state, verified.anchorBindings);
     return verified;
   });
