@@ -141,6 +141,15 @@ describe('issuing an agent authorisation', () => {
   });
 });
 
+describe('a licence from before licence identifiers', () => {
+  it('gets no authorisation (409 ERR_LICENCE_WITHOUT_IDENTIFIER): verifiers need the identifier to see whose licence it is; amending assigns one', async () => {
+    const licence = await issueLicence(t);
+    t.store.sqlite.prepare('UPDATE licences SET licence_identifier = NULL WHERE id = ?').run(licence.id);
+    await expectError(await authorise(licence.id, await body()), 409, 'ERR_LICENCE_WITHOUT_IDENTIFIER', 'id');
+    expect(count()).toBe(0);
+  });
+});
+
 describe('ending an authorisation', () => {
   it('revoking it sets its own bit (published list); the licence bits stay clear', async () => {
     const licence = await issueLicence(t);

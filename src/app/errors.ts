@@ -55,6 +55,7 @@ const STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   ERR_DEVICE_KEY: 400,
   ERR_DEVICE_LIMIT: 409,
   ERR_LICENCE_NOT_CURRENT: 409,
+  ERR_LICENCE_WITHOUT_IDENTIFIER: 409,
   ERR_INTERNAL: 500,
 };
 

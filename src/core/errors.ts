@@ -92,6 +92,7 @@ export type ErrorCode =
   | 'ERR_DEVICE_KEY'
   | 'ERR_DEVICE_LIMIT'
   | 'ERR_LICENCE_NOT_CURRENT'
+  | 'ERR_LICENCE_WITHOUT_IDENTIFIER'
   // everything else
   | 'ERR_INTERNAL';
 

@@ -83,6 +83,14 @@ export function agentAuthorisationView(row: AgentAuthorisationRow, publicUrl: st
 function assertCurrent(licence: LicenceRow, now: number): void {
   const state = effectiveStatus(licence, now);
   if (state !== 'active') throw new ElicenceError('ERR_LICENCE_NOT_CURRENT', `the licence is ${state}: agents can be authorised only on a current licence`, { field: 'id' });
+  // Verifiers tell whose licence an authorisation names by its identifier (its issuing-authority segment).
+  if (licence.licenceIdentifier === null) {
+    throw new ElicenceError(
+      'ERR_LICENCE_WITHOUT_IDENTIFIER',
+      'the licence was issued before licence identifiers: amend it (which assigns one), then authorise agents on the amended licence',
+      { field: 'id' },
+    );
+  }
 }
 
 interface Signed {
@@ -229,7 +237,8 @@ async function issueChecked(
 /**
  * Issues an agent authorisation on a current licence of the scope. 400 (naming the field) for a bad
  * agent, masked ID number, matters, key or period (beyond the licence, or longer than a year); 409
- * ERR_LICENCE_NOT_CURRENT for a suspended, revoked or expired licence; 404 outside the scope.
+ * ERR_LICENCE_NOT_CURRENT for a suspended, revoked or expired licence, ERR_LICENCE_WITHOUT_IDENTIFIER for
+ * one issued before licence identifiers; 404 outside the scope.
  */
 export async function issueAgentAuthorisation(deps: ServiceDeps, scope: HolderScope, licenceId: string, request: AgentAuthorisationRequest): Promise<AgentAuthorisationView> {
   const checked = checkAuthorisationRequest(request);

@@ -281,7 +281,7 @@ export function deviceRoutes(): OpenAPIHono<AppEnv> {
       tags: ['Devices and agents'],
       summary: 'Authorise an agent to act for the holder (授权用证)',
       description:
-        'Only on a current licence (suspended, revoked or expired: 409 ERR_LICENCE_NOT_CURRENT). The period is at most one calendar year and never beyond the licence (400 ERR_VALIDITY_WINDOW naming validFrom or validUntil). ' +
+        'Only on a current licence (suspended, revoked or expired: 409 ERR_LICENCE_NOT_CURRENT) that has a licence identifier (one issued before identifiers: 409 ERR_LICENCE_WITHOUT_IDENTIFIER; amending it assigns one). The period is at most one calendar year and never beyond the licence (400 ERR_VALIDITY_WINDOW naming validFrom or validUntil). ' +
         "The AgentAuthorisation carries its own revocation entry and the licence's revocation and suspension entries, bound (cnf) to the agent's device key.",
       security,
       request: { params: LicenceParam, body: { required: true, ...json(AuthoriseBody, authorisationRequestExample) } },
