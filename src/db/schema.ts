@@ -73,6 +73,8 @@ export const apiTokens = sqliteTable(
     licenceTypes: text('licence_types'), // JSON array, null = every type
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
+    // The staff account that made it in the console; its tokens end when it stops being an admin.
+    createdByStaffId: text('created_by_staff_id'),
   },
   (t) => [index('api_tokens_authority').on(t.authorityId)],
 );

@@ -20,7 +20,7 @@ import { requireAuthority } from './authorities.js';
 import { hashPassword, NODE_PASSWORD_HASHING, needsRehash, type PasswordHashing, passwordProblem, verifyPassword } from './passwords.js';
 import type { ServiceDeps } from './ports.js';
 import { revokeSessionsOf } from './sessions.js';
-import type { Action, Principal } from './tokens.js';
+import { type Action, forgetCachedTokens, type Principal, revokeTokensMadeBy } from './tokens.js';
 import { matchTotp } from './totp.js';
 
 export const ROLES = ['clerk', 'supervisor', 'admin', 'anchor'] as const;
@@ -334,20 +334,27 @@ export async function changeRole(deps: ServiceDeps, actor: Principal, accountId:
   if (account.id === actor.staffId) throw new ElicenceError('ERR_FORBIDDEN', 'an admin cannot change its own role', { field: 'id' });
   if (account.role === role) return account;
   const now = deps.clock.now();
-  await deps.store.exclusive(() =>
-    commitWithAudit(
+  const demoted = account.role === 'admin';
+  await deps.store.exclusive(async () => {
+    const tokens = demoted ? await revokeTokensMadeBy(deps.store.db, account, actor, 'staff.roleChanged', now) : { statements: [], audit: [] };
+    await commitWithAudit(
       deps,
       [
         deps.store.db
           .update(staffAccounts)
           .set({ role: role as Role, updatedAt: now })
           .where(eq(staffAccounts.id, account.id)),
+        ...tokens.statements,
       ],
-      [auditBy(actor, account, 'staff.roleChanged', { from: account.role, to: role })],
-    ),
-  );
+      [auditBy(actor, account, 'staff.roleChanged', { from: account.role, to: role }), ...tokens.audit],
+    );
+  });
+  if (demoted) forgetCachedTokens(deps.store.db);
   return { ...account, role: role as Role, updatedAt: now };
 }
+
+/** Actions after which the account acts no more, so neither do the API tokens it made (tokens.ts revokeTokensMadeBy). */
+const ENDS_ADMIN: ReadonlySet<AccountAction> = new Set(['lock', 'disable']);
 
 /** Applies an admin action; `resetPassword` returns the new temporary password (shown once). */
 export async function adminAccountAction(deps: ServiceDeps, actor: Principal, accountId: string, action: AccountAction): Promise<{ password?: string }> {
@@ -391,7 +398,11 @@ export async function adminAccountAction(deps: ServiceDeps, actor: Principal, ac
       statements = [db.update(staffAccounts).set({ totpSecret: null, totpLastStep: null, updatedAt: now }).where(where)];
       break;
   }
-  await deps.store.exclusive(() => commitWithAudit(deps, statements, [auditBy(actor, account, `staff.${action}`, {})]));
+  await deps.store.exclusive(async () => {
+    const tokens = ENDS_ADMIN.has(action) ? await revokeTokensMadeBy(db, account, actor, `staff.${action}`, now) : { statements: [], audit: [] };
+    await commitWithAudit(deps, [...statements, ...tokens.statements], [auditBy(actor, account, `staff.${action}`, {}), ...tokens.audit]);
+  });
+  if (ENDS_ADMIN.has(action)) forgetCachedTokens(db);
   return password === undefined ? {} : { password };
 }
 

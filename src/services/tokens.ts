@@ -9,8 +9,8 @@ import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { base64url, utf8 } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { apiTokens, licenceTypes } from '../db/schema.js';
-import type { Db } from '../db/store.js';
-import { type Actor, actorFields, auditStatements, readAuditHead } from './audit.js';
+import type { Db, Statement } from '../db/store.js';
+import { type Actor, type AuditEntryInput, actorFields, auditStatements, readAuditHead } from './audit.js';
 import { cached, invalidate } from './hot-cache.js';
 import type { ServiceDeps } from './ports.js';
 import { prepared } from './prepared.js';
@@ -73,6 +73,7 @@ export async function createToken(
         actions: JSON.stringify(input.actions),
         licenceTypes: licenceTypes && JSON.stringify(licenceTypes),
         createdAt: now,
+        createdByStaffId: typeof actor === 'object' ? (actor.staffId ?? null) : null,
       }),
       ...audit.statements,
     ]);
@@ -144,6 +145,38 @@ export async function listTokens(db: Db, authorityId: string): Promise<ListedTok
  * cannot revoke an all-scope one). The last unrevoked token holding `anchor` cannot be revoked
  * (ERR_CONFLICT): nobody could manage the trust register any more.
  */
+/**
+ * The tokens a staff account made, revoked when it stops being an admin (disabled, locked by an admin,
+ * or given another role): otherwise an admin who leaves keeps API access through a token it made on its
+ * way out. Statements and audit entries for the caller's commit; invalidate TOKEN_CACHE_PREFIX after it.
+ */
+export async function revokeTokensMadeBy(
+  db: Db,
+  account: { id: string; authorityId: string },
+  actor: Actor,
+  reason: string,
+  now: number,
+): Promise<{ statements: Statement[]; audit: AuditEntryInput[] }> {
+  const made = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.authorityId, account.authorityId), eq(apiTokens.createdByStaffId, account.id), isNull(apiTokens.revokedAt)));
+  if (made.length === 0) return { statements: [], audit: [] };
+  const ids = made.map((t) => t.id);
+  return {
+    statements: [
+      db
+        .update(apiTokens)
+        .set({ revokedAt: now })
+        .where(and(inArray(apiTokens.id, ids), isNull(apiTokens.revokedAt))),
+    ],
+    audit: ids.map((id) => ({ action: 'token.revoked', ...actorFields(actor), authorityId: account.authorityId, subjectId: id, content: { reason, madeBy: account.id } })),
+  };
+}
+
+/** Token lookups are cached briefly: after revoking in a commit of one's own, forget them. */
+export const forgetCachedTokens = (db: Db): void => invalidate(db, TOKEN_CACHE_PREFIX);
+
 export async function revokeToken(deps: ServiceDeps, authorityId: string, id: string, actor: Actor, revoker?: Pick<Principal, 'actions' | 'licenceTypes'>): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {

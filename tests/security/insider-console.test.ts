@@ -4,7 +4,7 @@
  * role it was opened with; another session's CSRF token; a fixed session cookie. Each test asserts
  * the safe answer and that a refused request stored nothing (rows and the audit log unchanged).
  */
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, licences, signingKeys, staffAccounts } from '../../src/db/schema.js';
 import { createAccount, type Role } from '../../src/services/accounts.js';
@@ -30,6 +30,10 @@ let foodAdminToken = '';
 const db = () => w.t.store.db;
 const accountRow = (login: string) => w.t.store.sqlite.prepare('SELECT * FROM staff_accounts WHERE login = ?').get(login) as Record<string, unknown>;
 const auditCount = async () => (await db().select().from(auditLog)).length;
+const lastTokenAudit = async () => {
+  const [row] = await db().select().from(auditLog).where(eq(auditLog.action, 'token.revoked')).orderBy(desc(auditLog.seq)).limit(1);
+  return { ...row!, content: JSON.parse(row!.contentJson) as Record<string, unknown> };
+};
 const licenceRow = async (id: string) => (await db().select().from(licences).where(eq(licences.id, id)))[0]!;
 
 /** POST /console/import/batch as the import page's script does (JSON, the CSRF token in X-CSRF-Token). */
@@ -197,6 +201,37 @@ describe('a clerk or supervisor limited to some licence types', () => {
     // Its own type goes through with the same token (the refusal is the type, not the request).
     const own = await postBatch(foodClerk, { items: [{ type: 'FoodBusinessLicence', subject: foodSubject({ creditCode: freshCreditCode() }) }] }, token);
     expect(own.status).toBe(201);
+  });
+});
+
+describe('an admin who leaves', () => {
+  /** An all-types admin signs in and makes an API token for itself in the console; the token works. */
+  async function adminWithToken(login: string): Promise<{ id: string; token: string }> {
+    const leaver = await w.signedIn('admin', login);
+    await leaver.page('/console/tokens');
+    const created = await leaver.submit('/console/tokens', { name: `${login} script`, actions: ['read', 'issue', 'status', 'admin'] });
+    const token = /id="new-token">([^<]+)</.exec(created.html)?.[1];
+    expect(token).toMatch(/^elk_/);
+    expect((await w.t.call('GET', '/v1/tokens', { token: token! })).status).toBe(200);
+    return { id: accountRow(login)['id'] as string, token: token! };
+  }
+
+  it('keeps no API access through tokens it made: disabling, locking or demoting the account revokes them', async () => {
+    await admin.page('/console/accounts');
+    const disabled = await adminWithToken('leaver-disabled');
+    expect((await admin.post(`/console/accounts/${disabled.id}/disable`, {})).status).toBe(303);
+    expect((await w.t.call('GET', '/v1/licences', { token: disabled.token })).status).toBe(401);
+    const locked = await adminWithToken('leaver-locked');
+    expect((await admin.post(`/console/accounts/${locked.id}/lock`, {})).status).toBe(303);
+    expect((await w.t.call('GET', '/v1/licences', { token: locked.token })).status).toBe(401);
+    const demoted = await adminWithToken('leaver-demoted');
+    expect((await admin.submit(`/console/accounts/${demoted.id}/role`, { role: 'clerk' })).status).toBe(200);
+    expect((await w.t.call('GET', '/v1/licences', { token: demoted.token })).status).toBe(401);
+    // Another admin's token, and a new password for an admin who stays, revoke nothing.
+    const stays = await adminWithToken('stays');
+    await admin.post(`/console/accounts/${stays.id}/resetPassword`, {});
+    expect((await w.t.call('GET', '/v1/licences', { token: stays.token })).status).toBe(200);
+    expect((await lastTokenAudit()).content).toMatchObject({ reason: 'staff.roleChanged' });
   });
 });
 
