@@ -26,8 +26,11 @@ const slots = (licences: Licence[], purpose: 'revocation' | 'suspension') =>
     return `${entry.statusListCredential}#${entry.statusListIndex}`;
   });
 
+/** Thousands of issues per test: a minute on a quiet 2-core machine, several when other test files share it. */
+const LOADED_MACHINE_MS = 300_000;
+
 describe('concurrent issuance', () => {
-  it('1,000 concurrent issues: 1,000 distinct indices per list, counters agree with the rows', { timeout: 60_000 }, async () => {
+  it('1,000 concurrent issues: 1,000 distinct indices per list, counters agree with the rows', { timeout: LOADED_MACHINE_MS }, async () => {
     t = await createTestContext();
     const issued = await issueConcurrently(t, 1000);
     expect(new Set(issued.map((l) => l.id)).size).toBe(1000);
@@ -45,7 +48,7 @@ describe('concurrent issuance', () => {
     ]);
   });
 
-  it('small lists fill and roll over without ever reusing an index', { timeout: 60_000 }, async () => {
+  it('small lists fill and roll over without ever reusing an index', { timeout: LOADED_MACHINE_MS }, async () => {
     t = await createTestContext({ config: { statusListSize: 256 } });
     const issued = await issueConcurrently(t, 600);
     for (const purpose of ['revocation', 'suspension'] as const) {
@@ -61,7 +64,7 @@ describe('concurrent issuance', () => {
     }
   });
 
-  it('large batches, one after another and several at once, never collide into an error', { timeout: 60_000 }, async () => {
+  it('large batches, one after another and several at once, never collide into an error', { timeout: LOADED_MACHINE_MS }, async () => {
     t = await createTestContext();
     const context = t;
     const batch = (n: number) => ({ items: Array.from({ length: n }, () => ({ type: 'BusinessLicence', subject: businessSubject() })) });
@@ -80,7 +83,7 @@ describe('concurrent issuance', () => {
     }
   });
 
-  it('batches into small lists roll over without errors', { timeout: 60_000 }, async () => {
+  it('batches into small lists roll over without errors', { timeout: LOADED_MACHINE_MS }, async () => {
     t = await createTestContext({ config: { statusListSize: 300 } });
     const context = t;
     // Five batches of different holders (one active business licence per holder).
