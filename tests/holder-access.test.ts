@@ -234,6 +234,22 @@ describe('holder access', () => {
     expect((await t.call('GET', '/holder/v1/licences', { token: idle })).status).toBe(401);
   });
 
+  it('ended sessions are purged a month after they ended, when the holder next signs in; recent ones stay for the record', async () => {
+    const rows = () => t.store.sqlite.prepare('SELECT id FROM holder_sessions WHERE holder_credit_code = ?').all(B) as { id: string }[];
+    const { code } = await holderAccessFor(ids.b);
+    const signedOut = await session(code);
+    expect((await t.call('DELETE', '/holder/v1/session', { token: signedOut })).status).toBe(204);
+    const idle = await session(code);
+    t.clock.advance(HOLDER_SESSION_IDLE_MS + 2 * 86_400_000);
+    // 32 days on: the signed-out one ended 32 days ago, the idle one 2 days ago.
+    expect(rows().map((r) => r.id)).toEqual(expect.arrayContaining([sha256Hex(signedOut), sha256Hex(idle)]));
+    const current = await session(code);
+    const after = rows().map((r) => r.id);
+    expect(after).not.toContain(sha256Hex(signedOut));
+    expect(after).toEqual(expect.arrayContaining([sha256Hex(idle), sha256Hex(current)]));
+    expect((await t.call('GET', '/holder/v1/licences', { token: current })).status).toBe(200);
+  });
+
   it('brute force is rate limited per client address (before any lookup: even the right code is refused) and per authority', async () => {
     t.clock.advance(HOLDER_CODE_WINDOW_MS * 2);
     const { code } = await holderAccessFor(ids.aBusiness);

@@ -14,7 +14,7 @@
  *   and on rotation. (Issue 24 adds device keys registered through a session; a session row then gains
  *   the device it belongs to, nothing here changes.)
  */
-import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { base32Encode, base64url } from '../core/encoding.js';
 import { ElicenceError } from '../core/errors.js';
 import { agentInvitations, holderAccess, holderSessions, licences } from '../db/schema.js';
@@ -30,6 +30,8 @@ import type { ServiceDeps } from './ports.js';
 export const HOLDER_SESSION_IDLE_MS = 30 * 24 * 3_600_000;
 /** ...and at most this long after the exchange (a year); then the code is exchanged again. */
 export const HOLDER_SESSION_MAX_MS = 365 * 24 * 3_600_000;
+/** How long a session that ended (signed out, rotated, idle or at its end) is kept before it is purged. */
+const ENDED_SESSION_KEPT_MS = 30 * 24 * 3_600_000;
 /** lastSeenAt is written at most this often. */
 const TOUCH_EVERY_MS = 3_600_000;
 /** Most licences one holder listing returns (newest first). */
@@ -211,7 +213,21 @@ export async function exchangeHolderCode(deps: ServiceDeps, parsed: ParsedHolder
     expiresAt: now + HOLDER_SESSION_MAX_MS,
     revokedAt: null,
   };
-  await store.commit([store.db.insert(holderSessions).values(session)]);
+  // The holder's sessions that ended over a month ago go in the same commit (no secret in them; kept a
+  // month for the record), so the table holds live sessions and recent history only.
+  const longAgo = now - ENDED_SESSION_KEPT_MS;
+  await store.commit([
+    store.db.insert(holderSessions).values(session),
+    store.db
+      .delete(holderSessions)
+      .where(
+        and(
+          eq(holderSessions.authorityId, access.authorityId),
+          eq(holderSessions.holderCreditCode, access.holderCreditCode),
+          or(lte(holderSessions.revokedAt, longAgo), lte(holderSessions.expiresAt, longAgo), lte(holderSessions.lastSeenAt, longAgo - HOLDER_SESSION_IDLE_MS)),
+        ),
+      ),
+  ]);
   return { token, principal: { sessionId: session.id, authorityId: session.authorityId, holderCreditCode: session.holderCreditCode, expiresAt: idleEnd(session) } };
 }
 
