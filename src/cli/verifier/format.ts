@@ -49,6 +49,19 @@ function displayWidth(text: string): number {
   return width;
 }
 
+/**
+ * Characters that change how a terminal lays out or reads what follows: C0 and C1 controls (ESC starts
+ * cursor moves, screen clears, colours, hyperlinks; CR and LF start lines), the bidi controls and the
+ * line and paragraph separators. Signed text (a company's or an agent's name, any subject field) is
+ * written by an issuing clerk or a holder: shown as \u{..} escapes, it can neither forge nor hide the
+ * verdict banner.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const LAYOUT_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+/** One output line with every layout control shown as an escape. */
+const visible = (line: string) => line.replace(LAYOUT_CONTROLS, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+
 const padTo = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 
 function bilingual(label: { zh: string; en: string }, lang: Lang): string {
@@ -128,7 +141,7 @@ export function formatHuman(result: VerifyResult, context: HumanContext): string
   const mark = result.verdict === 'VALID' ? '✔' : result.verdict === 'STATUS_UNKNOWN' ? '?' : '✘';
   const title = lang === 'zh' ? `${mark} ${verdict.title}  ${result.verdict}` : `${mark} ${verdict.title}`;
   const rule = '═'.repeat(48);
-  const banner = context.colour ? `\u001b[1;${COLOURS[result.verdict]}m  ${title}\u001b[0m` : `  ${title}`;
+  const banner = `  ${title}`;
   const legalAct = result.reason === undefined ? [] : [`  ${m.reason[result.reason].title} (${result.reason})`];
   const out: string[] = [rule, banner, ...legalAct, rule, `${t.heading.reason}: ${reasonOf(result, lang)}`];
   for (const check of result.checks.filter((c) => c.result === 'fail')) {
@@ -158,5 +171,8 @@ export function formatHuman(result: VerifyResult, context: HumanContext): string
     out.push(`  ${t.fresh.bundle(context.bundleGeneratedAt, ageOf(context.bundleGeneratedAt, context.now, lang))}`);
   }
   out.push(`${t.heading.source}: ${context.source}`);
-  return `${out.join('\n')}\n`;
+  // Every line made inert (data never makes a line of its own), then the banner coloured: the only escape written.
+  const lines = out.map(visible);
+  if (context.colour) lines[1] = `\u001b[1;${COLOURS[result.verdict]}m${banner}\u001b[0m`;
+  return `${lines.join('\n')}\n`;
 }

@@ -16,6 +16,9 @@ const zh = {
   codeRefused: '持证码无效或已更换。请使用发证机关最新给您的链接或通知书。',
   rateLimited: '尝试次数过多，请稍后再试。',
   sessionEnded: '本设备的登录已结束（持证码可能已更换）。请打开新的链接。',
+  switchBusiness: (authority: string, creditCode: string) =>
+    `此链接打开的是另一家企业的证照（${authority}，统一社会信用代码 ${creditCode}）。继续将从本设备删除当前企业的全部证照数据和本机密钥。是否继续？`,
+  switchDeclined: '未切换：此链接属于另一家企业，本设备仍显示原企业的证照。',
   offlineNoData: '当前离线，本设备上还没有证照数据。请联网后再打开链接。',
   licencesTitle: '我的证照',
   refresh: '刷新',
@@ -103,6 +106,9 @@ const en: Texts = {
   codeRefused: 'This holder code is not valid or has been replaced. Use the newest link or notice from the authority.',
   rateLimited: 'Too many attempts; try again later.',
   sessionEnded: 'This device was signed out (the holder code may have been replaced). Open the new link.',
+  switchBusiness: (authority: string, creditCode: string) =>
+    `This link opens another business's licences (${authority}, credit code ${creditCode}). Continuing removes every licence and this phone's key of the current business from this device. Continue?`,
+  switchDeclined: 'Not switched: this link is for another business; this device still shows the current one.',
   offlineNoData: 'Offline, and no licence data on this device yet. Open the link again when online.',
   licencesTitle: 'My licences',
   refresh: 'Refresh',

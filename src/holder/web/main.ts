@@ -91,7 +91,13 @@ function takeCodeFromFragment(): string | undefined {
   return code || undefined;
 }
 
-async function exchange(code: string): Promise<void> {
+/**
+ * `fromLink`: the code came in a link (the fragment), which anyone can send. A link for another business
+ * than the one this device holds replaces nothing without the person's yes: switching forgets the
+ * current business's list and this phone's device key (its live QR), and would show the other
+ * business's licences in their place.
+ */
+async function exchange(code: string, fromLink = false): Promise<void> {
   setMessage(t().opening);
   let response: Response;
   try {
@@ -104,7 +110,15 @@ async function exchange(code: string): Promise<void> {
   if (!response.ok) return setMessage(t().codeRefused);
   const session = (await response.json()) as StoredSession & { tokenType: string };
   const previous = state.session;
-  if (!previous || previous.authority.id !== session.authority.id || previous.holder.creditCode !== session.holder.creditCode) {
+  const sameBusiness = previous !== undefined && previous.authority.id === session.authority.id && previous.holder.creditCode === session.holder.creditCode;
+  const holdsAnother = !sameBusiness && (previous !== undefined || (state.stored !== undefined && state.stored.list.holder.creditCode !== session.holder.creditCode));
+  const authorityName = state.lang === 'zh' ? session.authority.nameZh : session.authority.nameEn;
+  if (holdsAnother && fromLink && !window.confirm(t().switchBusiness(authorityName, session.holder.creditCode))) {
+    // The session just opened is ended again: the device stays with the business it holds.
+    await fetch(api('v1/session'), { method: 'DELETE', headers: { Authorization: `Bearer ${session.token}` } }).catch(() => undefined);
+    return setMessage(t().switchDeclined);
+  }
+  if (!sameBusiness) {
     // Another business on this device: nothing of the previous one stays.
     await forgetAll();
     state.stored = undefined;
@@ -601,8 +615,8 @@ function applyLanguage(): void {
 }
 
 /** A code typed or linked while the app runs: exchanged, then the list fetched. */
-async function openWith(code: string): Promise<void> {
-  await exchange(code);
+async function openWith(code: string, fromLink = false): Promise<void> {
+  await exchange(code, fromLink);
   render();
   await refresh();
 }
@@ -658,14 +672,14 @@ async function start(): Promise<void> {
   // A link opened while the app is already open changes only the fragment: take that code too.
   window.addEventListener('hashchange', () => {
     const next = takeCodeFromFragment();
-    if (next) void openWith(next);
+    if (next) void openWith(next, true);
   });
   window.addEventListener('online', () => void refresh());
   window.addEventListener('offline', renderFreshness);
   setInterval(renderFreshness, 30_000);
 
   [state.session, state.stored, state.device] = await Promise.all([loadSession(), loadList(), loadDevice()]);
-  if (code) await exchange(code);
+  if (code) await exchange(code, true);
   applyLanguage();
   if (state.session) await refresh();
   else if (!code && !state.stored) byId('sign-in').hidden = false;
