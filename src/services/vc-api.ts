@@ -6,6 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { JWK } from 'jose';
+import { AGENT_AUTHORISATION_TYPE } from '../core/bound-credentials.js';
 import { checkJwtClaims } from '../core/claims.js';
 import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
 import { parseDateTimeMs } from '../core/dates.js';
@@ -302,6 +303,12 @@ export async function verifyCredentialJws(deps: ServiceDeps, jws: string, option
   const done = () => ({ ...result(checks, errors, warnings), ...credentialId });
   if (!hasV2Context(payload) || !Array.isArray(payload['@context']) || !hasType(payload['type'], 'VerifiableCredential')) {
     errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: `the payload is not a VC 2.0 credential (@context ${VC_CONTEXT_V2}, type VerifiableCredential)` });
+    return done();
+  }
+  // An agent authorisation counts only when shown live from the agent's device (the offline verifier's
+  // rule): a JWS sent here is a static copy, whatever the deployment's trust view says of its type.
+  if (hasType(payload['type'], AGENT_AUTHORISATION_TYPE)) {
+    errors.push({ code: 'ERR_PRESENTATION_NOT_LIVE', message: "an agent authorisation is accepted only when shown live from the agent's device, not as a credential sent here" });
     return done();
   }
   // The trust step, with the offline verifier's rules: issuer listed and active, key valid at iat,

@@ -209,6 +209,27 @@ describe('POST /credentials/verify for a verifier client', () => {
   });
 });
 
+describe('POST /credentials/verify with an agent authorisation', () => {
+  it("refuses a static agent authorisation (the offline verifier accepts one only live from the agent's device), also on a deployment without a trust list", async () => {
+    const licence = await issueLicence(t);
+    const res = await t.call('POST', `/v1/licences/${licence.id}/agent-authorisations`, {
+      body: { agent: { name: '李明', idNumberMasked: '3301**********1234' }, matters: ['tax-filing'], validUntil: '2027-05-31', agentJwk: (await deviceKey()).publicJwk },
+    });
+    expect(res.status).toBe(201);
+    const { credential } = (await res.json()) as { credential: string };
+    const verify = async (jws: string) =>
+      (await (await t.call('POST', '/credentials/verify', { token: null, body: { verifiableCredential: enveloped(jws) } })).json()) as {
+        verified: boolean;
+        errors: { code: string }[];
+      };
+    expect(await verify(credential)).toMatchObject({ verified: false, errors: [{ code: 'ERR_PRESENTATION_NOT_LIVE' }] });
+    // Without a trust view (no anchor keys, no upstream) verification falls back to the hosted keys: still refused.
+    t.store.sqlite.prepare("DELETE FROM signing_keys WHERE owner_kind = 'anchor'").run();
+    expect(await verify(credential)).toMatchObject({ verified: false, errors: [{ code: 'ERR_PRESENTATION_NOT_LIVE' }] });
+    expect((await verify(licence.credential)).verified).toBe(true);
+  });
+});
+
 describe('POST /presentations/verify with a bound copy', () => {
   /** A vp+jwt of `credentials`, signed by the P-256 key `privateJwk` under its did:jwk. */
   async function vpJwt(privateJwk: JsonWebKey, publicJwk: JsonWebKey, credentials: string[]) {

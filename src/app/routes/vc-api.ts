@@ -100,7 +100,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
       tags: ['VC API'],
       summary: 'Verify an enveloped vc+jwt credential issued by an authority of this service',
       description:
-        'A malformed envelope (no VC 2.0 @context, wrong type, not a data:application/vc+jwt URL, an undecodable JWS) is 400. Otherwise 200 with `verified` and the checks behind it: signature, JWT claims against the credential, validity window (each end optional), and status.',
+        "A malformed envelope (no VC 2.0 @context, wrong type, not a data:application/vc+jwt URL, an undecodable JWS) is 400. Otherwise 200 with `verified` and the checks behind it: signature, JWT claims against the credential, validity window (each end optional), and status. An agent authorisation is never verified here (ERR_PRESENTATION_NOT_LIVE): it counts only when shown live from the agent's device.",
       request: {
         body: {
           required: true,
