@@ -142,6 +142,22 @@ describe('Idempotency-Key across tokens and bodies', () => {
   });
 });
 
+describe('one batch repeating an item idempotency key', () => {
+  it('is 400 naming the repeated key (was 409 "retry the request" after six sign-and-commit rounds: a retry loop for the client)', async () => {
+    const before = count('licences');
+    const res = await t.call('POST', '/v1/licences/batch', {
+      body: {
+        items: [
+          { type: 'BusinessLicence', subject: businessSubject(), idempotencyKey: 'row-1' },
+          { type: 'BusinessLicence', subject: businessSubject(), idempotencyKey: 'row-1' },
+        ],
+      },
+    });
+    await expectError(res, 400, 'ERR_VALIDATION', 'items[1].idempotencyKey');
+    expect(count('licences')).toBe(before);
+  });
+});
+
 describe('reading licences beyond the token', () => {
   it("another authority's token sees 404 for dev-city's licence on every read route, and nothing of it in lists or searches", async () => {
     const creditCode = freshCreditCode();
