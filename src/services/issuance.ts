@@ -270,6 +270,17 @@ export async function issueLicences(
 ): Promise<IssueResult> {
   const { store, config, clock } = deps;
   const db = store.db;
+  // Two items under one key could never both be recorded (the key's primary key): every commit would
+  // fail and the request would end in ERR_CONFLICT "retry", which no retry can cure.
+  const firstWithKey = new Map<string, number>();
+  for (const [index, item] of (options.itemIdempotency ?? []).entries()) {
+    if (!item) continue;
+    const first = firstWithKey.get(item.key);
+    if (first !== undefined) {
+      throw new ElicenceError('ERR_VALIDATION', `items[${first}] has the same idempotencyKey: each item needs its own`, { field: `items[${index}].idempotencyKey` });
+    }
+    firstWithKey.set(item.key, index);
+  }
   const validated = await validateAll(deps, registry, principal, requests, options.batch ?? false);
   const authority = await requireAuthority(db, principal.authorityId);
   if (authority.status !== 'active') throw new ElicenceError('ERR_FORBIDDEN', `authority ${authority.id} is ${authority.status} and cannot issue`);

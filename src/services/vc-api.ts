@@ -5,6 +5,8 @@
  * (`verifyCredentialJws`) whose trust step is one function (`credentialTrust`, the deployment's trust view).
  */
 import { and, eq } from 'drizzle-orm';
+import type { JWK } from 'jose';
+import { AGENT_AUTHORISATION_TYPE } from '../core/bound-credentials.js';
 import { checkJwtClaims } from '../core/claims.js';
 import { VC_CONTEXT_V2, VC_JWT_CTY, VC_JWT_ENVELOPE_PREFIX, VC_JWT_TYP } from '../core/credential.js';
 import { parseDateTimeMs } from '../core/dates.js';
@@ -101,6 +103,10 @@ export function credentialToIssueRequest(credential: unknown, issuerDid: string)
   const { id: subjectId, ...fields } = subject;
   const creditCode = typeof subjectId === 'string' && subjectId.startsWith('urn:uscc:') ? subjectId.slice('urn:uscc:'.length) : undefined;
   if (creditCode === undefined) throw invalid('credentialSubject.id must be urn:uscc:<unified social credit code>', 'credential.credentialSubject.id');
+  // The holder is the one credentialSubject.id names: a creditCode member beside it would override it
+  // (the issued licence would be another holder's than the credential a reviewer or gateway checked).
+  if ('creditCode' in fields)
+    throw invalid('the holder is credentialSubject.id (urn:uscc:<code>); credentialSubject must not carry creditCode', 'credential.credentialSubject.creditCode');
   return {
     type: licenceTypes[0]!,
     subject: { creditCode, ...fields },
@@ -299,6 +305,12 @@ export async function verifyCredentialJws(deps: ServiceDeps, jws: string, option
     errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: `the payload is not a VC 2.0 credential (@context ${VC_CONTEXT_V2}, type VerifiableCredential)` });
     return done();
   }
+  // An agent authorisation counts only when shown live from the agent's device (the offline verifier's
+  // rule): a JWS sent here is a static copy, whatever the deployment's trust view says of its type.
+  if (hasType(payload['type'], AGENT_AUTHORISATION_TYPE)) {
+    errors.push({ code: 'ERR_PRESENTATION_NOT_LIVE', message: "an agent authorisation is accepted only when shown live from the agent's device, not as a credential sent here" });
+    return done();
+  }
   // The trust step, with the offline verifier's rules: issuer listed and active, key valid at iat,
   // type authorised, on a list this deployment accepts (trust/credential-trust.ts).
   const trusted = await credentialTrust(deps, decoded);
@@ -349,6 +361,22 @@ export async function verifyCredentialJws(deps: ServiceDeps, jws: string, option
 export async function verifyEnvelopedCredential(deps: ServiceDeps, envelopeValue: unknown, options: VerifyOptions): Promise<VcApiVerification> {
   const { credentialId: _id, ...verification } = await verifyCredentialJws(deps, unwrapEnvelope(envelopeValue), options);
   return verification;
+}
+
+/** `cnf.jwk` of an enveloped credential, when it is a readable vc+jwt bound to a key; undefined otherwise. */
+function boundKeyOf(value: unknown): unknown {
+  try {
+    const cnf = decodeCredential(unwrapEnvelope(value), 'verifiableCredential').payload['cnf'];
+    if (cnf === undefined) return undefined;
+    return isRecord(cnf) ? (cnf['jwk'] ?? null) : null;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same public key: kty, crv and coordinates equal (anything unreadable is not the same). */
+function sameKey(a: unknown, b: JWK): boolean {
+  return isRecord(a) && (['kty', 'crv', 'x', 'y'] as const).every((m) => a[m] === b[m]) && typeof a['x'] === 'string';
 }
 
 /** One credential of a presentation: never throws; an unreadable one is a failed result. */
@@ -421,6 +449,8 @@ export async function verifyPresentation(deps: ServiceDeps, value: unknown, opti
   const checks: string[] = [];
   const errors: VerifyProblem[] = [];
   let presentation: Record<string, unknown>;
+  /** The holder key whose signature on the vp+jwt verified: credentials bound to a device (cnf) must name it. */
+  let provenHolderKey: JWK | undefined;
   if (hasType(value['type'], 'EnvelopedVerifiablePresentation')) {
     const id = value['id'];
     if (typeof id !== 'string' || !id.startsWith(VP_JWT_ENVELOPE_PREFIX)) {
@@ -438,7 +468,10 @@ export async function verifyPresentation(deps: ServiceDeps, value: unknown, opti
         await verifyJwsSignature(decoded, key.jwk);
         if (holderId !== undefined && holderId !== key.did) {
           errors.push({ code: 'ERR_CLAIMS_MISMATCH', message: `holder: ${JSON.stringify(holderId)} is not the signing key's DID ${key.did}` });
-        } else checks.push('proof');
+        } else {
+          checks.push('proof');
+          provenHolderKey = key.jwk;
+        }
       } catch (cause) {
         errors.push(problemOf(cause, 'ERR_JWS_SIGNATURE', 'the holder signature does not verify'));
       }
@@ -457,7 +490,18 @@ export async function verifyPresentation(deps: ServiceDeps, value: unknown, opti
   const list = credentials === undefined ? [] : Array.isArray(credentials) ? credentials : [credentials];
   if (list.length > 100) throw invalidPresentation('a presentation carries at most 100 credentials', 'verifiablePresentation.verifiableCredential');
   const credentialResults: CredentialResult[] = [];
-  for (const [index, credential] of list.entries()) credentialResults.push(await presentedCredential(deps, credential, index, options));
+  for (const [index, credential] of list.entries()) {
+    const outcome = await presentedCredential(deps, credential, index, options);
+    // A holder proof vouches for possession only of credentials bound to that key: a bound copy (cnf)
+    // presented under another key is someone else's copy of its JWS (the offline verifier refuses a
+    // live proof by another key too). Without a holder proof the credential is shown statically, as
+    // on /credentials/verify.
+    const bound = provenHolderKey === undefined ? undefined : boundKeyOf(credential);
+    if (bound !== undefined && !sameKey(bound, provenHolderKey!)) {
+      outcome.errors.push({ code: 'ERR_CLAIMS_MISMATCH', message: 'cnf: the credential is bound to another device key than the one that signed the presentation' });
+      credentialResults.push({ ...outcome, ...result(outcome.checks, outcome.errors, outcome.warnings) });
+    } else credentialResults.push(outcome);
+  }
   const failed = credentialResults.filter((r) => !r.verified).length;
   if (failed > 0) errors.push({ code: 'ERR_INVALID_CREDENTIAL', message: `${failed} of ${list.length} credentials did not verify (see credentialResults)` });
   else if (list.length > 0) checks.push('credentials');

@@ -97,7 +97,8 @@ async function serveBundle(c: Context<AppEnv>, cacheControl: string): Promise<Re
   const built = patches === '1' ? await buildPatchBundle(c.var.services, options) : await buildVerifierBundle(c.var.services, options);
   c.header('ETag', built.etag);
   c.header('Cache-Control', cacheControl);
-  c.header('Vary', 'Accept-Encoding');
+  // The Content-Type follows Accept: a shared cache must not answer one Accept with the other's label.
+  c.header('Vary', 'Accept, Accept-Encoding');
   c.header('Elicence-Bundle', built.delta ? 'delta' : 'full');
   if (patches === '1') c.header('Elicence-Bundle-Form', 'patches');
   if (etagMatches(c.req.header('If-None-Match'), built.etag)) return c.body(null, 304);

@@ -100,7 +100,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
       tags: ['VC API'],
       summary: 'Verify an enveloped vc+jwt credential issued by an authority of this service',
       description:
-        'A malformed envelope (no VC 2.0 @context, wrong type, not a data:application/vc+jwt URL, an undecodable JWS) is 400. Otherwise 200 with `verified` and the checks behind it: signature, JWT claims against the credential, validity window (each end optional), and status.',
+        "A malformed envelope (no VC 2.0 @context, wrong type, not a data:application/vc+jwt URL, an undecodable JWS) is 400. Otherwise 200 with `verified` and the checks behind it: signature, JWT claims against the credential, validity window (each end optional), and status. An agent authorisation is never verified here (ERR_PRESENTATION_NOT_LIVE): it counts only when shown live from the agent's device.",
       request: {
         body: {
           required: true,
@@ -136,7 +136,7 @@ export function vcApiRoutes(): OpenAPIHono<AppEnv> {
       tags: ['VC API'],
       summary: 'Verify a presentation: an enveloped vp+jwt, or a plain presentation of enveloped vc+jwt credentials',
       description:
-        'A vp+jwt is verified with the holder key its kid names (did:jwk or did:key, Ed25519 or P-256); any other key is ERR_HOLDER_KEY_UNRESOLVABLE, with the credentials still checked. Each credential gets the checks of /credentials/verify (credentialResults). options.challenge and options.domain, when given, must match the vp+jwt nonce and aud.',
+        'A vp+jwt is verified with the holder key its kid names (did:jwk or did:key, Ed25519 or P-256); any other key is ERR_HOLDER_KEY_UNRESOLVABLE, with the credentials still checked. Each credential gets the checks of /credentials/verify (credentialResults); a credential bound to a device key (cnf) in a vp+jwt must be bound to the key that signed it (ERR_CLAIMS_MISMATCH otherwise). options.challenge and options.domain, when given, must match the vp+jwt nonce and aud.',
       request: {
         body: {
           required: true,
