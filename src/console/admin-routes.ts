@@ -241,7 +241,7 @@ export function adminConsoleRoutes(app: Hono<ConsoleEnv>): void {
 
   app.post('/admin/keys/:kid/retire', requireRole('admin'), async (c) => {
     const kid = c.req.param('kid');
-    await retireKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, kid, c.var.principal, c.var.principal);
+    await retireKey(c.var.services, { kind: 'authority', id: c.var.principal.authorityId }, kid, c.var.principal);
     return c.redirect(`/console/admin?done=retired&kid=${encodeURIComponent(kid)}#keys`, 303);
   });
 

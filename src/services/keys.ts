@@ -90,14 +90,13 @@ export async function createActiveKey(
 
 /**
  * Stops publishing a non-active key; its validity window closes now, and every credential it signed
- * stops verifying. A `retirer` limited to some licence types may not (ERR_FORBIDDEN).
+ * stops verifying. An actor limited to some licence types may not (ERR_FORBIDDEN).
  */
 export async function retireKey(
   deps: ServiceDeps,
   owner: { kind: KeyOwnerKind; id: string },
   kid: string,
-  actor: Actor,
-  retirer?: { readonly licenceTypes: ReadonlySet<string> | undefined },
+  actor: Actor & { readonly licenceTypes?: ReadonlySet<string> | undefined },
 ): Promise<void> {
   const { store, clock } = deps;
   await store.exclusive(async () => {
@@ -110,7 +109,7 @@ export async function retireKey(
     if (key.status === 'retired') throw new ElicenceError('ERR_ILLEGAL_TRANSITION', 'the key is already retired', { field: 'kid' });
     const now = clock.now();
     // A key signs every type: one limited to some types could break the others' licences by retiring it.
-    if (retirer?.licenceTypes)
+    if (typeof actor === 'object' && actor.licenceTypes)
       throw new ElicenceError('ERR_FORBIDDEN', 'a key signs licences of every type: only a token or admin not limited to some types retires one', { field: 'kid' });
     const audit = auditStatements(
       store.db,

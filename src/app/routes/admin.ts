@@ -278,7 +278,7 @@ export function adminRoutes(): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = c.var.principal;
-      await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal.tokenId, principal);
+      await retireKey(c.var.services, { kind: 'authority', id: principal.authorityId }, c.req.valid('param').kid, principal);
       return c.body(null, 204);
     },
   );
